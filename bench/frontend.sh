@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Front-end speed, measured with hyperfine on this machine:
+#
+#   (a) `sbxc check` of one typical policy, process start to exit     target: under 20 ms
+#   (b) one `sbxc check` over 1,000 policy files                        target: under 1 s
+#
+# /bin/true is timed in the same run as the reference: what merely starting a process costs
+# here, so the numbers can be compared across machines as ratios.
+#
+#   bench/frontend.sh [POLICY]     (default: examples/ci-test-runner.sbx)
+#
+# Builds build/release first if it is missing or stale. Prints a table; exits 0 whether or not
+# the targets are met (it measures, it does not gate).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+usage() { sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+case ${1:-} in
+  -h | --help) usage; exit 0 ;;
+  -*) usage >&2; exit 2 ;;
+esac
+[[ $# -le 1 ]] || { usage >&2; exit 2; }
+
+scripts/install-deps.sh
+# Ninja rebuilds only what changed, so this is a second or two when the build is current.
+build_log=$(mktemp "${TMPDIR:-/tmp}/sbxc-bench-build.XXXXXX")
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sbxc-bench.XXXXXX")
+trap 'rm -rf "$tmp" "$build_log"' EXIT
+if ! scripts/build.sh release >"$build_log" 2>&1; then
+  cat "$build_log" >&2
+  echo "frontend.sh: the release build failed" >&2
+  exit 1
+fi
+sbxc=build/release/compiler/sbxc
+
+# `sbxc check` exits 0 (clean) or 1 (findings): both are a full run of the front end and
+# linter, so both are fair to time. 2 and up mean the input was rejected, and timing an early
+# exit would flatter the numbers.
+checks_fully() {
+  local rc=0
+  "$sbxc" check "$@" >/dev/null 2>&1 || rc=$?
+  [[ $rc -le 1 ]]
+}
+
+typical=${1:-examples/ci-test-runner.sbx}
+[[ -f $typical ]] || { echo "frontend.sh: $typical not found" >&2; exit 1; }
+checks_fully "$typical" || { echo "frontend.sh: sbxc check rejects $typical; pick a valid policy" >&2; exit 1; }
+
+# The 1,000 files are copies of the examples that check, cycled, each with its tasks renamed
+# (name_0001...) so that no two files declare the same task. `delegate` targets are renamed
+# with them, since they name tasks of the same file. The examples tree is copied alongside
+# under its own names so that relative imports still resolve.
+corpus="$tmp/policies"
+mkdir -p "$corpus"
+cp -r examples/. "$corpus/"
+
+rename_tasks() {  # rename_tasks SRC SUFFIX > DST
+  sed -E -e "s/^([[:space:]]*)(task|delegate)([[:space:]]+)([A-Za-z_][A-Za-z0-9_-]*)/\\1\\2\\3\\4_$2/" "$1"
+}
+
+sources=()
+while IFS= read -r -d '' example; do
+  rename_tasks "$example" probe >"$tmp/probe.sbx"
+  cp "$tmp/probe.sbx" "$corpus/probe.sbx"
+  if checks_fully "$corpus/probe.sbx"; then
+    sources+=("$example")
+  fi
+  rm -f "$corpus/probe.sbx"
+done < <(find examples -maxdepth 1 -type f -name '*.sbx' -print0 | sort -z)
+[[ ${#sources[@]} -gt 0 ]] || { echo "frontend.sh: no example in examples/ checks cleanly" >&2; exit 1; }
+
+files=()
+for i in $(seq -w 1 1000); do
+  src=${sources[$((10#$i % ${#sources[@]}))]}
+  dst="$corpus/bench_${i}_$(basename "$src")"
+  rename_tasks "$src" "$i" >"$dst"
+  files+=("$dst")
+done
+checks_fully "${files[@]}" || {
+  echo "frontend.sh: sbxc check rejects the generated set; first errors:" >&2
+  "$sbxc" check "${files[@]}" 2>&1 | head -n 20 >&2 || true
+  exit 1
+}
+
+# -N runs each command without a shell, so no shell start-up is counted; -i because exit 1
+# (findings) is a valid outcome, checked above.
+printf '==> (a) one policy: %s (%d distinct examples in the 1,000)\n' "$typical" "${#sources[@]}"
+hyperfine -N -i --style basic --warmup 10 --min-runs 200 --export-json "$tmp/a.json" \
+  -n true /bin/true \
+  -n check1 "$sbxc check $typical"
+printf '==> (b) one run over %d files\n' "${#files[@]}"
+hyperfine -N -i --style basic --warmup 2 --runs 10 --export-json "$tmp/b.json" \
+  -n check1000 "$sbxc check ${files[*]}"
+
+python3 - "$tmp/a.json" "$tmp/b.json" "$typical" <<'PY'
+import json, sys
+
+results = {}
+for path in sys.argv[1:3]:
+    for r in json.load(open(path))["results"]:
+        results[r["command"]] = r
+true_ms = results["true"]["median"] * 1000
+rows = [
+    ("/bin/true (process start)", results["true"], None),
+    (f"sbxc check {sys.argv[3]}", results["check1"], 20.0),
+    ("sbxc check, 1,000 files", results["check1000"], 1000.0),
+]
+print()
+print(f"{'case':<44} {'median':>10} {'stddev':>9} {'target':>9} {'/target':>8} {'x /bin/true':>12}")
+for name, r, target in rows:
+    median = r["median"] * 1000
+    stddev = r["stddev"] * 1000 if r["stddev"] is not None else 0.0
+    tgt = f"{target:.0f} ms" if target else "-"
+    ratio = f"{median / target:.2f}" if target else "-"
+    print(f"{name:<44} {median:>7.2f} ms {stddev:>6.2f} ms {tgt:>9} {ratio:>8} {median / true_ms:>12.1f}")
+per_file = results["check1000"]["median"] * 1000 / 1000
+print(f"\n1,000 files: {per_file:.3f} ms per file. /target below 1.00 meets the target.")
+PY

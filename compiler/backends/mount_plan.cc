@@ -1,0 +1,118 @@
+#include "backends/mount_plan.h"
+
+#include <algorithm>
+#include <map>
+
+namespace sbx::backends {
+namespace {
+
+// Orders paths so that every parent precedes its children: compare component by component.
+bool parentFirst(const std::string& a, const std::string& b) {
+  auto split = [](const std::string& p) {
+    std::vector<std::string_view> parts;
+    std::string_view v(p);
+    std::size_t i = 1;
+    while (i <= v.size()) {
+      std::size_t j = v.find('/', i);
+      if (j == std::string_view::npos) j = v.size();
+      if (j > i) parts.push_back(v.substr(i, j - i));
+      i = j + 1;
+    }
+    return parts;
+  };
+  return split(a) < split(b);
+}
+
+}  // namespace
+
+std::string_view typeName(Mount::Type type) {
+  switch (type) {
+    case Mount::Type::Bind: return "bind";
+    case Mount::Type::Workspace: return "workspace";
+    case Mount::Type::Tmpfs: return "tmpfs";
+    case Mount::Type::Mask: return "mask";
+    case Mount::Type::Device: return "device";
+  }
+  return "bind";
+}
+
+std::vector<Mount> planMounts(const model::Task& task) {
+  struct Access {
+    bool read = false, write = false, exec = false, workspace = false;
+    model::MountFlags flags;
+  };
+  std::map<std::string, Access> grants;
+  for (const auto& g : task.paths) {
+    Access& a = grants[g.path];
+    a.read |= g.access == model::Access::Read;
+    a.write |= g.access == model::Access::Write;
+    a.exec |= g.access == model::Access::Exec;
+    a.workspace |= g.workspace;
+    a.flags.nosuid |= g.flags.nosuid;
+    a.flags.nodev |= g.flags.nodev;
+    a.flags.noexec |= g.flags.noexec;
+  }
+  std::vector<Mount> mounts;
+  for (const auto& [path, a] : grants) {
+    Mount m;
+    m.type = a.workspace ? Mount::Type::Workspace : Mount::Type::Bind;
+    m.source = a.workspace ? "" : path;
+    m.target = path;
+    m.readOnly = !a.write;
+    // Writable paths never execute unless exec was declared for them (generated code
+    // persisted then run); read-only binds may, since programs and libraries live there.
+    m.noexec = a.flags.noexec || (a.write && !a.exec);
+    mounts.push_back(m);
+  }
+  for (const auto& s : task.scratch) {
+    Mount m;
+    m.type = Mount::Type::Tmpfs;
+    m.target = s.path;
+    m.readOnly = false;
+    m.noexec = true;
+    m.sizeBytes = s.sizeBytes.value_or(kDefaultScratchBytes);
+    mounts.push_back(m);
+  }
+  for (const auto& d : task.devices) {
+    Mount m;
+    m.type = Mount::Type::Device;
+    m.source = d.path;
+    m.target = d.path;
+    m.readOnly = false;
+    m.nodev = false;
+    m.noexec = true;
+    mounts.push_back(m);
+  }
+  for (const auto& mask : task.masks) {
+    Mount m;
+    m.type = Mount::Type::Mask;
+    m.target = mask.path;
+    m.noexec = true;
+    mounts.push_back(m);
+  }
+  // Masks go last among equals so they cover what a bind of the same path would expose.
+  std::stable_sort(mounts.begin(), mounts.end(), [](const Mount& a, const Mount& b) {
+    if (a.target != b.target) return parentFirst(a.target, b.target);
+    return a.type < b.type;
+  });
+  return mounts;
+}
+
+nlohmann::ordered_json toJson(const std::vector<Mount>& mounts) {
+  auto list = nlohmann::ordered_json::array();
+  for (const auto& m : mounts) {
+    nlohmann::ordered_json j;
+    j["type"] = typeName(m.type);
+    if (!m.source.empty()) j["source"] = m.source;
+    j["target"] = m.target;
+    j["readOnly"] = m.readOnly;
+    j["nosuid"] = m.nosuid;
+    j["nodev"] = m.nodev;
+    j["noexec"] = m.noexec;
+    if (m.sizeBytes) j["sizeBytes"] = *m.sizeBytes;
+    list.push_back(j);
+  }
+  return list;
+}
+
+}  // namespace sbx::backends

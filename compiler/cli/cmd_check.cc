@@ -1,0 +1,59 @@
+// sbxc check: parse, resolve (and later lint) each policy; report every diagnostic.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "cli/io.h"
+#include "cli/options.h"
+#include "frontend/frontend.h"
+
+namespace sbx::cli {
+
+int runCheck(const std::vector<std::string>& argv) {
+  auto specs = commonOptions();
+  specs.push_back({"--format", true, {"text", "json"}});
+  specs.push_back({"--fail-level", true, {"error", "warning", "note"}});
+  auto args = parseArgs("check", argv, specs);
+  if (!args) return kUsageOrIo;
+  if (args->positionals.empty()) return usageError("check", "no policy files given");
+  Severity failLevel = *parseSeverity(args->get("--fail-level", "error"));
+  bool json = args->get("--format", "text") == "json";
+
+  frontend::Session session({args->get("--stdlib", "")});
+  std::vector<Diagnostic> all;
+  bool invalid = false, io = false;
+  for (const auto& path : args->positionals) {
+    frontend::Result result = path == "-" ? session.loadText("<stdin>", readStdin()) : session.load(path);
+    for (auto& d : result.diagnostics.sorted()) {
+      if (d.id == codeId(static_cast<int>(Code::SBX90)) && !d.span.valid()) io = true;
+      else if (d.severity == Severity::Error) invalid = true;
+      all.push_back(std::move(d));
+    }
+  }
+
+  std::size_t errors = 0, warnings = 0, notes = 0;
+  bool failing = false;
+  for (const auto& d : all) {
+    errors += d.severity == Severity::Error;
+    warnings += d.severity == Severity::Warning;
+    notes += d.severity == Severity::Note;
+    failing |= d.severity >= failLevel;
+  }
+  if (json) {
+    nlohmann::ordered_json out;
+    out["diagnostics"] = nlohmann::ordered_json::array();
+    for (const auto& d : all) out["diagnostics"].push_back(toJson(d, session.sources()));
+    out["summary"] = {{"files", args->positionals.size()}, {"errors", errors}, {"warnings", warnings}, {"notes", notes}};
+    fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  } else {
+    printDiagnostics(all, session.sources(), *args);
+    RenderOptions render{colorWanted(2, args->get("--color", "auto"))};
+    std::fputs(renderSummary(errors, warnings, render).c_str(), stderr);
+  }
+  if (io) return kUsageOrIo;
+  if (invalid) return kInvalidInput;
+  return failing ? kFindings : kOk;
+}
+
+}  // namespace sbx::cli

@@ -1,0 +1,63 @@
+// sbxc compile: write DIR/<task>/plan.json for every task of a policy, all or nothing.
+#include <fmt/format.h>
+
+#include "backends/plan.h"
+#include "cli/command.h"
+#include "cli/options.h"
+#include "frontend/frontend.h"
+#include "util/atomic_file.h"
+
+namespace sbx::cli {
+
+int runCompile(const std::vector<std::string>& argv) {
+  auto specs = commonOptions();
+  specs.push_back({"-o", true, {}});
+  specs.push_back({"--output", true, {}});
+  specs.push_back({"--format", true, {"text", "json"}});
+  auto args = parseArgs("compile", argv, specs);
+  if (!args) return kUsageOrIo;
+  if (args->positionals.size() != 1) return usageError("compile", "give exactly one policy file");
+  std::string outDir = args->get("-o", args->get("--output", ""));
+  if (outDir.empty()) return usageError("compile", "no output directory; add -o DIR");
+
+  frontend::Session session({args->get("--stdlib", "")});
+  const std::string& input = args->positionals[0];
+  auto result = session.load(input);
+  auto diagnostics = result.diagnostics.sorted();
+  if (result.model) {
+    bool anyRoot = false;
+    for (const auto& t : result.model->tasks) anyRoot |= t.root;
+    if (!anyRoot) {
+      diagnostics.push_back(makeDiagnostic(Code::SBX55, {}, fmt::format("`{}` declares no task to compile", input)));
+      diagnostics.back().help("declare one: task NAME { ... }");
+    }
+  }
+  printDiagnostics(diagnostics, session.sources(), *args);
+  bool hasErrors = std::any_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; });
+  if (!result.model || hasErrors) {
+    for (const auto& d : diagnostics)
+      if (d.id == codeId(static_cast<int>(Code::SBX90)) && !d.span.valid()) return kUsageOrIo;
+    return kInvalidInput;
+  }
+
+  std::vector<PendingFile> files;
+  for (const auto& task : result.model->tasks) {
+    if (!task.root) continue;
+    files.push_back({fmt::format("{}/{}/plan.json", outDir, task.name), backends::renderJson(backends::buildPlan(task, *result.model)), 0644});
+  }
+  std::string error;
+  if (!writeFilesAtomically(files, error)) {
+    fmt::print(stderr, "sbxc compile: {}\n", error);
+    return kUsageOrIo;
+  }
+  if (args->get("--format", "text") == "json") {
+    nlohmann::ordered_json out = {{"written", nlohmann::ordered_json::array()}};
+    for (const auto& f : files) out["written"].push_back(f.path);
+    fmt::print("{}\n", out.dump(2));
+  } else {
+    for (const auto& f : files) fmt::print("wrote {}\n", f.path);
+  }
+  return kOk;
+}
+
+}  // namespace sbx::cli

@@ -1,0 +1,131 @@
+// sbxc: the policy compiler's command line. Dispatches to the subcommands in commands().
+#include <cstdio>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "diag/diagnostic.h"
+#include "version.h"
+
+namespace sbx::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"check", "Parse, resolve and lint policies",
+       "Usage: sbxc check [OPTIONS] FILES...\n"
+       "\n"
+       "Parses and resolves each policy and reports every problem found.\n"
+       "\n"
+       "Options:\n"
+       "  --format text|json     output format (default text)\n"
+       "  --fail-level LEVEL     exit 1 on findings at or above error|warning|note (default error)\n"
+       "  --color auto|always|never\n"
+       "                         colour diagnostics (default auto: only on a terminal, never with NO_COLOR)\n"
+       "  --stdlib DIR           read stdlib modules from DIR instead of the embedded copy\n"
+       "\n"
+       "Exit: 0 ok, 1 findings at or above the fail level, 2 invalid policy, 3 usage or I/O error.\n",
+       runCheck},
+      {"fmt", "Rewrite policies in canonical layout",
+       "Usage: sbxc fmt [--check] FILES...\n"
+       "       sbxc fmt -            (read stdin, write stdout)\n"
+       "\n"
+       "Rewrites each file in place, atomically, keeping comments. Idempotent.\n"
+       "\n"
+       "Options:\n"
+       "  --check                change nothing; list files that would change and exit 1 if any\n"
+       "  --color auto|always|never\n"
+       "\n"
+       "Exit: 0 ok, 1 a file would change (--check), 2 a file does not parse, 3 usage or I/O error.\n",
+       runFmt},
+      {"parse", "Print the resolved model as JSON",
+       "Usage: sbxc parse [--format json] FILE\n"
+       "\n"
+       "Prints the resolved, normalized model (every task, with source locations) as JSON.\n"
+       "\n"
+       "Options:\n"
+       "  --format json          the only format (default)\n"
+       "  --color auto|always|never\n"
+       "  --stdlib DIR           read stdlib modules from DIR\n"
+       "\n"
+       "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
+       runParse},
+      {"compile", "Compile each task into its artifacts",
+       "Usage: sbxc compile FILE -o DIR\n"
+       "\n"
+       "Writes DIR/<task>/plan.json for each task declared in FILE: the versioned, fully\n"
+       "resolved plan that sbx-run consumes. Output is deterministic, and written atomically:\n"
+       "on any error no file is created or changed.\n"
+       "\n"
+       "Options:\n"
+       "  -o, --output DIR       output directory (required)\n"
+       "  --format text|json     how to report what was written (default text)\n"
+       "  --color auto|always|never\n"
+       "  --stdlib DIR           read stdlib modules from DIR\n"
+       "\n"
+       "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
+       runCompile},
+  };
+  return table;
+}
+
+namespace {
+
+void printHelp() {
+  fmt::print(
+      "sbxc {} - policy compiler and risk-tier classifier for AI-agent tasks\n\n"
+      "Usage: sbxc COMMAND [OPTIONS] [ARGS]\n\nCommands:\n",
+      SBXC_VERSION);
+  for (const auto& c : commands()) fmt::print("  {:<10} {}\n", c.name, c.summary);
+  fmt::print("\nRun `sbxc COMMAND --help` for a command's options. `sbxc --version` prints the version.\n");
+}
+
+int dispatch(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    if (args.size() >= 2) {
+      for (const auto& c : commands())
+        if (c.name == args[1]) {
+          fmt::print("{}", c.help);
+          return kOk;
+        }
+    }
+    printHelp();
+    return args.empty() ? kUsageOrIo : kOk;
+  }
+  if (args[0] == "--version" || args[0] == "-V") {
+    fmt::print("sbxc {}\n", SBXC_VERSION);
+    return kOk;
+  }
+  for (const auto& c : commands()) {
+    if (c.name != args[0]) continue;
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    for (const auto& a : rest) {
+      if (a == "--") break;
+      if (a == "--help" || a == "-h") {
+        fmt::print("{}", c.help);
+        return kOk;
+      }
+    }
+    return c.run(rest);
+  }
+  std::vector<std::string> names;
+  for (const auto& c : commands()) names.emplace_back(c.name);
+  fmt::print(stderr, "sbxc: unknown command `{}`", args[0]);
+  if (auto m = closestMatch(args[0], names)) fmt::print(stderr, "; did you mean `{}`?", *m);
+  fmt::print(stderr, "\nRun `sbxc --help` for the list of commands.\n");
+  return kUsageOrIo;
+}
+
+}  // namespace
+}  // namespace sbx::cli
+
+int main(int argc, char** argv) {
+  try {
+    return sbx::cli::dispatch(argc, argv);
+  } catch (const std::exception& e) {
+    // Reaching this is a bug in sbxc; say so rather than abort with a core dump.
+    std::fprintf(stderr, "sbxc: internal error: %s\n", e.what());
+    return 3;
+  }
+}

@@ -1,0 +1,115 @@
+#include "diag/diagnostic.h"
+
+#include <algorithm>
+#include <cctype>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace sbx {
+
+std::string_view severityName(Severity s) {
+  switch (s) {
+    case Severity::Note: return "note";
+    case Severity::Warning: return "warning";
+    case Severity::Error: return "error";
+  }
+  return "error";
+}
+
+std::optional<Severity> parseSeverity(std::string_view text) {
+  if (text == "note") return Severity::Note;
+  if (text == "warning") return Severity::Warning;
+  if (text == "error") return Severity::Error;
+  return std::nullopt;
+}
+
+const std::vector<CodeInfo>& frontEndCodes() {
+  static const std::vector<CodeInfo> codes = {
+#define SBX_DIAGNOSTIC(number, name, severity, summary) {number, name, Severity::severity, summary},
+#include "diag/codes.def"
+#undef SBX_DIAGNOSTIC
+  };
+  return codes;
+}
+
+const CodeInfo& codeInfo(Code code) {
+  const auto& codes = frontEndCodes();
+  auto it = std::find_if(codes.begin(), codes.end(),
+                         [&](const CodeInfo& c) { return c.number == static_cast<int>(code); });
+  return *it;  // every Code comes from the same table
+}
+
+std::string codeId(int number) { return fmt::format("SBX{:04}", number); }
+
+Diagnostic makeDiagnostic(Code code, Span span, std::string message) {
+  const CodeInfo& info = codeInfo(code);
+  Diagnostic d;
+  d.id = codeId(info.number);
+  d.name = std::string(info.name);
+  d.severity = info.severity;
+  d.message = std::move(message);
+  d.span = span;
+  return d;
+}
+
+Diagnostic& DiagnosticSink::report(Code code, Span span, std::string message) {
+  return add(makeDiagnostic(code, span, std::move(message)));
+}
+
+Diagnostic& DiagnosticSink::add(Diagnostic d) {
+  diagnostics_.push_back(std::move(d));
+  return diagnostics_.back();
+}
+
+std::size_t DiagnosticSink::errorCount() const {
+  return static_cast<std::size_t>(std::count_if(diagnostics_.begin(), diagnostics_.end(),
+                                                [](const Diagnostic& d) { return d.severity == Severity::Error; }));
+}
+
+std::vector<Diagnostic> DiagnosticSink::sorted() const {
+  std::vector<Diagnostic> out = diagnostics_;
+  auto key = [](const Diagnostic& d) {
+    return std::tie(d.span.file, d.span.line, d.span.col, d.id, d.message);
+  };
+  std::stable_sort(out.begin(), out.end(), [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [&](const Diagnostic& a, const Diagnostic& b) { return key(a) == key(b); }),
+            out.end());
+  return out;
+}
+
+std::size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                  std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string> closestMatch(std::string_view word, const std::vector<std::string>& candidates) {
+  // Accept roughly one typo per three characters, as compilers commonly do.
+  std::size_t limit = std::max<std::size_t>(1, word.size() / 3);
+  std::optional<std::string> best;
+  std::size_t bestDistance = limit + 1;
+  for (const auto& candidate : candidates) {
+    if (candidate == word) continue;
+    std::size_t d = editDistance(word, candidate);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+}  // namespace sbx

@@ -1,0 +1,12 @@
+// Builds the typed AST from a parse tree, checking every literal value on the way
+// (units, paths, destinations, enum words, numbers). Names are left for resolve.cc.
+#pragma once
+#include "diag/diagnostic.h"
+#include "frontend/ast.h"
+#include "frontend/parse.h"
+
+namespace sbx::frontend {
+
+ast::File buildAst(FileId file, const ParseTree& tree, DiagnosticSink& diags);
+
+}  // namespace sbx::frontend

@@ -1,0 +1,29 @@
+#include "frontend/frontend.h"
+
+#include "frontend/loader.h"
+#include "frontend/resolve.h"
+
+namespace sbx::frontend {
+
+struct Session::StdlibCache {
+  StdlibModules modules;
+};
+
+Session::Session(Options options) : options_(std::move(options)), stdlib_(std::make_unique<StdlibCache>()) {}
+Session::~Session() = default;
+
+Result Session::run(const std::string& path, const std::string* text) {
+  Result result;
+  ModuleSet modules(stdlib_->modules);
+  modules.loadRoot(path, text, options_, sources_, result.diagnostics);
+  if (modules.root() == nullptr) return result;
+  auto model = resolve(modules, result.diagnostics);
+  if (!result.diagnostics.hasErrors()) result.model = std::move(model);
+  return result;
+}
+
+Result Session::load(const std::string& path) { return run(path, nullptr); }
+
+Result Session::loadText(const std::string& displayPath, std::string text) { return run(displayPath, &text); }
+
+}  // namespace sbx::frontend

@@ -1,0 +1,197 @@
+#include "frontend/loader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "frontend/ast_builder.h"
+#include "frontend/parse.h"
+#include "util/embedded.h"
+
+namespace sbx {
+extern const EmbeddedFile kStdlibFiles[];
+extern const std::size_t kStdlibFiles_count;
+}  // namespace sbx
+
+namespace sbx::frontend {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<std::string> readFile(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return out.str();
+}
+
+// "std.profiles.python" -> "profiles/python.sbx"
+std::string stdlibRelativePath(const ast::QualifiedName& module) {
+  std::string path;
+  for (std::size_t i = 1; i < module.parts.size(); ++i) path += (i > 1 ? "/" : "") + module.parts[i].text;
+  return path + ".sbx";
+}
+
+std::optional<std::string> readStdlib(const std::string& relative, const Options& options) {
+  if (!options.stdlibDir.empty()) return readFile(fs::path(options.stdlibDir) / relative);
+  for (std::size_t i = 0; i < kStdlibFiles_count; ++i)
+    if (kStdlibFiles[i].path == relative) return std::string(kStdlibFiles[i].contents);
+  return std::nullopt;
+}
+
+std::string moduleNameOf(std::string relative) {
+  relative.resize(relative.size() - 4);  // ".sbx"
+  std::replace(relative.begin(), relative.end(), '/', '.');
+  return "std." + relative;
+}
+
+}  // namespace
+
+std::vector<std::string> stdlibModules(const Options& options) {
+  std::vector<std::string> names;
+  if (!options.stdlibDir.empty()) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(options.stdlibDir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (it->path().extension() == ".sbx")
+        names.push_back(moduleNameOf(fs::relative(it->path(), options.stdlibDir).generic_string()));
+    }
+  } else {
+    for (std::size_t i = 0; i < kStdlibFiles_count; ++i)
+      if (kStdlibFiles[i].path.ends_with(".sbx")) names.push_back(moduleNameOf(std::string(kStdlibFiles[i].path)));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Module* ModuleSet::loadRoot(const std::string& path, const std::string* text, const Options& options,
+                            SourceManager& sources, DiagnosticSink& diags) {
+  std::string contents;
+  if (text != nullptr) {
+    contents = *text;
+  } else {
+    auto read = readFile(path);
+    if (!read) {
+      diags.report(Code::SBX90, {}, fmt::format("cannot read `{}`: {}", path,
+                                                fs::exists(path) ? "not a readable regular file" : "no such file"));
+      return nullptr;
+    }
+    contents = std::move(*read);
+  }
+  std::error_code ec;
+  std::string key = text != nullptr ? "<text>:" + path : fs::weakly_canonical(path, ec).string();
+  root_ = load(key, path, std::move(contents), false, options, sources, diags);
+  return root_;
+}
+
+Module* ModuleSet::load(const std::string& key, const std::string& displayPath, std::string text, bool stdlib,
+                        const Options& options, SourceManager& sources, DiagnosticSink& diags) {
+  FileId file = sources.add(displayPath, std::move(text));
+  auto tree = parse(file, sources.file(file).text, diags);
+  if (tree == nullptr) return nullptr;
+  auto& store = stdlib ? stdlib_.modules : modules_;
+  store.emplace_back();
+  Module& module = store.back();
+  module.key = key;
+  module.stdlib = stdlib;
+  module.ast = buildAst(file, *tree, diags);
+  tree.reset();  // the parse tree never leaves the front end, nor outlives the AST build
+  (stdlib ? stdlib_.byKey : byKey_)[key] = &module;
+  inProgress_.push_back(key);
+  std::string directory = stdlib ? std::string() : fs::path(displayPath).parent_path().string();
+  loadImports(module, directory, options, sources, diags);
+  inProgress_.pop_back();
+  return &module;
+}
+
+void ModuleSet::loadImports(Module& module, const std::string& directory, const Options& options,
+                            SourceManager& sources, DiagnosticSink& diags) {
+  for (const ast::Import& imp : module.ast.imports) {
+    std::string alias = imp.aliasName();
+    Span aliasSpan = imp.alias ? imp.alias->span : imp.span;
+    if (auto previous = module.importDecls.find(alias); previous != module.importDecls.end()) {
+      diags.report(Code::SBX23, aliasSpan, fmt::format("two imports are both named `{}`", alias))
+          .label(previous->second->span, "first imported here")
+          .help(fmt::format("give one of them another name with `as`, e.g. `as {}2`", alias));
+      continue;
+    }
+
+    std::string key, display, text;
+    bool stdlib = imp.stdlib;
+    if (stdlib) {
+      if (imp.module.parts.size() < 2 || imp.module.parts[0].text != "std") {
+        diags.report(Code::SBX20, imp.module.span, fmt::format("`{}` is not a stdlib module", imp.module.joined()))
+            .help("stdlib modules are imported as `import std.NAME`; your own files as `import \"path/file.sbx\"`");
+        continue;
+      }
+      std::string relative = stdlibRelativePath(imp.module);
+      key = imp.module.joined();
+      display = "stdlib-policies/" + relative;
+      if (!byKey_.contains(key) && !stdlib_.byKey.contains(key)) {
+        auto read = readStdlib(relative, options);
+        if (!read) {
+          auto& d = diags.report(Code::SBX20, imp.module.span, fmt::format("no stdlib module `{}`", key));
+          if (auto m = closestMatch(key, stdlibModules(options))) d.help(fmt::format("did you mean `{}`?", *m));
+          continue;
+        }
+        text = std::move(*read);
+      }
+    } else {
+      const std::string& rel = imp.path.value;
+      if (rel.empty() || rel[0] == '/' || !rel.ends_with(".sbx")) {
+        diags.report(Code::SBX25, imp.path.span, fmt::format("cannot import `{}`", rel))
+            .note("imports of your own files are relative to the importing file and end in .sbx")
+            .help("write e.g. import \"lib/common.sbx\"");
+        continue;
+      }
+      if (module.stdlib) {
+        diags.report(Code::SBX25, imp.path.span, "stdlib modules import only other stdlib modules");
+        continue;
+      }
+      fs::path joined = (fs::path(directory) / rel).lexically_normal();
+      display = joined.string();
+      std::error_code ec;
+      key = fs::weakly_canonical(joined, ec).string();
+      if (!byKey_.contains(key)) {
+        auto read = readFile(joined);
+        if (!read) {
+          diags.report(Code::SBX21, imp.path.span, fmt::format("cannot read imported file `{}`", display))
+              .note(fmt::format("imports are resolved relative to the importing file's directory `{}`",
+                                directory.empty() ? "." : directory));
+          continue;
+        }
+        text = std::move(*read);
+      }
+    }
+
+    if (auto cycle = std::find(inProgress_.begin(), inProgress_.end(), key); cycle != inProgress_.end()) {
+      std::string chain;
+      for (auto it = cycle; it != inProgress_.end(); ++it) chain += fs::path(*it).filename().string() + " -> ";
+      chain += fs::path(key).filename().string();
+      diags.report(Code::SBX22, imp.span, fmt::format("import cycle: {}", chain))
+          .help("move the shared declarations into a file that both import");
+      continue;
+    }
+    Module* target = nullptr;
+    if (auto it = byKey_.find(key); it != byKey_.end()) {
+      target = it->second;
+    } else if (auto cached = stdlib_.byKey.find(key); stdlib && cached != stdlib_.byKey.end()) {
+      target = cached->second;
+    } else {
+      target = load(key, display, std::move(text), stdlib, options, sources, diags);
+    }
+    if (target == nullptr) continue;
+    module.imports[alias] = target;
+    module.importDecls[alias] = &imp;
+    module.importUsed[alias] = false;
+  }
+}
+
+}  // namespace sbx::frontend

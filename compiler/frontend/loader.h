@@ -1,0 +1,54 @@
+// Loads a policy file and everything it imports: `import std.<module>` from the stdlib
+// (embedded in the binary, or a directory given in Options) and relative file imports.
+// Import cycles are reported with the whole chain.
+#pragma once
+#include <deque>
+#include <map>
+#include <string>
+
+#include "frontend/ast.h"
+#include "frontend/frontend.h"
+
+namespace sbx::frontend {
+
+struct Module {
+  std::string key;  // canonical path, or "std.syscalls"
+  bool stdlib = false;
+  ast::File ast;
+  std::map<std::string, Module*> imports;          // alias -> module
+  std::map<std::string, const ast::Import*> importDecls;  // alias -> declaration
+  std::map<std::string, bool> importUsed;
+};
+
+// Stdlib modules, parsed once per session and shared by every file loaded in it.
+struct StdlibModules {
+  std::deque<Module> modules;
+  std::map<std::string, Module*> byKey;
+};
+
+class ModuleSet {
+ public:
+  explicit ModuleSet(StdlibModules& stdlib) : stdlib_(stdlib) {}
+
+  // Returns the root module, or nullptr when the root file itself cannot be read or lexed.
+  Module* loadRoot(const std::string& path, const std::string* text, const Options& options, SourceManager& sources,
+                   DiagnosticSink& diags);
+  Module* root() const { return root_; }
+
+ private:
+  Module* load(const std::string& key, const std::string& displayPath, std::string text, bool stdlib,
+               const Options& options, SourceManager& sources, DiagnosticSink& diags);
+  void loadImports(Module& module, const std::string& directory, const Options& options, SourceManager& sources,
+                   DiagnosticSink& diags);
+
+  StdlibModules& stdlib_;
+  std::deque<Module> modules_;
+  std::map<std::string, Module*> byKey_;
+  std::vector<std::string> inProgress_;  // the import chain being loaded, for cycle reports
+  Module* root_ = nullptr;
+};
+
+// The stdlib module names available (e.g. "std.syscalls"), for "did you mean".
+std::vector<std::string> stdlibModules(const Options& options);
+
+}  // namespace sbx::frontend

@@ -1,0 +1,41 @@
+// ANTLR glue: lexes and parses one file into a parse tree, translating every lexer and parser
+// error into a diagnostic of ours. Only the front end includes this header.
+#pragma once
+#include <memory>
+#include <string_view>
+
+#include "diag/diagnostic.h"
+
+namespace antlr4 {
+class ANTLRInputStream;
+class CommonTokenStream;
+class Token;
+class ParserRuleContext;
+}  // namespace antlr4
+
+namespace sbx::grammar {
+class SbxLexer;
+class SbxParser;
+}  // namespace sbx::grammar
+
+namespace sbx::frontend {
+
+struct ParseTree {
+  ParseTree();
+  ~ParseTree();
+  std::unique_ptr<antlr4::ANTLRInputStream> input;
+  std::unique_ptr<grammar::SbxLexer> lexer;
+  std::unique_ptr<antlr4::CommonTokenStream> tokens;
+  std::unique_ptr<grammar::SbxParser> parser;
+  antlr4::ParserRuleContext* root = nullptr;  // a FileContext, owned by the parser
+};
+
+// Returns nullptr when the text is not lexable (invalid UTF-8); otherwise a tree, possibly with
+// error nodes, and diagnostics for every problem found.
+std::unique_ptr<ParseTree> parse(FileId file, std::string_view text, DiagnosticSink& diags);
+
+// Spans of tokens and rule contexts.
+Span tokenSpan(FileId file, const antlr4::Token* token);
+Span contextSpan(FileId file, const antlr4::ParserRuleContext* ctx);
+
+}  // namespace sbx::frontend

@@ -1,0 +1,237 @@
+// The resolved, normalized model: what every stage after the front end reads (classifier,
+// backends, exporters, launcher plan). Names are resolved across imports, profiles are merged
+// in, syscall groups are expanded, units are parsed and paths and destinations are normalized.
+// Every element keeps the Span of the declaration it came from, so findings can point at it.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "diag/source.h"
+#include "model/enums.h"
+
+namespace sbx::model {
+
+// Where an element was declared, and through which profiles (outermost first) it was included.
+struct Origin {
+  Span span;
+  std::vector<std::string> via;
+};
+
+struct Date {
+  int year = 0, month = 0, day = 0;
+  friend auto operator<=>(const Date&, const Date&) = default;
+};
+
+struct Suppression {
+  std::string rule;  // as written: "SBX1003" or "wildcard-egress"
+  std::string reason;
+  std::optional<Date> until;
+  Span span;    // the @suppress attribute
+  Span target;  // the declaration it silences; a finding inside this span matches
+};
+
+struct Identity {
+  IdentityKind kind;
+  std::string value;    // SPIFFE ID, OIDC issuer, or the person's address
+  std::string subject;  // OIDC subject
+  Origin origin;
+};
+
+struct Input {
+  std::string name;
+  Trust trust;
+  Sensitivity sensitivity;
+  std::optional<InputSource> source;
+  std::string location;
+  Origin origin;
+};
+
+struct MountFlags {
+  bool nosuid = false, nodev = false, noexec = false;
+  friend bool operator==(const MountFlags&, const MountFlags&) = default;
+};
+
+constexpr const char* kWorkspaceMountPoint = "/workspace";
+
+struct PathGrant {
+  std::string path;        // absolute and normalized; kWorkspaceMountPoint for the workspace
+  bool workspace = false;  // the host directory supplied at launch
+  Access access;
+  MountFlags flags;  // as declared; the mount planner adds its defaults
+  Origin origin;
+};
+
+struct Scratch {
+  std::string path;
+  std::optional<std::uint64_t> sizeBytes;
+  Origin origin;
+};
+
+struct PathDecl {  // masks and devices
+  std::string path;
+  Origin origin;
+};
+
+struct Capability {
+  std::string name;  // canonical "CAP_NET_ADMIN"
+  Origin origin;
+};
+
+struct Destination {
+  enum class Kind { Host, Wildcard, Any, Ip, Cidr };
+  Kind kind;
+  std::string host;     // Host: the name; Wildcard: the suffix without "*."; lower case
+  std::string address;  // Ip and Cidr: canonical address text
+  int family = 0;       // 4 or 6 for Ip and Cidr
+  int prefix = 0;       // Cidr prefix length (32 or 128 for a single Ip)
+  std::uint16_t portLow = 0, portHigh = 0;  // inclusive; 0-65535 for "*"
+  Protocol protocol = Protocol::Tcp;
+  std::string text;  // canonical form, e.g. "*.github.com:443", "[2001:db8::/32]:443"
+  std::string tool;  // the tool that alone may use it; empty for the task
+  Origin origin;
+};
+
+struct Action {
+  std::string name;
+  Effect effect;
+  std::optional<Reversibility> reversibility;
+  bool approval = false;
+  std::string approver;  // group named by `approval by "..."`
+  Origin origin;
+};
+
+struct Tool {
+  std::string name;
+  std::string description;
+  std::string exec;
+  std::string system;
+  std::optional<SystemEnvironment> environment;
+  std::vector<Action> actions;
+  std::vector<Destination> egress;
+  std::vector<std::string> secrets;  // names of the task's secrets this tool alone uses
+  Origin origin;
+};
+
+struct Exposure {
+  ExposureKind kind = ExposureKind::File;
+  std::string target;  // file path (default /run/secrets/NAME) or environment variable name
+  std::string tool;    // the one tool that sees it; empty: the task's own process
+  Origin origin;
+};
+
+struct Secret {
+  std::string name;
+  std::string description;
+  std::string source;
+  std::vector<std::string> scopes;
+  std::string audience;
+  std::optional<std::uint64_t> ttlMs;
+  std::optional<Exposure> exposure;
+  Origin origin;
+};
+
+struct EnvVar {
+  std::string name;
+  std::optional<std::string> value;  // absent: passed through from the launcher's environment
+  Origin origin;
+};
+
+struct Delegation {
+  std::size_t task = 0;      // index into Model::tasks
+  std::string target;        // as written, e.g. "common.reviewer"
+  std::vector<PassKind> passes;
+  std::vector<std::string> secrets;  // `passing secret NAME`
+  Origin origin;
+};
+
+struct SyscallAction {
+  SyscallActionKind kind = SyscallActionKind::Allow;
+  int errnoValue = 0;  // for Errno
+  friend bool operator==(const SyscallAction&, const SyscallAction&) = default;
+};
+
+struct ArgCondition {
+  unsigned arg = 0;    // 0-5
+  unsigned width = 0;  // 0: the backend's per-syscall default, else 32 or 64
+  CompareOp op = CompareOp::Eq;
+  std::uint64_t mask = 0;             // MaskedEq
+  std::vector<std::uint64_t> values;  // one, or several for In
+  Span span;
+  friend bool operator==(const ArgCondition& a, const ArgCondition& b) {
+    return a.arg == b.arg && a.width == b.width && a.op == b.op && a.mask == b.mask && a.values == b.values;
+  }
+};
+
+struct SyscallRule {
+  std::string syscall;
+  SyscallAction action;
+  std::vector<ArgCondition> conditions;  // all must hold
+  std::vector<std::string> groups;       // groups it was expanded from, outermost first
+  Origin origin;
+};
+
+struct SyscallPolicy {
+  bool declared = false;
+  SyscallAction defaultAction{SyscallActionKind::Errno, 1};  // EPERM unless declared
+  Origin defaultOrigin;
+  std::vector<Arch> arches{Arch::X86_64};
+  SyscallAction foreignArch{SyscallActionKind::Kill, 0};  // x32 and i386 on x86_64
+  Switch baseline = Switch::On;
+  Origin baselineOrigin;
+  std::vector<SyscallRule> rules;  // in declaration order
+};
+
+struct LimitValue {
+  std::uint64_t value = 0;  // bytes, count, or milliseconds (cpu)
+  Origin origin;
+};
+
+struct Limits {
+  std::optional<LimitValue> memoryBytes, pids, cpuMs, openFiles, fileSizeBytes;
+};
+
+template <typename T>
+struct Setting {  // a single-valued statement and where it was declared
+  T value{};
+  Origin origin;
+};
+
+struct Task {
+  std::string name;
+  std::string qualifiedName;  // unique across the model: "name" in the root file, else "alias.name"
+  FileId file = kNoFile;
+  Span span;
+  bool root = true;  // declared in the file being compiled (false: reached by delegation)
+
+  std::optional<Setting<std::string>> description, owner;
+  std::optional<Identity> identity;
+  std::optional<Setting<std::uint64_t>> timeoutMs;
+  std::optional<Setting<int>> expectedTier;
+  std::optional<Setting<Maturity>> maturity;
+  std::optional<Setting<Facing>> facing;
+  std::optional<Setting<Lifecycle>> lifecycle;
+  std::optional<Setting<NetworkMode>> network;
+
+  std::vector<Input> inputs;
+  std::vector<PathGrant> paths;
+  std::vector<Scratch> scratch;
+  std::vector<PathDecl> masks, devices;
+  std::vector<Capability> capabilities;
+  std::vector<Destination> egress;  // task-level; tools carry their own
+  std::vector<Tool> tools;
+  std::vector<Secret> secrets;
+  SyscallPolicy syscalls;
+  Limits limits;
+  std::vector<EnvVar> env;
+  std::vector<Delegation> delegations;
+  std::vector<Suppression> suppressions;
+  std::vector<std::string> profiles;  // profiles applied, in order
+};
+
+struct Model {
+  std::vector<Task> tasks;  // root tasks first, in declaration order; then delegation targets
+};
+
+}  // namespace sbx::model

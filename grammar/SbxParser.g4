@@ -1,0 +1,111 @@
+// Syntax of the .sbx policy language: declarations, not code. See docs/language.md.
+//
+// The parse tree never leaves the front end: compiler/frontend/ast_builder.cc turns
+// it into the typed AST, and names and values are checked there, not here.
+parser grammar SbxParser;
+
+options { tokenVocab = SbxLexer; }
+
+file : importDecl* topDecl* EOF;
+
+importDecl
+    : IMPORT modulePath (AS name)?     # stdImport
+    | IMPORT STRING (AS name)?         # fileImport
+    ;
+modulePath : name (DOT name)*;
+
+topDecl : attribute* (taskDecl | profileDecl | groupDecl);
+
+taskDecl    : TASK name LBRACE taskItem* RBRACE;
+profileDecl : PROFILE name LBRACE taskItem* RBRACE;
+groupDecl   : GROUP name LBRACE (syscallRef (COMMA syscallRef)* COMMA?)? RBRACE;
+
+// @suppress(wildcard-egress, reason "vendor CDN", until 2027-01-31)
+attribute : AT_SIGN SUPPRESS LPAREN name COMMA REASON STRING (COMMA UNTIL DATE)? RPAREN;
+
+taskItem : attribute* taskStmt;
+taskStmt
+    : USE qualifiedName (COMMA qualifiedName)*                      # useStmt
+    | DESCRIPTION STRING                                            # descriptionStmt
+    | OWNER STRING                                                  # ownerStmt
+    | IDENTITY name STRING (SUBJECT STRING)?                        # identityStmt
+    | TIMEOUT QUANTITY                                              # timeoutStmt
+    | EXPECT TIER INT                                               # expectStmt
+    | MATURITY name                                                 # maturityStmt
+    | FACING name                                                   # facingStmt
+    | OPERATOR name                                                 # operatorStmt
+    | INPUT name name name (FROM name)? (AT STRING)?                # inputStmt
+    | access=(READ | WRITE | EXEC) pathRef (COMMA pathRef)* IDENT*  # pathStmt
+    | SCRATCH STRING (SIZE QUANTITY)?                               # scratchStmt
+    | MASK STRING (COMMA STRING)*                                   # maskStmt
+    | DEVICE STRING (COMMA STRING)*                                 # deviceStmt
+    | CAPABILITY name (COMMA name)*                                 # capabilityStmt
+    | NETWORK name                                                  # networkStmt
+    | CONNECT destination (COMMA destination)*                      # connectStmt
+    | ENV envItem (COMMA envItem)*                                  # envStmt
+    | DELEGATE qualifiedName (PASSING passItem (COMMA passItem)*)?  # delegateStmt
+    | TOOL name LBRACE toolItem* RBRACE                             # toolDecl
+    | SECRET name LBRACE secretItem* RBRACE                         # secretDecl
+    | SYSCALLS LBRACE syscallItem* RBRACE                           # syscallsStmt
+    | LIMITS LBRACE limitItem* RBRACE                               # limitsStmt
+    ;
+
+pathRef : STRING | WORKSPACE;
+destination : STRING IDENT?;
+envItem : name (ASSIGN STRING)?;
+passItem : name | SECRET name;
+
+toolItem : attribute* toolStmt;
+toolStmt
+    : DESCRIPTION STRING                                            # toolDescription
+    | EXEC STRING                                                   # toolExec
+    | SYSTEM STRING IDENT?                                          # toolSystem
+    | ACTION name EFFECT name IDENT? (APPROVAL (BY STRING)?)?        # toolAction
+    | CONNECT destination (COMMA destination)*                      # toolConnect
+    | USES SECRET name (COMMA name)*                                # toolUses
+    ;
+
+secretItem : attribute* secretStmt;
+secretStmt
+    : DESCRIPTION STRING                                            # secretDescription
+    | SOURCE STRING                                                 # secretSource
+    | SCOPE STRING (COMMA STRING)*                                  # secretScope
+    | AUDIENCE STRING                                               # secretAudience
+    | TTL QUANTITY                                                  # secretTtl
+    | EXPOSE name (STRING | IDENT)? (FOR name)?                     # secretExpose
+    ;
+
+syscallItem : attribute* syscallStmt;
+syscallStmt
+    : DEFAULT action                                                # syscallDefault
+    | ARCH name (COMMA name)*                                       # syscallArch
+    | FOREIGN_ARCH action                                           # syscallForeignArch
+    | BASELINE name                                                 # syscallBaseline
+    | action syscallRef (COMMA syscallRef)* (IF condition (AND condition)*)?  # syscallRule
+    ;
+action : ALLOW | ERRNO (INT | name) | KILL | TRAP | LOG | NOTIFY;
+syscallRef : AT_SIGN qualifiedName | name;
+condition
+    : argument op=(EQ | NE | LT | LE | GT | GE) value                 # compareCondition
+    | argument AMP value EQ value                                     # maskedCondition
+    | argument IN LBRACE value (COMMA value)* COMMA? RBRACE           # setCondition
+    ;
+argument : name (COLON INT)?;
+value : atom (PIPE atom)*;
+atom : INT | name;
+
+limitItem : attribute* name (QUANTITY | INT);
+
+qualifiedName : name (DOT name)*;
+
+// Keywords double as names wherever a name is expected.
+name
+    : IDENT
+    | IMPORT | AS | TASK | PROFILE | GROUP | USE | DESCRIPTION | OWNER | IDENTITY | SUBJECT
+    | TIMEOUT | EXPECT | TIER | MATURITY | FACING | OPERATOR | INPUT | FROM | AT | READ | WRITE
+    | EXEC | WORKSPACE | SCRATCH | SIZE | MASK | DEVICE | CAPABILITY | NETWORK | TOOL | ACTION
+    | EFFECT | APPROVAL | BY | SYSTEM | CONNECT | USES | SECRET | SOURCE | SCOPE | AUDIENCE | TTL
+    | EXPOSE | FOR | ENV | SYSCALLS | DEFAULT | ALLOW | ERRNO | KILL | TRAP | LOG | NOTIFY | IF
+    | AND | IN | ARCH | FOREIGN_ARCH | BASELINE | LIMITS | DELEGATE | PASSING | SUPPRESS | REASON
+    | UNTIL
+    ;

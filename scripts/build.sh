@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Configures and builds sbxc with CMake + Ninja.
+#
+#   scripts/build.sh [release|asan|fuzz|all]     (default: release)
+#
+#   release  build/release  CMAKE_BUILD_TYPE=Release; what users, demo.sh and the benchmarks run
+#   asan     build/asan     RelWithDebInfo + AddressSanitizer/UBSan (SBXC_SANITIZE=ON); tests run here too
+#   fuzz     build/fuzz     clang-14, libFuzzer targets (SBXC_FUZZ=ON), sanitizers on, no tests
+#   all      the three above
+#
+# The binary ends up at build/<config>/compiler/sbxc. Parallelism defaults to the number of
+# cores (the project's machines have 2); set SBXC_JOBS to override.
+set -euo pipefail
+
+usage() {
+  sed -n '4,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+}
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+jobs=${SBXC_JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+config=release
+case $# in
+  0) ;;
+  1) config=$1 ;;
+  *) usage >&2; exit 2 ;;
+esac
+
+# Configuring every time is cheap (the cache makes it about a second) and means a changed option
+# in this script reaches an existing build directory; Ninja then rebuilds only what changed.
+build_one() {
+  local name=$1
+  shift
+  local dir="$root/build/$name"
+  printf '==> build %s (%s)\n' "$name" "${dir#"$root"/}"
+  # --log-level=NOTICE hides CMake's STATUS chatter but keeps warnings and errors.
+  cmake -S "$root" -B "$dir" -G Ninja --log-level=NOTICE "$@"
+  cmake --build "$dir" --parallel "$jobs"
+}
+
+build_release() {
+  build_one release -DCMAKE_BUILD_TYPE=Release
+}
+
+build_asan() {
+  # RelWithDebInfo: optimised enough that the suite runs in reasonable time under ASan,
+  # with line numbers in the sanitizer reports.
+  build_one asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSBXC_SANITIZE=ON
+}
+
+build_fuzz() {
+  command -v clang++-14 >/dev/null 2>&1 || {
+    echo "build.sh: clang++-14 not found; run scripts/install-deps.sh" >&2
+    exit 1
+  }
+  # libFuzzer needs clang. -fsanitize=fuzzer-no-link goes into the global flags so that every
+  # library the harness calls (front end, generated parser) carries coverage instrumentation;
+  # tests/fuzz/CMakeLists.txt adds -fsanitize=fuzzer when linking the harness itself.
+  # The compilers are given as cache variables rather than only CC/CXX, which CMake reads on
+  # the first configure only.
+  CC=clang-14 CXX=clang++-14 build_one fuzz \
+    -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link \
+    -DSBXC_FUZZ=ON -DSBXC_TESTS=OFF -DSBXC_SANITIZE=ON
+}
+
+case $config in
+  release) build_release ;;
+  asan) build_asan ;;
+  fuzz) build_fuzz ;;
+  all) build_release; build_asan; build_fuzz ;;
+  -h | --help) usage; exit 0 ;;
+  *)
+    printf 'build.sh: unknown configuration "%s"\n' "$config" >&2
+    usage >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Fuzzes the front end with libFuzzer under ASan and UBSan (docs/fuzzing.md).
+#
+#   scripts/fuzz.sh [SECONDS] [LIBFUZZER_FLAGS...]     (default: 60 seconds)
+#
+# Builds build/fuzz, makes a fresh seed corpus from every .sbx file in the repository
+# (examples/, stdlib-policies/, tests/; never committed), and runs fuzz_frontend with the
+# language dictionary. New inputs collect in build/fuzz/corpus, which persists between runs;
+# a crashing input is written to build/fuzz/artifacts/. The full log is build/fuzz/fuzz.log.
+# Exits non-zero on any crash, leak, timeout (5 s per input) or OOM (2 GiB).
+set -euo pipefail
+
+usage() { sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+seconds=60
+case ${1:-} in
+  -h | --help) usage; exit 0 ;;
+  '' | -*) ;;
+  *[!0-9]*) usage >&2; exit 2 ;;
+  *) seconds=$1; shift ;;
+esac
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+scripts/build.sh fuzz
+
+dir="$root/build/fuzz"
+harness="$dir/tests/fuzz/fuzz_frontend"
+seeds="$dir/seeds" corpus="$dir/corpus" artifacts="$dir/artifacts" work="$dir/run"
+log="$dir/fuzz.log"
+[[ -x $harness ]] || { echo "fuzz.sh: $harness was not built" >&2; exit 1; }
+
+# Valid policies (examples, stdlib) and malformed ones (tests) both make good seeds. Paths are
+# flattened into names so that equal base names in different directories do not clash.
+rm -rf "$seeds"
+mkdir -p "$seeds" "$corpus" "$artifacts" "$work"
+n=0
+while IFS= read -r -d '' file; do
+  cp "$file" "$seeds/${file//\//_}"
+  n=$((n + 1))
+done < <(find examples stdlib-policies tests -type f -name '*.sbx' -print0 2>/dev/null)
+
+printf '==> fuzz fuzz_frontend for %ss (%d seed files)\n' "$seconds" "$n"
+# Run from an empty directory: relative imports in generated inputs resolve against the
+# current directory and must not read the repository's files. The first corpus directory
+# receives new inputs; the seeds are only read. libFuzzer is chatty, so its output goes to
+# the log and is shown only on failure.
+# Inputs written to artifacts/ after this marker are this run's findings. The fork mode with
+# -ignore_crashes=1 records crashes there and still exits 0, so the exit code alone is not enough.
+marker="$dir/run-started"
+touch "$marker"
+rc=0
+(cd "$work" && "$harness" -dict="$root/tests/fuzz/sbx.dict" \
+  -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
+  -artifact_prefix="$artifacts/" -print_final_stats=1 "$@" "$corpus" "$seeds") >"$log" 2>&1 || rc=$?
+
+# libFuzzer's last status line ("#N DONE cov: .. ft: .. corp: .. exec/s: .."; the fork mode
+# has its own variant) says how far it got: executions, coverage, corpus, speed.
+status=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | tr -s ' \t' ' ' || true)
+mapfile -t found < <(find "$artifacts" -type f -newer "$marker" | sort)
+if [[ $rc -ne 0 || ${#found[@]} -gt 0 ]]; then
+  tail -n 80 "$log"
+  [[ ${#found[@]} -eq 0 ]] || printf 'fuzz.sh: found %s\n' "${found[@]#"$root"/}" >&2
+  printf 'fuzz.sh: fuzz_frontend failed (exit %d, %d new input(s) in artifacts); last status: %s\n' \
+    "$rc" "${#found[@]}" "${status:-none}" >&2
+  printf 'fuzz.sh: log %s, reproducers in %s\n' "${log#"$root"/}" "${artifacts#"$root"/}/" >&2
+  exit 1
+fi
+printf 'fuzz_frontend: %ss, no crash; corpus %d files; last status: %s\n' \
+  "$seconds" "$(find "$corpus" -type f | wc -l)" "${status:-none}"
