@@ -93,9 +93,10 @@ PIPE   : '|';
 
 // 2027-01-31: suppression expiry dates.
 DATE : DIGIT DIGIT DIGIT DIGIT '-' DIGIT DIGIT '-' DIGIT DIGIT;
+// Before QUANTITY, so that 0xff is a number and not 0 with unit "xff".
+INT : '0x' HEXDIGIT+ | '0o' [0-7]+ | '0b' [01]+ | DIGIT+;
 // 10m, 1h30m, 512MiB: a number with a unit, checked by the front end.
 QUANTITY : DIGIT+ ('.' DIGIT+)? LETTER+ (DIGIT+ LETTER+)*;
-INT : '0x' HEXDIGIT+ | '0o' [0-7]+ | '0b' [01]+ | DIGIT+;
 STRING : '"' (~["\\\r\n] | '\\' .)* '"';
 // Letters, digits, '_' and inner '-' (rule names like wildcard-egress, systemd-style @basic-io).
 IDENT : (LETTER | '_') (LETTER | DIGIT | '_' | '-' (LETTER | DIGIT | '_'))*;

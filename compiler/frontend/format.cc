@@ -114,6 +114,8 @@ class Printer {
       forceBreak_ = true;
     } else {
       newline(true);
+      // A comment after a top-level declaration starts the next one's block of text.
+      if (afterTopLevel_ && !out_.ends_with("\n\n")) out_ += '\n';
       indent();
       out_ += text;
       out_ += '\n';
@@ -157,6 +159,7 @@ class Printer {
     newlines_ = 0;
     justOpened_ = false;
     afterComment_ = false;
+    afterTopLevel_ = close && depth_ == 0;
     if (layout_.opens.contains(index)) {
       ++depth_;
       justOpened_ = true;
@@ -176,7 +179,7 @@ class Printer {
   std::string out_;
   std::size_t depth_ = 0, column_ = 0, newlines_ = 0;
   std::size_t previousType_ = 0, previousIndex_ = 0;
-  bool forceBreak_ = false, justOpened_ = false, afterComment_ = false;
+  bool forceBreak_ = false, justOpened_ = false, afterComment_ = false, afterTopLevel_ = false;
 };
 
 }  // namespace

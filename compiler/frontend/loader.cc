@@ -125,6 +125,7 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
 
     std::string key, display, text;
     bool stdlib = imp.stdlib;
+    module.failedImports.insert(alias);  // until it loads
     if (stdlib) {
       if (imp.module.parts.size() < 2 || imp.module.parts[0].text != "std") {
         diags.report(Code::SBX20, imp.module.span, fmt::format("`{}` is not a stdlib module", imp.module.joined()))
@@ -188,6 +189,7 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
       target = load(key, display, std::move(text), stdlib, options, sources, diags);
     }
     if (target == nullptr) continue;
+    module.failedImports.erase(alias);
     module.imports[alias] = target;
     module.importDecls[alias] = &imp;
     module.importUsed[alias] = false;

@@ -4,6 +4,7 @@
 #pragma once
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 
 #include "frontend/ast.h"
@@ -18,6 +19,7 @@ struct Module {
   std::map<std::string, Module*> imports;          // alias -> module
   std::map<std::string, const ast::Import*> importDecls;  // alias -> declaration
   std::map<std::string, bool> importUsed;
+  std::set<std::string> failedImports;  // aliases whose import was reported; no follow-up errors
 };
 
 // Stdlib modules, parsed once per session and shared by every file loaded in it.

@@ -98,6 +98,35 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
     report(parser, parser->getCurrentToken(), getExpectedTokens(parser));
   }
 
+ public:
+  // ANTLR's default recovery at the start of a statement list throws, and the enclosing rule then
+  // skips everything up to the end of the task. Instead, report the stray tokens and skip only
+  // them (with any block they open), so the following statements are still checked.
+  void sync(antlr4::Parser* parser) override {
+    if (inErrorRecoveryMode(parser)) return;
+    const antlr4::atn::ATN& atn = parser->getATN();
+    antlr4::atn::ATNState* state = atn.states[parser->getState()];
+    std::size_t la = parser->getTokenStream()->LA(1);
+    antlr4::misc::IntervalSet next = atn.nextTokens(state);
+    if (next.contains(antlr4::Token::EPSILON) || next.contains(la)) return;
+    auto type = state->getStateType();
+    bool loop = type == antlr4::atn::ATNState::STAR_LOOP_ENTRY || type == antlr4::atn::ATNState::STAR_LOOP_BACK ||
+                type == antlr4::atn::ATNState::PLUS_LOOP_BACK;
+    if (!loop) {
+      DefaultErrorStrategy::sync(parser);
+      return;
+    }
+    antlr4::misc::IntervalSet expected = parser->getExpectedTokens();
+    report(parser, parser->getCurrentToken(), expected);
+    int depth = 0;
+    for (std::size_t t = parser->getTokenStream()->LA(1); t != antlr4::Token::EOF; t = parser->getTokenStream()->LA(1)) {
+      if (depth == 0 && (expected.contains(t) || t == SbxLexer::RBRACE)) break;
+      if (t == SbxLexer::LBRACE) ++depth;
+      if (t == SbxLexer::RBRACE) --depth;
+      parser->consume();
+    }
+  }
+
  private:
   void report(antlr4::Parser* parser, antlr4::Token* offending, const antlr4::misc::IntervalSet& expected) {
     const auto& vocabulary = parser->getVocabulary();
@@ -149,6 +178,10 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       return;
     }
     auto& d = diags_.report(Code::SBX10, span, fmt::format("expected {}, found {}", expectedText, describeToken(offending)));
+    if (statementPosition && (type == SbxLexer::STRING || type == SbxLexer::QUANTITY || type == SbxLexer::INT)) {
+      d.help("is a `,` missing between list items before this?");
+      return;
+    }
     if (type == SbxLexer::QUANTITY && contains(expected, SbxLexer::INT))
       d.help("this place takes a plain number without a unit");
     else if (type == SbxLexer::INT && contains(expected, SbxLexer::QUANTITY))

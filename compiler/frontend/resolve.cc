@@ -102,6 +102,7 @@ class Resolver {
     if (name.parts.size() == 2) {
       alias = name.parts[0].text;
       auto it = m.imports.find(alias);
+      if (it == m.imports.end() && m.failedImports.contains(alias)) return std::nullopt;  // reported at the import
       if (it == m.imports.end()) {
         auto& d = diags_.report(Code::SBX30, name.parts[0].span, fmt::format("no import is named `{}`", alias));
         std::vector<std::string> aliases;

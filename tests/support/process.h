@@ -1,0 +1,21 @@
+// Runs a program and captures what it printed: the CLI tests drive the real sbxc binary.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace sbx::test {
+
+struct Run {
+  int exitCode = -1;  // -1 when killed by a signal
+  int signal = 0;
+  std::string out, err;
+};
+
+// argv[0] is the program path. `env` replaces the environment when non-empty.
+Run run(const std::vector<std::string>& argv, const std::string& stdinText = "", const std::string& cwd = "",
+        const std::vector<std::string>& env = {});
+
+// Runs the sbxc under test with NO_COLOR set.
+Run sbxc(const std::vector<std::string>& args, const std::string& stdinText = "", const std::string& cwd = "");
+
+}  // namespace sbx::test
