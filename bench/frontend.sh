@@ -49,26 +49,34 @@ typical=${1:-examples/ci-test-runner.sbx}
 checks_fully "$typical" || { echo "frontend.sh: sbxc check rejects $typical; pick a valid policy" >&2; exit 1; }
 
 # The 1,000 files are copies of the examples that check, cycled, each with its tasks renamed
-# (name_0001...) so that no two files declare the same task. `delegate` targets are renamed
-# with them, since they name tasks of the same file. The examples tree is copied alongside
+# (name_0001...) so that no two files declare the same task. Unqualified `delegate` targets are
+# renamed with them, since they name tasks of the same file. The examples tree is copied alongside
 # under its own names so that relative imports still resolve.
 corpus="$tmp/policies"
 mkdir -p "$corpus"
 cp -r examples/. "$corpus/"
 
 rename_tasks() {  # rename_tasks SRC SUFFIX > DST
-  sed -E -e "s/^([[:space:]]*)(task|delegate)([[:space:]]+)([A-Za-z_][A-Za-z0-9_-]*)/\\1\\2\\3\\4_$2/" "$1"
+  local name='[A-Za-z_][A-Za-z0-9_-]*'
+  # Qualified targets (alias.task) name tasks of an imported file, which keeps its names.
+  sed -E -e "s/^([[:space:]]*task[[:space:]]+)($name)/\\1\\2_$2/" \
+    -e "s/^([[:space:]]*delegate[[:space:]]+)($name)([^.A-Za-z0-9_-]|\$)/\\1\\2_$2\\3/" "$1"
 }
 
 sources=()
+excluded=()
 while IFS= read -r -d '' example; do
-  rename_tasks "$example" probe >"$tmp/probe.sbx"
-  cp "$tmp/probe.sbx" "$corpus/probe.sbx"
+  rename_tasks "$example" probe >"$corpus/probe.sbx"
   if checks_fully "$corpus/probe.sbx"; then
     sources+=("$example")
+  else
+    excluded+=("$example")
   fi
   rm -f "$corpus/probe.sbx"
 done < <(find examples -maxdepth 1 -type f -name '*.sbx' -print0 | sort -z)
+if [[ ${#excluded[@]} -gt 0 ]]; then
+  echo "frontend.sh: not used for the 1,000 files (rejected once renamed): ${excluded[*]}" >&2
+fi
 [[ ${#sources[@]} -gt 0 ]] || { echo "frontend.sh: no example in examples/ checks cleanly" >&2; exit 1; }
 
 files=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shows sbxc doing its main job on the shipped examples, from a fresh Debian 12 machine:
 # installs the packages, builds the release binary, checks one policy, compiles another into
-# out/, then lists the artifacts written and prints the task's report (tier, rules, findings).
+# out/, then lists the artifacts written and prints a summary of each compiled task.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,20 +50,33 @@ show compile "$compile_example" -o out/
 printf '\nArtifacts written:\n'
 find out -type f -printf '  %8s bytes  %p\n' | sort -k3
 
-# report.json is the task's summary: its tier, the rules that fired, the lint findings.
-mapfile -t reports < <(find out -type f -name report.json | sort)
-if [[ ${#reports[@]} -eq 0 ]]; then
-  echo "demo.sh: the compile wrote no report.json" >&2
+# The task's summary: report.json (tier, rules fired, lint findings) where the compile wrote one,
+# else the task section of plan.json, with list and map fields shown by their size.
+mapfile -t task_dirs < <(find out -mindepth 1 -type d | sort)
+if [[ ${#task_dirs[@]} -eq 0 ]]; then
+  echo "demo.sh: the compile wrote no task directory under out/" >&2
   exit 1
 fi
-for report in "${reports[@]}"; do
-  printf '\nSummary (%s):\n' "$report"
-  # Long reports (many findings) are cut to a screenful; the file has the rest.
-  python3 - "$report" <<'PY'
-import json, sys
-lines = json.dumps(json.load(open(sys.argv[1])), indent=2).splitlines()
-print("\n".join(lines[:80]))
-if len(lines) > 80:
-    print(f"... {len(lines) - 80} more lines in {sys.argv[1]}")
+python3 - "${task_dirs[@]}" <<'PY'
+import json, os, sys, textwrap
+
+def wrapped(parts):
+    return textwrap.fill(", ".join(parts), width=100, initial_indent="  ", subsequent_indent="  ")
+
+for d in sys.argv[1:]:
+    report, plan = os.path.join(d, "report.json"), os.path.join(d, "plan.json")
+    if os.path.exists(report):
+        print(f"\nSummary ({report}):")
+        lines = json.dumps(json.load(open(report)), indent=2).splitlines()
+        print("\n".join(lines[:80]))
+        if len(lines) > 80:
+            print(f"... {len(lines) - 80} more lines in {report}")
+    elif os.path.exists(plan):
+        task = json.load(open(plan)).get("task", {})
+        print(f"\nSummary ({plan}): {task.get('name', '?')}: {task.get('description', '')}")
+        scalars = [f"{k}={json.dumps(v)}" for k, v in task.items()
+                   if not isinstance(v, (list, dict)) and k not in ("name", "description")]
+        sizes = [f"{k}={len(v)}" for k, v in task.items() if isinstance(v, (list, dict)) and v]
+        print(wrapped(scalars))
+        print(wrapped(sizes))
 PY
-done

@@ -1,6 +1,7 @@
 #include "frontend/ast_builder.h"
 
 #include <cctype>
+#include <typeinfo>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,13 @@ using P = grammar::SbxParser;
 using antlr4::tree::TerminalNode;
 
 namespace {
+
+// The exact-type check for a labelled alternative: much cheaper than dynamic_cast, which the
+// builder would otherwise run a dozen times per statement.
+template <typename T, typename Base>
+T* as(Base* node) {
+  return node != nullptr && typeid(*node) == typeid(T) ? static_cast<T*>(node) : nullptr;
+}
 
 // Node accessors return nullptr after a syntax error; every helper tolerates that, since the
 // builder still runs to report semantic errors in the parts that did parse.
@@ -60,9 +68,11 @@ class Builder {
   Span span(TerminalNode* node) const { return node ? tokenSpan(file_, node->getSymbol()) : Span{}; }
   Span span(const antlr4::Token* token) const { return token ? tokenSpan(file_, token) : Span{}; }
 
+  static std::string text(P::NameContext* ctx) { return ctx->getStart()->getText(); }
+
   ast::Ident ident(P::NameContext* ctx) const {
     if (ctx == nullptr) return {};
-    return {ctx->getText(), span(ctx)};
+    return {text(ctx), span(ctx)};
   }
   ast::Ident ident(TerminalNode* node) const {
     if (node == nullptr) return {};
@@ -126,7 +136,7 @@ class Builder {
   template <typename E>
   std::optional<E> word(P::NameContext* ctx, std::string_view what) {
     if (ctx == nullptr) return std::nullopt;
-    return word<E>(ctx->getText(), span(ctx), what);
+    return word<E>(text(ctx), span(ctx), what);
   }
   template <typename E>
   std::optional<E> word(TerminalNode* node, std::string_view what) {
@@ -174,7 +184,7 @@ class Builder {
     for (auto* a : attrs) {
       if (a == nullptr || a->name() == nullptr) continue;
       model::Suppression s;
-      s.rule = a->name()->getText();
+      s.rule = text(a->name());
       s.span = span(a);
       s.target = span(target);
       if (auto reason = str(a->STRING())) {
@@ -200,7 +210,7 @@ class Builder {
   void buildImport(P::ImportDeclContext* ctx, ast::File& out) {
     ast::Import imp;
     imp.span = span(ctx);
-    if (auto* s = dynamic_cast<P::StdImportContext*>(ctx)) {
+    if (auto* s = as<P::StdImportContext>(ctx)) {
       imp.stdlib = true;
       if (auto* m = s->modulePath()) {
         imp.module.span = span(m);
@@ -208,7 +218,7 @@ class Builder {
       }
       if (s->AS() != nullptr && s->name() != nullptr) imp.alias = ident(s->name());
       if (imp.module.parts.empty()) return;
-    } else if (auto* f = dynamic_cast<P::FileImportContext*>(ctx)) {
+    } else if (auto* f = as<P::FileImportContext>(ctx)) {
       auto p = str(f->STRING());
       if (!p) return;
       imp.path = *p;
@@ -232,26 +242,26 @@ class Builder {
     };
     Span where = span(ctx);
 
-    if (auto* c = dynamic_cast<P::UseStmtContext*>(ctx)) {
+    if (auto* c = as<P::UseStmtContext>(ctx)) {
       ast::Use s;
       base(s);
       for (auto* q : c->qualifiedName()) s.targets.push_back(qualified(q));
       body.uses.push_back(std::move(s));
       return;
     }
-    if (auto* c = dynamic_cast<P::DescriptionStmtContext*>(ctx)) {
+    if (auto* c = as<P::DescriptionStmtContext>(ctx)) {
       textSetting(body.description, c->STRING(), where, suppressions, "description");
       return;
     }
-    if (auto* c = dynamic_cast<P::OwnerStmtContext*>(ctx)) {
+    if (auto* c = as<P::OwnerStmtContext>(ctx)) {
       textSetting(body.owner, c->STRING(), where, suppressions, "owner");
       return;
     }
-    if (auto* c = dynamic_cast<P::IdentityStmtContext*>(ctx)) {
+    if (auto* c = as<P::IdentityStmtContext>(ctx)) {
       identity(c, body, base);
       return;
     }
-    if (auto* c = dynamic_cast<P::TimeoutStmtContext*>(ctx)) {
+    if (auto* c = as<P::TimeoutStmtContext>(ctx)) {
       if (!once(body.timeoutMs, where, "timeout")) return;
       if (auto d = duration(c->QUANTITY())) {
         ast::Setting<std::uint64_t> s;
@@ -260,7 +270,7 @@ class Builder {
       }
       return;
     }
-    if (auto* c = dynamic_cast<P::ExpectStmtContext*>(ctx)) {
+    if (auto* c = as<P::ExpectStmtContext>(ctx)) {
       if (!once(body.expectedTier, where, "expect tier") || c->INT() == nullptr) return;
       Span at = span(c->INT());
       auto v = parseInteger(c->INT()->getText(), at, diags_);
@@ -274,31 +284,31 @@ class Builder {
       body.expectedTier = std::move(s);
       return;
     }
-    if (auto* c = dynamic_cast<P::MaturityStmtContext*>(ctx)) {
+    if (auto* c = as<P::MaturityStmtContext>(ctx)) {
       enumSetting(body.maturity, c->name(), where, suppressions, "maturity");
       return;
     }
-    if (auto* c = dynamic_cast<P::FacingStmtContext*>(ctx)) {
+    if (auto* c = as<P::FacingStmtContext>(ctx)) {
       enumSetting(body.facing, c->name(), where, suppressions, "facing");
       return;
     }
-    if (auto* c = dynamic_cast<P::OperatorStmtContext*>(ctx)) {
+    if (auto* c = as<P::OperatorStmtContext>(ctx)) {
       enumSetting(body.lifecycle, c->name(), where, suppressions, "operator");
       return;
     }
-    if (auto* c = dynamic_cast<P::NetworkStmtContext*>(ctx)) {
+    if (auto* c = as<P::NetworkStmtContext>(ctx)) {
       enumSetting(body.network, c->name(), where, suppressions, "network");
       return;
     }
-    if (auto* c = dynamic_cast<P::InputStmtContext*>(ctx)) {
+    if (auto* c = as<P::InputStmtContext>(ctx)) {
       input(c, body, base);
       return;
     }
-    if (auto* c = dynamic_cast<P::PathStmtContext*>(ctx)) {
+    if (auto* c = as<P::PathStmtContext>(ctx)) {
       paths(c, body, base);
       return;
     }
-    if (auto* c = dynamic_cast<P::ScratchStmtContext*>(ctx)) {
+    if (auto* c = as<P::ScratchStmtContext>(ctx)) {
       auto p = path(c->STRING());
       if (!p) return;
       ast::Scratch s;
@@ -310,24 +320,24 @@ class Builder {
       body.scratch.push_back(std::move(s));
       return;
     }
-    if (auto* c = dynamic_cast<P::MaskStmtContext*>(ctx)) {
+    if (auto* c = as<P::MaskStmtContext>(ctx)) {
       body.masks.push_back(pathList(c->STRING(), base));
       return;
     }
-    if (auto* c = dynamic_cast<P::DeviceStmtContext*>(ctx)) {
+    if (auto* c = as<P::DeviceStmtContext>(ctx)) {
       body.devices.push_back(pathList(c->STRING(), base));
       return;
     }
-    if (auto* c = dynamic_cast<P::CapabilityStmtContext*>(ctx)) {
+    if (auto* c = as<P::CapabilityStmtContext>(ctx)) {
       ast::Capabilities s;
       base(s);
       for (auto* n : c->name()) {
         if (n == nullptr) continue;
-        std::string name = n->getText();
+        std::string name = text(n);
         for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         if (!name.starts_with("CAP_")) name = "CAP_" + name;
         if (!capabilityKnown(name)) {
-          auto& d = diags_.report(Code::SBX51, span(n), fmt::format("unknown capability `{}`", n->getText()));
+          auto& d = diags_.report(Code::SBX51, span(n), fmt::format("unknown capability `{}`", text(n)));
           if (auto m = closestMatch(name, capabilityNames())) d.help(fmt::format("did you mean `{}`?", *m));
           continue;
         }
@@ -336,15 +346,15 @@ class Builder {
       body.capabilities.push_back(std::move(s));
       return;
     }
-    if (auto* c = dynamic_cast<P::ConnectStmtContext*>(ctx)) {
+    if (auto* c = as<P::ConnectStmtContext>(ctx)) {
       body.connects.push_back(connect(c->destination(), base));
       return;
     }
-    if (auto* c = dynamic_cast<P::EnvStmtContext*>(ctx)) {
+    if (auto* c = as<P::EnvStmtContext>(ctx)) {
       env(c, body, base);
       return;
     }
-    if (auto* c = dynamic_cast<P::DelegateStmtContext*>(ctx)) {
+    if (auto* c = as<P::DelegateStmtContext>(ctx)) {
       ast::Delegate s;
       base(s).target = qualified(c->qualifiedName());
       for (auto* p : c->passItem()) {
@@ -358,19 +368,19 @@ class Builder {
       if (!s.target.parts.empty()) body.delegations.push_back(std::move(s));
       return;
     }
-    if (auto* c = dynamic_cast<P::ToolDeclContext*>(ctx)) {
+    if (auto* c = as<P::ToolDeclContext>(ctx)) {
       tool(c, body, base);
       return;
     }
-    if (auto* c = dynamic_cast<P::SecretDeclContext*>(ctx)) {
+    if (auto* c = as<P::SecretDeclContext>(ctx)) {
       secret(c, body, base);
       return;
     }
-    if (auto* c = dynamic_cast<P::SyscallsStmtContext*>(ctx)) {
+    if (auto* c = as<P::SyscallsStmtContext>(ctx)) {
       syscalls(c, body, base);
       return;
     }
-    if (auto* c = dynamic_cast<P::LimitsStmtContext*>(ctx)) {
+    if (auto* c = as<P::LimitsStmtContext>(ctx)) {
       limits(c, body, base);
     }
   }
@@ -603,11 +613,11 @@ class Builder {
         s.suppressions = suppressions;
         return s;
       };
-      if (auto* d = dynamic_cast<P::ToolDescriptionContext*>(stmt)) {
+      if (auto* d = as<P::ToolDescriptionContext>(stmt)) {
         textSetting(t.description, d->STRING(), where, suppressions, "description");
         continue;
       }
-      if (auto* e = dynamic_cast<P::ToolExecContext*>(stmt)) {
+      if (auto* e = as<P::ToolExecContext>(stmt)) {
         if (!once(t.exec, where, "exec")) continue;
         if (auto p = path(e->STRING())) {
           ast::Setting<std::string> s;
@@ -616,7 +626,7 @@ class Builder {
         }
         continue;
       }
-      if (auto* sys = dynamic_cast<P::ToolSystemContext*>(stmt)) {
+      if (auto* sys = as<P::ToolSystemContext>(stmt)) {
         if (!once(t.system, where, "system")) continue;
         auto name = str(sys->STRING());
         if (!name) continue;
@@ -629,7 +639,7 @@ class Builder {
         t.system = std::move(s);
         continue;
       }
-      if (auto* a = dynamic_cast<P::ToolActionContext*>(stmt)) {
+      if (auto* a = as<P::ToolActionContext>(stmt)) {
         auto names = a->name();
         if (names.size() < 2) continue;
         ast::Action s;
@@ -646,11 +656,11 @@ class Builder {
         t.actions.push_back(std::move(s));
         continue;
       }
-      if (auto* k = dynamic_cast<P::ToolConnectContext*>(stmt)) {
+      if (auto* k = as<P::ToolConnectContext>(stmt)) {
         t.connects.push_back(connect(k->destination(), fill));
         continue;
       }
-      if (auto* u = dynamic_cast<P::ToolUsesContext*>(stmt)) {
+      if (auto* u = as<P::ToolUsesContext>(stmt)) {
         ast::Uses s;
         fill(s);
         for (auto* n : u->name())
@@ -670,11 +680,11 @@ class Builder {
       auto* stmt = item->secretStmt();
       auto suppressions = attributes(item->attribute(), stmt);
       Span where = span(stmt);
-      if (auto* d = dynamic_cast<P::SecretDescriptionContext*>(stmt)) {
+      if (auto* d = as<P::SecretDescriptionContext>(stmt)) {
         textSetting(s.description, d->STRING(), where, suppressions, "description");
         continue;
       }
-      if (auto* src = dynamic_cast<P::SecretSourceContext*>(stmt)) {
+      if (auto* src = as<P::SecretSourceContext>(stmt)) {
         textSetting(s.source, src->STRING(), where, suppressions, "source");
         if (s.source && s.source->text.value.empty()) {
           diags_.report(Code::SBX44, s.source->span, "secret source is empty")
@@ -683,11 +693,11 @@ class Builder {
         }
         continue;
       }
-      if (auto* aud = dynamic_cast<P::SecretAudienceContext*>(stmt)) {
+      if (auto* aud = as<P::SecretAudienceContext>(stmt)) {
         textSetting(s.audience, aud->STRING(), where, suppressions, "audience");
         continue;
       }
-      if (auto* sc = dynamic_cast<P::SecretScopeContext*>(stmt)) {
+      if (auto* sc = as<P::SecretScopeContext>(stmt)) {
         if (!once(s.scope, where, "scope")) continue;
         ast::Scope scope;
         scope.span = where;
@@ -705,7 +715,7 @@ class Builder {
         s.scope = std::move(scope);
         continue;
       }
-      if (auto* ttl = dynamic_cast<P::SecretTtlContext*>(stmt)) {
+      if (auto* ttl = as<P::SecretTtlContext>(stmt)) {
         if (!once(s.ttlMs, where, "ttl")) continue;
         if (auto d = duration(ttl->QUANTITY())) {
           ast::Setting<std::uint64_t> t;
@@ -716,7 +726,7 @@ class Builder {
         }
         continue;
       }
-      if (auto* e = dynamic_cast<P::SecretExposeContext*>(stmt)) {
+      if (auto* e = as<P::SecretExposeContext>(stmt)) {
         if (!once(s.expose, where, "expose")) continue;
         auto names = e->name();
         if (names.empty()) continue;
@@ -799,7 +809,7 @@ class Builder {
         value = parseInteger(ctx->INT()->getText(), where, diags_);
       } else if (ctx->name() != nullptr) {
         where = span(ctx->name());
-        value = constant(ctx->name()->getText(), where, true);
+        value = constant(text(ctx->name()), where, true);
       }
       if (!value) return std::nullopt;
       if (*value == 0 || *value > 4095) {
@@ -831,7 +841,7 @@ class Builder {
       if (atom == nullptr) return std::nullopt;
       std::optional<std::uint64_t> v;
       if (atom->INT() != nullptr) v = parseInteger(atom->INT()->getText(), span(atom->INT()), diags_);
-      else if (atom->name() != nullptr) v = constant(atom->name()->getText(), span(atom->name()), false);
+      else if (atom->name() != nullptr) v = constant(text(atom->name()), span(atom->name()), false);
       if (!v) return std::nullopt;
       result |= *v;
     }
@@ -842,7 +852,7 @@ class Builder {
     model::ArgCondition cond;
     cond.span = span(ctx);
     P::ArgumentContext* arg = nullptr;
-    if (auto* c = dynamic_cast<P::CompareConditionContext*>(ctx)) {
+    if (auto* c = as<P::CompareConditionContext>(ctx)) {
       arg = c->argument();
       if (c->op == nullptr) return std::nullopt;
       switch (c->op->getType()) {
@@ -856,7 +866,7 @@ class Builder {
       auto v = value(c->value());
       if (!v) return std::nullopt;
       cond.values.push_back(*v);
-    } else if (auto* m = dynamic_cast<P::MaskedConditionContext*>(ctx)) {
+    } else if (auto* m = as<P::MaskedConditionContext>(ctx)) {
       arg = m->argument();
       cond.op = model::CompareOp::MaskedEq;
       auto values = m->value();
@@ -871,7 +881,7 @@ class Builder {
       }
       cond.mask = *mask;
       cond.values.push_back(*v);
-    } else if (auto* s = dynamic_cast<P::SetConditionContext*>(ctx)) {
+    } else if (auto* s = as<P::SetConditionContext>(ctx)) {
       arg = s->argument();
       cond.op = model::CompareOp::In;
       for (auto* vctx : s->value()) {
@@ -884,7 +894,7 @@ class Builder {
       return std::nullopt;
     }
     if (arg == nullptr || arg->name() == nullptr) return std::nullopt;
-    std::string argName = arg->name()->getText();
+    std::string argName = text(arg->name());
     Span argSpan = span(arg->name());
     if (argName.size() != 4 || !argName.starts_with("arg") || argName[3] < '0' || argName[3] > '5') {
       auto& d = diags_.report(Code::SBX49, argSpan, fmt::format("`{}` is not a syscall argument", argName));
@@ -920,7 +930,7 @@ class Builder {
       auto* stmt = item->syscallStmt();
       auto suppressions = attributes(item->attribute(), stmt);
       Span where = span(stmt);
-      if (auto* d = dynamic_cast<P::SyscallDefaultContext*>(stmt)) {
+      if (auto* d = as<P::SyscallDefaultContext>(stmt)) {
         if (!once(block.defaultAction, where, "default")) continue;
         if (auto a = action(d->action())) {
           ast::ActionSetting s;
@@ -931,7 +941,7 @@ class Builder {
         }
         continue;
       }
-      if (auto* f = dynamic_cast<P::SyscallForeignArchContext*>(stmt)) {
+      if (auto* f = as<P::SyscallForeignArchContext>(stmt)) {
         if (!once(block.foreignArch, where, "foreign-arch")) continue;
         if (auto a = action(f->action())) {
           if (a->kind == model::SyscallActionKind::Allow || a->kind == model::SyscallActionKind::Log) {
@@ -948,7 +958,7 @@ class Builder {
         }
         continue;
       }
-      if (auto* a = dynamic_cast<P::SyscallArchContext*>(stmt)) {
+      if (auto* a = as<P::SyscallArchContext>(stmt)) {
         if (!once(block.arch, where, "arch")) continue;
         ast::Arches s;
         s.span = where;
@@ -958,11 +968,11 @@ class Builder {
         block.arch = std::move(s);
         continue;
       }
-      if (auto* b = dynamic_cast<P::SyscallBaselineContext*>(stmt)) {
+      if (auto* b = as<P::SyscallBaselineContext>(stmt)) {
         enumSetting(block.baseline, b->name(), where, suppressions, "baseline");
         continue;
       }
-      if (auto* r = dynamic_cast<P::SyscallRuleContext*>(stmt)) {
+      if (auto* r = as<P::SyscallRuleContext>(stmt)) {
         auto a = action(r->action());
         ast::SyscallRule rule;
         rule.span = where;
@@ -1009,7 +1019,7 @@ class Builder {
         case model::Limit::Memory:
         case model::Limit::FileSize:
           if (n != nullptr) {
-            diags_.report(Code::SBX41, span(n), fmt::format("`{}` needs a size unit", item->name()->getText()))
+            diags_.report(Code::SBX41, span(n), fmt::format("`{}` needs a size unit", text(item->name())))
                 .help(fmt::format("write e.g. {}MiB", n->getText()));
             continue;
           }
@@ -1025,7 +1035,7 @@ class Builder {
         case model::Limit::Pids:
         case model::Limit::Files:
           if (q != nullptr) {
-            diags_.report(Code::SBX46, span(q), fmt::format("`{}` is a count without a unit", item->name()->getText()))
+            diags_.report(Code::SBX46, span(q), fmt::format("`{}` is a count without a unit", text(item->name())))
                 .help("write a plain number, e.g. 64");
             continue;
           }
@@ -1033,7 +1043,7 @@ class Builder {
             Span where = span(n);
             if (auto count = parseInteger(n->getText(), where, diags_)) {
               if (*count == 0 || *count > (1u << 30)) {
-                diags_.report(Code::SBX46, where, fmt::format("{} limit {} is out of range", item->name()->getText(), *count))
+                diags_.report(Code::SBX46, where, fmt::format("{} limit {} is out of range", text(item->name()), *count))
                     .help("give a count between 1 and 1073741824");
                 continue;
               }
@@ -1074,7 +1084,7 @@ class Builder {
 }  // namespace
 
 ast::File buildAst(FileId file, const ParseTree& tree, DiagnosticSink& diags) {
-  return Builder(file, diags).build(dynamic_cast<P::FileContext*>(tree.root));
+  return Builder(file, diags).build(as<P::FileContext>(tree.root));
 }
 
 }  // namespace sbx::frontend

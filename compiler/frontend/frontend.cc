@@ -5,16 +5,16 @@
 
 namespace sbx::frontend {
 
-struct Session::StdlibCache {
-  StdlibModules modules;
+struct Session::Shared {
+  SharedModules modules;
 };
 
-Session::Session(Options options) : options_(std::move(options)), stdlib_(std::make_unique<StdlibCache>()) {}
+Session::Session(Options options) : options_(std::move(options)), shared_(std::make_unique<Shared>()) {}
 Session::~Session() = default;
 
 Result Session::run(const std::string& path, const std::string* text) {
   Result result;
-  ModuleSet modules(stdlib_->modules);
+  ModuleSet modules(shared_->modules);
   modules.loadRoot(path, text, options_, sources_, result.diagnostics);
   if (modules.root() == nullptr) return result;
   auto model = resolve(modules, result.diagnostics);

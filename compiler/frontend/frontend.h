@@ -44,8 +44,8 @@ class Session {
 
   Options options_;
   SourceManager sources_;
-  struct StdlibCache;
-  std::unique_ptr<StdlibCache> stdlib_;
+  struct Shared;
+  std::unique_ptr<Shared> shared_;
 };
 
 }  // namespace sbx::frontend

@@ -1,9 +1,12 @@
 #include "frontend/loader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -22,14 +25,25 @@ namespace fs = std::filesystem;
 namespace {
 
 std::optional<std::string> readFile(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return out.str();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  std::string text;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  text.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::read(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  text.resize(done);
+  return text;
 }
 
 // "std.profiles.python" -> "profiles/python.sbx"
@@ -87,23 +101,24 @@ Module* ModuleSet::loadRoot(const std::string& path, const std::string* text, co
   }
   std::error_code ec;
   std::string key = text != nullptr ? "<text>:" + path : fs::weakly_canonical(path, ec).string();
-  root_ = load(key, path, std::move(contents), false, options, sources, diags);
+  root_ = load(key, path, std::move(contents), false, true, options, sources, diags);
   return root_;
 }
 
 Module* ModuleSet::load(const std::string& key, const std::string& displayPath, std::string text, bool stdlib,
-                        const Options& options, SourceManager& sources, DiagnosticSink& diags) {
+                        bool root, const Options& options, SourceManager& sources, DiagnosticSink& diags) {
   FileId file = sources.add(displayPath, std::move(text));
   auto tree = parse(file, sources.file(file).text, diags);
   if (tree == nullptr) return nullptr;
-  auto& store = stdlib ? stdlib_.modules : modules_;
+  // The root is this load's own; what it imports is shared with later loads of the session.
+  auto& store = root ? modules_ : shared_.modules;
   store.emplace_back();
   Module& module = store.back();
   module.key = key;
   module.stdlib = stdlib;
   module.ast = buildAst(file, *tree, diags);
   tree.reset();  // the parse tree never leaves the front end, nor outlives the AST build
-  (stdlib ? stdlib_.byKey : byKey_)[key] = &module;
+  (root ? byKey_ : shared_.byKey)[key] = &module;
   inProgress_.push_back(key);
   std::string directory = stdlib ? std::string() : fs::path(displayPath).parent_path().string();
   loadImports(module, directory, options, sources, diags);
@@ -135,7 +150,7 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
       std::string relative = stdlibRelativePath(imp.module);
       key = imp.module.joined();
       display = "stdlib-policies/" + relative;
-      if (!byKey_.contains(key) && !stdlib_.byKey.contains(key)) {
+      if (!byKey_.contains(key) && !shared_.byKey.contains(key)) {
         auto read = readStdlib(relative, options);
         if (!read) {
           auto& d = diags.report(Code::SBX20, imp.module.span, fmt::format("no stdlib module `{}`", key));
@@ -160,7 +175,7 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
       display = joined.string();
       std::error_code ec;
       key = fs::weakly_canonical(joined, ec).string();
-      if (!byKey_.contains(key)) {
+      if (!byKey_.contains(key) && !shared_.byKey.contains(key)) {
         auto read = readFile(joined);
         if (!read) {
           diags.report(Code::SBX21, imp.path.span, fmt::format("cannot read imported file `{}`", display))
@@ -183,10 +198,10 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
     Module* target = nullptr;
     if (auto it = byKey_.find(key); it != byKey_.end()) {
       target = it->second;
-    } else if (auto cached = stdlib_.byKey.find(key); stdlib && cached != stdlib_.byKey.end()) {
+    } else if (auto cached = shared_.byKey.find(key); cached != shared_.byKey.end()) {
       target = cached->second;
     } else {
-      target = load(key, display, std::move(text), stdlib, options, sources, diags);
+      target = load(key, display, std::move(text), stdlib, false, options, sources, diags);
     }
     if (target == nullptr) continue;
     module.failedImports.erase(alias);

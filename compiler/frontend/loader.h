@@ -22,15 +22,19 @@ struct Module {
   std::set<std::string> failedImports;  // aliases whose import was reported; no follow-up errors
 };
 
-// Stdlib modules, parsed once per session and shared by every file loaded in it.
-struct StdlibModules {
+// Imported modules (stdlib and files), parsed once per session and shared by every file loaded
+// in it; with them, syscall groups already expanded (keyed by referencing module and name).
+struct SharedModules {
   std::deque<Module> modules;
   std::map<std::string, Module*> byKey;
+  std::map<std::pair<const Module*, std::string>, std::vector<std::pair<std::string, std::vector<std::string>>>>
+      expandedGroups;
 };
 
 class ModuleSet {
  public:
-  explicit ModuleSet(StdlibModules& stdlib) : stdlib_(stdlib) {}
+  explicit ModuleSet(SharedModules& shared) : shared_(shared) {}
+  SharedModules& shared() { return shared_; }
 
   // Returns the root module, or nullptr when the root file itself cannot be read or lexed.
   Module* loadRoot(const std::string& path, const std::string* text, const Options& options, SourceManager& sources,
@@ -38,12 +42,12 @@ class ModuleSet {
   Module* root() const { return root_; }
 
  private:
-  Module* load(const std::string& key, const std::string& displayPath, std::string text, bool stdlib,
+  Module* load(const std::string& key, const std::string& displayPath, std::string text, bool stdlib, bool root,
                const Options& options, SourceManager& sources, DiagnosticSink& diags);
   void loadImports(Module& module, const std::string& directory, const Options& options, SourceManager& sources,
                    DiagnosticSink& diags);
 
-  StdlibModules& stdlib_;
+  SharedModules& shared_;
   std::deque<Module> modules_;
   std::map<std::string, Module*> byKey_;
   std::vector<std::string> inProgress_;  // the import chain being loaded, for cycle reports

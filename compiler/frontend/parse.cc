@@ -7,6 +7,8 @@
 #include "SbxLexer.h"
 #include "SbxParser.h"
 #include "antlr4-runtime.h"
+#include "frontend/keywords.h"
+#include "frontend/lexer.h"
 #include "frontend/text_check.h"
 
 namespace sbx::frontend {
@@ -16,14 +18,8 @@ using grammar::SbxParser;
 
 namespace {
 
-std::uint32_t codepoints(const std::string& s) {
-  return static_cast<std::uint32_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-bool isKeyword(std::size_t type) { return type >= SbxLexer::IMPORT && type <= SbxLexer::UNTIL; }
-
 std::string literalName(const antlr4::dfa::Vocabulary& vocabulary, std::size_t type) {
+  if (isKeyword(type)) return std::string(keywordSpelling(type));
   std::string literal = vocabulary.getLiteralName(type);
   if (literal.size() >= 2 && literal.front() == '\'') return literal.substr(1, literal.size() - 2);
   return literal;
@@ -233,7 +229,11 @@ ParseTree::~ParseTree() = default;
 Span tokenSpan(FileId file, const antlr4::Token* token) {
   auto line = static_cast<std::uint32_t>(token->getLine());
   auto col = static_cast<std::uint32_t>(token->getCharPositionInLine() + 1);
-  std::uint32_t width = token->getType() == antlr4::Token::EOF ? 1 : std::max<std::uint32_t>(1, codepoints(token->getText()));
+  // Token indices count code points, so their difference is the token's width.
+  std::size_t start = token->getStartIndex(), stop = token->getStopIndex();
+  std::uint32_t width = token->getType() == antlr4::Token::EOF || stop == INVALID_INDEX || stop < start
+                            ? 1
+                            : static_cast<std::uint32_t>(stop - start + 1);
   return {file, line, col, line, col + width};
 }
 
@@ -249,13 +249,25 @@ std::unique_ptr<ParseTree> parse(FileId file, std::string_view text, DiagnosticS
   TextCheck check = checkText(file, text, diags);
   if (!check.lexable) return nullptr;
   auto tree = std::make_unique<ParseTree>();
-  tree->input = std::make_unique<antlr4::ANTLRInputStream>(std::string(text));
-  tree->lexer = std::make_unique<SbxLexer>(tree->input.get());
-  tree->lexer->removeErrorListeners();
+  tree->lexer = std::make_unique<Lexer>(text);
   tree->tokens = std::make_unique<antlr4::CommonTokenStream>(tree->lexer.get());
   reportLexicalErrors(file, *tree->tokens, check, diags);
   tree->parser = std::make_unique<SbxParser>(tree->tokens.get());
   tree->parser->removeErrorListeners();
+  // Two stages, as ANTLR recommends: the fast SLL prediction with no error recovery parses
+  // every valid file; only a file with a syntax error is parsed again, with full LL prediction
+  // and the strategy that reports every error.
+  auto* interpreter = tree->parser->getInterpreter<antlr4::atn::ParserATNSimulator>();
+  interpreter->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  tree->parser->setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  try {
+    tree->root = tree->parser->file();
+    return tree;
+  } catch (const antlr4::ParseCancellationException&) {
+  }
+  tree->tokens->seek(0);
+  tree->parser->reset();
+  interpreter->setPredictionMode(antlr4::atn::PredictionMode::LL);
   tree->parser->setErrorHandler(std::make_shared<ErrorStrategy>(file, diags));
   tree->root = tree->parser->file();
   return tree;

@@ -7,24 +7,23 @@
 #include "diag/diagnostic.h"
 
 namespace antlr4 {
-class ANTLRInputStream;
 class CommonTokenStream;
 class Token;
 class ParserRuleContext;
 }  // namespace antlr4
 
 namespace sbx::grammar {
-class SbxLexer;
 class SbxParser;
 }  // namespace sbx::grammar
 
 namespace sbx::frontend {
 
+class Lexer;
+
 struct ParseTree {
   ParseTree();
   ~ParseTree();
-  std::unique_ptr<antlr4::ANTLRInputStream> input;
-  std::unique_ptr<grammar::SbxLexer> lexer;
+  std::unique_ptr<Lexer> lexer;
   std::unique_ptr<antlr4::CommonTokenStream> tokens;
   std::unique_ptr<grammar::SbxParser> parser;
   antlr4::ParserRuleContext* root = nullptr;  // a FileContext, owned by the parser

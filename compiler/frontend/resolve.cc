@@ -1,6 +1,7 @@
 #include "frontend/resolve.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -465,30 +466,46 @@ class Resolver {
   // ---- syscalls ------------------------------------------------------------------------
 
   // Expands a group to (syscall, group chain) pairs; memoized, cycles reported.
-  std::vector<std::pair<std::string, std::vector<std::string>>> expandGroup(Module& m, const ast::SyscallRef& ref,
-                                                                             std::vector<const ast::Group*>& stack) {
-    std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  using Expansion = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+  // Expands a group reference to (syscall, chain of groups it came through) pairs.
+  Expansion expandGroup(Module& m, const ast::SyscallRef& ref, std::vector<const ast::Group*>& stack) {
+    Expansion out;
     auto found = lookup(m, ref.name, Kind::Group);
     if (!found) return out;
-    const ast::Group* group = found->group;
-    if (std::find(stack.begin(), stack.end(), group) != stack.end()) {
+    if (std::find(stack.begin(), stack.end(), found->group) != stack.end()) {
       diags_.report(Code::SBX33, ref.span, fmt::format("syscall group `{}` includes itself", ref.name.joined()))
           .help("remove the member that closes the cycle");
       return out;
     }
-    stack.push_back(group);
-    for (const auto& member : group->members) {
+    for (const auto& [name, chain] : members(*found->module, *found->group, stack)) {
+      std::vector<std::string> full{found->display};
+      full.insert(full.end(), chain.begin(), chain.end());
+      out.emplace_back(name, std::move(full));
+    }
+    return out;
+  }
+
+  // A group's members, expanded; stdlib groups are expanded once per session, since nearly
+  // every policy refers to them.
+  const Expansion& members(Module& m, const ast::Group& group, std::vector<const ast::Group*>& stack) {
+    auto& cache = modules_.shared().expandedGroups;
+    auto key = std::make_pair(static_cast<const Module*>(&m), group.name.text);
+    if (m.stdlib)
+      if (auto it = cache.find(key); it != cache.end()) return it->second;
+    Expansion out;
+    stack.push_back(&group);
+    for (const auto& member : group.members) {
       if (member.group) {
-        for (auto& [name, chain] : expandGroup(*found->module, member, stack)) {
-          chain.insert(chain.begin(), found->display);
-          out.emplace_back(name, std::move(chain));
-        }
+        for (auto& entry : expandGroup(m, member, stack)) out.push_back(std::move(entry));
       } else if (!member.name.parts.empty() && checkSyscall(member.name.parts[0])) {
-        out.emplace_back(member.name.parts[0].text, std::vector<std::string>{found->display});
+        out.emplace_back(member.name.parts[0].text, std::vector<std::string>{});
       }
     }
     stack.pop_back();
-    return out;
+    if (m.stdlib) return cache[key] = std::move(out);
+    scratch_.push_back(std::move(out));
+    return scratch_.back();
   }
 
   bool checkSyscall(const ast::Ident& name) {
@@ -644,6 +661,7 @@ class Resolver {
   std::vector<std::pair<model::Task*, ast::Ident>> secretUses_, exposureTools_;
   std::vector<SecretRefs> pendingSecretRefs_;
   std::size_t order_ = 0;
+  std::deque<Expansion> scratch_;  // expansions of user groups, alive for this resolve
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <set>
+#include <unordered_map>
 
 namespace sbx::frontend {
 namespace {
@@ -23,7 +24,14 @@ std::optional<int> syscallNumber(model::Arch arch, std::string_view name) {
 }
 
 bool syscallKnown(std::string_view name) {
-  return syscallNumber(model::Arch::X86_64, name) || syscallNumber(model::Arch::Aarch64, name);
+  // libseccomp searches its tables linearly; policies name the same few hundred syscalls over
+  // and over, so remember the answers.
+  static std::unordered_map<std::string, bool> known;
+  std::string key(name);
+  if (auto it = known.find(key); it != known.end()) return it->second;
+  bool found = syscallNumber(model::Arch::X86_64, name) || syscallNumber(model::Arch::Aarch64, name);
+  known.emplace(std::move(key), found);
+  return found;
 }
 
 const std::vector<std::string>& knownSyscalls() {

@@ -42,6 +42,12 @@ TextCheck checkText(FileId file, std::string_view text, DiagnosticSink& diags) {
   TextCheck result;
   std::uint32_t line = 1, col = 1;
   for (std::size_t i = 0; i < text.size();) {
+    unsigned char byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x7F) {  // printable ASCII: the common case
+      ++col;
+      ++i;
+      continue;
+    }
     char32_t c = 0;
     std::size_t len = decode(text, i, c);
     Span span{file, line, col, line, col + 1};

@@ -33,8 +33,12 @@ void checkSpan(const sbx::Span& span, const sbx::SourceManager& sources) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
+  // A fresh session per input: nothing carries over from one input to the next, so every crash
+  // reproduces from its one input, and the session's sources do not grow without bound.
+  sbx::frontend::Session session;
   // loadText never throws; an escaping exception reaches std::terminate and is reported as a crash.
-  sbx::frontend::Result result = sbx::frontend::loadText("fuzz.sbx", std::move(text));
+  sbx::frontend::Result result = session.loadText("fuzz.sbx", std::move(text));
+  const sbx::SourceManager& sources = session.sources();
 
   // The model is present exactly when no error was reported.
   if (result.model.has_value() == result.diagnostics.hasErrors()) {
@@ -43,12 +47,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const sbx::RenderOptions plain{};
   for (const sbx::Diagnostic& d : result.diagnostics.sorted()) {
-    checkSpan(d.span, result.sources);
-    for (const sbx::Label& label : d.labels) checkSpan(label.span, result.sources);
-    (void)sbx::renderText(d, result.sources, plain);
+    checkSpan(d.span, sources);
+    for (const sbx::Label& label : d.labels) checkSpan(label.span, sources);
+    (void)sbx::renderText(d, sources, plain);
     // Input bytes may be echoed in messages and need not be UTF-8; `replace` keeps dump() from
     // throwing on them, as the CLI's JSON output must not either.
-    (void)sbx::toJson(d, result.sources).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    (void)sbx::toJson(d, sources).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   }
   return 0;
 }
