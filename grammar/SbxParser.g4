@@ -94,7 +94,8 @@ argument : name (COLON INT)?;
 value : atom (PIPE atom)*;
 atom : INT | name;
 
-limitItem : attribute* name (QUANTITY | INT);
+// Limit names are plain words (memory, pids...), so a keyword here means the block was not closed.
+limitItem : attribute* IDENT (QUANTITY | INT);
 
 qualifiedName : name (DOT name)*;
 

@@ -80,7 +80,7 @@ void printDiagnostics(const std::vector<Diagnostic>& diagnostics, const SourceMa
   RenderOptions options{colorWanted(STDERR_FILENO, args.get("--color", "auto"))};
   std::string out;
   for (const auto& d : diagnostics) out += renderText(d, sources, options) + "\n";
-  std::fputs(out.c_str(), stderr);
+  std::fwrite(out.data(), 1, out.size(), stderr);
 }
 
 }  // namespace sbx::cli

@@ -69,12 +69,17 @@ std::size_t DiagnosticSink::errorCount() const {
 
 std::vector<Diagnostic> DiagnosticSink::sorted() const {
   std::vector<Diagnostic> out = diagnostics_;
-  auto key = [](const Diagnostic& d) {
-    return std::tie(d.span.file, d.span.line, d.span.col, d.id, d.message);
-  };
-  std::stable_sort(out.begin(), out.end(), [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+  auto key = [](const Diagnostic& d) { return std::tie(d.span.file, d.span.line, d.span.col, d.id); };
+  std::stable_sort(out.begin(), out.end(), [&](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.span.file, a.span.line, a.span.col, a.id, a.message) <
+           std::tie(b.span.file, b.span.line, b.span.col, b.id, b.message);
+  });
+  // One report per place and code: a profile shared by several tasks is wrong once, not per task.
+  // (Spanless diagnostics, such as unreadable files, are all kept.)
   out.erase(std::unique(out.begin(), out.end(),
-                        [&](const Diagnostic& a, const Diagnostic& b) { return key(a) == key(b); }),
+                        [&](const Diagnostic& a, const Diagnostic& b) {
+                          return a.span.valid() && key(a) == key(b);
+                        }),
             out.end());
   return out;
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <vector>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -28,49 +29,77 @@ std::string severityColor(Severity s, const Palette& p) {
   return p.red;
 }
 
-// Number of code points in the first `codepoints` of `line` expressed as a prefix string whose
-// tabs are kept, so the caret lines up however the terminal expands tabs.
-std::string padding(std::string_view line, std::uint32_t codepoints) {
-  std::string pad;
-  std::uint32_t seen = 0;
-  for (std::size_t i = 0; i < line.size() && seen < codepoints; ++i) {
-    unsigned char c = static_cast<unsigned char>(line[i]);
-    if ((c & 0xC0) == 0x80) continue;  // continuation byte
-    pad += c == '\t' ? '\t' : ' ';
-    ++seen;
-  }
-  while (seen < codepoints) {
-    pad += ' ';
-    ++seen;
-  }
-  return pad;
+// The source line as it is safe to print: control characters, bidirectional overrides,
+// invisible characters and invalid bytes become visible escapes (`<U+202E>`, `\xE9`), so a
+// hostile policy can neither reorder nor recolour the terminal that shows its diagnostics.
+// Returns the printable text and, for each code point of the original, its display column.
+struct SafeLine {
+  std::string text;
+  std::vector<std::uint32_t> column;  // column[i]: display column where code point i starts
+};
+
+bool hostile(char32_t c) {
+  return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || (c >= 0x200B && c <= 0x200F) ||
+         (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x2069) || c == 0xFEFF || c == 0x00AD ||
+         c == 0x061C || c == 0x180E || c == 0x034F || (c >= 0xFE00 && c <= 0xFE0F) || c >= 0xE0000;
 }
 
-std::uint32_t codepointCount(std::string_view line) {
-  return static_cast<std::uint32_t>(std::count_if(line.begin(), line.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+SafeLine safeLine(std::string_view line) {
+  SafeLine out;
+  std::uint32_t col = 0;
+  for (std::size_t i = 0; i < line.size();) {
+    unsigned char b = static_cast<unsigned char>(line[i]);
+    std::size_t len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+    bool valid = len > 0 && i + len <= line.size();
+    char32_t c = valid ? (len == 1 ? b : b & (0x7F >> len)) : 0;
+    for (std::size_t k = 1; valid && k < len; ++k) {
+      unsigned char cont = static_cast<unsigned char>(line[i + k]);
+      valid = (cont & 0xC0) == 0x80;
+      c = (c << 6) | (cont & 0x3F);
+    }
+    out.column.push_back(col);
+    std::string piece;
+    if (!valid) {
+      piece = fmt::format("\\x{:02X}", b);
+      len = 1;
+    } else if (c == '\t') {
+      piece = "    ";
+    } else if (hostile(c)) {
+      piece = fmt::format("<U+{:04X}>", static_cast<unsigned>(c));
+    } else {
+      piece = std::string(line.substr(i, len));
+    }
+    out.text += piece;
+    col += valid && c != '\t' && !hostile(c) ? 1 : static_cast<std::uint32_t>(piece.size());
+    i += len;
+  }
+  out.column.push_back(col);
+  return out;
 }
 
 void renderSnippet(std::string& out, const Span& span, std::string_view marker, const std::string& message,
                    const SourceManager& sources, const Palette& p, const std::string& markColor) {
   const SourceFile& file = sources.file(span.file);
-  std::string_view text = file.line(span.line);
+  SafeLine line = safeLine(file.line(span.line));
   std::string number = std::to_string(span.line);
   std::string gutter(number.size(), ' ');
-  std::uint32_t lineWidth = codepointCount(text);
-  std::uint32_t start = span.col - 1;
-  std::uint32_t end = span.endLine == span.line ? span.endCol - 1 : lineWidth;
+  auto columnOf = [&](std::uint32_t codepoint) {
+    return codepoint < line.column.size() ? line.column[codepoint] : line.column.back() + (codepoint - (line.column.size() - 1));
+  };
+  std::uint32_t start = columnOf(span.col - 1);
+  std::uint32_t end = span.endLine == span.line ? columnOf(span.endCol - 1) : line.column.back();
   if (end <= start) end = start + 1;
   std::string marks;
   for (std::uint32_t i = start; i < end; ++i) marks += marker;
   out += fmt::format("{}{} |{}\n", p.blue, gutter, p.reset);
-  out += fmt::format("{}{} |{} {}\n", p.blue, number, p.reset, text);
-  out += fmt::format("{}{} |{} {}{}{}{}{}\n", p.blue, gutter, p.reset, padding(text, start), markColor, marks,
+  out += fmt::format("{}{} |{} {}\n", p.blue, number, p.reset, line.text);
+  out += fmt::format("{}{} |{} {}{}{}{}{}\n", p.blue, gutter, p.reset, std::string(start, ' '), markColor, marks,
                      message.empty() ? "" : " " + message, p.reset);
 }
 
 }  // namespace
+
+std::string printable(std::string_view text) { return safeLine(text).text; }
 
 std::string renderText(const Diagnostic& d, const SourceManager& sources, const RenderOptions& options) {
   Palette p = palette(options.color);
@@ -78,19 +107,19 @@ std::string renderText(const Diagnostic& d, const SourceManager& sources, const 
   std::string out;
   if (d.span.valid()) {
     const SourceFile& file = sources.file(d.span.file);
-    out += fmt::format("{}{}:{}:{}:{} ", p.bold, file.path, d.span.line, d.span.col, p.reset);
+    out += fmt::format("{}{}:{}:{}:{} ", p.bold, printable(file.path), d.span.line, d.span.col, p.reset);
   }
-  out += fmt::format("{}{}[{}]{}: {}{}{}\n", color, severityName(d.severity), d.id, p.reset, p.bold, d.message,
-                     p.reset);
+  out += fmt::format("{}{}[{}]{}: {}{}{}\n", color, severityName(d.severity), d.id, p.reset, p.bold,
+                     printable(d.message), p.reset);
   if (d.span.valid()) renderSnippet(out, d.span, "^", "", sources, p, color);
   for (const Label& label : d.labels) {
     if (!label.span.valid()) continue;
     const SourceFile& file = sources.file(label.span.file);
     out += fmt::format("{}  --> {}:{}:{}{}\n", p.blue, file.path, label.span.line, label.span.col, p.reset);
-    renderSnippet(out, label.span, "-", label.message, sources, p, p.blue);
+    renderSnippet(out, label.span, "-", printable(label.message), sources, p, p.blue);
   }
-  for (const auto& note : d.notes) out += fmt::format("  {}= note:{} {}\n", p.bold, p.reset, note);
-  for (const auto& help : d.helps) out += fmt::format("  {}= help:{} {}\n", p.green, p.reset, help);
+  for (const auto& note : d.notes) out += fmt::format("  {}= note:{} {}\n", p.bold, p.reset, printable(note));
+  for (const auto& help : d.helps) out += fmt::format("  {}= help:{} {}\n", p.green, p.reset, printable(help));
   return out;
 }
 

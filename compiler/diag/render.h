@@ -23,4 +23,7 @@ nlohmann::ordered_json spanToJson(const Span& span, const SourceManager& sources
 // Colour only on a terminal, never when NO_COLOR is set (https://no-color.org).
 bool colorWanted(int fd, const std::string& mode);
 
+// `text` with control, bidirectional and invisible characters and invalid bytes escaped.
+std::string printable(std::string_view text);
+
 }  // namespace sbx

@@ -27,7 +27,8 @@ T* as(Base* node) {
 // builder still runs to report semantic errors in the parts that did parse.
 class Builder {
  public:
-  Builder(FileId file, DiagnosticSink& diags) : file_(file), diags_(diags) {}
+  Builder(FileId file, DiagnosticSink& diags, bool syntaxErrors)
+      : file_(file), diags_(diags), syntaxErrors_(syntaxErrors) {}
 
   ast::File build(P::FileContext* ctx) {
     ast::File out;
@@ -67,6 +68,13 @@ class Builder {
   Span span(const antlr4::ParserRuleContext* ctx) const { return ctx ? contextSpan(file_, ctx) : Span{}; }
   Span span(TerminalNode* node) const { return node ? tokenSpan(file_, node->getSymbol()) : Span{}; }
   Span span(const antlr4::Token* token) const { return token ? tokenSpan(file_, token) : Span{}; }
+
+  // Blocks (tool, secret, syscalls, limits) are built even when one of their items is broken:
+  // each item is skipped on its own.
+  static bool isBlock(P::TaskStmtContext* stmt) {
+    return as<P::ToolDeclContext>(stmt) || as<P::SecretDeclContext>(stmt) || as<P::SyscallsStmtContext>(stmt) ||
+           as<P::LimitsStmtContext>(stmt);
+  }
 
   static std::string text(P::NameContext* ctx) { return ctx->getStart()->getText(); }
 
@@ -208,6 +216,7 @@ class Builder {
   // ---- imports -------------------------------------------------------------------------
 
   void buildImport(P::ImportDeclContext* ctx, ast::File& out) {
+    if (skip(ctx)) return;
     ast::Import imp;
     imp.span = span(ctx);
     if (auto* s = as<P::StdImportContext>(ctx)) {
@@ -233,6 +242,7 @@ class Builder {
 
   void statement(P::TaskItemContext* item, ast::Body& body) {
     if (item == nullptr || item->taskStmt() == nullptr) return;
+    if (skip(item) && !isBlock(item->taskStmt())) return;
     auto* ctx = item->taskStmt();
     auto suppressions = attributes(item->attribute(), ctx);
     auto base = [&]<typename S>(S& s) -> S& {
@@ -604,7 +614,7 @@ class Builder {
     ast::Tool t;
     base(t).name = ident(c->name());
     for (auto* item : c->toolItem()) {
-      if (item == nullptr || item->toolStmt() == nullptr) continue;
+      if (item == nullptr || item->toolStmt() == nullptr || skip(item)) continue;
       auto* stmt = item->toolStmt();
       auto suppressions = attributes(item->attribute(), stmt);
       Span where = span(stmt);
@@ -676,7 +686,7 @@ class Builder {
     ast::Secret s;
     base(s).name = ident(c->name());
     for (auto* item : c->secretItem()) {
-      if (item == nullptr || item->secretStmt() == nullptr) continue;
+      if (item == nullptr || item->secretStmt() == nullptr || skip(item)) continue;
       auto* stmt = item->secretStmt();
       auto suppressions = attributes(item->attribute(), stmt);
       Span where = span(stmt);
@@ -926,7 +936,7 @@ class Builder {
     ast::Syscalls block;
     base(block);
     for (auto* item : c->syscallItem()) {
-      if (item == nullptr || item->syscallStmt() == nullptr) continue;
+      if (item == nullptr || item->syscallStmt() == nullptr || skip(item)) continue;
       auto* stmt = item->syscallStmt();
       auto suppressions = attributes(item->attribute(), stmt);
       Span where = span(stmt);
@@ -1005,8 +1015,8 @@ class Builder {
     ast::Limits block;
     base(block);
     for (auto* item : c->limitItem()) {
-      if (item == nullptr || item->name() == nullptr) continue;
-      auto kind = word<model::Limit>(item->name(), "limit");
+      if (item == nullptr || item->IDENT() == nullptr || skip(item)) continue;
+      auto kind = word<model::Limit>(item->IDENT(), "limit");
       if (!kind) continue;
       ast::LimitItem li;
       li.span = span(item);
@@ -1019,7 +1029,7 @@ class Builder {
         case model::Limit::Memory:
         case model::Limit::FileSize:
           if (n != nullptr) {
-            diags_.report(Code::SBX41, span(n), fmt::format("`{}` needs a size unit", text(item->name())))
+            diags_.report(Code::SBX41, span(n), fmt::format("`{}` needs a size unit", item->IDENT()->getText()))
                 .help(fmt::format("write e.g. {}MiB", n->getText()));
             continue;
           }
@@ -1035,7 +1045,7 @@ class Builder {
         case model::Limit::Pids:
         case model::Limit::Files:
           if (q != nullptr) {
-            diags_.report(Code::SBX46, span(q), fmt::format("`{}` is a count without a unit", text(item->name())))
+            diags_.report(Code::SBX46, span(q), fmt::format("`{}` is a count without a unit", item->IDENT()->getText()))
                 .help("write a plain number, e.g. 64");
             continue;
           }
@@ -1043,7 +1053,7 @@ class Builder {
             Span where = span(n);
             if (auto count = parseInteger(n->getText(), where, diags_)) {
               if (*count == 0 || *count > (1u << 30)) {
-                diags_.report(Code::SBX46, where, fmt::format("{} limit {} is out of range", text(item->name()), *count))
+                diags_.report(Code::SBX46, where, fmt::format("{} limit {} is out of range", item->IDENT()->getText(), *count))
                     .help("give a count between 1 and 1073741824");
                 continue;
               }
@@ -1077,14 +1087,19 @@ class Builder {
     return std::find(names.begin(), names.end(), name) != names.end();
   }
 
+  // A statement the parser could not read whole has been reported; checking its pieces would
+  // only add errors about the same mistake.
+  bool skip(const antlr4::ParserRuleContext* ctx) const { return syntaxErrors_ && hasSyntaxError(ctx); }
+
   FileId file_;
   DiagnosticSink& diags_;
+  bool syntaxErrors_;
 };
 
 }  // namespace
 
 ast::File buildAst(FileId file, const ParseTree& tree, DiagnosticSink& diags) {
-  return Builder(file, diags).build(as<P::FileContext>(tree.root));
+  return Builder(file, diags, tree.syntaxErrors).build(as<P::FileContext>(tree.root));
 }
 
 }  // namespace sbx::frontend

@@ -45,6 +45,10 @@ std::string describeToken(const antlr4::Token* token) {
 // What kind of statement the parser expects in the innermost block.
 std::string statementKind(antlr4::ParserRuleContext* ctx) {
   for (; ctx != nullptr; ctx = dynamic_cast<antlr4::ParserRuleContext*>(ctx->parent)) {
+    if (dynamic_cast<SbxParser::ToolDeclContext*>(ctx)) return "a tool statement";
+    if (dynamic_cast<SbxParser::SecretDeclContext*>(ctx)) return "a secret statement";
+    if (dynamic_cast<SbxParser::SyscallsStmtContext*>(ctx)) return "a syscall rule";
+    if (dynamic_cast<SbxParser::LimitsStmtContext*>(ctx)) return "a limit";
     switch (ctx->getRuleIndex()) {
       case SbxParser::RuleToolItem:
       case SbxParser::RuleToolStmt: return "a tool statement";
@@ -68,6 +72,16 @@ std::string statementKind(antlr4::ParserRuleContext* ctx) {
 }
 
 bool contains(const antlr4::misc::IntervalSet& set, std::size_t type) { return set.contains(type); }
+
+antlr4::Token* previousOnChannel(antlr4::Parser* parser, antlr4::Token* token) {
+  auto* stream = dynamic_cast<antlr4::BufferedTokenStream*>(parser->getTokenStream());
+  if (stream == nullptr) return nullptr;
+  for (std::size_t i = token->getTokenIndex(); i-- > 0;) {
+    antlr4::Token* t = stream->get(i);
+    if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL) return t;
+  }
+  return nullptr;
+}
 
 class ErrorStrategy : public antlr4::DefaultErrorStrategy {
  public:
@@ -95,6 +109,30 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
   }
 
  public:
+  // No single-token insertion or deletion: guessing a token into or out of a statement makes
+  // the rest of it parse as something else and report errors about the guess. Instead the
+  // statement fails as a whole, is reported once, and parsing resumes after it.
+  antlr4::Token* recoverInline(antlr4::Parser* parser) override { throw antlr4::InputMismatchException(parser); }
+
+  // A declaration keyword at the start of a line while a block is still open means a `}` is
+  // missing: unwind to the file level without consuming it, so the next declaration parses.
+  void recover(antlr4::Parser* parser, std::exception_ptr e) override {
+    antlr4::Token* t = parser->getCurrentToken();
+    std::size_t type = t->getType();
+    bool declaration = type == SbxLexer::TASK || type == SbxLexer::PROFILE || type == SbxLexer::GROUP;
+    unwinding_ = t->getTokenIndex() == unwindIndex_ ? unwinding_ + 1 : 0;
+    unwindIndex_ = t->getTokenIndex();
+    // Rules nest a few levels deep; more recoveries at one token would mean no progress.
+    if (declaration && t->getCharPositionInLine() == 0 && unwinding_ < 16) return;
+    DefaultErrorStrategy::recover(parser, e);
+  }
+
+ protected:
+  bool singleTokenInsertion(antlr4::Parser*) override { return false; }
+  antlr4::Token* singleTokenDeletion(antlr4::Parser*) override { return nullptr; }
+
+ public:
+
   // ANTLR's default recovery at the start of a statement list throws, and the enclosing rule then
   // skips everything up to the end of the task. Instead, report the stray tokens and skip only
   // them (with any block they open), so the following statements are still checked.
@@ -113,13 +151,28 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       return;
     }
     antlr4::misc::IntervalSet expected = parser->getExpectedTokens();
-    report(parser, parser->getCurrentToken(), expected);
-    int depth = 0;
-    for (std::size_t t = parser->getTokenStream()->LA(1); t != antlr4::Token::EOF; t = parser->getTokenStream()->LA(1)) {
-      if (depth == 0 && (expected.contains(t) || t == SbxLexer::RBRACE)) break;
-      if (t == SbxLexer::LBRACE) ++depth;
-      if (t == SbxLexer::RBRACE) --depth;
+    auto acceptable = [&](std::size_t t) { return t == antlr4::Token::EOF || t == SbxLexer::RBRACE || expected.contains(t); };
+    while (!acceptable(parser->getTokenStream()->LA(1))) {
+      antlr4::Token* offending = parser->getCurrentToken();
+      report(parser, offending, expected);
+      std::size_t kind = offending->getType();
+      if ((kind == SbxLexer::TASK || kind == SbxLexer::PROFILE || kind == SbxLexer::GROUP) &&
+          offending->getCharPositionInLine() == 0) {
+        beginErrorCondition(parser);  // a `}` is missing: let recover() unwind to the file level
+        return;
+      }
+      // Skip to what can follow, to the next line (where the next statement most likely
+      // starts), or past a block the stray words opened.
+      std::size_t line = offending->getLine();
+      int depth = 0;
       parser->consume();
+      for (std::size_t t = parser->getTokenStream()->LA(1); t != antlr4::Token::EOF; t = parser->getTokenStream()->LA(1)) {
+        bool nextLine = parser->getCurrentToken()->getLine() > line;
+        if (depth == 0 && (acceptable(t) || nextLine)) break;
+        if (t == SbxLexer::LBRACE) ++depth;
+        if (t == SbxLexer::RBRACE) --depth;
+        parser->consume();
+      }
     }
   }
 
@@ -145,7 +198,7 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       expectedText = statementKind(parser->getContext());
       if (contains(expected, SbxLexer::RBRACE)) expectedText += " or `}`";
     } else if (expectsName) {
-      expectedText = "a name";
+      expectedText = contains(expected, SbxLexer::INT) ? "a name or number" : "a name";
     } else {
       std::vector<std::string> parts;
       for (auto t : types) parts.push_back(describeTokenType(vocabulary, t));
@@ -160,6 +213,41 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
     Span span = tokenSpan(file_, offending);
     std::size_t type = offending->getType();
     bool wordFound = type == SbxLexer::IDENT || isKeyword(type);
+    antlr4::Token* previous = offending->getTokenIndex() > 0 ? previousOnChannel(parser, offending) : nullptr;
+    std::size_t previousType = previous ? previous->getType() : 0;
+
+    bool topLevelWord = type == SbxLexer::TASK || type == SbxLexer::PROFILE || type == SbxLexer::GROUP;
+    if (topLevelWord && contains(expected, SbxLexer::RBRACE) && offending->getCharPositionInLine() == 0) {
+      auto& d = diags_.report(Code::SBX10, span, fmt::format("expected `}}` before `{}`: a block is not closed", offending->getText()));
+      if (auto* open = parser->getContext(); open != nullptr) d.label(tokenSpan(file_, open->getStart()), "this block is not closed");
+      d.help("add the missing `}`");
+      return;
+    }
+    if (type == SbxLexer::IMPORT && statementPosition) {
+      diags_.report(Code::SBX10, span, "imports must come before the first task, profile or group")
+          .help("move this import to the top of the file");
+      return;
+    }
+    if (previousType == SbxLexer::AT_SIGN && contains(expected, SbxLexer::SUPPRESS) && types.size() == 1) {
+      diags_.report(Code::SBX10, span, fmt::format("expected `,` before `@{}`", offending->getText()))
+          .help("separate syscalls and @groups with `,`");
+      return;
+    }
+    if (types.size() == 1 && types[0] == SbxLexer::QUANTITY) {
+      bool duration = previousType == SbxLexer::TIMEOUT || previousType == SbxLexer::TTL;
+      bool size = previousType == SbxLexer::SIZE;
+      std::string what = duration ? "a duration (e.g. 10m)" : size ? "a size (e.g. 64MiB)" : "a duration or size (e.g. 10m, 512MiB)";
+      auto& d = diags_.report(Code::SBX10, span, fmt::format("expected {}, found {}", what, describeToken(offending)));
+      if (type == SbxLexer::INT) {
+        antlr4::Token* next = parser->getTokenStream()->LT(2);
+        bool unitFollows = next != nullptr && next->getType() == SbxLexer::IDENT && next->getLine() == offending->getLine();
+        if (unitFollows) d.help(fmt::format("write `{}{}` without a space", offending->getText(), next->getText()));
+        else d.help(duration ? fmt::format("add a unit, e.g. {}s", offending->getText())
+                    : size  ? fmt::format("add a unit, e.g. {}MiB", offending->getText())
+                            : "add a unit, e.g. 30s or 512MiB");
+      }
+      return;
+    }
     if (statementPosition && wordFound) {
       auto& d = diags_.report(Code::SBX11, span,
                               fmt::format("unknown statement `{}`; expected {}", offending->getText(), expectedText));
@@ -190,38 +278,106 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
 
   FileId file_;
   DiagnosticSink& diags_;
+  std::size_t unwindIndex_ = static_cast<std::size_t>(-1);
+  int unwinding_ = 0;
 };
 
 // The lexer never fails: stray characters become ERROR_CHAR tokens and unclosed strings
-// UNTERMINATED_STRING. Report them once here, then hide or repair them so the parser does not
-// report the same problem again.
-void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, const TextCheck& check,
-                         DiagnosticSink& diags) {
+// UNTERMINATED_STRING. Report each once here, then repair or hide the tokens so the parser does
+// not report the same mistake again:
+//   - 'single-quoted text' becomes the string it was meant to be;
+//   - after any other stray character, the rest of its line (braces excepted) is hidden: one
+//     error per line, not one per word of a `// comment` or of `a + b`.
+void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, DiagnosticSink& diags) {
   tokens.fill();
-  for (antlr4::Token* token : tokens.getTokens()) {
+  const auto& all = tokens.getTokens();
+  std::size_t hiddenLine = 0;
+  auto hide = [](antlr4::Token* t) {
+    if (auto* c = dynamic_cast<antlr4::CommonToken*>(t)) c->setChannel(antlr4::Token::HIDDEN_CHANNEL);
+  };
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    antlr4::Token* token = all[i];
     auto* common = dynamic_cast<antlr4::CommonToken*>(token);
-    if (common == nullptr) continue;
+    if (common == nullptr || token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
     Span span = tokenSpan(file, token);
-    if (token->getType() == SbxLexer::ERROR_CHAR) {
-      if (!check.reported.contains({span.line, span.col})) {
-        std::string text = token->getText();
-        auto& d = diags.report(Code::SBX5, span, fmt::format("unexpected character `{}`", text));
-        if (text == "'") d.help("strings use double quotes");
-        else if (text == "-") d.help("names may contain `-` only between letters or digits");
-        else if (text == ";") d.help("statements need no terminator; delete it");
-        else if (text == "/") d.help("comments start with `#`; paths are written in double quotes");
-        else if (text == "*") d.help("wildcards are written inside destination strings: \"*.example.com:443\"");
-      }
-      common->setChannel(antlr4::Token::HIDDEN_CHANNEL);
-    } else if (token->getType() == SbxLexer::UNTERMINATED_STRING) {
-      diags.report(Code::SBX6, span, "string is not closed before the end of the line")
-          .help("add the closing `\"`; strings cannot span lines");
-      common->setType(SbxLexer::STRING);
+    std::size_t type = token->getType();
+    if (hiddenLine == token->getLine() && type != SbxLexer::LBRACE && type != SbxLexer::RBRACE &&
+        type != antlr4::Token::EOF) {
+      hide(token);
+      continue;
     }
+    if (type == SbxLexer::UNTERMINATED_STRING) {
+      diags.report(Code::SBX6, span, "string is not closed before the end of the line")
+          .help("add the closing `\"`; strings cannot span lines, and `\\\"` is an escaped quote (write `\\\\` for a backslash)");
+      common->setType(SbxLexer::STRING);
+      common->setText(token->getText() + "\"");
+      continue;
+    }
+    if (type != SbxLexer::ERROR_CHAR) continue;
+    std::string text = token->getText();
+    if (text == "'") {
+      std::size_t close = i + 1;
+      std::string inner;
+      while (close < all.size() && all[close]->getLine() == token->getLine() && all[close]->getText() != "'") {
+        inner += all[close]->getText();
+        ++close;
+      }
+      bool closed = close < all.size() && all[close]->getLine() == token->getLine();
+      if (closed && inner.find_first_of("\"\\") == std::string::npos) {
+        diags.report(Code::SBX5, join(span, tokenSpan(file, all[close])), "strings use double quotes, not `'`")
+            .help(fmt::format("write \"{}\"", inner));
+        common->setType(SbxLexer::STRING);
+        common->setText("\"" + inner + "\"");
+        common->setStopIndex(all[close]->getStopIndex());
+        for (std::size_t k = i + 1; k <= close; ++k) hide(all[k]);
+        i = close;
+        continue;
+      }
+    }
+    // An unquoted path or destination (`read /usr/lib`, `connect *.x.com:443`) becomes the
+    // string it was meant to be.
+    std::string after = i + 1 < all.size() ? all[i + 1]->getText() : "";
+    if ((text == "/" && after != "/") || text == "*") {
+      std::size_t last = i;
+      std::string word = text;
+      while (last + 1 < all.size() && all[last + 1]->getStartIndex() == all[last]->getStopIndex() + 1 &&
+             all[last + 1]->getType() != antlr4::Token::EOF && all[last + 1]->getChannel() == antlr4::Token::DEFAULT_CHANNEL &&
+             all[last + 1]->getType() != SbxLexer::COMMA && all[last + 1]->getType() != SbxLexer::RBRACE &&
+             all[last + 1]->getType() != SbxLexer::LBRACE) {
+        word += all[++last]->getText();
+      }
+      diags.report(Code::SBX5, join(span, tokenSpan(file, all[last])), fmt::format("`{}` must be a string", word))
+          .help(fmt::format("put it in double quotes: \"{}\"", word));
+      common->setType(SbxLexer::STRING);
+      common->setText("\"" + word + "\"");
+      common->setStopIndex(all[last]->getStopIndex());
+      for (std::size_t k = i + 1; k <= last; ++k) hide(all[k]);
+      i = last;
+      continue;
+    }
+    auto& d = diags.report(Code::SBX5, span, fmt::format("unexpected character `{}`", text));
+    std::string next = i + 1 < all.size() ? all[i + 1]->getText() : "";
+    if (text == "'") d.help("strings use double quotes");
+    else if (text == "-") d.help("names may contain `-` only between letters or digits; numbers are never negative here");
+    else if (text == ";") d.help("statements need no terminator; delete it");
+    else if (text == "/" && next == "/") d.help("comments start with `#`");
+    else if (text == "\u201c" || text == "\u201d") d.help("use straight double quotes `\"`");
+    hide(token);
+    hiddenLine = token->getLine();
   }
 }
 
 }  // namespace
+
+bool hasSyntaxError(const antlr4::ParserRuleContext* ctx) {
+  if (ctx == nullptr) return false;
+  if (ctx->exception != nullptr) return true;
+  for (auto* child : ctx->children) {
+    if (dynamic_cast<antlr4::tree::ErrorNode*>(child) != nullptr) return true;
+    if (auto* rule = dynamic_cast<antlr4::ParserRuleContext*>(child); rule != nullptr && hasSyntaxError(rule)) return true;
+  }
+  return false;
+}
 
 ParseTree::ParseTree() = default;
 ParseTree::~ParseTree() = default;
@@ -247,11 +403,13 @@ Span contextSpan(FileId file, const antlr4::ParserRuleContext* constCtx) {
 
 std::unique_ptr<ParseTree> parse(FileId file, std::string_view text, DiagnosticSink& diags) {
   TextCheck check = checkText(file, text, diags);
-  if (!check.lexable) return nullptr;
+  // Text that displays differently from what it says is not read further: every later
+  // message about it would point at text the reviewer cannot see.
+  if (!check.lexable || !check.reported.empty()) return nullptr;
   auto tree = std::make_unique<ParseTree>();
   tree->lexer = std::make_unique<Lexer>(text);
   tree->tokens = std::make_unique<antlr4::CommonTokenStream>(tree->lexer.get());
-  reportLexicalErrors(file, *tree->tokens, check, diags);
+  reportLexicalErrors(file, *tree->tokens, diags);
   tree->parser = std::make_unique<SbxParser>(tree->tokens.get());
   tree->parser->removeErrorListeners();
   // Two stages, as ANTLR recommends: the fast SLL prediction with no error recovery parses
@@ -265,6 +423,7 @@ std::unique_ptr<ParseTree> parse(FileId file, std::string_view text, DiagnosticS
     return tree;
   } catch (const antlr4::ParseCancellationException&) {
   }
+  tree->syntaxErrors = true;
   tree->tokens->seek(0);
   tree->parser->reset();
   interpreter->setPredictionMode(antlr4::atn::PredictionMode::LL);

@@ -27,11 +27,15 @@ struct ParseTree {
   std::unique_ptr<antlr4::CommonTokenStream> tokens;
   std::unique_ptr<grammar::SbxParser> parser;
   antlr4::ParserRuleContext* root = nullptr;  // a FileContext, owned by the parser
+  bool syntaxErrors = false;                   // the tree has error nodes or failed rules
 };
 
 // Returns nullptr when the text is not lexable (invalid UTF-8); otherwise a tree, possibly with
 // error nodes, and diagnostics for every problem found.
 std::unique_ptr<ParseTree> parse(FileId file, std::string_view text, DiagnosticSink& diags);
+
+// Whether a subtree holds a syntax error (an error node, or a rule that failed).
+bool hasSyntaxError(const antlr4::ParserRuleContext* ctx);
 
 // Spans of tokens and rule contexts.
 Span tokenSpan(FileId file, const antlr4::Token* token);

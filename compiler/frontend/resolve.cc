@@ -50,8 +50,9 @@ struct TaskState {
   Module* module = nullptr;
   const ast::Task* decl = nullptr;
   std::vector<PendingRule> rules;
-  // Single-valued settings seen from profiles, for conflict reports.
+  // Single-valued settings seen from profiles, for conflict reports, and those the task sets.
   std::map<std::string, Span> profileSettings;
+  std::set<std::string> ownSettings;
 };
 
 class Resolver {
@@ -64,6 +65,7 @@ class Resolver {
     for (const auto& task : root->ast.tasks) taskIndex(*root, task, task.name.text, true);
     // Delegation targets join the worklist as they are found.
     for (std::size_t i = 0; i < states_.size(); ++i) resolveTask(i);
+    checkUnused(*root);
     reportUnusedImports(*root);
     model::Model out;
     for (auto& s : states_) out.tasks.push_back(std::move(s.task));
@@ -160,6 +162,29 @@ class Resolver {
     return out;
   }
 
+  // A library file's profiles and groups are checked even when no task of it uses them, so
+  // `sbxc check lib.sbx` finds their errors. References to a task's secrets and tools are left
+  // out: they are checked in each task that uses the profile.
+  void checkUnused(Module& m) {
+    for (const auto& profile : m.ast.profiles) {
+      if (usedProfiles_.contains(&profile)) continue;
+      TaskState state;
+      state.module = &m;
+      state.task.name = profile.name.text;
+      std::vector<std::string> via{profile.name.text};
+      std::vector<const ast::Profile*> stack{&profile};
+      applyBody(state, m, profile.body, via, stack, true);
+      finishSyscalls(state);
+    }
+    secretUses_.clear();
+    exposureTools_.clear();
+    pendingSecretRefs_.clear();
+    for (const auto& group : m.ast.groups) {
+      std::vector<const ast::Group*> stack;
+      members(m, group, stack);
+    }
+  }
+
   void reportUnusedImports(Module& m) {
     for (const auto& [alias, used] : m.importUsed) {
       if (used) continue;
@@ -192,12 +217,39 @@ class Resolver {
   void resolveTask(std::size_t index) {
     // states_ may grow while resolving (delegation targets), so work on a local copy.
     TaskState state = std::move(states_[index]);
+    state.ownSettings = settingsOf(state.decl->body);
     std::vector<std::string> via;
     std::vector<const ast::Profile*> stack;
     applyBody(state, *state.module, state.decl->body, via, stack, true);
     finishSyscalls(state);
     checkReferences(state.task);
     states_[index] = std::move(state);
+  }
+
+  // The names `claim` uses for the single-valued settings a body declares itself.
+  static std::set<std::string> settingsOf(const ast::Body& body) {
+    std::set<std::string> out;
+    auto mark = [&](bool present, const char* what) {
+      if (present) out.insert(what);
+    };
+    mark(body.description.has_value(), "description");
+    mark(body.owner.has_value(), "owner");
+    mark(body.timeoutMs.has_value(), "timeout");
+    mark(body.expectedTier.has_value(), "expect tier");
+    mark(body.maturity.has_value(), "maturity");
+    mark(body.facing.has_value(), "facing");
+    mark(body.lifecycle.has_value(), "operator");
+    mark(body.network.has_value(), "network");
+    mark(body.identity.has_value(), "identity");
+    for (const auto& block : body.syscalls) {
+      mark(block.defaultAction.has_value(), "syscalls default");
+      mark(block.foreignArch.has_value(), "foreign-arch");
+      mark(block.arch.has_value(), "arch");
+      mark(block.baseline.has_value(), "baseline");
+    }
+    for (const auto& block : body.limits)
+      for (const auto& item : block.items) out.insert(fmt::format("limit {}", model::nameOf(item.kind)));
+    return out;
   }
 
   model::Origin origin(Span span, const std::vector<std::string>& via) { return {span, via}; }
@@ -211,6 +263,7 @@ class Resolver {
   // first, the task's statements after them); two profiles setting it differently is an error.
   bool claim(TaskState& state, const std::string& what, Span span, bool fromTask) {
     if (fromTask) return true;
+    if (state.ownSettings.contains(what)) return false;  // the task decides; profiles don't conflict
     auto [it, fresh] = state.profileSettings.emplace(what, span);
     if (fresh) return true;
     if (!(it->second == span))
@@ -234,13 +287,22 @@ class Resolver {
       for (const auto& target : use.targets) {
         auto found = lookup(m, target, Kind::Profile);
         if (!found) continue;
-        if (std::find(stack.begin(), stack.end(), found->profile) != stack.end()) {
-          diags_.report(Code::SBX33, target.span, fmt::format("profile `{}` uses itself", target.joined()))
-              .help("remove the `use` that closes the cycle");
+        if (auto first = std::find(stack.begin(), stack.end(), found->profile); first != stack.end()) {
+          bool known = std::any_of(first, stack.end(), [&](const ast::Profile* p) { return cyclicProfiles_.contains(p); });
+          std::string chain;
+          for (auto it = first; it != stack.end(); ++it) {
+            cyclicProfiles_.insert(*it);
+            chain += (*it)->name.text + " -> ";
+          }
+          if (!known)
+            diags_.report(Code::SBX33, target.span, fmt::format("profile `{}` uses itself: {}{}", found->profile->name.text,
+                                                               chain, found->profile->name.text))
+                .help("remove the `use` that closes the cycle");
           continue;
         }
         if (std::find(task.profiles.begin(), task.profiles.end(), found->display) == task.profiles.end())
           task.profiles.push_back(found->display);
+        usedProfiles_.insert(found->profile);
         stack.push_back(found->profile);
         via.push_back(found->display);
         for (const auto& s : found->profile->suppressions) task.suppressions.push_back(s);
@@ -292,7 +354,9 @@ class Resolver {
         });
         if (same != task.paths.end()) {
           if (fromTask && same->origin.via.empty())
-            diags_.report(Code::SBX54, ref.span, fmt::format("`{} {}` is declared twice", model::nameOf(p.access), ref.path))
+            diags_.report(Code::SBX54, ref.span,
+                          fmt::format("`{} {}` is declared twice", model::nameOf(p.access),
+                                      ref.workspace ? std::string("workspace") : "\"" + ref.path + "\""))
                 .label(same->origin.span, "first declared here")
                 .help("delete one of them");
           continue;
@@ -353,7 +417,10 @@ class Resolver {
         if (std::find(del.passes.begin(), del.passes.end(), p.kind) == del.passes.end()) del.passes.push_back(p.kind);
         if (p.secret) del.secrets.push_back(p.secret->text);
       }
-      pendingSecretRefs_.push_back({&task, d.span, del.secrets});
+      SecretRefs refs{&task, {}};
+      for (const auto& p : d.passes)
+        if (p.secret) refs.secrets.push_back(*p.secret);
+      pendingSecretRefs_.push_back(std::move(refs));
       task.delegations.push_back(std::move(del));
     }
     for (const auto& t : body.tools) addTool(state, t, via);
@@ -473,9 +540,18 @@ class Resolver {
     Expansion out;
     auto found = lookup(m, ref.name, Kind::Group);
     if (!found) return out;
-    if (std::find(stack.begin(), stack.end(), found->group) != stack.end()) {
-      diags_.report(Code::SBX33, ref.span, fmt::format("syscall group `{}` includes itself", ref.name.joined()))
-          .help("remove the member that closes the cycle");
+    if (auto first = std::find(stack.begin(), stack.end(), found->group); first != stack.end()) {
+      // One report per cycle, however many places reach it.
+      bool known = std::any_of(first, stack.end(), [&](const ast::Group* g) { return cyclicGroups_.contains(g); });
+      std::string chain;
+      for (auto it = first; it != stack.end(); ++it) {
+        cyclicGroups_.insert(*it);
+        chain += (*it)->name.text + " -> ";
+      }
+      if (!known)
+        diags_.report(Code::SBX33, ref.span, fmt::format("syscall group `{}` includes itself: {}{}", found->group->name.text,
+                                                         chain, found->group->name.text))
+            .help("remove the member that closes the cycle");
       return out;
     }
     for (const auto& [name, chain] : members(*found->module, *found->group, stack)) {
@@ -588,12 +664,17 @@ class Resolver {
         return a.kind == model::SyscallActionKind::Errno ? fmt::format("errno {}", a.errnoValue)
                                                           : std::string(model::nameOf(a.kind));
       };
-      diags_.report(Code::SBX52, p.rule.origin.span,
-                    fmt::format("syscall `{}` is given `{}` here and `{}` elsewhere under the same conditions", p.rule.syscall,
-                                describe(p.rule.action), describe(same->action)))
-          .label(same->origin.span, "first rule here")
-          .note("a syscall named directly overrides a group, and a task overrides its profiles; rules of equal standing must agree")
-          .help("name the syscall directly in the task to choose its action");
+      bool direct = p.rule.groups.empty() && same->groups.empty();
+      auto& d = diags_.report(Code::SBX52, p.rule.origin.span,
+                              fmt::format("syscall `{}` is given `{}` here and `{}` elsewhere under the same conditions",
+                                          p.rule.syscall, describe(p.rule.action), describe(same->action)));
+      d.label(same->origin.span, "first rule here");
+      if (direct) {
+        d.help("delete one of the two rules");
+      } else {
+        d.note("a syscall named directly overrides a group, and a task overrides its profiles; rules of equal standing must agree");
+        d.help(fmt::format("name `{}` directly in the task to choose its action", p.rule.syscall));
+      }
     }
   }
 
@@ -639,7 +720,7 @@ class Resolver {
       if (owner == &task) unknown(name, toolNames, "tool");
     for (const auto& ref : pendingSecretRefs_) {
       if (ref.task != &task) continue;
-      for (const auto& s : ref.secrets) unknown(ast::Ident{s, ref.span}, secretNames, "secret");
+      for (const auto& s : ref.secrets) unknown(s, secretNames, "secret");
     }
     secretUses_.clear();
     exposureTools_.clear();
@@ -648,8 +729,7 @@ class Resolver {
 
   struct SecretRefs {
     model::Task* task;
-    Span span;
-    std::vector<std::string> secrets;
+    std::vector<ast::Ident> secrets;
   };
 
   ModuleSet& modules_;
@@ -657,6 +737,8 @@ class Resolver {
   std::vector<TaskState> states_;
   std::map<std::pair<Module*, const ast::Task*>, std::size_t> taskIndex_;
   std::set<Module*> checkedModules_;
+  std::set<const ast::Profile*> usedProfiles_, cyclicProfiles_;
+  std::set<const ast::Group*> cyclicGroups_;
   std::set<std::tuple<FileId, std::uint32_t, std::uint32_t>> reportedSyscalls_;
   std::vector<std::pair<model::Task*, ast::Ident>> secretUses_, exposureTools_;
   std::vector<SecretRefs> pendingSecretRefs_;
