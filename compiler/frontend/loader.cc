@@ -87,6 +87,7 @@ std::vector<std::string> stdlibModules(const Options& options) {
 
 Module* ModuleSet::loadRoot(const std::string& path, const std::string* text, const Options& options,
                             SourceManager& sources, DiagnosticSink& diags) {
+  options_ = &options;
   std::string contents;
   if (text != nullptr) {
     contents = *text;
@@ -149,7 +150,8 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
       }
       std::string relative = stdlibRelativePath(imp.module);
       key = imp.module.joined();
-      display = "stdlib-policies/" + relative;
+      display = options.stdlibDir.empty() ? "stdlib-policies/" + relative
+                                          : (fs::path(options.stdlibDir) / relative).lexically_normal().string();
       if (!byKey_.contains(key) && !shared_.byKey.contains(key)) {
         auto read = readStdlib(relative, options);
         if (!read) {

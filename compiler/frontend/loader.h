@@ -35,6 +35,7 @@ class ModuleSet {
  public:
   explicit ModuleSet(SharedModules& shared) : shared_(shared) {}
   SharedModules& shared() { return shared_; }
+  const Options& options() const { return *options_; }
 
   // Returns the root module, or nullptr when the root file itself cannot be read or lexed.
   Module* loadRoot(const std::string& path, const std::string* text, const Options& options, SourceManager& sources,
@@ -48,6 +49,7 @@ class ModuleSet {
                    DiagnosticSink& diags);
 
   SharedModules& shared_;
+  const Options* options_ = nullptr;
   std::deque<Module> modules_;
   std::map<std::string, Module*> byKey_;
   std::vector<std::string> inProgress_;  // the import chain being loaded, for cycle reports

@@ -111,7 +111,8 @@ class Resolver {
         std::vector<std::string> aliases;
         for (const auto& [a, mod] : m.imports) aliases.push_back(a);
         if (auto match = closestMatch(alias, aliases)) d.help(fmt::format("did you mean `{}`?", *match));
-        else d.help(fmt::format("add an import, e.g. `import std.{}`", alias));
+        else if (stdlibHas("std." + alias)) d.help(fmt::format("add `import std.{}`", alias));
+        else d.help(fmt::format("import the file or module that declares it, e.g. `import \"lib/{}.sbx\"`", alias));
         return std::nullopt;
       }
       m.importUsed[alias] = true;
@@ -140,6 +141,11 @@ class Resolver {
     std::vector<std::string> candidates = candidatesOf(m, kind);
     if (auto match = closestMatch(name.joined(), candidates)) d.help(fmt::format("did you mean `{}`?", *match));
     return std::nullopt;
+  }
+
+  bool stdlibHas(const std::string& module) const {
+    auto all = stdlibModules(modules_.options());
+    return std::find(all.begin(), all.end(), module) != all.end();
   }
 
   static std::vector<std::string> namesOf(const Module& m, Kind kind, const std::string& prefix) {

@@ -34,6 +34,26 @@ constexpr std::array kSizeUnits{Unit{"B", 1},          Unit{"KB", 1'000},       
                                 Unit{"KiB", 1ull << 10}, Unit{"MiB", 1ull << 20}, Unit{"GiB", 1ull << 30},
                                 Unit{"TiB", 1ull << 40}};
 
+struct Alias {
+  std::string_view written;
+  std::string_view meant;
+};
+constexpr std::array kDurationAliases{Alias{"sec", "s"},  Alias{"secs", "s"},  Alias{"second", "s"}, Alias{"seconds", "s"},
+                                      Alias{"min", "m"},  Alias{"mins", "m"},  Alias{"minute", "m"}, Alias{"minutes", "m"},
+                                      Alias{"hr", "h"},   Alias{"hrs", "h"},   Alias{"hour", "h"},   Alias{"hours", "h"},
+                                      Alias{"day", "d"},  Alias{"days", "d"},  Alias{"msec", "ms"},  Alias{"millis", "ms"}};
+constexpr std::array kSizeAliases{Alias{"k", "KB"},  Alias{"K", "KiB"},  Alias{"kb", "KB"},  Alias{"Ki", "KiB"},
+                                  Alias{"M", "MiB"}, Alias{"mb", "MB"},  Alias{"Mi", "MiB"}, Alias{"G", "GiB"},
+                                  Alias{"gb", "GB"}, Alias{"Gi", "GiB"}, Alias{"T", "TiB"},  Alias{"Ti", "TiB"},
+                                  Alias{"kib", "KiB"}, Alias{"mib", "MiB"}, Alias{"gib", "GiB"}, Alias{"b", "B"}};
+
+template <std::size_t N>
+std::optional<std::string_view> aliasFor(std::string_view unit, const std::array<Alias, N>& aliases) {
+  for (const auto& a : aliases)
+    if (a.written == unit) return a.meant;
+  return std::nullopt;
+}
+
 template <std::size_t N>
 std::vector<std::string> unitNames(const std::array<Unit, N>& units) {
   std::vector<std::string> names;
@@ -93,7 +113,16 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, Span span, Dia
     while (u < kDurationUnits.size() && kDurationUnits[u].name != unit) ++u;
     if (u == kDurationUnits.size()) {
       auto& d = diags.report(Code::SBX40, span, fmt::format("unknown duration unit `{}`", unit));
-      if (auto m = closestMatch(unit, unitNames(kDurationUnits))) d.help(fmt::format("did you mean `{}`?", *m));
+      bool sizeUnit = std::any_of(kSizeUnits.begin(), kSizeUnits.end(), [&](const Unit& s) { return s.name == unit; });
+      if (sizeUnit) d.help(fmt::format("`{}` is a size; this place takes a duration such as {}s", unit, number));
+      else if (unit == "w" || unit == "week" || unit == "weeks") {
+        std::uint64_t weeks = 0, days = 0;
+        auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), weeks);
+        bool ok = ec == std::errc() && ptr == number.data() + number.size() && !mulOverflows(weeks, 7, days);
+        d.help(ok ? fmt::format("there is no week unit; write {}d", days) : std::string("there is no week unit; write days (d)"));
+      }
+      else if (auto a = aliasFor(unit, kDurationAliases)) d.help(fmt::format("write `{}{}`", number, *a));
+      else if (auto m = closestMatch(unit, unitNames(kDurationUnits))) d.help(fmt::format("did you mean `{}`?", *m));
       d.note(fmt::format("duration units are {}", unitList(kDurationUnits)));
       return std::nullopt;
     }
@@ -135,7 +164,10 @@ std::optional<std::uint64_t> parseSize(std::string_view text, Span span, Diagnos
   while (u < kSizeUnits.size() && kSizeUnits[u].name != unit) ++u;
   if (u == kSizeUnits.size()) {
     auto& d = diags.report(Code::SBX41, span, fmt::format("unknown size unit `{}`", unit));
-    if (auto m = closestMatch(unit, unitNames(kSizeUnits))) d.help(fmt::format("did you mean `{}`?", *m));
+    bool durationUnit = std::any_of(kDurationUnits.begin(), kDurationUnits.end(), [&](const Unit& t) { return t.name == unit; });
+    if (durationUnit) d.help(fmt::format("`{}` is a duration unit; sizes use MiB or MB, e.g. {}MiB", unit, number));
+    else if (auto a = aliasFor(unit, kSizeAliases)) d.help(fmt::format("write `{}{}`", number, *a));
+    else if (auto m = closestMatch(unit, unitNames(kSizeUnits))) d.help(fmt::format("did you mean `{}`?", *m));
     d.note(fmt::format("size units are {}", unitList(kSizeUnits)));
     return std::nullopt;
   }
@@ -335,8 +367,11 @@ std::optional<model::Destination> parseDestination(std::string_view text, Span s
     if (close == std::string_view::npos) return fail(fmt::format("destination `{}` has no closing `]`", text), "");
     hostPart = text.substr(1, close - 1);
     std::string_view rest = text.substr(close + 1);
-    if (rest.empty() || rest[0] != ':')
+    if (rest.empty())
       return fail(fmt::format("destination `{}` has no port", text), fmt::format("add one, e.g. \"{}:443\"", text));
+    if (rest[0] != ':')
+      return fail(fmt::format("expected `:` after `]` in `{}`", text),
+                  fmt::format("write \"{}:{}\"", text.substr(0, close + 1), rest));
     portPart = rest.substr(1);
   } else {
     std::size_t colon = text.rfind(':');
@@ -361,7 +396,9 @@ std::optional<model::Destination> parseDestination(std::string_view text, Span s
       return fail(fmt::format("`{}` is not a port range", portPart), "write LOW-HIGH with 1 <= LOW <= HIGH <= 65535");
   } else {
     if (!parsePort(portPart, dest.portLow) || dest.portLow == 0)
-      return fail(fmt::format("`{}` is not a port", portPart), "ports are 1-65535, a range LOW-HIGH, or *");
+      return fail(portPart.empty() ? fmt::format("destination `{}` has an empty port", text)
+                                   : fmt::format("`{}` is not a port", portPart),
+                  "ports are 1-65535, a range LOW-HIGH, or *");
     dest.portHigh = dest.portLow;
   }
 
