@@ -35,7 +35,7 @@ TEST_CASE("sizes") {
   CHECK(!d.hasErrors());
   DiagnosticSink e;
   CHECK(!parseSize("512mb", at(), e));
-  CHECK(e.all()[0].helps[0] == "did you mean `MB`?");
+  CHECK(e.all()[0].helps[0] == "write `512MB`");
   for (const char* bad : {"1.5GiB", "0MiB", "20000000TiB", "1h"}) {
     CAPTURE(bad);
     DiagnosticSink f;
