@@ -23,6 +23,7 @@ struct Layout {
   std::set<std::size_t> lineStarts;  // tokens that begin a line (statements, attributes)
   std::set<std::size_t> topLevel;    // starts of top-level declarations (blank line before)
   std::set<std::size_t> opens, closes;  // block braces
+  std::set<std::size_t> groupMembers;   // members of `group` blocks, laid out as filled lines
 };
 
 void collect(antlr4::tree::ParseTree* node, Layout& layout) {
@@ -43,6 +44,13 @@ void collect(antlr4::tree::ParseTree* node, Layout& layout) {
       layout.lineStarts.insert(start());
       layout.topLevel.insert(start());
       break;
+    case P::RuleGroupDecl: {
+      auto* group = dynamic_cast<P::GroupDeclContext*>(ctx);
+      auto members = group->syscallRef();
+      for (auto* m : members) layout.groupMembers.insert(m->getStart()->getTokenIndex());
+      if (!members.empty()) layout.lineStarts.insert(members.front()->getStart()->getTokenIndex());
+      break;
+    }
     default:
       break;
   }
@@ -116,6 +124,7 @@ class Printer {
       newline(true);
       // A comment after a top-level declaration starts the next one's block of text.
       if (afterTopLevel_ && !out_.ends_with("\n\n")) out_ += '\n';
+      afterTopLevel_ = false;
       indent();
       out_ += text;
       out_ += '\n';
@@ -144,9 +153,13 @@ class Printer {
         newline(!close);
       }
       if (column_ == 0) indent();
+    } else if (column_ == 0) {
+      // After a comment on its own line inside a list: group members stay at the block's
+      // indentation, other list items continue the statement.
+      indent(layout_.groupMembers.contains(index) ? 0 : kContinuation);
     } else if (forceBreak_ || (previousType_ == L::COMMA && column_ + 1 + text.size() > kWidth)) {
       out_ += '\n';
-      indent(kContinuation);
+      indent(layout_.groupMembers.contains(index) ? 0 : kContinuation);
     } else if (!noSpaceBefore(type) && !noSpaceAfter(previousType_) && !(type == L::LPAREN && previousType_ == L::SUPPRESS) &&
                !(previousType_ == L::LBRACE && !layout_.opens.contains(previousIndex_)) &&
                !(type == L::RBRACE && !close)) {

@@ -113,7 +113,8 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, Span span, Dia
     while (u < kDurationUnits.size() && kDurationUnits[u].name != unit) ++u;
     if (u == kDurationUnits.size()) {
       auto& d = diags.report(Code::SBX40, span, fmt::format("unknown duration unit `{}`", unit));
-      bool sizeUnit = std::any_of(kSizeUnits.begin(), kSizeUnits.end(), [&](const Unit& s) { return s.name == unit; });
+      std::string_view written = unit;  // (structured bindings cannot be captured before C++20's P1091 in clang 14)
+      bool sizeUnit = std::any_of(kSizeUnits.begin(), kSizeUnits.end(), [&](const Unit& s) { return s.name == written; });
       if (sizeUnit) d.help(fmt::format("`{}` is a size; this place takes a duration such as {}s", unit, number));
       else if (unit == "w" || unit == "week" || unit == "weeks") {
         std::uint64_t weeks = 0, days = 0;
@@ -164,7 +165,9 @@ std::optional<std::uint64_t> parseSize(std::string_view text, Span span, Diagnos
   while (u < kSizeUnits.size() && kSizeUnits[u].name != unit) ++u;
   if (u == kSizeUnits.size()) {
     auto& d = diags.report(Code::SBX41, span, fmt::format("unknown size unit `{}`", unit));
-    bool durationUnit = std::any_of(kDurationUnits.begin(), kDurationUnits.end(), [&](const Unit& t) { return t.name == unit; });
+    std::string_view written = unit;  // (structured bindings cannot be captured in clang 14)
+    bool durationUnit =
+        std::any_of(kDurationUnits.begin(), kDurationUnits.end(), [&](const Unit& t) { return t.name == written; });
     if (durationUnit) d.help(fmt::format("`{}` is a duration unit; sizes use MiB or MB, e.g. {}MiB", unit, number));
     else if (auto a = aliasFor(unit, kSizeAliases)) d.help(fmt::format("write `{}{}`", number, *a));
     else if (auto m = closestMatch(unit, unitNames(kSizeUnits))) d.help(fmt::format("did you mean `{}`?", *m));

@@ -169,3 +169,12 @@ TEST_CASE("fmt: in place, --check, stdin, and refusal of invalid input") {
   CHECK(sbxc({"fmt", broken.string()}).exitCode == 2);
   CHECK(readText(broken) == "task demo { read }\n");
 }
+
+TEST_CASE("the repository's own policies are in canonical format") {
+  std::vector<std::string> args{"fmt", "--check"};
+  for (const char* dir : {"examples", "stdlib-policies"})
+    for (const auto& file : filesUnder(sourceDir() / dir, ".sbx")) args.push_back(file.string());
+  Run r = sbxc(args);
+  CHECK(r.out == "");
+  CHECK(r.exitCode == 0);
+}
