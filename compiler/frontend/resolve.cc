@@ -53,6 +53,7 @@ struct TaskState {
   // Single-valued settings seen from profiles, for conflict reports, and those the task sets.
   std::map<std::string, Span> profileSettings;
   std::set<std::string> ownSettings;
+  std::set<const ast::Profile*> applied;
 };
 
 class Resolver {
@@ -306,8 +307,9 @@ class Resolver {
                 .help("remove the `use` that closes the cycle");
           continue;
         }
-        if (std::find(task.profiles.begin(), task.profiles.end(), found->display) == task.profiles.end())
-          task.profiles.push_back(found->display);
+        // A profile reached twice (two profiles both use a third) contributes once.
+        if (!state.applied.insert(found->profile).second) continue;
+        task.profiles.push_back(found->display);
         usedProfiles_.insert(found->profile);
         stack.push_back(found->profile);
         via.push_back(found->display);
