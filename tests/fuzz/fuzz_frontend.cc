@@ -6,17 +6,21 @@
 // every diagnostic is rendered as text and JSON, because rendering reads the source under each
 // span and is where a bad span would show.
 //
-// Once `sbxc fmt` exists, this harness will also format every input that loaded cleanly and
-// check that the output loads again and formats to itself.
+// Every input is also formatted (`sbxc fmt`); where that succeeds, formatting the output again
+// must change nothing, and an input that resolved must resolve to the same model after
+// formatting.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <utility>
 
 #include "diag/render.h"
+#include "frontend/format.h"
 #include "frontend/frontend.h"
+#include "model/model_json.h"
 
 namespace {
 
@@ -31,11 +35,38 @@ void checkSpan(const sbx::Span& span, const sbx::SourceManager& sources) {
 
 }  // namespace
 
+namespace {
+
+void checkFormat(const std::string& text, const sbx::frontend::Result& result, sbx::frontend::Session& session) {
+  sbx::SourceManager sources;
+  sbx::DiagnosticSink diags;
+  sbx::FileId first = sources.add("fuzz.sbx", text);
+  auto once = sbx::frontend::format(first, sources.file(first).text, diags);
+  if (!once) return;
+  sbx::FileId second = sources.add("fuzz.sbx", *once);
+  auto twice = sbx::frontend::format(second, sources.file(second).text, diags);
+  if (!twice) violated("formatted text does not parse");
+  if (*twice != *once) violated("fmt is not idempotent");
+  if (!result.model) return;
+  auto again = session.loadText("fuzz.sbx", *once);
+  if (!again.model) violated("formatted text no longer resolves");
+  if (sbx::model::toJson(*again.model, {}) != sbx::model::toJson(*result.model, {}))
+    violated("formatting changed the model");
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
-  // A fresh session per input: nothing carries over from one input to the next, so every crash
-  // reproduces from its one input, and the session's sources do not grow without bound.
-  sbx::frontend::Session session;
+  std::string original = text;
+  // One session serves many inputs, as it serves many files in `sbxc check`: the stdlib is
+  // parsed once instead of once per input. It only caches what inputs import (never the input
+  // itself, which is always a fresh root), so every crash still reproduces from its one input.
+  // It is renewed now and then so that its sources do not grow without bound.
+  static std::unique_ptr<sbx::frontend::Session> shared;
+  static std::size_t uses = 0;
+  if (!shared || ++uses % 4096 == 0) shared = std::make_unique<sbx::frontend::Session>();
+  sbx::frontend::Session& session = *shared;
   // loadText never throws; an escaping exception reaches std::terminate and is reported as a crash.
   sbx::frontend::Result result = session.loadText("fuzz.sbx", std::move(text));
   const sbx::SourceManager& sources = session.sources();
@@ -45,6 +76,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     violated(result.model ? "a model came back together with errors" : "no model and no error");
   }
 
+  // SBX_FUZZ_RESOLVE_ONLY=1 fuzzes parse and resolve alone, several times faster: the mode for
+  // long runs (docs/fuzzing.md). The default also renders every diagnostic and checks fmt.
+  static const bool resolveOnly = std::getenv("SBX_FUZZ_RESOLVE_ONLY") != nullptr;
+  if (resolveOnly) return 0;
   const sbx::RenderOptions plain{};
   for (const sbx::Diagnostic& d : result.diagnostics.sorted()) {
     checkSpan(d.span, sources);
@@ -54,5 +89,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // throwing on them, as the CLI's JSON output must not either.
     (void)sbx::toJson(d, sources).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   }
+  checkFormat(original, result, session);
   return 0;
 }
