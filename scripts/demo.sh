@@ -50,33 +50,31 @@ show compile "$compile_example" -o out/
 printf '\nArtifacts written:\n'
 find out -type f -printf '  %8s bytes  %p\n' | sort -k3
 
-# The task's summary: report.json (tier, rules fired, lint findings) where the compile wrote one,
-# else the task section of plan.json, with list and map fields shown by their size.
-mapfile -t task_dirs < <(find out -mindepth 1 -type d | sort)
-if [[ ${#task_dirs[@]} -eq 0 ]]; then
-  echo "demo.sh: the compile wrote no task directory under out/" >&2
+# A summary of each compiled task, read back from its plan. The tier shown is the one the
+# policy declares (`expect tier`): the classifier that computes tiers is not built yet.
+mapfile -t plans < <(find out -name plan.json | sort)
+if [[ ${#plans[@]} -eq 0 ]]; then
+  echo "demo.sh: the compile wrote no plan.json under out/" >&2
   exit 1
 fi
-python3 - "${task_dirs[@]}" <<'PY'
-import json, os, sys, textwrap
+python3 - "${plans[@]}" <<'PY'
+import json, sys
 
-def wrapped(parts):
-    return textwrap.fill(", ".join(parts), width=100, initial_indent="  ", subsequent_indent="  ")
-
-for d in sys.argv[1:]:
-    report, plan = os.path.join(d, "report.json"), os.path.join(d, "plan.json")
-    if os.path.exists(report):
-        print(f"\nSummary ({report}):")
-        lines = json.dumps(json.load(open(report)), indent=2).splitlines()
-        print("\n".join(lines[:80]))
-        if len(lines) > 80:
-            print(f"... {len(lines) - 80} more lines in {report}")
-    elif os.path.exists(plan):
-        task = json.load(open(plan)).get("task", {})
-        print(f"\nSummary ({plan}): {task.get('name', '?')}: {task.get('description', '')}")
-        scalars = [f"{k}={json.dumps(v)}" for k, v in task.items()
-                   if not isinstance(v, (list, dict)) and k not in ("name", "description")]
-        sizes = [f"{k}={len(v)}" for k, v in task.items() if isinstance(v, (list, dict)) and v]
-        print(wrapped(scalars))
-        print(wrapped(sizes))
+for path in sys.argv[1:]:
+    plan = json.load(open(path))
+    task = plan["task"]
+    tier = task.get("expectedTier")
+    print(f"\ntask {task['name']} ({path}, schema {plan['schema']})")
+    print(f"  {task.get('description', '')}")
+    print(f"  tier: {'T%d' % tier if tier is not None else 'not declared'} (declared with `expect tier`)")
+    timeout = task.get("timeoutMs")
+    print(f"  timeout: {timeout // 1000}s" if timeout else "  timeout: none")
+    writable = [m["target"] for m in plan["mounts"] if not m["readOnly"]]
+    print(f"  mounts: {len(plan['mounts'])} ({len(writable)} writable: {', '.join(writable) or 'none'})")
+    egress = [d["text"] for d in task["egress"]] + [d["text"] for t in task["tools"] for d in t["egress"]]
+    print(f"  egress: {', '.join(egress) or 'none'}")
+    print(f"  secrets: {', '.join(s['name'] for s in task['secrets']) or 'none'}")
+    rules = task["syscalls"]["rules"]
+    default = task["syscalls"]["default"]
+    print(f"  syscalls: {len(rules)} rules, default {default['action']}" + (f" {default['errno']}" if "errno" in default else ""))
 PY

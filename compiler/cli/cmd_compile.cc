@@ -1,4 +1,6 @@
 // sbxc compile: write DIR/<task>/plan.json for every task of a policy, all or nothing.
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "backends/plan.h"
@@ -43,7 +45,8 @@ int runCompile(const std::vector<std::string>& argv) {
   std::vector<PendingFile> files;
   for (const auto& task : result.model->tasks) {
     if (!task.root) continue;
-    files.push_back({fmt::format("{}/{}/plan.json", outDir, task.name), backends::renderJson(backends::buildPlan(task, *result.model)), 0644});
+    std::string path = (std::filesystem::path(outDir) / task.name / "plan.json").lexically_normal().string();
+    files.push_back({path, backends::renderJson(backends::buildPlan(task, *result.model)), 0644});
   }
   std::string error;
   if (!writeFilesAtomically(files, error)) {
