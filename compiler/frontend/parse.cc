@@ -295,6 +295,14 @@ void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, Diagnos
   auto hide = [](antlr4::Token* t) {
     if (auto* c = dynamic_cast<antlr4::CommonToken*>(t)) c->setChannel(antlr4::Token::HIDDEN_CHANNEL);
   };
+  // Tokens first..last become one STRING token holding `content`.
+  auto becomeString = [&](std::size_t first, std::size_t last, const std::string& content) {
+    auto* token = static_cast<antlr4::CommonToken*>(all[first]);  // the lexer makes only CommonTokens
+    token->setType(SbxLexer::STRING);
+    token->setText("\"" + content + "\"");
+    token->setStopIndex(all[last]->getStopIndex());
+    for (std::size_t k = first + 1; k <= last; ++k) hide(all[k]);
+  };
   for (std::size_t i = 0; i < all.size(); ++i) {
     antlr4::Token* token = all[i];
     auto* common = dynamic_cast<antlr4::CommonToken*>(token);
@@ -326,10 +334,7 @@ void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, Diagnos
       if (closed && inner.find_first_of("\"\\") == std::string::npos) {
         diags.report(Code::SBX5, join(span, tokenSpan(file, all[close])), "strings use double quotes, not `'`")
             .help(fmt::format("write \"{}\"", inner));
-        common->setType(SbxLexer::STRING);
-        common->setText("\"" + inner + "\"");
-        common->setStopIndex(all[close]->getStopIndex());
-        for (std::size_t k = i + 1; k <= close; ++k) hide(all[k]);
+        becomeString(i, close, inner);
         i = close;
         continue;
       }
@@ -348,10 +353,7 @@ void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, Diagnos
       }
       diags.report(Code::SBX5, join(span, tokenSpan(file, all[last])), fmt::format("`{}` must be a string", word))
           .help(fmt::format("put it in double quotes: \"{}\"", word));
-      common->setType(SbxLexer::STRING);
-      common->setText("\"" + word + "\"");
-      common->setStopIndex(all[last]->getStopIndex());
-      for (std::size_t k = i + 1; k <= last; ++k) hide(all[k]);
+      becomeString(i, last, word);
       i = last;
       continue;
     }

@@ -437,15 +437,21 @@ class Resolver {
     for (const auto& block : body.limits) addLimits(state, block, via, fromTask);
   }
 
+  // Reports a second declaration of `name` among `existing`; true when it is the first.
+  template <typename T>
+  bool firstOfName(const std::vector<T>& existing, const ast::Ident& name, std::string_view what) {
+    auto same = std::find_if(existing.begin(), existing.end(), [&](const T& x) { return x.name == name.text; });
+    if (same == existing.end()) return true;
+    diags_.report(Code::SBX31, name.span, fmt::format("{} `{}` is declared twice", what, name.text))
+        .label(same->origin.span, "first declared here")
+        .help("rename or delete one of them");
+    return false;
+  }
+
   void addTool(TaskState& state, const ast::Tool& t, const std::vector<std::string>& via) {
     model::Task& task = state.task;
     collectSuppressions(task, t);
-    if (auto same = std::find_if(task.tools.begin(), task.tools.end(), [&](const model::Tool& x) { return x.name == t.name.text; });
-        same != task.tools.end()) {
-      diags_.report(Code::SBX31, t.name.span, fmt::format("tool `{}` is declared twice", t.name.text))
-          .label(same->origin.span, "first declared here");
-      return;
-    }
+    if (!firstOfName(task.tools, t.name, "tool")) return;
     model::Tool tool;
     tool.name = t.name.text;
     tool.origin = origin(t.span, via);
@@ -464,12 +470,7 @@ class Resolver {
     }
     for (const auto& a : t.actions) {
       collectSuppressions(task, a);
-      if (auto same = std::find_if(tool.actions.begin(), tool.actions.end(), [&](const model::Action& x) { return x.name == a.name.text; });
-          same != tool.actions.end()) {
-        diags_.report(Code::SBX31, a.name.span, fmt::format("action `{}` of tool `{}` is declared twice", a.name.text, tool.name))
-            .label(same->origin.span, "first declared here");
-        continue;
-      }
+      if (!firstOfName(tool.actions, a.name, fmt::format("action of tool `{}`", tool.name))) continue;
       tool.actions.push_back({a.name.text, a.effect.value, a.reversibility, a.approval, a.approver ? a.approver->value : "",
                               origin(a.span, via)});
     }
@@ -494,12 +495,7 @@ class Resolver {
   void addSecret(TaskState& state, const ast::Secret& s, const std::vector<std::string>& via) {
     model::Task& task = state.task;
     collectSuppressions(task, s);
-    if (auto same = std::find_if(task.secrets.begin(), task.secrets.end(), [&](const model::Secret& x) { return x.name == s.name.text; });
-        same != task.secrets.end()) {
-      diags_.report(Code::SBX31, s.name.span, fmt::format("secret `{}` is declared twice", s.name.text))
-          .label(same->origin.span, "first declared here");
-      return;
-    }
+    if (!firstOfName(task.secrets, s.name, "secret")) return;
     model::Secret secret;
     secret.name = s.name.text;
     secret.origin = origin(s.span, via);
