@@ -439,10 +439,11 @@ class Resolver {
 
   // Reports a second declaration of `name` among `existing`; true when it is the first.
   template <typename T>
-  bool firstOfName(const std::vector<T>& existing, const ast::Ident& name, std::string_view what) {
+  bool firstOfName(const std::vector<T>& existing, const ast::Ident& name, std::string_view what,
+                   const std::string& where = "") {
     auto same = std::find_if(existing.begin(), existing.end(), [&](const T& x) { return x.name == name.text; });
     if (same == existing.end()) return true;
-    diags_.report(Code::SBX31, name.span, fmt::format("{} `{}` is declared twice", what, name.text))
+    diags_.report(Code::SBX31, name.span, fmt::format("{} `{}`{} is declared twice", what, name.text, where))
         .label(same->origin.span, "first declared here")
         .help("rename or delete one of them");
     return false;
@@ -470,7 +471,7 @@ class Resolver {
     }
     for (const auto& a : t.actions) {
       collectSuppressions(task, a);
-      if (!firstOfName(tool.actions, a.name, fmt::format("action of tool `{}`", tool.name))) continue;
+      if (!firstOfName(tool.actions, a.name, "action", fmt::format(" of tool `{}`", tool.name))) continue;
       tool.actions.push_back({a.name.text, a.effect.value, a.reversibility, a.approval, a.approver ? a.approver->value : "",
                               origin(a.span, via)});
     }
