@@ -27,11 +27,16 @@ bool parentFirst(const std::string& a, const std::string& b) {
 
 std::string_view typeName(Mount::Type type) {
   switch (type) {
-    case Mount::Type::Bind: return "bind";
-    case Mount::Type::Workspace: return "workspace";
-    case Mount::Type::Tmpfs: return "tmpfs";
-    case Mount::Type::Mask: return "mask";
-    case Mount::Type::Device: return "device";
+    case Mount::Type::Bind:
+      return "bind";
+    case Mount::Type::Workspace:
+      return "workspace";
+    case Mount::Type::Tmpfs:
+      return "tmpfs";
+    case Mount::Type::Mask:
+      return "mask";
+    case Mount::Type::Device:
+      return "device";
   }
   return "bind";
 }

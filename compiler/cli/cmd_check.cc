@@ -26,8 +26,10 @@ int runCheck(const std::vector<std::string>& argv) {
   for (const auto& path : args->positionals) {
     frontend::Result result = path == "-" ? session.loadText("<stdin>", readStdin()) : session.load(path);
     for (auto& d : result.diagnostics.sorted()) {
-      if (d.id == codeId(static_cast<int>(Code::SBX90)) && !d.span.valid()) io = true;
-      else if (d.severity == Severity::Error) invalid = true;
+      if (d.id == codeId(static_cast<int>(Code::SBX90)) && !d.span.valid())
+        io = true;
+      else if (d.severity == Severity::Error)
+        invalid = true;
       all.push_back(std::move(d));
     }
   }
@@ -44,7 +46,8 @@ int runCheck(const std::vector<std::string>& argv) {
     nlohmann::ordered_json out;
     out["diagnostics"] = nlohmann::ordered_json::array();
     for (const auto& d : all) out["diagnostics"].push_back(toJson(d, session.sources()));
-    out["summary"] = {{"files", args->positionals.size()}, {"errors", errors}, {"warnings", warnings}, {"notes", notes}};
+    out["summary"] = {
+        {"files", args->positionals.size()}, {"errors", errors}, {"warnings", warnings}, {"notes", notes}};
     fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   } else {
     printDiagnostics(all, session.sources(), *args);

@@ -35,7 +35,8 @@ int runCompile(const std::vector<std::string>& argv) {
     }
   }
   printDiagnostics(diagnostics, session.sources(), *args);
-  bool hasErrors = std::any_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; });
+  bool hasErrors = std::any_of(diagnostics.begin(), diagnostics.end(),
+                               [](const Diagnostic& d) { return d.severity == Severity::Error; });
   if (!result.model || hasErrors) {
     for (const auto& d : diagnostics)
       if (d.id == codeId(static_cast<int>(Code::SBX90)) && !d.span.valid()) return kUsageOrIo;

@@ -22,7 +22,8 @@ std::string readStdin() {
 std::optional<std::string> readFile(const std::string& path, std::string& error) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    error = fmt::format("cannot read `{}`: {}", path, std::filesystem::exists(path, ec) ? "not a regular file" : "no such file");
+    error = fmt::format("cannot read `{}`: {}", path,
+                        std::filesystem::exists(path, ec) ? "not a regular file" : "no such file");
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);

@@ -12,7 +12,7 @@
 namespace sbx::cli {
 
 struct OptionSpec {
-  std::string name;   // "--format"
+  std::string name;  // "--format"
   bool takesValue;
   std::vector<std::string> choices;  // empty: any value
 };
@@ -38,7 +38,6 @@ int usageError(const std::string& command, const std::string& message);
 std::vector<OptionSpec> commonOptions();
 
 // Prints diagnostics to stderr as compiler-style text (colour per --color / NO_COLOR).
-void printDiagnostics(const std::vector<Diagnostic>& diagnostics, const SourceManager& sources,
-                      const ParsedArgs& args);
+void printDiagnostics(const std::vector<Diagnostic>& diagnostics, const SourceManager& sources, const ParsedArgs& args);
 
 }  // namespace sbx::cli

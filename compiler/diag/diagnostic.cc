@@ -10,9 +10,12 @@ namespace sbx {
 
 std::string_view severityName(Severity s) {
   switch (s) {
-    case Severity::Note: return "note";
-    case Severity::Warning: return "warning";
-    case Severity::Error: return "error";
+    case Severity::Note:
+      return "note";
+    case Severity::Warning:
+      return "warning";
+    case Severity::Error:
+      return "error";
   }
   return "error";
 }
@@ -35,12 +38,14 @@ const std::vector<CodeInfo>& frontEndCodes() {
 
 const CodeInfo& codeInfo(Code code) {
   const auto& codes = frontEndCodes();
-  auto it = std::find_if(codes.begin(), codes.end(),
-                         [&](const CodeInfo& c) { return c.number == static_cast<int>(code); });
+  auto it =
+      std::find_if(codes.begin(), codes.end(), [&](const CodeInfo& c) { return c.number == static_cast<int>(code); });
   return *it;  // every Code comes from the same table
 }
 
-std::string codeId(int number) { return fmt::format("SBX{:04}", number); }
+std::string codeId(int number) {
+  return fmt::format("SBX{:04}", number);
+}
 
 Diagnostic makeDiagnostic(Code code, Span span, std::string message) {
   const CodeInfo& info = codeInfo(code);
@@ -77,9 +82,7 @@ std::vector<Diagnostic> DiagnosticSink::sorted() const {
   // One report per place and code: a profile shared by several tasks is wrong once, not per task.
   // (Spanless diagnostics, such as unreadable files, are all kept.)
   out.erase(std::unique(out.begin(), out.end(),
-                        [&](const Diagnostic& a, const Diagnostic& b) {
-                          return a.span.valid() && key(a) == key(b);
-                        }),
+                        [&](const Diagnostic& a, const Diagnostic& b) { return a.span.valid() && key(a) == key(b); }),
             out.end());
   return out;
 }

@@ -46,9 +46,18 @@ struct Diagnostic {
   std::vector<std::string> notes;
   std::vector<std::string> helps;
 
-  Diagnostic& note(std::string text) { notes.push_back(std::move(text)); return *this; }
-  Diagnostic& help(std::string text) { helps.push_back(std::move(text)); return *this; }
-  Diagnostic& label(Span s, std::string text) { labels.push_back({s, std::move(text)}); return *this; }
+  Diagnostic& note(std::string text) {
+    notes.push_back(std::move(text));
+    return *this;
+  }
+  Diagnostic& help(std::string text) {
+    helps.push_back(std::move(text));
+    return *this;
+  }
+  Diagnostic& label(Span s, std::string text) {
+    labels.push_back({s, std::move(text)});
+    return *this;
+  }
 };
 
 Diagnostic makeDiagnostic(Code code, Span span, std::string message);

@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <vector>
 #include <cstdlib>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -22,9 +22,12 @@ Palette palette(bool color) {
 
 std::string severityColor(Severity s, const Palette& p) {
   switch (s) {
-    case Severity::Error: return p.red;
-    case Severity::Warning: return p.yellow;
-    case Severity::Note: return p.cyan;
+    case Severity::Error:
+      return p.red;
+    case Severity::Warning:
+      return p.yellow;
+    case Severity::Note:
+      return p.cyan;
   }
   return p.red;
 }
@@ -40,8 +43,8 @@ struct SafeLine {
 
 bool hostile(char32_t c) {
   return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || (c >= 0x200B && c <= 0x200F) ||
-         (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x2069) || c == 0xFEFF || c == 0x00AD ||
-         c == 0x061C || c == 0x180E || c == 0x034F || (c >= 0xFE00 && c <= 0xFE0F) || c >= 0xE0000;
+         (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x2069) || c == 0xFEFF || c == 0x00AD || c == 0x061C ||
+         c == 0x180E || c == 0x034F || (c >= 0xFE00 && c <= 0xFE0F) || c >= 0xE0000;
 }
 
 SafeLine safeLine(std::string_view line) {
@@ -84,7 +87,8 @@ void renderSnippet(std::string& out, const Span& span, std::string_view marker, 
   std::string number = std::to_string(span.line);
   std::string gutter(number.size(), ' ');
   auto columnOf = [&](std::uint32_t codepoint) {
-    return codepoint < line.column.size() ? line.column[codepoint] : line.column.back() + (codepoint - (line.column.size() - 1));
+    return codepoint < line.column.size() ? line.column[codepoint]
+                                          : line.column.back() + (codepoint - (line.column.size() - 1));
   };
   std::uint32_t start = columnOf(span.col - 1);
   std::uint32_t end = span.endLine == span.line ? columnOf(span.endCol - 1) : line.column.back();
@@ -99,7 +103,9 @@ void renderSnippet(std::string& out, const Span& span, std::string_view marker, 
 
 }  // namespace
 
-std::string printable(std::string_view text) { return safeLine(text).text; }
+std::string printable(std::string_view text) {
+  return safeLine(text).text;
+}
 
 std::string renderText(const Diagnostic& d, const SourceManager& sources, const RenderOptions& options) {
   Palette p = palette(options.color);
@@ -126,11 +132,10 @@ std::string renderText(const Diagnostic& d, const SourceManager& sources, const 
 std::string renderSummary(std::size_t errors, std::size_t warnings, const RenderOptions& options) {
   Palette p = palette(options.color);
   std::string out;
-  auto plural = [](std::size_t n, std::string_view word) {
-    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-  };
+  auto plural = [](std::size_t n, std::string_view word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); };
   if (errors > 0) out += fmt::format("{}{}{}", p.red, plural(errors, "error"), p.reset);
-  if (warnings > 0) out += fmt::format("{}{}{}{}", out.empty() ? "" : ", ", p.yellow, plural(warnings, "warning"), p.reset);
+  if (warnings > 0)
+    out += fmt::format("{}{}{}{}", out.empty() ? "" : ", ", p.yellow, plural(warnings, "warning"), p.reset);
   return out.empty() ? out : out + " emitted\n";
 }
 
@@ -151,7 +156,8 @@ nlohmann::ordered_json toJson(const Diagnostic& d, const SourceManager& sources)
   j["message"] = d.message;
   j["location"] = spanToJson(d.span, sources);
   j["labels"] = nlohmann::ordered_json::array();
-  for (const auto& l : d.labels) j["labels"].push_back({{"message", l.message}, {"location", spanToJson(l.span, sources)}});
+  for (const auto& l : d.labels)
+    j["labels"].push_back({{"message", l.message}, {"location", spanToJson(l.span, sources)}});
   j["notes"] = d.notes;
   j["help"] = d.helps;
   return j;

@@ -28,7 +28,7 @@ Span join(const Span& first, const Span& last);
 struct SourceFile {
   std::string path;  // as shown to the user
   std::string text;
-  std::vector<std::uint32_t> lineStarts;  // byte offset of each line
+  std::vector<std::uint32_t> lineStarts;              // byte offset of each line
   std::string_view line(std::uint32_t number) const;  // without the line break
 };
 

@@ -39,11 +39,21 @@ struct Statement {
   std::vector<model::Suppression> suppressions;
 };
 
-struct Use : Statement { std::vector<QualifiedName> targets; };
-struct TextSetting : Statement { Str text; };
-struct Identity : Statement { model::IdentityKind kind; Str value; std::optional<Str> subject; };
+struct Use : Statement {
+  std::vector<QualifiedName> targets;
+};
+struct TextSetting : Statement {
+  Str text;
+};
+struct Identity : Statement {
+  model::IdentityKind kind;
+  Str value;
+  std::optional<Str> subject;
+};
 template <typename T>
-struct Setting : Statement { Value<T> value; };
+struct Setting : Statement {
+  Value<T> value;
+};
 struct Input : Statement {
   Ident name;
   model::Trust trust;
@@ -61,14 +71,36 @@ struct Paths : Statement {
   std::vector<PathRef> paths;
   model::MountFlags flags;
 };
-struct Scratch : Statement { PathRef path; std::optional<Value<std::uint64_t>> size; };
-struct PathList : Statement { std::vector<PathRef> paths; };  // mask, device
-struct Capabilities : Statement { std::vector<Value<std::string>> names; };
-struct Connect : Statement { std::vector<model::Destination> destinations; };
-struct EnvItem { Ident name; std::optional<Str> value; Span span; };
-struct Env : Statement { std::vector<EnvItem> items; };
-struct PassItem { model::PassKind kind; std::optional<Ident> secret; Span span; };
-struct Delegate : Statement { QualifiedName target; std::vector<PassItem> passes; };
+struct Scratch : Statement {
+  PathRef path;
+  std::optional<Value<std::uint64_t>> size;
+};
+struct PathList : Statement {
+  std::vector<PathRef> paths;
+};  // mask, device
+struct Capabilities : Statement {
+  std::vector<Value<std::string>> names;
+};
+struct Connect : Statement {
+  std::vector<model::Destination> destinations;
+};
+struct EnvItem {
+  Ident name;
+  std::optional<Str> value;
+  Span span;
+};
+struct Env : Statement {
+  std::vector<EnvItem> items;
+};
+struct PassItem {
+  model::PassKind kind;
+  std::optional<Ident> secret;
+  Span span;
+};
+struct Delegate : Statement {
+  QualifiedName target;
+  std::vector<PassItem> passes;
+};
 
 struct Action : Statement {
   Ident name;
@@ -77,8 +109,13 @@ struct Action : Statement {
   bool approval = false;
   std::optional<Str> approver;
 };
-struct System : Statement { Str name; std::optional<model::SystemEnvironment> environment; };
-struct Uses : Statement { std::vector<Ident> secrets; };
+struct System : Statement {
+  Str name;
+  std::optional<model::SystemEnvironment> environment;
+};
+struct Uses : Statement {
+  std::vector<Ident> secrets;
+};
 struct Tool : Statement {
   Ident name;
   std::optional<TextSetting> description;
@@ -94,7 +131,9 @@ struct Expose : Statement {
   std::optional<Str> target;  // file path or env var name
   std::optional<Ident> tool;
 };
-struct Scope : Statement { std::vector<Str> scopes; };
+struct Scope : Statement {
+  std::vector<Str> scopes;
+};
 struct Secret : Statement {
   Ident name;
   std::optional<TextSetting> description, source, audience;
@@ -113,8 +152,12 @@ struct SyscallRule : Statement {
   std::vector<SyscallRef> syscalls;
   std::vector<model::ArgCondition> conditions;
 };
-struct ActionSetting : Statement { model::SyscallAction action; };
-struct Arches : Statement { std::vector<Value<model::Arch>> arches; };
+struct ActionSetting : Statement {
+  model::SyscallAction action;
+};
+struct Arches : Statement {
+  std::vector<Value<model::Arch>> arches;
+};
 struct Syscalls : Statement {
   std::optional<ActionSetting> defaultAction, foreignArch;
   std::optional<Arches> arch;
@@ -122,8 +165,13 @@ struct Syscalls : Statement {
   std::vector<SyscallRule> rules;
 };
 
-struct LimitItem : Statement { model::Limit kind; Value<std::uint64_t> value; };
-struct Limits : Statement { std::vector<LimitItem> items; };
+struct LimitItem : Statement {
+  model::Limit kind;
+  Value<std::uint64_t> value;
+};
+struct Limits : Statement {
+  std::vector<LimitItem> items;
+};
 
 // The statements of a task or a profile.
 struct Body {
@@ -150,9 +198,18 @@ struct Body {
   std::vector<Limits> limits;
 };
 
-struct Task : Statement { Ident name; Body body; };
-struct Profile : Statement { Ident name; Body body; };
-struct Group : Statement { Ident name; std::vector<SyscallRef> members; };
+struct Task : Statement {
+  Ident name;
+  Body body;
+};
+struct Profile : Statement {
+  Ident name;
+  Body body;
+};
+struct Group : Statement {
+  Ident name;
+  std::vector<SyscallRef> members;
+};
 
 struct Import {
   bool stdlib = false;

@@ -107,10 +107,18 @@ class Builder {
       }
       char next = raw[++i];
       switch (next) {
-        case '"': out.value += '"'; break;
-        case '\\': out.value += '\\'; break;
-        case 'n': out.value += '\n'; break;
-        case 't': out.value += '\t'; break;
+        case '"':
+          out.value += '"';
+          break;
+        case '\\':
+          out.value += '\\';
+          break;
+        case 'n':
+          out.value += '\n';
+          break;
+        case 't':
+          out.value += '\t';
+          break;
         default:
           diags_.report(Code::SBX7, out.span, fmt::format("unknown escape `\\{}` in string", next))
               .help("the escapes are \\\", \\\\, \\n and \\t");
@@ -197,7 +205,8 @@ class Builder {
       s.target = span(target);
       if (auto reason = str(a->STRING())) {
         s.reason = reason->value;
-        bool blank = std::all_of(s.reason.begin(), s.reason.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+        bool blank = std::all_of(s.reason.begin(), s.reason.end(),
+                                 [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
         if (blank) {
           diags_.report(Code::SBX50, reason->span, "a suppression needs a reason")
               .help("say why the finding does not apply, e.g. reason \"vendor CDN rotates hosts; reviewed by secops\"");
@@ -440,7 +449,9 @@ class Builder {
         if (!validSpiffeId(v)) {
           diags_.report(Code::SBX48, value->span, fmt::format("`{}` is not a SPIFFE ID", v))
               .help("write spiffe://TRUST-DOMAIN/PATH, e.g. \"spiffe://acme.example/agents/triage\"")
-              .note("the trust domain is lower-case letters, digits, `.`, `-` and `_`; the path is not empty and has no `.`/`..` segments");
+              .note(
+                  "the trust domain is lower-case letters, digits, `.`, `-` and `_`; the path is not empty and has no "
+                  "`.`/`..` segments");
           return;
         }
         if (hasSubject) {
@@ -452,7 +463,9 @@ class Builder {
       case model::IdentityKind::Oidc:
         if (!v.starts_with("https://") || v.size() <= 8) {
           diags_.report(Code::SBX48, value->span, fmt::format("OIDC issuer `{}` is not an https URL", v))
-              .help("write the issuer URL, e.g. identity oidc \"https://token.actions.example\" subject \"repo:acme/app\"");
+              .help(
+                  "write the issuer URL, e.g. identity oidc \"https://token.actions.example\" subject "
+                  "\"repo:acme/app\"");
           return;
         }
         if (!s.subject || s.subject->value.empty()) {
@@ -524,7 +537,7 @@ class Builder {
     base(s);
     s.access = c->access->getType() == grammar::SbxLexer::READ    ? model::Access::Read
                : c->access->getType() == grammar::SbxLexer::WRITE ? model::Access::Write
-                                                                   : model::Access::Exec;
+                                                                  : model::Access::Exec;
     for (auto* ref : c->pathRef()) {
       if (ref == nullptr) continue;
       if (ref->WORKSPACE() != nullptr) {
@@ -537,9 +550,15 @@ class Builder {
       auto f = word<model::MountFlag>(flag, "mount flag");
       if (!f) continue;
       switch (*f) {
-        case model::MountFlag::Nosuid: s.flags.nosuid = true; break;
-        case model::MountFlag::Nodev: s.flags.nodev = true; break;
-        case model::MountFlag::Noexec: s.flags.noexec = true; break;
+        case model::MountFlag::Nosuid:
+          s.flags.nosuid = true;
+          break;
+        case model::MountFlag::Nodev:
+          s.flags.nodev = true;
+          break;
+        case model::MountFlag::Noexec:
+          s.flags.noexec = true;
+          break;
       }
     }
     if (s.access == model::Access::Exec && s.flags.noexec) {
@@ -805,11 +824,16 @@ class Builder {
   std::optional<model::SyscallAction> action(P::ActionContext* ctx) {
     if (ctx == nullptr) return std::nullopt;
     model::SyscallAction a;
-    if (ctx->ALLOW()) a.kind = model::SyscallActionKind::Allow;
-    else if (ctx->KILL()) a.kind = model::SyscallActionKind::Kill;
-    else if (ctx->TRAP()) a.kind = model::SyscallActionKind::Trap;
-    else if (ctx->LOG()) a.kind = model::SyscallActionKind::Log;
-    else if (ctx->NOTIFY()) a.kind = model::SyscallActionKind::Notify;
+    if (ctx->ALLOW())
+      a.kind = model::SyscallActionKind::Allow;
+    else if (ctx->KILL())
+      a.kind = model::SyscallActionKind::Kill;
+    else if (ctx->TRAP())
+      a.kind = model::SyscallActionKind::Trap;
+    else if (ctx->LOG())
+      a.kind = model::SyscallActionKind::Log;
+    else if (ctx->NOTIFY())
+      a.kind = model::SyscallActionKind::Notify;
     else if (ctx->ERRNO()) {
       a.kind = model::SyscallActionKind::Errno;
       std::optional<std::uint64_t> value;
@@ -823,7 +847,8 @@ class Builder {
       }
       if (!value) return std::nullopt;
       if (*value == 0 || *value > 4095) {
-        diags_.report(Code::SBX46, where, fmt::format("errno {} is out of range", *value)).help("errno values are 1-4095, e.g. EPERM");
+        diags_.report(Code::SBX46, where, fmt::format("errno {} is out of range", *value))
+            .help("errno values are 1-4095, e.g. EPERM");
         return std::nullopt;
       }
       a.errnoValue = static_cast<int>(*value);
@@ -836,11 +861,14 @@ class Builder {
   std::optional<std::uint64_t> constant(const std::string& name, Span where, bool errnoOnly) {
     auto v = lookupConstant(name);
     if (v && (!errnoOnly || name.starts_with("E"))) return v;
-    auto& d = diags_.report(Code::SBX35, where, fmt::format("unknown {} `{}`", errnoOnly ? "errno name" : "constant", name));
+    auto& d =
+        diags_.report(Code::SBX35, where, fmt::format("unknown {} `{}`", errnoOnly ? "errno name" : "constant", name));
     auto names = constantNames();
     if (errnoOnly) std::erase_if(names, [](const std::string& n) { return !n.starts_with("E"); });
-    if (auto m = closestMatch(name, names)) d.help(fmt::format("did you mean `{}`?", *m));
-    else d.help("write the number instead");
+    if (auto m = closestMatch(name, names))
+      d.help(fmt::format("did you mean `{}`?", *m));
+    else
+      d.help("write the number instead");
     return std::nullopt;
   }
 
@@ -850,8 +878,10 @@ class Builder {
     for (auto* atom : ctx->atom()) {
       if (atom == nullptr) return std::nullopt;
       std::optional<std::uint64_t> v;
-      if (atom->INT() != nullptr) v = parseInteger(atom->INT()->getText(), span(atom->INT()), diags_);
-      else if (atom->name() != nullptr) v = constant(text(atom->name()), span(atom->name()), false);
+      if (atom->INT() != nullptr)
+        v = parseInteger(atom->INT()->getText(), span(atom->INT()), diags_);
+      else if (atom->name() != nullptr)
+        v = constant(text(atom->name()), span(atom->name()), false);
       if (!v) return std::nullopt;
       result |= *v;
     }
@@ -866,12 +896,24 @@ class Builder {
       arg = c->argument();
       if (c->op == nullptr) return std::nullopt;
       switch (c->op->getType()) {
-        case grammar::SbxLexer::EQ: cond.op = model::CompareOp::Eq; break;
-        case grammar::SbxLexer::NE: cond.op = model::CompareOp::Ne; break;
-        case grammar::SbxLexer::LT: cond.op = model::CompareOp::Lt; break;
-        case grammar::SbxLexer::LE: cond.op = model::CompareOp::Le; break;
-        case grammar::SbxLexer::GT: cond.op = model::CompareOp::Gt; break;
-        default: cond.op = model::CompareOp::Ge; break;
+        case grammar::SbxLexer::EQ:
+          cond.op = model::CompareOp::Eq;
+          break;
+        case grammar::SbxLexer::NE:
+          cond.op = model::CompareOp::Ne;
+          break;
+        case grammar::SbxLexer::LT:
+          cond.op = model::CompareOp::Lt;
+          break;
+        case grammar::SbxLexer::LE:
+          cond.op = model::CompareOp::Le;
+          break;
+        case grammar::SbxLexer::GT:
+          cond.op = model::CompareOp::Gt;
+          break;
+        default:
+          cond.op = model::CompareOp::Ge;
+          break;
       }
       auto v = value(c->value());
       if (!v) return std::nullopt;
@@ -885,7 +927,9 @@ class Builder {
       auto v = value(values[1]);
       if (!mask || !v) return std::nullopt;
       if ((*v & ~*mask) != 0) {
-        diags_.report(Code::SBX49, span(values[1]), fmt::format("value 0x{:x} has bits outside mask 0x{:x}; the condition can never hold", *v, *mask))
+        diags_
+            .report(Code::SBX49, span(values[1]),
+                    fmt::format("value 0x{:x} has bits outside mask 0x{:x}; the condition can never hold", *v, *mask))
             .help("compare against a value within the mask");
         return std::nullopt;
       }
@@ -998,7 +1042,9 @@ class Builder {
           rule.conditions.push_back(*cond);
         }
         if (rule.conditions.size() > 6) {
-          diags_.report(Code::SBX49, where, fmt::format("{} conditions on one rule; the limit is 6", rule.conditions.size()))
+          diags_
+              .report(Code::SBX49, where,
+                      fmt::format("{} conditions on one rule; the limit is 6", rule.conditions.size()))
               .help("split the rule");
           ok = false;
         }
@@ -1037,7 +1083,8 @@ class Builder {
           break;
         case model::Limit::Cpu:
           if (n != nullptr) {
-            diags_.report(Code::SBX40, span(n), "`cpu` needs a duration unit").help(fmt::format("write e.g. {}s", n->getText()));
+            diags_.report(Code::SBX40, span(n), "`cpu` needs a duration unit")
+                .help(fmt::format("write e.g. {}s", n->getText()));
             continue;
           }
           v = duration(q);
@@ -1053,7 +1100,9 @@ class Builder {
             Span where = span(n);
             if (auto count = parseInteger(n->getText(), where, diags_)) {
               if (*count == 0 || *count > (1u << 30)) {
-                diags_.report(Code::SBX46, where, fmt::format("{} limit {} is out of range", item->IDENT()->getText(), *count))
+                diags_
+                    .report(Code::SBX46, where,
+                            fmt::format("{} limit {} is out of range", item->IDENT()->getText(), *count))
                     .help("give a count between 1 and 1073741824");
                 continue;
               }
@@ -1072,14 +1121,47 @@ class Builder {
   // ---- capabilities (names from linux/capability.h) -------------------------------------
 
   static const std::vector<std::string>& capabilityNames() {
-    static const std::vector<std::string> names = {
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-        "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-        "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
-        "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
-        "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-        "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-        "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"};
+    static const std::vector<std::string> names = {"CAP_CHOWN",
+                                                   "CAP_DAC_OVERRIDE",
+                                                   "CAP_DAC_READ_SEARCH",
+                                                   "CAP_FOWNER",
+                                                   "CAP_FSETID",
+                                                   "CAP_KILL",
+                                                   "CAP_SETGID",
+                                                   "CAP_SETUID",
+                                                   "CAP_SETPCAP",
+                                                   "CAP_LINUX_IMMUTABLE",
+                                                   "CAP_NET_BIND_SERVICE",
+                                                   "CAP_NET_BROADCAST",
+                                                   "CAP_NET_ADMIN",
+                                                   "CAP_NET_RAW",
+                                                   "CAP_IPC_LOCK",
+                                                   "CAP_IPC_OWNER",
+                                                   "CAP_SYS_MODULE",
+                                                   "CAP_SYS_RAWIO",
+                                                   "CAP_SYS_CHROOT",
+                                                   "CAP_SYS_PTRACE",
+                                                   "CAP_SYS_PACCT",
+                                                   "CAP_SYS_ADMIN",
+                                                   "CAP_SYS_BOOT",
+                                                   "CAP_SYS_NICE",
+                                                   "CAP_SYS_RESOURCE",
+                                                   "CAP_SYS_TIME",
+                                                   "CAP_SYS_TTY_CONFIG",
+                                                   "CAP_MKNOD",
+                                                   "CAP_LEASE",
+                                                   "CAP_AUDIT_WRITE",
+                                                   "CAP_AUDIT_CONTROL",
+                                                   "CAP_SETFCAP",
+                                                   "CAP_MAC_OVERRIDE",
+                                                   "CAP_MAC_ADMIN",
+                                                   "CAP_SYSLOG",
+                                                   "CAP_WAKE_ALARM",
+                                                   "CAP_BLOCK_SUSPEND",
+                                                   "CAP_AUDIT_READ",
+                                                   "CAP_PERFMON",
+                                                   "CAP_BPF",
+                                                   "CAP_CHECKPOINT_RESTORE"};
     return names;
   }
   static bool capabilityKnown(const std::string& name) {

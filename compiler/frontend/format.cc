@@ -20,8 +20,8 @@ constexpr std::size_t kWidth = 100;
 
 // What the parse tree tells the printer about each token.
 struct Layout {
-  std::set<std::size_t> lineStarts;  // tokens that begin a line (statements, attributes)
-  std::set<std::size_t> topLevel;    // starts of top-level declarations (blank line before)
+  std::set<std::size_t> lineStarts;     // tokens that begin a line (statements, attributes)
+  std::set<std::size_t> topLevel;       // starts of top-level declarations (blank line before)
   std::set<std::size_t> opens, closes;  // block braces
   std::set<std::size_t> groupMembers;   // members of `group` blocks, laid out as filled lines
 };
@@ -160,7 +160,8 @@ class Printer {
     } else if (forceBreak_ || (previousType_ == L::COMMA && column_ + 1 + text.size() > kWidth)) {
       out_ += '\n';
       indent(layout_.groupMembers.contains(index) ? 0 : kContinuation);
-    } else if (!noSpaceBefore(type) && !noSpaceAfter(previousType_) && !(type == L::LPAREN && previousType_ == L::SUPPRESS) &&
+    } else if (!noSpaceBefore(type) && !noSpaceAfter(previousType_) &&
+               !(type == L::LPAREN && previousType_ == L::SUPPRESS) &&
                !(previousType_ == L::LBRACE && !layout_.opens.contains(previousIndex_)) &&
                !(type == L::RBRACE && !close)) {
       out_ += ' ';

@@ -22,8 +22,12 @@ Result Session::run(const std::string& path, const std::string* text) {
   return result;
 }
 
-Result Session::load(const std::string& path) { return run(path, nullptr); }
+Result Session::load(const std::string& path) {
+  return run(path, nullptr);
+}
 
-Result Session::loadText(const std::string& displayPath, std::string text) { return run(displayPath, &text); }
+Result Session::loadText(const std::string& displayPath, std::string text) {
+  return run(displayPath, &text);
+}
 
 }  // namespace sbx::frontend

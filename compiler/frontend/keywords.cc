@@ -40,6 +40,8 @@ std::string_view keywordSpelling(std::size_t tokenType) {
   return {};
 }
 
-bool isKeyword(std::size_t tokenType) { return !keywordSpelling(tokenType).empty(); }
+bool isKeyword(std::size_t tokenType) {
+  return !keywordSpelling(tokenType).empty();
+}
 
 }  // namespace sbx::frontend

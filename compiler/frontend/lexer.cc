@@ -9,10 +9,18 @@ using L = grammar::SbxLexer;
 
 namespace {
 
-bool isDigit(char32_t c) { return c >= '0' && c <= '9'; }
-bool isLetter(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool isHex(char32_t c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool isIdentPart(char32_t c) { return isLetter(c) || isDigit(c) || c == '_'; }
+bool isDigit(char32_t c) {
+  return c >= '0' && c <= '9';
+}
+bool isLetter(char32_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool isHex(char32_t c) {
+  return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool isIdentPart(char32_t c) {
+  return isLetter(c) || isDigit(c) || c == '_';
+}
 
 }  // namespace
 
@@ -23,7 +31,8 @@ Lexer::Lexer(std::string_view utf8) : utf8_(utf8), factory_(antlr4::CommonTokenF
     unsigned char b = static_cast<unsigned char>(utf8[i]);
     std::size_t len = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
     char32_t c = len == 1 ? b : b & (0x7F >> len);
-    for (std::size_t k = 1; k < len && i + k < utf8.size(); ++k) c = (c << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
+    for (std::size_t k = 1; k < len && i + k < utf8.size(); ++k)
+      c = (c << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
     byteOffset_.push_back(i);
     text_.push_back(c);
     i += len;
@@ -65,8 +74,10 @@ std::size_t Lexer::matchQuantity() const {  // DIGIT+ ('.' DIGIT+)? LETTER+ (DIG
   if (at(i) == '.' && isDigit(at(i + 1))) {
     std::size_t j = i + 1;
     while (isDigit(at(j))) ++j;
-    if (isLetter(at(j))) i = j;
-    else return 0;
+    if (isLetter(at(j)))
+      i = j;
+    else
+      return 0;
   }
   if (!isLetter(at(i))) return 0;
   while (isLetter(at(i))) ++i;
@@ -106,9 +117,12 @@ std::size_t Lexer::matchIdent() const {  // (LETTER|'_') (LETTER|DIGIT|'_'|'-' (
   if (!(isLetter(at(pos_)) || at(pos_) == '_')) return 0;
   std::size_t i = pos_ + 1;
   for (;;) {
-    if (isIdentPart(at(i))) ++i;
-    else if (at(i) == '-' && isIdentPart(at(i + 1))) i += 2;
-    else break;
+    if (isIdentPart(at(i)))
+      ++i;
+    else if (at(i) == '-' && isIdentPart(at(i + 1)))
+      i += 2;
+    else
+      break;
   }
   return i - pos_;
 }
@@ -128,28 +142,44 @@ std::size_t Lexer::tokenType(std::size_t& length) const {
     return single;
   };
   switch (c) {
-    case '{': return one(L::LBRACE);
-    case '}': return one(L::RBRACE);
-    case '(': return one(L::LPAREN);
-    case ')': return one(L::RPAREN);
-    case ',': return one(L::COMMA);
-    case '.': return one(L::DOT);
-    case ':': return one(L::COLON);
-    case '@': return one(L::AT_SIGN);
-    case '&': return one(L::AMP);
-    case '|': return one(L::PIPE);
-    case '=': return two('=', L::EQ, L::ASSIGN);
-    case '!': return two('=', L::NE, L::ERROR_CHAR);
-    case '<': return two('=', L::LE, L::LT);
-    case '>': return two('=', L::GE, L::GT);
+    case '{':
+      return one(L::LBRACE);
+    case '}':
+      return one(L::RBRACE);
+    case '(':
+      return one(L::LPAREN);
+    case ')':
+      return one(L::RPAREN);
+    case ',':
+      return one(L::COMMA);
+    case '.':
+      return one(L::DOT);
+    case ':':
+      return one(L::COLON);
+    case '@':
+      return one(L::AT_SIGN);
+    case '&':
+      return one(L::AMP);
+    case '|':
+      return one(L::PIPE);
+    case '=':
+      return two('=', L::EQ, L::ASSIGN);
+    case '!':
+      return two('=', L::NE, L::ERROR_CHAR);
+    case '<':
+      return two('=', L::LE, L::LT);
+    case '>':
+      return two('=', L::GE, L::GT);
     case '#': {
       std::size_t i = pos_;
       while (i < text_.size() && text_[i] != '\r' && text_[i] != '\n') ++i;
       length = i - pos_;
       return L::COMMENT;
     }
-    case '\n': return one(L::NEWLINE);
-    case '\r': return two('\n', L::NEWLINE, L::NEWLINE);
+    case '\n':
+      return one(L::NEWLINE);
+    case '\r':
+      return two('\n', L::NEWLINE, L::NEWLINE);
     case ' ':
     case '\t': {
       std::size_t i = pos_;
@@ -162,7 +192,8 @@ std::size_t Lexer::tokenType(std::size_t& length) const {
       length = matchString(closed);
       return closed ? L::STRING : L::UNTERMINATED_STRING;
     }
-    default: break;
+    default:
+      break;
   }
   if (isDigit(c)) {
     // Longest of DATE, INT, QUANTITY; on a tie the rule declared first (in that order) wins.
@@ -180,7 +211,8 @@ std::size_t Lexer::tokenType(std::size_t& length) const {
 std::unique_ptr<antlr4::Token> Lexer::nextToken() {
   std::pair<antlr4::TokenSource*, antlr4::CharStream*> source(this, nullptr);
   if (pos_ >= text_.size()) {
-    auto eof = std::make_unique<antlr4::CommonToken>(source, antlr4::Token::EOF, antlr4::Token::DEFAULT_CHANNEL, pos_, pos_ - 1);
+    auto eof = std::make_unique<antlr4::CommonToken>(source, antlr4::Token::EOF, antlr4::Token::DEFAULT_CHANNEL, pos_,
+                                                     pos_ - 1);
     eof->setText("<EOF>");
     eof->setLine(line_);
     eof->setCharPositionInLine(column_);
@@ -189,7 +221,7 @@ std::unique_ptr<antlr4::Token> Lexer::nextToken() {
   std::size_t length = 0;
   std::size_t type = tokenType(length);
   std::size_t channel = type == L::COMMENT || type == L::NEWLINE || type == L::WS ? antlr4::Token::HIDDEN_CHANNEL
-                                                                                   : antlr4::Token::DEFAULT_CHANNEL;
+                                                                                  : antlr4::Token::DEFAULT_CHANNEL;
   std::string text(utf8_.substr(byteOffset_[pos_], byteOffset_[pos_ + length] - byteOffset_[pos_]));
   if (type == L::IDENT)
     if (auto keyword = keywordType(text)) type = *keyword;

@@ -32,7 +32,7 @@ class Lexer : public antlr4::TokenSource {
   std::size_t matchIdent() const;
   char32_t at(std::size_t i) const { return i < text_.size() ? text_[i] : 0; }
 
-  std::u32string text_;               // code points
+  std::u32string text_;                  // code points
   std::vector<std::size_t> byteOffset_;  // byte offset of each code point, plus the end
   std::string_view utf8_;
   std::size_t pos_ = 0, line_ = 1, column_ = 0;

@@ -72,8 +72,8 @@ std::vector<std::string> stdlibModules(const Options& options) {
   std::vector<std::string> names;
   if (!options.stdlibDir.empty()) {
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(options.stdlibDir, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
+    for (auto it = fs::recursive_directory_iterator(options.stdlibDir, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (it->path().extension() == ".sbx")
         names.push_back(moduleNameOf(fs::relative(it->path(), options.stdlibDir).generic_string()));
     }
@@ -94,8 +94,9 @@ Module* ModuleSet::loadRoot(const std::string& path, const std::string* text, co
   } else {
     auto read = readFile(path);
     if (!read) {
-      diags.report(Code::SBX90, {}, fmt::format("cannot read `{}`: {}", path,
-                                                fs::exists(path) ? "not a readable regular file" : "no such file"));
+      diags.report(
+          Code::SBX90, {},
+          fmt::format("cannot read `{}`: {}", path, fs::exists(path) ? "not a readable regular file" : "no such file"));
       return nullptr;
     }
     contents = std::move(*read);

@@ -16,7 +16,7 @@ struct Module {
   std::string key;  // canonical path, or "std.syscalls"
   bool stdlib = false;
   ast::File ast;
-  std::map<std::string, Module*> imports;          // alias -> module
+  std::map<std::string, Module*> imports;                 // alias -> module
   std::map<std::string, const ast::Import*> importDecls;  // alias -> declaration
   std::map<std::string, bool> importUsed;
   std::set<std::string> failedImports;  // aliases whose import was reported; no follow-up errors

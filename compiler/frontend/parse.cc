@@ -27,13 +27,20 @@ std::string literalName(const antlr4::dfa::Vocabulary& vocabulary, std::size_t t
 
 std::string describeTokenType(const antlr4::dfa::Vocabulary& vocabulary, std::size_t type) {
   switch (type) {
-    case antlr4::Token::EOF: return "end of file";
-    case SbxLexer::STRING: return "a string";
-    case SbxLexer::QUANTITY: return "a duration or size (e.g. 10m, 512MiB)";
-    case SbxLexer::INT: return "a number";
-    case SbxLexer::IDENT: return "a name";
-    case SbxLexer::DATE: return "a date (YYYY-MM-DD)";
-    default: return fmt::format("`{}`", literalName(vocabulary, type));
+    case antlr4::Token::EOF:
+      return "end of file";
+    case SbxLexer::STRING:
+      return "a string";
+    case SbxLexer::QUANTITY:
+      return "a duration or size (e.g. 10m, 512MiB)";
+    case SbxLexer::INT:
+      return "a number";
+    case SbxLexer::IDENT:
+      return "a name";
+    case SbxLexer::DATE:
+      return "a date (YYYY-MM-DD)";
+    default:
+      return fmt::format("`{}`", literalName(vocabulary, type));
   }
 }
 
@@ -51,27 +58,37 @@ std::string statementKind(antlr4::ParserRuleContext* ctx) {
     if (dynamic_cast<SbxParser::LimitsStmtContext*>(ctx)) return "a limit";
     switch (ctx->getRuleIndex()) {
       case SbxParser::RuleToolItem:
-      case SbxParser::RuleToolStmt: return "a tool statement";
+      case SbxParser::RuleToolStmt:
+        return "a tool statement";
       case SbxParser::RuleSecretItem:
-      case SbxParser::RuleSecretStmt: return "a secret statement";
+      case SbxParser::RuleSecretStmt:
+        return "a secret statement";
       case SbxParser::RuleSyscallItem:
-      case SbxParser::RuleSyscallStmt: return "a syscall rule";
-      case SbxParser::RuleLimitItem: return "a limit";
+      case SbxParser::RuleSyscallStmt:
+        return "a syscall rule";
+      case SbxParser::RuleLimitItem:
+        return "a limit";
       case SbxParser::RuleTaskItem:
       case SbxParser::RuleTaskStmt:
       case SbxParser::RuleTaskDecl:
-      case SbxParser::RuleProfileDecl: return "a task statement";
-      case SbxParser::RuleGroupDecl: return "a syscall or @group";
+      case SbxParser::RuleProfileDecl:
+        return "a task statement";
+      case SbxParser::RuleGroupDecl:
+        return "a syscall or @group";
       case SbxParser::RuleFile:
       case SbxParser::RuleTopDecl:
-      case SbxParser::RuleImportDecl: return "`import`, `task`, `profile` or `group`";
-      default: break;
+      case SbxParser::RuleImportDecl:
+        return "`import`, `task`, `profile` or `group`";
+      default:
+        break;
     }
   }
   return "a declaration";
 }
 
-bool contains(const antlr4::misc::IntervalSet& set, std::size_t type) { return set.contains(type); }
+bool contains(const antlr4::misc::IntervalSet& set, std::size_t type) {
+  return set.contains(type);
+}
 
 antlr4::Token* previousOnChannel(antlr4::Parser* parser, antlr4::Token* token) {
   auto* stream = dynamic_cast<antlr4::BufferedTokenStream*>(parser->getTokenStream());
@@ -132,7 +149,6 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
   antlr4::Token* singleTokenDeletion(antlr4::Parser*) override { return nullptr; }
 
  public:
-
   // ANTLR's default recovery at the start of a statement list throws, and the enclosing rule then
   // skips everything up to the end of the task. Instead, report the stray tokens and skip only
   // them (with any block they open), so the following statements are still checked.
@@ -151,7 +167,9 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       return;
     }
     antlr4::misc::IntervalSet expected = parser->getExpectedTokens();
-    auto acceptable = [&](std::size_t t) { return t == antlr4::Token::EOF || t == SbxLexer::RBRACE || expected.contains(t); };
+    auto acceptable = [&](std::size_t t) {
+      return t == antlr4::Token::EOF || t == SbxLexer::RBRACE || expected.contains(t);
+    };
     while (!acceptable(parser->getTokenStream()->LA(1))) {
       antlr4::Token* offending = parser->getCurrentToken();
       report(parser, offending, expected);
@@ -166,7 +184,8 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       std::size_t line = offending->getLine();
       int depth = 0;
       parser->consume();
-      for (std::size_t t = parser->getTokenStream()->LA(1); t != antlr4::Token::EOF; t = parser->getTokenStream()->LA(1)) {
+      for (std::size_t t = parser->getTokenStream()->LA(1); t != antlr4::Token::EOF;
+           t = parser->getTokenStream()->LA(1)) {
         bool nextLine = parser->getCurrentToken()->getLine() > line;
         if (depth == 0 && (acceptable(t) || nextLine)) break;
         if (t == SbxLexer::LBRACE) ++depth;
@@ -218,8 +237,10 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
 
     bool topLevelWord = type == SbxLexer::TASK || type == SbxLexer::PROFILE || type == SbxLexer::GROUP;
     if (topLevelWord && contains(expected, SbxLexer::RBRACE) && offending->getCharPositionInLine() == 0) {
-      auto& d = diags_.report(Code::SBX10, span, fmt::format("expected `}}` before `{}`: a block is not closed", offending->getText()));
-      if (auto* open = parser->getContext(); open != nullptr) d.label(tokenSpan(file_, open->getStart()), "this block is not closed");
+      auto& d = diags_.report(Code::SBX10, span,
+                              fmt::format("expected `}}` before `{}`: a block is not closed", offending->getText()));
+      if (auto* open = parser->getContext(); open != nullptr)
+        d.label(tokenSpan(file_, open->getStart()), "this block is not closed");
       d.help("add the missing `}`");
       return;
     }
@@ -236,15 +257,20 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
     if (types.size() == 1 && types[0] == SbxLexer::QUANTITY) {
       bool duration = previousType == SbxLexer::TIMEOUT || previousType == SbxLexer::TTL;
       bool size = previousType == SbxLexer::SIZE;
-      std::string what = duration ? "a duration (e.g. 10m)" : size ? "a size (e.g. 64MiB)" : "a duration or size (e.g. 10m, 512MiB)";
+      std::string what = duration ? "a duration (e.g. 10m)"
+                         : size   ? "a size (e.g. 64MiB)"
+                                  : "a duration or size (e.g. 10m, 512MiB)";
       auto& d = diags_.report(Code::SBX10, span, fmt::format("expected {}, found {}", what, describeToken(offending)));
       if (type == SbxLexer::INT) {
         antlr4::Token* next = parser->getTokenStream()->LT(2);
-        bool unitFollows = next != nullptr && next->getType() == SbxLexer::IDENT && next->getLine() == offending->getLine();
-        if (unitFollows) d.help(fmt::format("write `{}{}` without a space", offending->getText(), next->getText()));
-        else d.help(duration ? fmt::format("add a unit, e.g. {}s", offending->getText())
-                    : size  ? fmt::format("add a unit, e.g. {}MiB", offending->getText())
-                            : "add a unit, e.g. 30s or 512MiB");
+        bool unitFollows =
+            next != nullptr && next->getType() == SbxLexer::IDENT && next->getLine() == offending->getLine();
+        if (unitFollows)
+          d.help(fmt::format("write `{}{}` without a space", offending->getText(), next->getText()));
+        else
+          d.help(duration ? fmt::format("add a unit, e.g. {}s", offending->getText())
+                 : size   ? fmt::format("add a unit, e.g. {}MiB", offending->getText())
+                          : "add a unit, e.g. 30s or 512MiB");
       }
       return;
     }
@@ -261,7 +287,8 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       }
       return;
     }
-    auto& d = diags_.report(Code::SBX10, span, fmt::format("expected {}, found {}", expectedText, describeToken(offending)));
+    auto& d =
+        diags_.report(Code::SBX10, span, fmt::format("expected {}, found {}", expectedText, describeToken(offending)));
     if (statementPosition && (type == SbxLexer::STRING || type == SbxLexer::QUANTITY || type == SbxLexer::INT)) {
       d.help("is a `,` missing between list items before this?");
       return;
@@ -316,7 +343,9 @@ void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, Diagnos
     }
     if (type == SbxLexer::UNTERMINATED_STRING) {
       diags.report(Code::SBX6, span, "string is not closed before the end of the line")
-          .help("add the closing `\"`; strings cannot span lines, and `\\\"` is an escaped quote (write `\\\\` for a backslash)");
+          .help(
+              "add the closing `\"`; strings cannot span lines, and `\\\"` is an escaped quote (write `\\\\` for a "
+              "backslash)");
       common->setType(SbxLexer::STRING);
       common->setText(token->getText() + "\"");
       continue;
@@ -346,7 +375,8 @@ void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, Diagnos
       std::size_t last = i;
       std::string word = text;
       while (last + 1 < all.size() && all[last + 1]->getStartIndex() == all[last]->getStopIndex() + 1 &&
-             all[last + 1]->getType() != antlr4::Token::EOF && all[last + 1]->getChannel() == antlr4::Token::DEFAULT_CHANNEL &&
+             all[last + 1]->getType() != antlr4::Token::EOF &&
+             all[last + 1]->getChannel() == antlr4::Token::DEFAULT_CHANNEL &&
              all[last + 1]->getType() != SbxLexer::COMMA && all[last + 1]->getType() != SbxLexer::RBRACE &&
              all[last + 1]->getType() != SbxLexer::LBRACE) {
         word += all[++last]->getText();
@@ -359,11 +389,16 @@ void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, Diagnos
     }
     auto& d = diags.report(Code::SBX5, span, fmt::format("unexpected character `{}`", text));
     std::string next = i + 1 < all.size() ? all[i + 1]->getText() : "";
-    if (text == "'") d.help("strings use double quotes");
-    else if (text == "-") d.help("names may contain `-` only between letters or digits; numbers are never negative here");
-    else if (text == ";") d.help("statements need no terminator; delete it");
-    else if (text == "/" && next == "/") d.help("comments start with `#`");
-    else if (text == "\u201c" || text == "\u201d") d.help("use straight double quotes `\"`");
+    if (text == "'")
+      d.help("strings use double quotes");
+    else if (text == "-")
+      d.help("names may contain `-` only between letters or digits; numbers are never negative here");
+    else if (text == ";")
+      d.help("statements need no terminator; delete it");
+    else if (text == "/" && next == "/")
+      d.help("comments start with `#`");
+    else if (text == "\u201c" || text == "\u201d")
+      d.help("use straight double quotes `\"`");
     hide(token);
     hiddenLine = token->getLine();
   }
@@ -376,7 +411,8 @@ bool hasSyntaxError(const antlr4::ParserRuleContext* ctx) {
   if (ctx->exception != nullptr) return true;
   for (auto* child : ctx->children) {
     if (dynamic_cast<antlr4::tree::ErrorNode*>(child) != nullptr) return true;
-    if (auto* rule = dynamic_cast<antlr4::ParserRuleContext*>(child); rule != nullptr && hasSyntaxError(rule)) return true;
+    if (auto* rule = dynamic_cast<antlr4::ParserRuleContext*>(child); rule != nullptr && hasSyntaxError(rule))
+      return true;
   }
   return false;
 }

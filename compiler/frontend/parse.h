@@ -27,7 +27,7 @@ struct ParseTree {
   std::unique_ptr<antlr4::CommonTokenStream> tokens;
   std::unique_ptr<grammar::SbxParser> parser;
   antlr4::ParserRuleContext* root = nullptr;  // a FileContext, owned by the parser
-  bool syntaxErrors = false;                   // the tree has error nodes or failed rules
+  bool syntaxErrors = false;                  // the tree has error nodes or failed rules
 };
 
 // Returns nullptr when the text is not lexable (invalid UTF-8); otherwise a tree, possibly with

@@ -16,9 +16,12 @@ enum class Kind { Task, Profile, Group };
 
 std::string_view kindName(Kind k) {
   switch (k) {
-    case Kind::Task: return "task";
-    case Kind::Profile: return "profile";
-    case Kind::Group: return "syscall group";
+    case Kind::Task:
+      return "task";
+    case Kind::Profile:
+      return "profile";
+    case Kind::Group:
+      return "syscall group";
   }
   return "declaration";
 }
@@ -111,9 +114,12 @@ class Resolver {
         auto& d = diags_.report(Code::SBX30, name.parts[0].span, fmt::format("no import is named `{}`", alias));
         std::vector<std::string> aliases;
         for (const auto& [a, mod] : m.imports) aliases.push_back(a);
-        if (auto match = closestMatch(alias, aliases)) d.help(fmt::format("did you mean `{}`?", *match));
-        else if (stdlibHas("std." + alias)) d.help(fmt::format("add `import std.{}`", alias));
-        else d.help(fmt::format("import the file or module that declares it, e.g. `import \"lib/{}.sbx\"`", alias));
+        if (auto match = closestMatch(alias, aliases))
+          d.help(fmt::format("did you mean `{}`?", *match));
+        else if (stdlibHas("std." + alias))
+          d.help(fmt::format("add `import std.{}`", alias));
+        else
+          d.help(fmt::format("import the file or module that declares it, e.g. `import \"lib/{}.sbx\"`", alias));
         return std::nullopt;
       }
       m.importUsed[alias] = true;
@@ -127,7 +133,7 @@ class Resolver {
                (kind == Kind::Group && found.group);
     if (hit) return found;
 
-    std::optional<Kind> other = found.task ? std::optional(Kind::Task)
+    std::optional<Kind> other = found.task      ? std::optional(Kind::Task)
                                 : found.profile ? std::optional(Kind::Profile)
                                 : found.group   ? std::optional(Kind::Group)
                                                 : std::nullopt;
@@ -135,7 +141,8 @@ class Resolver {
       auto& d = diags_.report(Code::SBX32, name.span,
                               fmt::format("`{}` is a {}, not a {}", name.joined(), kindName(*other), kindName(kind)));
       if (kind == Kind::Group) d.help("syscall groups are declared with `group NAME { ... }`");
-      if (kind == Kind::Profile && *other == Kind::Group) d.help(fmt::format("use it in a syscalls block: `allow @{}`", name.joined()));
+      if (kind == Kind::Profile && *other == Kind::Group)
+        d.help(fmt::format("use it in a syscalls block: `allow @{}`", name.joined()));
       return std::nullopt;
     }
     auto& d = diags_.report(Code::SBX30, name.span, fmt::format("no {} named `{}`", kindName(kind), name.joined()));
@@ -274,7 +281,9 @@ class Resolver {
     auto [it, fresh] = state.profileSettings.emplace(what, span);
     if (fresh) return true;
     if (!(it->second == span))
-      diags_.report(Code::SBX45, span, fmt::format("`{}` is set by two profiles used in task `{}`", what, state.task.name))
+      diags_
+          .report(Code::SBX45, span,
+                  fmt::format("`{}` is set by two profiles used in task `{}`", what, state.task.name))
           .label(it->second, "also set here")
           .help(fmt::format("set `{}` in the task itself to choose", what));
     return false;
@@ -295,15 +304,18 @@ class Resolver {
         auto found = lookup(m, target, Kind::Profile);
         if (!found) continue;
         if (auto first = std::find(stack.begin(), stack.end(), found->profile); first != stack.end()) {
-          bool known = std::any_of(first, stack.end(), [&](const ast::Profile* p) { return cyclicProfiles_.contains(p); });
+          bool known =
+              std::any_of(first, stack.end(), [&](const ast::Profile* p) { return cyclicProfiles_.contains(p); });
           std::string chain;
           for (auto it = first; it != stack.end(); ++it) {
             cyclicProfiles_.insert(*it);
             chain += (*it)->name.text + " -> ";
           }
           if (!known)
-            diags_.report(Code::SBX33, target.span, fmt::format("profile `{}` uses itself: {}{}", found->profile->name.text,
-                                                               chain, found->profile->name.text))
+            diags_
+                .report(Code::SBX33, target.span,
+                        fmt::format("profile `{}` uses itself: {}{}", found->profile->name.text, chain,
+                                    found->profile->name.text))
                 .help("remove the `use` that closes the cycle");
           continue;
         }
@@ -324,7 +336,9 @@ class Resolver {
                     const std::string& what) {
       if (!s) return;
       collectSuppressions(task, *s);
-      single(state, slot, what, s->span, fromTask, [&] { return model::Setting<std::string>{s->text.value, origin(s->span, via)}; });
+      single(state, slot, what, s->span, fromTask, [&] {
+        return model::Setting<std::string>{s->text.value, origin(s->span, via)};
+      });
     };
     text(body.description, task.description, "description");
     text(body.owner, task.owner, "owner");
@@ -332,7 +346,9 @@ class Resolver {
       if (!s) return;
       collectSuppressions(task, *s);
       using V = std::decay_t<decltype(s->value.value)>;
-      single(state, slot, what, s->span, fromTask, [&] { return model::Setting<V>{s->value.value, origin(s->span, via)}; });
+      single(state, slot, what, s->span, fromTask, [&] {
+        return model::Setting<V>{s->value.value, origin(s->span, via)};
+      });
     };
     setting(body.timeoutMs, task.timeoutMs, "timeout");
     setting(body.expectedTier, task.expectedTier, "expect tier");
@@ -362,9 +378,10 @@ class Resolver {
         });
         if (same != task.paths.end()) {
           if (fromTask && same->origin.via.empty())
-            diags_.report(Code::SBX54, ref.span,
-                          fmt::format("`{} {}` is declared twice", model::nameOf(p.access),
-                                      ref.workspace ? std::string("workspace") : "\"" + ref.path + "\""))
+            diags_
+                .report(Code::SBX54, ref.span,
+                        fmt::format("`{} {}` is declared twice", model::nameOf(p.access),
+                                    ref.workspace ? std::string("workspace") : "\"" + ref.path + "\""))
                 .label(same->origin.span, "first declared here")
                 .help("delete one of them");
           continue;
@@ -398,17 +415,22 @@ class Resolver {
     for (const auto& e : body.env) {
       collectSuppressions(task, e);
       for (const auto& item : e.items) {
-        auto same = std::find_if(task.env.begin(), task.env.end(), [&](const model::EnvVar& v) { return v.name == item.name.text; });
+        auto same = std::find_if(task.env.begin(), task.env.end(),
+                                 [&](const model::EnvVar& v) { return v.name == item.name.text; });
         if (same != task.env.end()) {
           if (fromTask && same->origin.via.empty()) {
-            diags_.report(Code::SBX31, item.name.span, fmt::format("environment variable `{}` is declared twice", item.name.text))
+            diags_
+                .report(Code::SBX31, item.name.span,
+                        fmt::format("environment variable `{}` is declared twice", item.name.text))
                 .label(same->origin.span, "first declared here");
           } else if (fromTask) {
-            *same = {item.name.text, item.value ? std::optional(item.value->value) : std::nullopt, origin(item.span, via)};
+            *same = {item.name.text, item.value ? std::optional(item.value->value) : std::nullopt,
+                     origin(item.span, via)};
           }
           continue;
         }
-        task.env.push_back({item.name.text, item.value ? std::optional(item.value->value) : std::nullopt, origin(item.span, via)});
+        task.env.push_back(
+            {item.name.text, item.value ? std::optional(item.value->value) : std::nullopt, origin(item.span, via)});
       }
     }
     for (const auto& d : body.delegations) {
@@ -472,8 +494,8 @@ class Resolver {
     for (const auto& a : t.actions) {
       collectSuppressions(task, a);
       if (!firstOfName(tool.actions, a.name, "action", fmt::format(" of tool `{}`", tool.name))) continue;
-      tool.actions.push_back({a.name.text, a.effect.value, a.reversibility, a.approval, a.approver ? a.approver->value : "",
-                              origin(a.span, via)});
+      tool.actions.push_back({a.name.text, a.effect.value, a.reversibility, a.approval,
+                              a.approver ? a.approver->value : "", origin(a.span, via)});
     }
     for (const auto& c : t.connects) {
       collectSuppressions(task, c);
@@ -486,7 +508,8 @@ class Resolver {
     for (const auto& u : t.uses) {
       collectSuppressions(task, u);
       for (const auto& s : u.secrets) {
-        if (std::find(tool.secrets.begin(), tool.secrets.end(), s.text) == tool.secrets.end()) tool.secrets.push_back(s.text);
+        if (std::find(tool.secrets.begin(), tool.secrets.end(), s.text) == tool.secrets.end())
+          tool.secrets.push_back(s.text);
         secretUses_.push_back({&task, s});
       }
     }
@@ -524,8 +547,10 @@ class Resolver {
       model::Exposure x;
       x.kind = s.expose->kind;
       x.origin = origin(s.expose->span, via);
-      if (s.expose->target) x.target = s.expose->target->value;
-      else x.target = "/run/secrets/" + secret.name;
+      if (s.expose->target)
+        x.target = s.expose->target->value;
+      else
+        x.target = "/run/secrets/" + secret.name;
       if (s.expose->tool) {
         x.tool = s.expose->tool->text;
         exposureTools_.push_back({&task, *s.expose->tool});
@@ -554,8 +579,10 @@ class Resolver {
         chain += (*it)->name.text + " -> ";
       }
       if (!known)
-        diags_.report(Code::SBX33, ref.span, fmt::format("syscall group `{}` includes itself: {}{}", found->group->name.text,
-                                                         chain, found->group->name.text))
+        diags_
+            .report(Code::SBX33, ref.span,
+                    fmt::format("syscall group `{}` includes itself: {}{}", found->group->name.text, chain,
+                                found->group->name.text))
             .help("remove the member that closes the cycle");
       return out;
     }
@@ -613,7 +640,8 @@ class Resolver {
     }
     if (block.foreignArch) {
       collectSuppressions(task, *block.foreignArch);
-      if (claim(state, "foreign-arch", block.foreignArch->span, fromTask)) policy.foreignArch = block.foreignArch->action;
+      if (claim(state, "foreign-arch", block.foreignArch->span, fromTask))
+        policy.foreignArch = block.foreignArch->action;
     }
     if (block.arch) {
       collectSuppressions(task, *block.arch);
@@ -667,17 +695,20 @@ class Resolver {
       if (same->action == p.rule.action) continue;
       auto describe = [](const model::SyscallAction& a) {
         return a.kind == model::SyscallActionKind::Errno ? fmt::format("errno {}", a.errnoValue)
-                                                          : std::string(model::nameOf(a.kind));
+                                                         : std::string(model::nameOf(a.kind));
       };
       bool direct = p.rule.groups.empty() && same->groups.empty();
-      auto& d = diags_.report(Code::SBX52, p.rule.origin.span,
-                              fmt::format("syscall `{}` is given `{}` here and `{}` elsewhere under the same conditions",
-                                          p.rule.syscall, describe(p.rule.action), describe(same->action)));
+      auto& d =
+          diags_.report(Code::SBX52, p.rule.origin.span,
+                        fmt::format("syscall `{}` is given `{}` here and `{}` elsewhere under the same conditions",
+                                    p.rule.syscall, describe(p.rule.action), describe(same->action)));
       d.label(same->origin.span, "first rule here");
       if (direct) {
         d.help("delete one of the two rules");
       } else {
-        d.note("a syscall named directly overrides a group, and a task overrides its profiles; rules of equal standing must agree");
+        d.note(
+            "a syscall named directly overrides a group, and a task overrides its profiles; rules of equal standing "
+            "must agree");
         d.help(fmt::format("name `{}` directly in the task to choose its action", p.rule.syscall));
       }
     }
@@ -696,14 +727,25 @@ class Resolver {
       }
       std::optional<model::LimitValue>* slot = nullptr;
       switch (item.kind) {
-        case model::Limit::Memory: slot = &task.limits.memoryBytes; break;
-        case model::Limit::Pids: slot = &task.limits.pids; break;
-        case model::Limit::Cpu: slot = &task.limits.cpuMs; break;
-        case model::Limit::Files: slot = &task.limits.openFiles; break;
-        case model::Limit::FileSize: slot = &task.limits.fileSizeBytes; break;
+        case model::Limit::Memory:
+          slot = &task.limits.memoryBytes;
+          break;
+        case model::Limit::Pids:
+          slot = &task.limits.pids;
+          break;
+        case model::Limit::Cpu:
+          slot = &task.limits.cpuMs;
+          break;
+        case model::Limit::Files:
+          slot = &task.limits.openFiles;
+          break;
+        case model::Limit::FileSize:
+          slot = &task.limits.fileSizeBytes;
+          break;
       }
-      single(state, *slot, fmt::format("limit {}", model::nameOf(item.kind)), item.span, fromTask,
-             [&] { return model::LimitValue{item.value.value, origin(item.span, via)}; });
+      single(state, *slot, fmt::format("limit {}", model::nameOf(item.kind)), item.span, fromTask, [&] {
+        return model::LimitValue{item.value.value, origin(item.span, via)};
+      });
     }
   }
 
@@ -715,9 +757,12 @@ class Resolver {
     for (const auto& t : task.tools) toolNames.push_back(t.name);
     auto unknown = [&](const ast::Ident& name, const std::vector<std::string>& names, std::string_view what) {
       if (std::find(names.begin(), names.end(), name.text) != names.end()) return;
-      auto& d = diags_.report(Code::SBX30, name.span, fmt::format("task `{}` declares no {} `{}`", task.name, what, name.text));
-      if (auto m = closestMatch(name.text, names)) d.help(fmt::format("did you mean `{}`?", *m));
-      else d.help(fmt::format("declare it in the task: `{} {} {{ ... }}`", what, name.text));
+      auto& d = diags_.report(Code::SBX30, name.span,
+                              fmt::format("task `{}` declares no {} `{}`", task.name, what, name.text));
+      if (auto m = closestMatch(name.text, names))
+        d.help(fmt::format("did you mean `{}`?", *m));
+      else
+        d.help(fmt::format("declare it in the task: `{} {} {{ ... }}`", what, name.text));
     };
     for (const auto& [owner, name] : secretUses_)
       if (owner == &task) unknown(name, secretNames, "secret");

@@ -10,7 +10,7 @@
 namespace sbx::frontend {
 
 struct TextCheck {
-  bool lexable = true;  // false: not UTF-8, the lexer must not see it
+  bool lexable = true;                                         // false: not UTF-8, the lexer must not see it
   std::set<std::pair<std::uint32_t, std::uint32_t>> reported;  // (line, col) already diagnosed
 };
 

@@ -27,24 +27,30 @@ struct Unit {
   std::uint64_t factor;
 };
 
-constexpr std::array kDurationUnits{Unit{"d", 86'400'000}, Unit{"h", 3'600'000}, Unit{"m", 60'000},
-                                    Unit{"s", 1'000}, Unit{"ms", 1}};
-constexpr std::array kSizeUnits{Unit{"B", 1},          Unit{"KB", 1'000},        Unit{"MB", 1'000'000},
-                                Unit{"GB", 1'000'000'000}, Unit{"TB", 1'000'000'000'000},
-                                Unit{"KiB", 1ull << 10}, Unit{"MiB", 1ull << 20}, Unit{"GiB", 1ull << 30},
+constexpr std::array kDurationUnits{Unit{"d", 86'400'000}, Unit{"h", 3'600'000}, Unit{"m", 60'000}, Unit{"s", 1'000},
+                                    Unit{"ms", 1}};
+constexpr std::array kSizeUnits{Unit{"B", 1},
+                                Unit{"KB", 1'000},
+                                Unit{"MB", 1'000'000},
+                                Unit{"GB", 1'000'000'000},
+                                Unit{"TB", 1'000'000'000'000},
+                                Unit{"KiB", 1ull << 10},
+                                Unit{"MiB", 1ull << 20},
+                                Unit{"GiB", 1ull << 30},
                                 Unit{"TiB", 1ull << 40}};
 
 struct Alias {
   std::string_view written;
   std::string_view meant;
 };
-constexpr std::array kDurationAliases{Alias{"sec", "s"},  Alias{"secs", "s"},  Alias{"second", "s"}, Alias{"seconds", "s"},
-                                      Alias{"min", "m"},  Alias{"mins", "m"},  Alias{"minute", "m"}, Alias{"minutes", "m"},
-                                      Alias{"hr", "h"},   Alias{"hrs", "h"},   Alias{"hour", "h"},   Alias{"hours", "h"},
-                                      Alias{"day", "d"},  Alias{"days", "d"},  Alias{"msec", "ms"},  Alias{"millis", "ms"}};
-constexpr std::array kSizeAliases{Alias{"k", "KB"},  Alias{"K", "KiB"},  Alias{"kb", "KB"},  Alias{"Ki", "KiB"},
-                                  Alias{"M", "MiB"}, Alias{"mb", "MB"},  Alias{"Mi", "MiB"}, Alias{"G", "GiB"},
-                                  Alias{"gb", "GB"}, Alias{"Gi", "GiB"}, Alias{"T", "TiB"},  Alias{"Ti", "TiB"},
+constexpr std::array kDurationAliases{
+    Alias{"sec", "s"}, Alias{"secs", "s"}, Alias{"second", "s"}, Alias{"seconds", "s"},
+    Alias{"min", "m"}, Alias{"mins", "m"}, Alias{"minute", "m"}, Alias{"minutes", "m"},
+    Alias{"hr", "h"},  Alias{"hrs", "h"},  Alias{"hour", "h"},   Alias{"hours", "h"},
+    Alias{"day", "d"}, Alias{"days", "d"}, Alias{"msec", "ms"},  Alias{"millis", "ms"}};
+constexpr std::array kSizeAliases{Alias{"k", "KB"},    Alias{"K", "KiB"},   Alias{"kb", "KB"},   Alias{"Ki", "KiB"},
+                                  Alias{"M", "MiB"},   Alias{"mb", "MB"},   Alias{"Mi", "MiB"},  Alias{"G", "GiB"},
+                                  Alias{"gb", "GB"},   Alias{"Gi", "GiB"},  Alias{"T", "TiB"},   Alias{"Ti", "TiB"},
                                   Alias{"kib", "KiB"}, Alias{"mib", "MiB"}, Alias{"gib", "GiB"}, Alias{"b", "B"}};
 
 template <std::size_t N>
@@ -68,8 +74,12 @@ std::string unitList(const std::array<Unit, N>& units) {
   return out;
 }
 
-bool mulOverflows(std::uint64_t a, std::uint64_t b, std::uint64_t& out) { return __builtin_mul_overflow(a, b, &out); }
-bool addOverflows(std::uint64_t a, std::uint64_t b, std::uint64_t& out) { return __builtin_add_overflow(a, b, &out); }
+bool mulOverflows(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
+  return __builtin_mul_overflow(a, b, &out);
+}
+bool addOverflows(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
+  return __builtin_add_overflow(a, b, &out);
+}
 
 // Splits "1h30m" into (1,"h"), (30,"m"). Returns false on a malformed number.
 bool splitQuantity(std::string_view text, std::vector<std::pair<std::string, std::string>>& parts) {
@@ -114,16 +124,20 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, Span span, Dia
     if (u == kDurationUnits.size()) {
       auto& d = diags.report(Code::SBX40, span, fmt::format("unknown duration unit `{}`", unit));
       std::string_view written = unit;  // (structured bindings cannot be captured before C++20's P1091 in clang 14)
-      bool sizeUnit = std::any_of(kSizeUnits.begin(), kSizeUnits.end(), [&](const Unit& s) { return s.name == written; });
-      if (sizeUnit) d.help(fmt::format("`{}` is a size; this place takes a duration such as {}s", unit, number));
+      bool sizeUnit =
+          std::any_of(kSizeUnits.begin(), kSizeUnits.end(), [&](const Unit& s) { return s.name == written; });
+      if (sizeUnit)
+        d.help(fmt::format("`{}` is a size; this place takes a duration such as {}s", unit, number));
       else if (unit == "w" || unit == "week" || unit == "weeks") {
         std::uint64_t weeks = 0, days = 0;
         auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), weeks);
         bool ok = ec == std::errc() && ptr == number.data() + number.size() && !mulOverflows(weeks, 7, days);
-        d.help(ok ? fmt::format("there is no week unit; write {}d", days) : std::string("there is no week unit; write days (d)"));
-      }
-      else if (auto a = aliasFor(unit, kDurationAliases)) d.help(fmt::format("write `{}{}`", number, *a));
-      else if (auto m = closestMatch(unit, unitNames(kDurationUnits))) d.help(fmt::format("did you mean `{}`?", *m));
+        d.help(ok ? fmt::format("there is no week unit; write {}d", days)
+                  : std::string("there is no week unit; write days (d)"));
+      } else if (auto a = aliasFor(unit, kDurationAliases))
+        d.help(fmt::format("write `{}{}`", number, *a));
+      else if (auto m = closestMatch(unit, unitNames(kDurationUnits)))
+        d.help(fmt::format("did you mean `{}`?", *m));
       d.note(fmt::format("duration units are {}", unitList(kDurationUnits)));
       return std::nullopt;
     }
@@ -135,8 +149,8 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, Span span, Dia
     lastUnit = u;
     std::uint64_t n = 0, scaled = 0;
     auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
-    if (ec != std::errc() || ptr != number.data() + number.size() || mulOverflows(n, kDurationUnits[u].factor, scaled) ||
-        addOverflows(total, scaled, total)) {
+    if (ec != std::errc() || ptr != number.data() + number.size() ||
+        mulOverflows(n, kDurationUnits[u].factor, scaled) || addOverflows(total, scaled, total)) {
       diags.report(Code::SBX40, span, fmt::format("duration `{}` is too large", text));
       return std::nullopt;
     }
@@ -168,9 +182,12 @@ std::optional<std::uint64_t> parseSize(std::string_view text, Span span, Diagnos
     std::string_view written = unit;  // (structured bindings cannot be captured in clang 14)
     bool durationUnit =
         std::any_of(kDurationUnits.begin(), kDurationUnits.end(), [&](const Unit& t) { return t.name == written; });
-    if (durationUnit) d.help(fmt::format("`{}` is a duration unit; sizes use MiB or MB, e.g. {}MiB", unit, number));
-    else if (auto a = aliasFor(unit, kSizeAliases)) d.help(fmt::format("write `{}{}`", number, *a));
-    else if (auto m = closestMatch(unit, unitNames(kSizeUnits))) d.help(fmt::format("did you mean `{}`?", *m));
+    if (durationUnit)
+      d.help(fmt::format("`{}` is a duration unit; sizes use MiB or MB, e.g. {}MiB", unit, number));
+    else if (auto a = aliasFor(unit, kSizeAliases))
+      d.help(fmt::format("write `{}{}`", number, *a));
+    else if (auto m = closestMatch(unit, unitNames(kSizeUnits)))
+      d.help(fmt::format("did you mean `{}`?", *m));
     d.note(fmt::format("size units are {}", unitList(kSizeUnits)));
     return std::nullopt;
   }
@@ -192,10 +209,20 @@ std::optional<std::uint64_t> parseInteger(std::string_view text, Span span, Diag
   std::string_view digits = text;
   if (text.size() > 2 && text[0] == '0') {
     switch (text[1]) {
-      case 'x': base = 16; digits.remove_prefix(2); break;
-      case 'o': base = 8; digits.remove_prefix(2); break;
-      case 'b': base = 2; digits.remove_prefix(2); break;
-      default: break;
+      case 'x':
+        base = 16;
+        digits.remove_prefix(2);
+        break;
+      case 'o':
+        base = 8;
+        digits.remove_prefix(2);
+        break;
+      case 'b':
+        base = 2;
+        digits.remove_prefix(2);
+        break;
+      default:
+        break;
     }
   }
   std::uint64_t value = 0;
@@ -219,7 +246,8 @@ std::optional<model::Date> parseDate(std::string_view text, Span span, Diagnosti
   date.day = field(8, 2);
   static constexpr std::array<int, 12> kDays{31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (date.year % 4 == 0 && date.year % 100 != 0) || date.year % 400 == 0;
-  bool valid = date.month >= 1 && date.month <= 12 && date.day >= 1 && date.day <= kDays[static_cast<std::size_t>(date.month - 1)] &&
+  bool valid = date.month >= 1 && date.month <= 12 && date.day >= 1 &&
+               date.day <= kDays[static_cast<std::size_t>(date.month - 1)] &&
                !(date.month == 2 && date.day == 29 && !leap);
   if (!valid) {
     diags.report(Code::SBX47, span, fmt::format("`{}` is not a calendar date", text)).help("write YYYY-MM-DD");
@@ -328,7 +356,8 @@ bool looksNumeric(std::string_view host) {
 bool parseIpv4(std::string_view text, std::array<unsigned char, 16>& bytes) {
   std::string s(text);
   for (std::size_t i = 0; i < s.size(); ++i)
-    if (s[i] == '0' && (i == 0 || s[i - 1] == '.') && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))
+    if (s[i] == '0' && (i == 0 || s[i - 1] == '.') && i + 1 < s.size() &&
+        std::isdigit(static_cast<unsigned char>(s[i + 1])))
       return false;
   return inet_pton(AF_INET, s.c_str(), bytes.data()) == 1;
 }
@@ -387,7 +416,8 @@ std::optional<model::Destination> parseDestination(std::string_view text, Span s
                   "write it as \"[2001:db8::1]:443\"");
   }
   if (auto slash = portPart.find('/'); slash != std::string_view::npos)
-    return fail(fmt::format("destination `{}` has a path after the port", text), "egress is allowed per host and port, not per URL path");
+    return fail(fmt::format("destination `{}` has a path after the port", text),
+                "egress is allowed per host and port, not per URL path");
 
   model::Destination dest;
   if (portPart == "*") {
@@ -436,8 +466,8 @@ std::optional<model::Destination> parseDestination(std::string_view text, Span s
       if (network != bytes) {
         std::string fixed = formatIp(dest.family, network) + "/" + std::to_string(p);
         return fail(fmt::format("CIDR `{}` has host bits set", hostPart),
-                    fmt::format("write the network address: \"{}\"", v4 ? fixed + ":" + std::string(portPart)
-                                                                          : "[" + fixed + "]:" + std::string(portPart)));
+                    fmt::format("write the network address: \"{}\"",
+                                v4 ? fixed + ":" + std::string(portPart) : "[" + fixed + "]:" + std::string(portPart)));
       }
     }
     dest.address = formatIp(dest.family, bytes);
@@ -465,9 +495,15 @@ std::optional<model::Destination> parseDestination(std::string_view text, Span s
 
   std::string hostText;
   switch (dest.kind) {
-    case model::Destination::Kind::Host: hostText = dest.host; break;
-    case model::Destination::Kind::Wildcard: hostText = "*." + dest.host; break;
-    case model::Destination::Kind::Any: hostText = "*"; break;
+    case model::Destination::Kind::Host:
+      hostText = dest.host;
+      break;
+    case model::Destination::Kind::Wildcard:
+      hostText = "*." + dest.host;
+      break;
+    case model::Destination::Kind::Any:
+      hostText = "*";
+      break;
     case model::Destination::Kind::Ip:
       hostText = dest.family == 4 ? dest.address : "[" + dest.address + "]";
       break;
@@ -477,8 +513,8 @@ std::optional<model::Destination> parseDestination(std::string_view text, Span s
       break;
   }
   std::string portText = dest.portLow == 0 && dest.portHigh == 65535 ? "*"
-                         : dest.portLow == dest.portHigh          ? std::to_string(dest.portLow)
-                                                                  : fmt::format("{}-{}", dest.portLow, dest.portHigh);
+                         : dest.portLow == dest.portHigh             ? std::to_string(dest.portLow)
+                                                         : fmt::format("{}-{}", dest.portLow, dest.portHigh);
   dest.text = hostText + ":" + portText;
   return dest;
 }

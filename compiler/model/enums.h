@@ -35,11 +35,11 @@ enum class Switch { On, Off };
 template <typename E>
 struct EnumNames;
 
-#define SBX_ENUM_NAMES(Enum, ...)                                             \
-  template <>                                                                 \
-  struct EnumNames<Enum> {                                                    \
+#define SBX_ENUM_NAMES(Enum, ...)                                                 \
+  template <>                                                                     \
+  struct EnumNames<Enum> {                                                        \
     static constexpr auto names = std::to_array<std::string_view>({__VA_ARGS__}); \
-    static constexpr std::string_view what = #Enum;                           \
+    static constexpr std::string_view what = #Enum;                               \
   }
 
 SBX_ENUM_NAMES(Trust, "trusted", "untrusted");

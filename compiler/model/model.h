@@ -82,10 +82,10 @@ struct Capability {
 struct Destination {
   enum class Kind { Host, Wildcard, Any, Ip, Cidr };
   Kind kind;
-  std::string host;     // Host: the name; Wildcard: the suffix without "*."; lower case
-  std::string address;  // Ip and Cidr: canonical address text
-  int family = 0;       // 4 or 6 for Ip and Cidr
-  int prefix = 0;       // Cidr prefix length (32 or 128 for a single Ip)
+  std::string host;                         // Host: the name; Wildcard: the suffix without "*."; lower case
+  std::string address;                      // Ip and Cidr: canonical address text
+  int family = 0;                           // 4 or 6 for Ip and Cidr
+  int prefix = 0;                           // Cidr prefix length (32 or 128 for a single Ip)
   std::uint16_t portLow = 0, portHigh = 0;  // inclusive; 0-65535 for "*"
   Protocol protocol = Protocol::Tcp;
   std::string text;  // canonical form, e.g. "*.github.com:443", "[2001:db8::/32]:443"
@@ -139,8 +139,8 @@ struct EnvVar {
 };
 
 struct Delegation {
-  std::size_t task = 0;      // index into Model::tasks
-  std::string target;        // as written, e.g. "common.reviewer"
+  std::size_t task = 0;  // index into Model::tasks
+  std::string target;    // as written, e.g. "common.reviewer"
   std::vector<PassKind> passes;
   std::vector<std::string> secrets;  // `passing secret NAME`
   Origin origin;

@@ -55,7 +55,9 @@ class Writer {
     });
     j["masks"] = list(t.masks, [&](const PathDecl& p) { return origin(json{{"path", p.path}}, p.origin); });
     j["devices"] = list(t.devices, [&](const PathDecl& p) { return origin(json{{"path", p.path}}, p.origin); });
-    j["capabilities"] = list(t.capabilities, [&](const Capability& c) { return origin(json{{"name", c.name}}, c.origin); });
+    j["capabilities"] = list(t.capabilities, [&](const Capability& c) {
+      return origin(json{{"name", c.name}}, c.origin);
+    });
     j["egress"] = list(t.egress, [&](const Destination& d) { return destination(d); });
     j["tools"] = list(t.tools, [&](const Tool& tool) { return this->tool(tool); });
     j["secrets"] = list(t.secrets, [&](const Secret& s) { return secret(s); });
@@ -205,11 +207,16 @@ class Writer {
 
 std::string destinationKindName(Destination::Kind kind) {
   switch (kind) {
-    case Destination::Kind::Host: return "host";
-    case Destination::Kind::Wildcard: return "wildcard";
-    case Destination::Kind::Any: return "any";
-    case Destination::Kind::Ip: return "ip";
-    case Destination::Kind::Cidr: return "cidr";
+    case Destination::Kind::Host:
+      return "host";
+    case Destination::Kind::Wildcard:
+      return "wildcard";
+    case Destination::Kind::Any:
+      return "any";
+    case Destination::Kind::Ip:
+      return "ip";
+    case Destination::Kind::Cidr:
+      return "cidr";
   }
   return "host";
 }
@@ -219,7 +226,9 @@ std::string describeAction(const SyscallAction& action) {
   return std::string(nameOf(action.kind));
 }
 
-json toJson(const Task& task, const Model& model, const JsonOptions& options) { return Writer(model, options).task(task); }
+json toJson(const Task& task, const Model& model, const JsonOptions& options) {
+  return Writer(model, options).task(task);
+}
 
 json toJson(const Model& model, const JsonOptions& options) {
   json tasks = json::array();

@@ -11,7 +11,9 @@ using namespace sbx::test;
 
 namespace {
 
-std::string example(const std::string& name) { return (sourceDir() / "examples" / name).string(); }
+std::string example(const std::string& name) {
+  return (sourceDir() / "examples" / name).string();
+}
 
 const char* kValid = R"(task demo {
   read "/usr"

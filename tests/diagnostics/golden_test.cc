@@ -19,7 +19,9 @@ using namespace sbx::test;
 
 namespace {
 
-fs::path casesDir() { return sourceDir() / "tests/diagnostics/cases"; }
+fs::path casesDir() {
+  return sourceDir() / "tests/diagnostics/cases";
+}
 
 std::vector<fs::path> cases() {
   std::vector<fs::path> out;

@@ -9,7 +9,9 @@
 namespace sbx::test {
 namespace fs = std::filesystem;
 
-fs::path sourceDir() { return fs::path(SBX_SOURCE_DIR); }
+fs::path sourceDir() {
+  return fs::path(SBX_SOURCE_DIR);
+}
 
 std::vector<fs::path> filesUnder(const fs::path& dir, const std::string& extension) {
   std::vector<fs::path> out;

@@ -52,14 +52,18 @@ TEST_CASE("fmt is idempotent and preserves meaning on every example and stdlib m
 }
 
 TEST_CASE("fmt layout rules") {
-  CHECK(formatOnce("task t{limits{memory 1GiB pids 4}}") == "task t {\n  limits {\n    memory 1GiB\n    pids 4\n  }\n}\n");
+  CHECK(formatOnce("task t{limits{memory 1GiB pids 4}}") ==
+        "task t {\n  limits {\n    memory 1GiB\n    pids 4\n  }\n}\n");
   CHECK(formatOnce("import std.syscalls\ntask t { syscalls { allow socket if arg0 in { AF_UNIX , AF_INET } } }") ==
         "import std.syscalls\n\ntask t {\n  syscalls {\n    allow socket if arg0 in {AF_UNIX, AF_INET}\n  }\n}\n");
-  CHECK(formatOnce("task t {\n  @suppress( wildcard-egress , reason \"cdn\" , until 2027-01-31 ) connect \"*.cdn.example:443\"\n}") ==
-        "task t {\n  @suppress(wildcard-egress, reason \"cdn\", until 2027-01-31)\n  connect \"*.cdn.example:443\"\n}\n");
+  CHECK(
+      formatOnce("task t {\n  @suppress( wildcard-egress , reason \"cdn\" , until 2027-01-31 ) connect "
+                 "\"*.cdn.example:443\"\n}") ==
+      "task t {\n  @suppress(wildcard-egress, reason \"cdn\", until 2027-01-31)\n  connect \"*.cdn.example:443\"\n}\n");
   CHECK(formatOnce("# head\ntask a { }\n# about b\ntask b { }\n") == "# head\ntask a {\n}\n\n# about b\ntask b {\n}\n");
   std::string longList = "task t { read ";
-  for (int i = 0; i < 12; ++i) longList += std::string(i ? ", " : "") + "\"/usr/share/some/long/path" + std::to_string(i) + "\"";
+  for (int i = 0; i < 12; ++i)
+    longList += std::string(i ? ", " : "") + "\"/usr/share/some/long/path" + std::to_string(i) + "\"";
   longList += " }";
   std::string wrapped = formatOnce(longList);
   for (std::size_t start = 0, end; (end = wrapped.find('\n', start)) != std::string::npos; start = end + 1)

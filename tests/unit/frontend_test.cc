@@ -6,9 +6,9 @@
 #include "frontend/frontend.h"
 #include "support/paths.h"
 
+using sbx::test::filesUnder;
 using sbx::test::TempDir;
 using sbx::test::writeText;
-using sbx::test::filesUnder;
 
 using namespace sbx;
 namespace fs = std::filesystem;
@@ -92,7 +92,8 @@ task triage {
   CHECK(t.inputs.at(0).trust == model::Trust::Untrusted);
   CHECK(t.inputs.at(0).source == model::InputSource::Ticket);
   CHECK(t.paths.size() == 4);
-  CHECK(std::any_of(t.paths.begin(), t.paths.end(), [](const auto& p) { return p.workspace && p.path == "/workspace"; }));
+  CHECK(
+      std::any_of(t.paths.begin(), t.paths.end(), [](const auto& p) { return p.workspace && p.path == "/workspace"; }));
   CHECK(t.scratch.at(0).sizeBytes == 64ull << 20);
   CHECK(t.env.at(1).value == "fast");
   REQUIRE(t.tools.size() == 1);
@@ -159,8 +160,10 @@ task t {
 }
 
 TEST_CASE("conflicts and cycles are errors") {
-  CHECK(ids(load("task t { syscalls { allow read errno EPERM read } }")->result) == std::vector<std::string>{"SBX0052"});
-  CHECK(ids(load("profile a { use b } profile b { use a } task t { use a }")->result) == std::vector<std::string>{"SBX0033"});
+  CHECK(ids(load("task t { syscalls { allow read errno EPERM read } }")->result) ==
+        std::vector<std::string>{"SBX0052"});
+  CHECK(ids(load("profile a { use b } profile b { use a } task t { use a }")->result) ==
+        std::vector<std::string>{"SBX0033"});
   CHECK(ids(load("group a { @b } group b { @a } task t { syscalls { allow @a } }")->result) ==
         std::vector<std::string>{"SBX0033"});
   CHECK(ids(load("profile a { timeout 1m } profile b { timeout 2m } task t { use a, b }")->result) ==
@@ -191,8 +194,9 @@ TEST_CASE("delegation targets join the model, cycles included") {
 TEST_CASE("relative imports, aliases and import cycles") {
   TempDir dir;
   writeText(dir.path() / "lib/common.sbx", "profile base { read \"/usr\" }\ntask reviewer { read \"/srv\" }\n");
-  writeText(dir.path() / "main.sbx",
-            "import \"lib/common.sbx\"\nimport \"lib/common.sbx\" as c2\ntask t { use common.base delegate c2.reviewer }\n");
+  writeText(
+      dir.path() / "main.sbx",
+      "import \"lib/common.sbx\"\nimport \"lib/common.sbx\" as c2\ntask t { use common.base delegate c2.reviewer }\n");
   frontend::Session s;
   auto r = s.load((dir.path() / "main.sbx").string());
   CHECK(ids(r).empty());
@@ -209,7 +213,8 @@ TEST_CASE("relative imports, aliases and import cycles") {
 }
 
 TEST_CASE("every error in a file is reported, not only the first") {
-  auto l = load("task a {\n  timout 1m\n  read \"rel\"\n  limits { memory 5 }\n  connect \"x\"\n}\ntask b { expect tier 9 }\n");
+  auto l = load(
+      "task a {\n  timout 1m\n  read \"rel\"\n  limits { memory 5 }\n  connect \"x\"\n}\ntask b { expect tier 9 }\n");
   CHECK(ids(l->result) == std::vector<std::string>{"SBX0011", "SBX0042", "SBX0041", "SBX0043", "SBX0046"});
 }
 

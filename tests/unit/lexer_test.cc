@@ -86,19 +86,20 @@ TEST_CASE("the lexer agrees with the grammar on every policy in the repository")
 }
 
 TEST_CASE("the lexer agrees with the grammar on tricky inputs") {
-  for (const char* text : {"0x1f 0x1fm 0xg 0o78 0b102 12ab3 1.5GiB 1.5 1. 10.x 2027-01-31 2027-01-3 2027-01-31x",
-                           "a-b a- -a a--b a_b _x foreign-arch foreign-archx import imports",
-                           "\"abc\" \"a\\\"b\" \"unterminated\n\"a\\\nb\" \"x\\", "== != = ! <= >= < > & | @ . : , { } ( )",
-                           "# comment \xc3\xa9\r\n\rtask\t\t x", "\"\xe2\x82\xac\" \xe2\x82\xac ~ ; $", "", "\n\n"}) {
+  for (const char* text :
+       {"0x1f 0x1fm 0xg 0o78 0b102 12ab3 1.5GiB 1.5 1. 10.x 2027-01-31 2027-01-3 2027-01-31x",
+        "a-b a- -a a--b a_b _x foreign-arch foreign-archx import imports",
+        "\"abc\" \"a\\\"b\" \"unterminated\n\"a\\\nb\" \"x\\", "== != = ! <= >= < > & | @ . : , { } ( )",
+        "# comment \xc3\xa9\r\n\rtask\t\t x", "\"\xe2\x82\xac\" \xe2\x82\xac ~ ; $", "", "\n\n"}) {
     CAPTURE(text);
     agree(text);
   }
 }
 
 TEST_CASE("the lexer agrees with the grammar on random token soup") {
-  const std::vector<std::string> pieces = {"task", " ", "\n", "\"s\"", "\"", "\\", "0x", "1", "9", "a", "-", "_",
-                                           ".", "5", "GiB", "m", "#", "{", "}", "=", "!", "<", "2027-01-01", "\r",
-                                           "import", "0o", "0b", "ab", "@", "\t", "x-", "é"};
+  const std::vector<std::string> pieces = {
+      "task", " ", "\n", "\"s\"", "\"", "\\", "0x",         "1",  "9",      "a",  "-",  "_",  ".", "5",  "GiB", "m",
+      "#",    "{", "}",  "=",     "!",  "<",  "2027-01-01", "\r", "import", "0o", "0b", "ab", "@", "\t", "x-",  "é"};
   std::mt19937 random(12345);
   for (int round = 0; round < 2000; ++round) {
     std::string text;

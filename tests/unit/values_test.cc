@@ -7,7 +7,9 @@ using namespace sbx;
 using namespace sbx::frontend;
 
 namespace {
-Span at() { return {0, 1, 1, 1, 2}; }
+Span at() {
+  return {0, 1, 1, 1, 2};
+}
 }  // namespace
 
 TEST_CASE("durations") {
@@ -54,9 +56,10 @@ TEST_CASE("paths must be absolute and normalized") {
     const char* path;
     const char* help;
   };
-  for (auto [path, help] : {Case{"usr/lib", "write it absolute, e.g. \"/usr/lib\""}, Case{"/a/../b", "write \"/b\""},
-                            Case{"/a//b", "write \"/a/b\""}, Case{"/a/./b", "write \"/a/b\""}, Case{"/a/", "write \"/a\""},
-                            Case{"~/.ssh", "write the absolute path, e.g. \"/home/agent/.cache\""}}) {
+  for (auto [path, help] :
+       {Case{"usr/lib", "write it absolute, e.g. \"/usr/lib\""}, Case{"/a/../b", "write \"/b\""},
+        Case{"/a//b", "write \"/a/b\""}, Case{"/a/./b", "write \"/a/b\""}, Case{"/a/", "write \"/a\""},
+        Case{"~/.ssh", "write the absolute path, e.g. \"/home/agent/.cache\""}}) {
     CAPTURE(path);
     DiagnosticSink e;
     CHECK(!checkPath(path, at(), e));
@@ -94,10 +97,10 @@ TEST_CASE("destinations") {
   REQUIRE(any);
   CHECK(any->kind == model::Destination::Kind::Any);
   CHECK(!d.hasErrors());
-  for (const char* bad : {"api.example.com", "https://a.example:443", "10.0.0.1/8:443", "1.2.3:80", "010.0.0.1:80",
-                          "a..b:443", "-a.example:443", "foo*.example:443", "a.example:0", "a.example:70000",
-                          "a.example:9-3", "2001:db8::1:443", "[::1:443", "a.example:443/path", "under_score.example:443",
-                          "10.0.0.0/33:1"}) {
+  for (const char* bad :
+       {"api.example.com", "https://a.example:443", "10.0.0.1/8:443", "1.2.3:80", "010.0.0.1:80", "a..b:443",
+        "-a.example:443", "foo*.example:443", "a.example:0", "a.example:70000", "a.example:9-3", "2001:db8::1:443",
+        "[::1:443", "a.example:443/path", "under_score.example:443", "10.0.0.0/33:1"}) {
     CAPTURE(bad);
     DiagnosticSink e;
     CHECK(!parseDestination(bad, at(), e));
