@@ -52,6 +52,9 @@ class Builder {
         for (auto* item : p->taskItem()) statement(item, profile.body);
         out.profiles.push_back(std::move(profile));
       } else if (auto* g = top->groupDecl()) {
+        for (const auto& s : suppressions)
+          diags_.report(Code::SBX50, s.span, "a syscall group cannot carry a suppression")
+              .help("put it on the syscalls rule or the task that uses the group");
         ast::Group group;
         group.span = span(g);
         group.name = ident(g->name());

@@ -366,6 +366,7 @@ class Resolver {
 
     for (const auto& in : body.inputs) {
       collectSuppressions(task, in);
+      if (!firstOfName(task.inputs, in.name, "input")) continue;
       task.inputs.push_back({in.name.text, in.trust, in.sensitivity, in.source, in.location ? in.location->value : "",
                              origin(in.span, via)});
     }
@@ -391,6 +392,14 @@ class Resolver {
     }
     for (const auto& s : body.scratch) {
       collectSuppressions(task, s);
+      auto same = std::find_if(task.scratch.begin(), task.scratch.end(),
+                               [&](const model::Scratch& x) { return x.path == s.path.path; });
+      if (same != task.scratch.end()) {
+        diags_.report(Code::SBX31, s.path.span, fmt::format("scratch `{}` is declared twice", s.path.path))
+            .label(same->origin.span, "first declared here")
+            .help("declare each scratch directory once, with the size it needs");
+        continue;
+      }
       task.scratch.push_back({s.path.path, s.size ? std::optional(s.size->value) : std::nullopt, origin(s.span, via)});
     }
     for (const auto& s : body.masks) {
