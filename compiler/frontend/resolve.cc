@@ -394,10 +394,16 @@ class Resolver {
       collectSuppressions(task, s);
       auto same = std::find_if(task.scratch.begin(), task.scratch.end(),
                                [&](const model::Scratch& x) { return x.path == s.path.path; });
+      model::Scratch scratch{s.path.path, s.size ? std::optional(s.size->value) : std::nullopt, origin(s.span, via)};
       if (same != task.scratch.end()) {
-        diags_.report(Code::SBX31, s.path.span, fmt::format("scratch `{}` is declared twice", s.path.path))
-            .label(same->origin.span, "first declared here")
-            .help("declare each scratch directory once, with the size it needs");
+        // The task may resize a profile's scratch directory; anything else declares it twice.
+        if (fromTask && !same->origin.via.empty()) {
+          *same = std::move(scratch);
+        } else {
+          diags_.report(Code::SBX31, s.path.span, fmt::format("scratch `{}` is declared twice", s.path.path))
+              .label(same->origin.span, "first declared here")
+              .help("declare each scratch directory once, with the size it needs");
+        }
         continue;
       }
       task.scratch.push_back({s.path.path, s.size ? std::optional(s.size->value) : std::nullopt, origin(s.span, via)});
