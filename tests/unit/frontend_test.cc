@@ -159,6 +159,22 @@ task t {
   CHECK(t.syscalls.rules[0].action.kind == model::SyscallActionKind::Errno);
 }
 
+TEST_CASE("a profile reached twice contributes once; a task may resize a profile's scratch") {
+  auto l = load(R"(
+profile base { scratch "/tmp" size 64MiB tool t { exec "/bin/true" } }
+profile a { use base }
+profile b { use base }
+task x { use a, b scratch "/tmp" size 1GiB }
+)");
+  CHECK(ids(l->result).empty());
+  const auto& t = only(*l);
+  CHECK(t.tools.size() == 1);
+  REQUIRE(t.scratch.size() == 1);
+  CHECK(t.scratch[0].sizeBytes == 1ull << 30);
+  CHECK(ids(load("profile p { scratch \"/tmp\" } profile q { scratch \"/tmp\" } task x { use p, q }")->result) ==
+        std::vector<std::string>{"SBX0031"});
+}
+
 TEST_CASE("conflicts and cycles are errors") {
   CHECK(ids(load("task t { syscalls { allow read errno EPERM read } }")->result) ==
         std::vector<std::string>{"SBX0052"});
