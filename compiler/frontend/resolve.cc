@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -678,9 +679,14 @@ class Resolver {
       collectSuppressions(task, rule);
       for (const auto& ref : rule.syscalls) {
         if (ref.group) {
+          auto found = lookup(m, ref.name, Kind::Group);
+          if (!found) continue;
           std::vector<const ast::Group*> stack;
-          for (auto& [name, chain] : expandGroup(m, ref, stack)) {
-            model::SyscallRule r{name, rule.action, rule.conditions, chain, origin(ref.span, via)};
+          for (const auto& [name, chain] : members(*found->module, *found->group, stack)) {
+            model::SyscallRule r{name, rule.action, rule.conditions, {}, origin(ref.span, via)};
+            r.groups.reserve(chain.size() + 1);
+            r.groups.push_back(found->display);
+            r.groups.insert(r.groups.end(), chain.begin(), chain.end());
             state.rules.push_back({std::move(r), fromTask ? 2 : 0, order_++});
           }
         } else if (!ref.name.parts.empty() && checkSyscall(ref.name.parts[0])) {
@@ -695,29 +701,36 @@ class Resolver {
   // rules beat its profiles', and a syscall named directly beats one reached through a group.
   // Rules of the same rank coexist when their conditions differ, and conflict when they don't.
   void finishSyscalls(TaskState& state) {
-    std::map<std::string, int> best;
-    for (const auto& p : state.rules) best[p.rule.syscall] = std::max(best[p.rule.syscall], p.rank);
+    std::unordered_map<std::string, int> best;
+    best.reserve(state.rules.size());
+    for (const auto& p : state.rules) {
+      auto [it, fresh] = best.emplace(p.rule.syscall, p.rank);
+      if (!fresh) it->second = std::max(it->second, p.rank);
+    }
     std::vector<model::SyscallRule>& out = state.task.syscalls.rules;
+    std::unordered_map<std::string, std::vector<std::size_t>> kept;  // syscall -> indices in `out`
     for (auto& p : state.rules) {
       if (p.rank != best[p.rule.syscall]) continue;
-      auto same = std::find_if(out.begin(), out.end(), [&](const model::SyscallRule& r) {
-        return r.syscall == p.rule.syscall && r.conditions == p.rule.conditions;
-      });
-      if (same == out.end()) {
+      auto& indices = kept[p.rule.syscall];
+      auto same = std::find_if(indices.begin(), indices.end(),
+                               [&](std::size_t i) { return out[i].conditions == p.rule.conditions; });
+      if (same == indices.end()) {
+        indices.push_back(out.size());
         out.push_back(std::move(p.rule));
         continue;
       }
-      if (same->action == p.rule.action) continue;
+      const model::SyscallRule& first = out[*same];
+      if (first.action == p.rule.action) continue;
       auto describe = [](const model::SyscallAction& a) {
         return a.kind == model::SyscallActionKind::Errno ? fmt::format("errno {}", a.errnoValue)
                                                          : std::string(model::nameOf(a.kind));
       };
-      bool direct = p.rule.groups.empty() && same->groups.empty();
+      bool direct = p.rule.groups.empty() && first.groups.empty();
       auto& d =
           diags_.report(Code::SBX52, p.rule.origin.span,
                         fmt::format("syscall `{}` is given `{}` here and `{}` elsewhere under the same conditions",
-                                    p.rule.syscall, describe(p.rule.action), describe(same->action)));
-      d.label(same->origin.span, "first rule here");
+                                    p.rule.syscall, describe(p.rule.action), describe(first.action)));
+      d.label(first.origin.span, "first rule here");
       if (direct) {
         d.help("delete one of the two rules");
       } else {
