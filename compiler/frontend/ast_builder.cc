@@ -103,31 +103,31 @@ class Builder {
     std::string raw = node->getText();
     ast::Str out{"", span(node)};
     if (raw.size() < 2) return std::nullopt;
+    bool ok = true;
+    std::uint32_t column = out.span.col;  // of raw[i], counted in code points
     for (std::size_t i = 1; i + 1 < raw.size(); ++i) {
+      if ((static_cast<unsigned char>(raw[i]) & 0xC0) != 0x80) ++column;
       if (raw[i] != '\\') {
         out.value += raw[i];
         continue;
       }
       char next = raw[++i];
+      ++column;
       switch (next) {
-        case '"':
-          out.value += '"';
-          break;
-        case '\\':
-          out.value += '\\';
-          break;
-        case 'n':
-          out.value += '\n';
-          break;
-        case 't':
-          out.value += '\t';
-          break;
-        default:
-          diags_.report(Code::SBX7, out.span, fmt::format("unknown escape `\\{}` in string", next))
-              .help("the escapes are \\\", \\\\, \\n and \\t");
-          return std::nullopt;
+        case '"': out.value += '"'; break;
+        case '\\': out.value += '\\'; break;
+        case 'n': out.value += '\n'; break;
+        case 't': out.value += '\t'; break;
+        default: {
+          // Point at the escape itself; report every bad escape of the string.
+          Span at{out.span.file, out.span.line, column - 1, out.span.line, column + 1};
+          diags_.report(Code::SBX7, at, fmt::format("unknown escape `\\{}` in string", next))
+              .help("the escapes are \\\", \\\\, \\n and \\t; write `\\\\` for a backslash");
+          ok = false;
+        }
       }
     }
+    if (!ok) return std::nullopt;
     return out;
   }
 
@@ -472,7 +472,8 @@ class Builder {
           return;
         }
         if (!s.subject || s.subject->value.empty()) {
-          diags_.report(Code::SBX48, span(c), "an OIDC identity needs a subject")
+          diags_.report(Code::SBX48, s.subject ? s.subject->span : span(c),
+                        s.subject ? "the OIDC subject is empty" : "an OIDC identity needs a subject")
               .help("add `subject \"...\"` naming the workload within the issuer");
           return;
         }
@@ -738,7 +739,8 @@ class Builder {
           auto v = str(node);
           if (!v) continue;
           if (v->value.empty() || v->value.find_first_of(" \t\n\"\\") != std::string::npos) {
-            diags_.report(Code::SBX51, v->span, fmt::format("`{}` is not a scope", v->value))
+            diags_.report(Code::SBX51, v->span,
+                          v->value.empty() ? std::string("a scope is empty") : fmt::format("`{}` is not a scope", v->value))
                 .help("scopes are non-empty and have no spaces, quotes or backslashes, e.g. \"tickets:read\"");
             continue;
           }
@@ -792,7 +794,9 @@ class Builder {
             continue;
           }
           if (!validEnvName(e->IDENT()->getText())) {
-            diags_.report(Code::SBX51, span(e->IDENT()), "not an environment variable name");
+            diags_.report(Code::SBX51, span(e->IDENT()),
+                          fmt::format("`{}` is not an environment variable name", e->IDENT()->getText()))
+                .help("use letters, digits and `_`, not starting with a digit");
             continue;
           }
           x.target = ast::Str{e->IDENT()->getText(), span(e->IDENT())};
@@ -970,7 +974,8 @@ class Builder {
       cond.width = static_cast<unsigned>(*width);
       for (auto v : cond.values) {
         if (cond.width == 32 && v > 0xffffffffu) {
-          diags_.report(Code::SBX49, cond.span, fmt::format("value 0x{:x} does not fit the 32-bit argument", v));
+          diags_.report(Code::SBX49, cond.span, fmt::format("value 0x{:x} does not fit the 32-bit argument", v))
+              .help(fmt::format("compare all 64 bits with arg{}:64, or write a value below 0x100000000", cond.arg));
           return std::nullopt;
         }
       }

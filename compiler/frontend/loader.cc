@@ -165,9 +165,13 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
     } else {
       const std::string& rel = imp.path.value;
       if (rel.empty() || rel[0] == '/' || !rel.ends_with(".sbx")) {
-        diags.report(Code::SBX25, imp.path.span, fmt::format("cannot import `{}`", rel))
-            .note("imports of your own files are relative to the importing file and end in .sbx")
-            .help("write e.g. import \"lib/common.sbx\"");
+        std::string why = rel.empty()        ? "the import path is empty"
+                          : rel[0] == '/'    ? fmt::format("`{}` is absolute", rel)
+                                             : fmt::format("`{}` does not end in .sbx", rel);
+        auto& d = diags.report(Code::SBX25, imp.path.span, fmt::format("cannot import: {}", why))
+                      .note("imports of your own files are relative to the importing file and end in .sbx");
+        if (!rel.empty() && rel[0] != '/') d.help(fmt::format("write import \"{}.sbx\"", rel));
+        else d.help("write e.g. import \"lib/common.sbx\"");
         continue;
       }
       if (module.stdlib) {
@@ -181,7 +185,10 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
       if (!byKey_.contains(key) && !shared_.byKey.contains(key)) {
         auto read = readFile(joined);
         if (!read) {
-          diags.report(Code::SBX21, imp.path.span, fmt::format("cannot read imported file `{}`", display))
+          std::error_code exists;
+          diags.report(Code::SBX21, imp.path.span,
+                       fmt::format("cannot read imported file `{}`: {}", display,
+                                   fs::exists(joined, exists) ? "not a readable regular file" : "no such file"))
               .note(fmt::format("imports are resolved relative to the importing file's directory `{}`",
                                 directory.empty() ? "." : directory));
           continue;
