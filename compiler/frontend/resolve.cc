@@ -304,22 +304,9 @@ class Resolver {
       for (const auto& target : use.targets) {
         auto found = lookup(m, target, Kind::Profile);
         if (!found) continue;
-        if (auto first = std::find(stack.begin(), stack.end(), found->profile); first != stack.end()) {
-          bool known =
-              std::any_of(first, stack.end(), [&](const ast::Profile* p) { return cyclicProfiles_.contains(p); });
-          std::string chain;
-          for (auto it = first; it != stack.end(); ++it) {
-            cyclicProfiles_.insert(*it);
-            chain += (*it)->name.text + " -> ";
-          }
-          if (!known)
-            diags_
-                .report(Code::SBX33, target.span,
-                        fmt::format("profile `{}` uses itself: {}{}", found->profile->name.text, chain,
-                                    found->profile->name.text))
-                .help("remove the `use` that closes the cycle");
+        if (reportCycle(stack, found->profile, cyclicProfiles_, target.span,
+                        "profile `{}` uses itself: {}", "remove the `use` that closes the cycle"))
           continue;
-        }
         // A profile reached twice (two profiles both use a third) contributes once.
         if (!state.applied.insert(found->profile).second) continue;
         task.profiles.push_back(found->display);
@@ -579,6 +566,22 @@ class Resolver {
   // ---- syscalls ------------------------------------------------------------------------
 
   // Expands a group to (syscall, group chain) pairs; memoized, cycles reported.
+  // Whether `node` closes a cycle on `stack`; reports each cycle once, with its chain.
+  template <typename Node>
+  bool reportCycle(const std::vector<const Node*>& stack, const Node* node, std::set<const Node*>& reported, Span at,
+                   fmt::format_string<const std::string&, std::string> message, const char* help) {
+    auto first = std::find(stack.begin(), stack.end(), node);
+    if (first == stack.end()) return false;
+    bool known = std::any_of(first, stack.end(), [&](const Node* n) { return reported.contains(n); });
+    std::string chain;
+    for (auto it = first; it != stack.end(); ++it) {
+      reported.insert(*it);
+      chain += (*it)->name.text + " -> ";
+    }
+    if (!known) diags_.report(Code::SBX33, at, fmt::format(message, node->name.text, chain + node->name.text)).help(help);
+    return true;
+  }
+
   using Expansion = std::vector<std::pair<std::string, std::vector<std::string>>>;
 
   // Expands a group reference to (syscall, chain of groups it came through) pairs.
@@ -586,22 +589,9 @@ class Resolver {
     Expansion out;
     auto found = lookup(m, ref.name, Kind::Group);
     if (!found) return out;
-    if (auto first = std::find(stack.begin(), stack.end(), found->group); first != stack.end()) {
-      // One report per cycle, however many places reach it.
-      bool known = std::any_of(first, stack.end(), [&](const ast::Group* g) { return cyclicGroups_.contains(g); });
-      std::string chain;
-      for (auto it = first; it != stack.end(); ++it) {
-        cyclicGroups_.insert(*it);
-        chain += (*it)->name.text + " -> ";
-      }
-      if (!known)
-        diags_
-            .report(Code::SBX33, ref.span,
-                    fmt::format("syscall group `{}` includes itself: {}{}", found->group->name.text, chain,
-                                found->group->name.text))
-            .help("remove the member that closes the cycle");
+    if (reportCycle(stack, found->group, cyclicGroups_, ref.span, "syscall group `{}` includes itself: {}",
+                    "remove the member that closes the cycle"))
       return out;
-    }
     for (const auto& [name, chain] : members(*found->module, *found->group, stack)) {
       std::vector<std::string> full{found->display};
       full.insert(full.end(), chain.begin(), chain.end());
