@@ -304,8 +304,8 @@ class Resolver {
       for (const auto& target : use.targets) {
         auto found = lookup(m, target, Kind::Profile);
         if (!found) continue;
-        if (reportCycle(stack, found->profile, cyclicProfiles_, target.span,
-                        "profile `{}` uses itself: {}", "remove the `use` that closes the cycle"))
+        if (reportCycle(stack, found->profile, cyclicProfiles_, target.span, "profile `{}` uses itself: {}",
+                        "remove the `use` that closes the cycle"))
           continue;
         // A profile reached twice (two profiles both use a third) contributes once.
         if (!state.applied.insert(found->profile).second) continue;
@@ -578,7 +578,8 @@ class Resolver {
       reported.insert(*it);
       chain += (*it)->name.text + " -> ";
     }
-    if (!known) diags_.report(Code::SBX33, at, fmt::format(message, node->name.text, chain + node->name.text)).help(help);
+    if (!known)
+      diags_.report(Code::SBX33, at, fmt::format(message, node->name.text, chain + node->name.text)).help(help);
     return true;
   }
 
