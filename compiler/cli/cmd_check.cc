@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "classifier/classify.h"
 #include "cli/command.h"
 #include "cli/io.h"
 #include "cli/options.h"
@@ -21,6 +22,7 @@ int runCheck(const std::vector<std::string>& argv) {
   bool json = args->get("--format", "text") == "json";
 
   frontend::Session session({args->get("--stdlib", "")});
+  classifier::Options lint{classifier::todayUtc()};
   std::vector<Diagnostic> all;
   bool invalid = false, io = false;
   for (const auto& path : args->positionals) {
@@ -32,6 +34,9 @@ int runCheck(const std::vector<std::string>& argv) {
         invalid = true;
       all.push_back(std::move(d));
     }
+    if (result.model)
+      for (auto& d : classifier::classify(*result.model, lint).activeFindings(*result.model))
+        all.push_back(std::move(d));
   }
 
   std::size_t errors = 0, warnings = 0, notes = 0;

@@ -1,0 +1,127 @@
+#include "classifier/authority_graph.h"
+
+#include <fmt/format.h>
+
+#include "classifier/facts.h"
+
+namespace sbx::classifier {
+
+namespace {
+
+class Builder {
+ public:
+  explicit Builder(const model::Model& model) : model_(model) {}
+
+  AuthorityGraph build() {
+    for (std::size_t i = 0; i < model_.tasks.size(); ++i) {
+      const auto& t = model_.tasks[i];
+      out_.taskNode.push_back(add({NodeKind::Task, "task " + t.qualifiedName, i, t.span}));
+    }
+    for (std::size_t i = 0; i < model_.tasks.size(); ++i) addTask(i);
+    return std::move(out_);
+  }
+
+ private:
+  Vertex add(Node node) { return boost::add_vertex(std::move(node), out_.graph); }
+  void link(Vertex from, Vertex to, EdgeKind kind, Span span, bool carriesData = true) {
+    boost::add_edge(from, to, Edge{kind, span, carriesData}, out_.graph);
+  }
+
+  void addTask(std::size_t index) {
+    const model::Task& t = model_.tasks[index];
+    Vertex task = out_.taskNode[index];
+    for (const auto& in : t.inputs) {
+      Node n{NodeKind::Input,
+             fmt::format("input {} ({}, {})", in.name, model::nameOf(in.trust), model::nameOf(in.sensitivity)), index,
+             in.origin.span};
+      n.untrusted = in.trust == model::Trust::Untrusted;
+      n.privateData = in.sensitivity >= model::Sensitivity::Confidential;
+      link(add(std::move(n)), task, EdgeKind::Feeds, in.origin.span);
+    }
+    for (const auto& p : t.paths) {
+      Vertex path = add({NodeKind::Path, "path " + p.path, index, p.origin.span});
+      switch (p.access) {
+        case model::Access::Read:
+          link(path, task, EdgeKind::Reads, p.origin.span);
+          break;
+        case model::Access::Write:
+          link(task, path, EdgeKind::Writes, p.origin.span);
+          break;
+        case model::Access::Exec:
+          link(path, task, EdgeKind::Executes, p.origin.span);
+          break;
+      }
+    }
+    if (t.network && t.network->value == model::NetworkMode::Host) {
+      Node n{NodeKind::Destination, "host network", index, t.network->origin.span};
+      n.outbound = true;
+      link(task, add(std::move(n)), EdgeKind::Connects, t.network->origin.span);
+    }
+    for (const auto& d : t.egress) link(task, destination(d, index), EdgeKind::Connects, d.origin.span);
+
+    std::vector<std::pair<std::string, Vertex>> secretNodes;
+    for (const auto& s : t.secrets) {
+      Node n{NodeKind::Secret, "secret " + s.name, index, s.origin.span};
+      n.privateData = true;
+      Vertex secret = add(std::move(n));
+      secretNodes.emplace_back(s.name, secret);
+      if (toolsUsing(t, s.name).empty()) link(secret, task, EdgeKind::UsesSecret, s.origin.span);
+    }
+    for (const auto& tool : t.tools) {
+      Vertex tv = add({NodeKind::Tool, "tool " + tool.name, index, tool.origin.span});
+      link(task, tv, EdgeKind::Calls, tool.origin.span);
+      for (const auto& a : tool.actions) {
+        Node n{NodeKind::Action, fmt::format("action {} ({})", a.name, model::nameOf(a.effect)), index, a.origin.span};
+        n.outbound = a.effect == model::Effect::Send;
+        n.gated = a.approval;
+        Vertex av = add(std::move(n));
+        link(tv, av, EdgeKind::Performs, a.origin.span);
+        if (a.approval) {
+          std::string who = a.approver.empty() ? "approval" : "approval by " + a.approver;
+          link(av, add({NodeKind::Approval, who, index, a.origin.span}), EdgeKind::GatedBy, a.origin.span, false);
+        }
+      }
+      for (const auto& d : tool.egress) link(tv, destination(d, index), EdgeKind::Connects, d.origin.span);
+      for (const auto& [name, secret] : secretNodes)
+        for (const auto* user : toolsUsing(t, name))
+          if (user == &tool) link(secret, tv, EdgeKind::UsesSecret, tool.origin.span);
+    }
+    for (const auto& d : t.delegations) {
+      Vertex target = out_.taskNode[d.task];
+      link(task, target, EdgeKind::Delegates, d.origin.span, !d.passes.empty() || !d.secrets.empty());
+      bool allCredentials = std::find(d.passes.begin(), d.passes.end(), model::PassKind::Credentials) != d.passes.end();
+      for (const auto& [name, secret] : secretNodes)
+        if (allCredentials || std::find(d.secrets.begin(), d.secrets.end(), name) != d.secrets.end())
+          link(secret, target, EdgeKind::Passes, d.origin.span);
+    }
+  }
+
+  Vertex destination(const model::Destination& d, std::size_t task) {
+    Node n{NodeKind::Destination, "connect " + d.text, task, d.origin.span};
+    n.outbound = isOpenDestination(d);
+    return add(std::move(n));
+  }
+
+  const model::Model& model_;
+  AuthorityGraph out_;
+};
+
+}  // namespace
+
+AuthorityGraph buildAuthorityGraph(const model::Model& model) {
+  return Builder(model).build();
+}
+
+std::string_view kindName(NodeKind kind) {
+  static constexpr std::string_view names[] = {"task", "tool",   "action",      "input",
+                                               "path", "secret", "destination", "approval"};
+  return names[static_cast<int>(kind)];
+}
+
+std::string_view kindName(EdgeKind kind) {
+  static constexpr std::string_view names[] = {"feeds",    "reads",       "writes",   "executes",  "calls", "performs",
+                                               "gated-by", "uses-secret", "connects", "delegates", "passes"};
+  return names[static_cast<int>(kind)];
+}
+
+}  // namespace sbx::classifier

@@ -1,0 +1,62 @@
+// The authority graph (Boost.Graph) of a whole model: who can reach what. Nodes are tasks, tools,
+// actions, inputs, paths, secrets, destinations and approvals; edges point the way data and
+// authority flow, so "can untrusted text reach this secret and then leave?" is a reachability
+// question. Every root and delegated task of the model is in one graph, so delegation chains
+// across files are analysed together.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/graph/adjacency_list.hpp>
+
+#include "model/model.h"
+
+namespace sbx::classifier {
+
+enum class NodeKind { Task, Tool, Action, Input, Path, Secret, Destination, Approval };
+enum class EdgeKind {
+  Feeds,
+  Reads,
+  Writes,
+  Executes,
+  Calls,
+  Performs,
+  GatedBy,
+  UsesSecret,
+  Connects,
+  Delegates,
+  Passes
+};
+
+struct Node {
+  NodeKind kind;
+  std::string label;  // "tool deploy", "input inbox (untrusted, confidential)"
+  std::size_t task;   // the task that declares it
+  Span span;
+  bool untrusted = false;    // Input: trust untrusted
+  bool privateData = false;  // Input confidential/secret, or a Secret
+  bool outbound = false;     // an open destination, the host network, or a send action
+  bool gated = false;        // an action behind an approval
+};
+
+struct Edge {
+  EdgeKind kind;
+  Span span;
+  bool carriesData = true;  // false for a delegation that passes nothing and for approval gates
+};
+
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, Node, Edge>;
+using Vertex = Graph::vertex_descriptor;
+
+struct AuthorityGraph {
+  Graph graph;
+  std::vector<Vertex> taskNode;  // per Model::tasks index
+};
+
+AuthorityGraph buildAuthorityGraph(const model::Model& model);
+
+std::string_view kindName(NodeKind kind);
+std::string_view kindName(EdgeKind kind);
+
+}  // namespace sbx::classifier

@@ -1,0 +1,174 @@
+#include "classifier/facts.h"
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace sbx::classifier {
+
+SystemClass systemClass(const model::Tool& tool) {
+  if (tool.system.empty()) return SystemClass::None;
+  if (!tool.environment) return SystemClass::Production;
+  switch (*tool.environment) {
+    case model::SystemEnvironment::Production:
+      return SystemClass::Production;
+    case model::SystemEnvironment::Staging:
+      return SystemClass::Staging;
+    case model::SystemEnvironment::Development:
+    case model::SystemEnvironment::Test:
+      return SystemClass::DevelopmentOrTest;
+  }
+  return SystemClass::Production;
+}
+
+bool changesState(model::Effect effect) {
+  return effect != model::Effect::Read;
+}
+
+namespace {
+
+using Bytes = std::array<unsigned char, 16>;
+
+std::optional<Bytes> parseAddress(const std::string& text, int family) {
+  Bytes out{};
+  if (inet_pton(family == 6 ? AF_INET6 : AF_INET, text.c_str(), out.data()) != 1) return std::nullopt;
+  return out;
+}
+
+// Whether `address` (same family) lies in `network`/`prefix`.
+bool inNetwork(const Bytes& network, int prefix, const Bytes& address) {
+  for (int bit = 0; bit < prefix; ++bit) {
+    int byte = bit / 8, shift = 7 - bit % 8;
+    if (((network[byte] >> shift) & 1) != ((address[byte] >> shift) & 1)) return false;
+  }
+  return true;
+}
+
+bool portOpen(const model::Destination& d, std::uint16_t port) {
+  return d.portLow <= port && port <= d.portHigh;
+}
+
+}  // namespace
+
+bool isOpenDestination(const model::Destination& d) {
+  using K = model::Destination::Kind;
+  switch (d.kind) {
+    case K::Any:
+    case K::Wildcard:
+      return true;
+    case K::Cidr:
+      return d.prefix < (d.family == 6 ? 64 : 24);
+    case K::Host:
+    case K::Ip:
+      return false;
+  }
+  return true;
+}
+
+bool isWildcardEgress(const model::Destination& d) {
+  using K = model::Destination::Kind;
+  if (d.kind == K::Any) return true;
+  if (d.kind == K::Cidr) return d.prefix == 0;
+  return d.kind == K::Wildcard;
+}
+
+std::optional<std::string> metadataReached(const model::Destination& d) {
+  using K = model::Destination::Kind;
+  struct Endpoint {
+    const char* address;
+    int family;
+  };
+  static constexpr Endpoint kEndpoints[] = {{"169.254.169.254", 4}, {"fd00:ec2::254", 6}};
+  static constexpr const char* kHosts[] = {"metadata.google.internal", "metadata.goog", "metadata"};
+  if (!portOpen(d, 80)) return std::nullopt;  // every metadata service answers on port 80
+  if (d.kind == K::Any) return std::string("169.254.169.254");
+  if (d.kind == K::Host || d.kind == K::Wildcard) {
+    for (const char* host : kHosts) {
+      std::string h = host;
+      if (d.kind == K::Host && d.host == h) return h;
+      if (d.kind == K::Wildcard && h.size() > d.host.size() && h.ends_with("." + d.host)) return h;
+    }
+    return std::nullopt;
+  }
+  auto network = parseAddress(d.address, d.family);
+  if (!network) return std::nullopt;
+  for (const auto& e : kEndpoints) {
+    if (e.family != d.family) continue;
+    auto address = parseAddress(e.address, e.family);
+    if (address && inNetwork(*network, d.prefix, *address)) return std::string(e.address);
+  }
+  return std::nullopt;
+}
+
+bool pathCovers(const std::string& outer, const std::string& inner) {
+  if (outer == "/") return true;
+  return inner == outer || (inner.starts_with(outer) && inner[outer.size()] == '/');
+}
+
+std::optional<std::string> secretLocationCovered(const std::string& path) {
+  enum Kind { Absolute, Component, Suffix, HomeRoot };
+  struct Location {
+    Kind kind;
+    const char* pattern;
+    const char* what;
+  };
+  static constexpr Location kLocations[] = {
+#define SBX_SECRET_PATH(kind, pattern, what) {kind, pattern, what},
+#include "classifier/secret_locations.def"
+#undef SBX_SECRET_PATH
+  };
+  std::string last = path.substr(path.rfind('/') + 1);
+  for (const auto& l : kLocations) {
+    std::string pattern = l.pattern;
+    bool hit = false;
+    switch (l.kind) {
+      case Absolute:
+        hit = pathCovers(path, pattern) || pathCovers(pattern, path);
+        break;
+      case Component:
+        hit = (path + "/").find("/" + pattern + "/") != std::string::npos;
+        break;
+      case Suffix:
+        hit = last.ends_with(pattern) || last.starts_with(pattern + ".");
+        break;
+      case HomeRoot: {
+        // The home root itself, an ancestor of it, or one whole home directory in it.
+        std::string rest = pathCovers(pattern, path) ? path.substr(pattern.size()) : "";
+        hit = pathCovers(path, pattern) || (!rest.empty() && rest.find('/', 1) == std::string::npos);
+        break;
+      }
+    }
+    if (hit) return fmt::format("{}: {}", l.pattern, l.what);
+  }
+  return std::nullopt;
+}
+
+std::vector<const model::Destination*> allDestinations(const model::Task& task) {
+  std::vector<const model::Destination*> out;
+  for (const auto& d : task.egress) out.push_back(&d);
+  for (const auto& tool : task.tools)
+    for (const auto& d : tool.egress) out.push_back(&d);
+  return out;
+}
+
+bool hasEgress(const model::Task& task) {
+  return !allDestinations(task).empty() || (task.network && task.network->value == model::NetworkMode::Host);
+}
+
+std::vector<const model::Tool*> toolsUsing(const model::Task& task, const std::string& secret) {
+  std::vector<const model::Tool*> out;
+  const model::Secret* decl = nullptr;
+  for (const auto& s : task.secrets)
+    if (s.name == secret) decl = &s;
+  for (const auto& tool : task.tools) {
+    bool uses = std::find(tool.secrets.begin(), tool.secrets.end(), secret) != tool.secrets.end();
+    bool exposed = decl && decl->exposure && decl->exposure->tool == tool.name;
+    if (uses || exposed) out.push_back(&tool);
+  }
+  return out;
+}
+
+}  // namespace sbx::classifier

@@ -1,0 +1,42 @@
+// Facts about one task that several rules read: what a destination can reach, which systems a
+// tool acts on, where host credentials live. Rules decide; these only describe.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/model.h"
+
+namespace sbx::classifier {
+
+enum class SystemClass { None, DevelopmentOrTest, Staging, Production };
+
+// The environment a tool acts on; a named system without an environment counts as production.
+SystemClass systemClass(const model::Tool& tool);
+
+// Effects that change something (everything but read).
+bool changesState(model::Effect effect);
+
+// Egress that is not a declared sink: any host, a `*.suffix` wildcard, or a CIDR broader than
+// /24 (IPv4) or /64 (IPv6). Exact hosts, addresses and narrow ranges are declared sinks.
+bool isOpenDestination(const model::Destination& d);
+// Any host, 0.0.0.0/0, ::/0, or a `*.suffix` wildcard: T2 makes "no wildcard destinations" a
+// mandatory control, and every task with egress is T2 or above.
+bool isWildcardEgress(const model::Destination& d);
+// The cloud metadata endpoint the destination could reach, if any ("169.254.169.254").
+std::optional<std::string> metadataReached(const model::Destination& d);
+
+// The host credential location a path grant covers, if any ("/run/secrets: mounted secrets").
+std::optional<std::string> secretLocationCovered(const std::string& path);
+
+// True when `outer` is `inner` or one of its ancestors.
+bool pathCovers(const std::string& outer, const std::string& inner);
+
+// Every destination of the task: its own and its tools'.
+std::vector<const model::Destination*> allDestinations(const model::Task& task);
+bool hasEgress(const model::Task& task);
+
+// The tools that use a secret (`uses secret`, or named by its exposure).
+std::vector<const model::Tool*> toolsUsing(const model::Task& task, const std::string& secret);
+
+}  // namespace sbx::classifier

@@ -1,0 +1,107 @@
+// Lint of tools and grants: bundled-authority (SBX1206), missing-approval (SBX1213),
+// unused-grant (SBX1214).
+#include <set>
+
+#include <fmt/format.h>
+
+#include "classifier/facts.h"
+#include "classifier/rules/context.h"
+
+namespace sbx::classifier {
+
+namespace {
+
+// The kinds of authority TIERS.md says must not be bundled: read, write, deploy, approve.
+std::string_view authorityKind(model::Effect e) {
+  switch (e) {
+    case model::Effect::Read:
+      return "read";
+    case model::Effect::Write:
+    case model::Effect::Delete:
+    case model::Effect::Send:
+      return "write";
+    case model::Effect::Deploy:
+      return "deploy";
+    case model::Effect::Approve:
+      return "approve";
+  }
+  return "write";
+}
+
+std::string joined(const std::set<std::string_view>& kinds) {
+  std::string out;
+  for (auto k : kinds) out += (out.empty() ? "" : ", ") + std::string(k);
+  return out;
+}
+
+// A destination that makes `d` redundant: same protocol, covering host and ports.
+bool covers(const model::Destination& wide, const model::Destination& d) {
+  using K = model::Destination::Kind;
+  if (&wide == &d || wide.protocol != d.protocol || wide.portLow > d.portLow || wide.portHigh < d.portHigh)
+    return false;
+  if (!wide.tool.empty() && wide.tool != d.tool) return false;  // a tool's grant covers only that tool
+  if (wide.kind == K::Any) return true;
+  if (wide.kind == K::Host && d.kind == K::Host) return wide.host == d.host;
+  if (wide.kind == K::Wildcard && (d.kind == K::Host || d.kind == K::Wildcard))
+    return d.host.size() > wide.host.size() && d.host.ends_with("." + wide.host);
+  return wide.kind == d.kind && wide.address == d.address && wide.prefix == d.prefix;
+}
+
+}  // namespace
+
+void lintAuthority(const LintContext& c, FindingSink& sink) {
+  const auto& t = c.task;
+  for (const auto& tool : t.tools) {
+    std::set<std::string_view> kinds;
+    for (const auto& a : tool.actions) kinds.insert(authorityKind(a.effect));
+    if (kinds.size() > 1)
+      sink.add(RuleId::BundledAuthority, tool.origin.span,
+               fmt::format("tool {} bundles {} authority", ticked(tool.name), joined(kinds)));
+    if (tool.actions.empty())
+      sink.add(RuleId::UnusedGrant, tool.origin.span,
+               fmt::format("tool {} declares no action, so nothing it is granted is used", ticked(tool.name)));
+  }
+  for (const auto& s : t.secrets) {
+    std::set<std::string_view> kinds;
+    for (const auto* tool : toolsUsing(t, s.name))
+      for (const auto& a : tool->actions) kinds.insert(authorityKind(a.effect));
+    for (const auto& scope : s.scopes)
+      if (scope == "*" || scope.ends_with(":*") || scope.find("admin") != std::string::npos) kinds.insert("every");
+    if (kinds.size() > 1 || kinds.count("every"))
+      sink.add(RuleId::BundledAuthority, s.origin.span,
+               fmt::format("secret {} grants {} authority", ticked(s.name), joined(kinds)));
+  }
+  if (c.report.tier >= rule(RuleId::MissingApproval).tier)
+    for (const auto& tool : t.tools)
+      for (const auto& a : tool.actions)
+        if (a.reversibility == model::Reversibility::Irreversible && !a.approval)
+          sink.add(RuleId::MissingApproval, a.origin.span,
+                   fmt::format("irreversible action {} of tool {} runs without approval", ticked(a.name),
+                               ticked(tool.name)));
+
+  for (const auto& p : t.paths)
+    for (const auto& wide : t.paths)
+      // Grants merged from two different profiles are each right on their own; not reported.
+      if (&wide != &p && wide.access == p.access && wide.path != p.path && pathCovers(wide.path, p.path) &&
+          (p.origin.via.empty() || p.origin.via == wide.origin.via)) {
+        sink.add(RuleId::UnusedGrant, p.origin.span,
+                 fmt::format("{} {} is already granted by {} {}", model::nameOf(p.access), ticked(p.path),
+                             model::nameOf(wide.access), ticked(wide.path)))
+            .label(wide.origin.span, "covered by this grant");
+        break;
+      }
+  auto destinations = allDestinations(t);
+  for (std::size_t i = 0; i < destinations.size(); ++i)
+    for (std::size_t j = 0; j < destinations.size(); ++j) {
+      const auto *d = destinations[i], *wide = destinations[j];
+      bool same = covers(*d, *wide);  // equal grants: only the later one is reported
+      if (covers(*wide, *d) && (!same || j < i)) {
+        sink.add(RuleId::UnusedGrant, d->origin.span,
+                 fmt::format("destination {} is already allowed by {}", d->text, wide->text))
+            .label(wide->origin.span, "covered by this destination");
+        break;
+      }
+    }
+}
+
+}  // namespace sbx::classifier

@@ -1,0 +1,48 @@
+// Lint of the controls a tier makes mandatory: missing-limits (SBX1216),
+// missing-kill-on-violation (SBX1217), baseline-disabled (SBX1219), tier-drift (SBX1211).
+#include <fmt/format.h>
+
+#include "classifier/rules/context.h"
+#include "model/model_json.h"
+
+namespace sbx::classifier {
+
+void lintControls(const LintContext& c, FindingSink& sink) {
+  const auto& t = c.task;
+  int tier = c.report.tier;
+  if (tier >= rule(RuleId::MissingLimits).tier) {
+    std::vector<std::string> missing;
+    if (!t.timeoutMs) missing.push_back("`timeout`");
+    if (!t.limits.memoryBytes) missing.push_back("`memory`");
+    if (!t.limits.pids) missing.push_back("`pids`");
+    if (!missing.empty()) {
+      std::string list = missing.front();
+      for (std::size_t i = 1; i < missing.size(); ++i) list += (i + 1 == missing.size() ? " and " : ", ") + missing[i];
+      sink.add(RuleId::MissingLimits, t.span, fmt::format("task {} is T{} but sets no {}", ticked(t.name), tier, list));
+    }
+  }
+  const auto& sys = t.syscalls;
+  if (tier >= rule(RuleId::MissingKillOnViolation).tier && sys.defaultAction.kind != model::SyscallActionKind::Kill)
+    sink.add(RuleId::MissingKillOnViolation,
+             sys.declared && sys.defaultOrigin.span.valid() ? sys.defaultOrigin.span : t.span,
+             fmt::format("task {} is T4 but a syscall outside its policy is answered with {} rather than killed",
+                         ticked(t.name), model::describeAction(sys.defaultAction)));
+  if (tier >= rule(RuleId::BaselineDisabled).tier && sys.baseline == model::Switch::Off)
+    sink.add(RuleId::BaselineDisabled, sys.baselineOrigin.span,
+             fmt::format("task {} is T{} but switches off the tier's syscall baseline", ticked(t.name), tier));
+
+  if (t.expectedTier && t.expectedTier->value != tier) {
+    auto& d =
+        sink.add(RuleId::TierDrift, t.expectedTier->origin.span,
+                 fmt::format("task {} expects tier {} but is tier {}", ticked(t.name), t.expectedTier->value, tier));
+    for (const auto& decision : c.report.decisions)
+      if (decision.tierAfter > decision.tierBefore)
+        d.note(fmt::format("{} ({}) raised it to T{}: {}", decision.rule->id(), decision.rule->name, decision.tierAfter,
+                           decision.message));
+    if (c.chains.via[c.index])
+      d.note(fmt::format("it inherits T{} from the delegated task {}", tier,
+                         ticked(c.model.tasks[*c.chains.via[c.index]].qualifiedName)));
+  }
+}
+
+}  // namespace sbx::classifier

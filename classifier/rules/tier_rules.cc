@@ -1,0 +1,141 @@
+// Tier rules (rules.def SBX1001-SBX1011): the facts that put a task in a tier, each with the
+// declarations that establish it. A task's own tier is the highest tier any of them forces.
+#include <fmt/format.h>
+
+#include "classifier/facts.h"
+#include "classifier/rules/context.h"
+
+namespace sbx::classifier {
+
+namespace {
+
+using Found = std::vector<Evidence>;
+using model::Task;
+
+Found writesPaths(const Task& t) {
+  Found out;
+  for (const auto& p : t.paths)
+    if (p.access == model::Access::Write)
+      out.push_back({p.origin.span, fmt::format("writes {}", p.workspace ? "the workspace" : ticked(p.path))});
+  return out;
+}
+
+Found executesCode(const Task& t) {
+  Found out;
+  for (const auto& p : t.paths)
+    if (p.access == model::Access::Exec)
+      out.push_back({p.origin.span, fmt::format("executes from {}", p.workspace ? "the workspace" : ticked(p.path))});
+  return out;
+}
+
+Found networkEgress(const Task& t) {
+  Found out;
+  if (t.network && t.network->value == model::NetworkMode::Host)
+    out.push_back({t.network->origin.span, "shares the host network"});
+  for (const auto* d : allDestinations(t))
+    out.push_back({d->origin.span, d->tool.empty() ? fmt::format("connects to {}", d->text)
+                                                   : fmt::format("tool {} connects to {}", ticked(d->tool), d->text)});
+  return out;
+}
+
+Found inputsOf(const Task& t, model::Sensitivity level) {
+  Found out;
+  for (const auto& in : t.inputs)
+    if (in.sensitivity == level)
+      out.push_back({in.origin.span, fmt::format("input {} is {}", ticked(in.name), model::nameOf(level))});
+  return out;
+}
+
+Found usesSecret(const Task& t) {
+  Found out;
+  for (const auto& s : t.secrets) out.push_back({s.origin.span, fmt::format("holds secret {}", ticked(s.name))});
+  return out;
+}
+
+// Actions of tools on systems of one class, whose effect passes `want`.
+template <typename Want>
+Found actionsOn(const Task& t, SystemClass cls, Want want) {
+  Found out;
+  for (const auto& tool : t.tools) {
+    if (systemClass(tool) != cls) continue;
+    for (const auto& a : tool.actions)
+      if (want(a))
+        out.push_back({a.origin.span, fmt::format("tool {} action {} {}s on {} system {}", ticked(tool.name),
+                                                  ticked(a.name), model::nameOf(a.effect),
+                                                  tool.environment ? model::nameOf(*tool.environment) : "production",
+                                                  ticked(tool.system))});
+  }
+  return out;
+}
+
+Found writesRepository(const Task& t) {
+  return actionsOn(t, SystemClass::DevelopmentOrTest, [](const model::Action& a) { return changesState(a.effect); });
+}
+
+Found writesStaging(const Task& t) {
+  return actionsOn(t, SystemClass::Staging, [](const model::Action& a) { return changesState(a.effect); });
+}
+
+Found productionAuthority(const Task& t) {
+  return actionsOn(t, SystemClass::Production, [](const model::Action& a) { return changesState(a.effect); });
+}
+
+Found irreversible(const Task& t) {
+  Found out;
+  for (const auto& tool : t.tools)
+    for (const auto& a : tool.actions)
+      if (a.reversibility == model::Reversibility::Irreversible)
+        out.push_back(
+            {a.origin.span, fmt::format("tool {} action {} is irreversible", ticked(tool.name), ticked(a.name))});
+  return out;
+}
+
+Found approves(const Task& t) {
+  Found out;
+  for (const auto& tool : t.tools)
+    for (const auto& a : tool.actions)
+      if (a.effect == model::Effect::Approve)
+        out.push_back({a.origin.span, fmt::format("tool {} action {} approves", ticked(tool.name), ticked(a.name))});
+  return out;
+}
+
+struct TierRule {
+  RuleId id;
+  Found (*evidence)(const Task&);
+};
+
+constexpr TierRule kTierRules[] = {
+    {RuleId::WritesDeclaredPaths, writesPaths},
+    {RuleId::ExecutesCode, executesCode},
+    {RuleId::NetworkEgress, networkEgress},
+    {RuleId::ConfidentialData, [](const Task& t) { return inputsOf(t, model::Sensitivity::Confidential); }},
+    {RuleId::WritesRepository, writesRepository},
+    {RuleId::UsesSecret, usesSecret},
+    {RuleId::ReadsSecretData, [](const Task& t) { return inputsOf(t, model::Sensitivity::Secret); }},
+    {RuleId::WritesNonproductionRecord, writesStaging},
+    {RuleId::ProductionAuthority, productionAuthority},
+    {RuleId::IrreversibleAction, irreversible},
+    {RuleId::ApprovesActions, approves},
+};
+
+}  // namespace
+
+std::vector<Decision> tierDecisions(const TaskContext& context) {
+  std::vector<Decision> out;
+  int tier = 0;
+  for (const auto& r : kTierRules) {
+    Found evidence = r.evidence(context.task);
+    if (evidence.empty()) continue;
+    const Rule& info = rule(r.id);
+    int after = std::max(tier, info.tier);
+    out.push_back({&info, std::string(info.summary), std::move(evidence), tier, after});
+    tier = after;
+  }
+  return out;
+}
+
+std::string ticked(std::string_view name) {
+  return fmt::format("`{}`", name);
+}
+
+}  // namespace sbx::classifier
