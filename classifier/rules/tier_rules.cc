@@ -128,7 +128,9 @@ std::vector<Decision> tierDecisions(const TaskContext& context) {
     if (evidence.empty()) continue;
     const Rule& info = rule(r.id);
     int after = std::max(tier, info.tier);
-    out.push_back({&info, std::string(info.summary), std::move(evidence), tier, after});
+    std::string message = evidence.front().text;
+    if (evidence.size() > 1) message += fmt::format(" (and {} more)", evidence.size() - 1);
+    out.push_back({&info, std::move(message), std::move(evidence), tier, after});
     tier = after;
   }
   return out;

@@ -7,23 +7,25 @@
 #include "cli/command.h"
 #include "cli/io.h"
 #include "cli/options.h"
+#include "cli/sarif.h"
 #include "frontend/frontend.h"
 
 namespace sbx::cli {
 
 int runCheck(const std::vector<std::string>& argv) {
   auto specs = commonOptions();
-  specs.push_back({"--format", true, {"text", "json"}});
+  specs.push_back({"--format", true, {"text", "json", "sarif"}});
   specs.push_back({"--fail-level", true, {"error", "warning", "note"}});
   auto args = parseArgs("check", argv, specs);
   if (!args) return kUsageOrIo;
   if (args->positionals.empty()) return usageError("check", "no policy files given");
   Severity failLevel = *parseSeverity(args->get("--fail-level", "error"));
-  bool json = args->get("--format", "text") == "json";
+  std::string format = args->get("--format", "text");
 
   frontend::Session session({args->get("--stdlib", "")});
   classifier::Options lint{classifier::todayUtc()};
   std::vector<Diagnostic> all;
+  std::vector<classifier::Finding> forSarif;  // also carries suppressed findings
   bool invalid = false, io = false;
   for (const auto& path : args->positionals) {
     frontend::Result result = path == "-" ? session.loadText("<stdin>", readStdin()) : session.load(path);
@@ -32,11 +34,15 @@ int runCheck(const std::vector<std::string>& argv) {
         io = true;
       else if (d.severity == Severity::Error)
         invalid = true;
+      forSarif.push_back({d, nullptr});
       all.push_back(std::move(d));
     }
-    if (result.model)
-      for (auto& d : classifier::classify(*result.model, lint).activeFindings(*result.model))
-        all.push_back(std::move(d));
+    if (!result.model) continue;
+    auto report = classifier::classify(*result.model, lint);
+    for (const auto& task : report.tasks)
+      if (result.model->tasks[task.task].root)
+        for (const auto& f : task.findings) forSarif.push_back(f);
+    for (auto& d : report.activeFindings(*result.model)) all.push_back(std::move(d));
   }
 
   std::size_t errors = 0, warnings = 0, notes = 0;
@@ -47,7 +53,11 @@ int runCheck(const std::vector<std::string>& argv) {
     notes += d.severity == Severity::Note;
     failing |= d.severity >= failLevel;
   }
-  if (json) {
+  if (format == "sarif") {
+    fmt::print(
+        "{}\n",
+        toSarif(forSarif, session.sources()).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  } else if (format == "json") {
     nlohmann::ordered_json out;
     out["diagnostics"] = nlohmann::ordered_json::array();
     for (const auto& d : all) out["diagnostics"].push_back(toJson(d, session.sources()));

@@ -27,5 +27,10 @@ int runCheck(const std::vector<std::string>& args);
 int runFmt(const std::vector<std::string>& args);
 int runParse(const std::vector<std::string>& args);
 int runCompile(const std::vector<std::string>& args);
+int runClassify(const std::vector<std::string>& args);
+int runExplain(const std::vector<std::string>& args);
+int runRules(const std::vector<std::string>& args);
+int runGraph(const std::vector<std::string>& args);
+int runDiff(const std::vector<std::string>& args);
 
 }  // namespace sbx::cli

@@ -15,10 +15,13 @@ const std::vector<Command>& commands() {
       {"check", "Parse, resolve and lint policies",
        "Usage: sbxc check [OPTIONS] FILES...\n"
        "\n"
-       "Parses and resolves each policy and reports every problem found.\n"
+       "Parses and resolves each policy, classifies its tasks and lints them (every rule of\n"
+       "`sbxc rules`); reports every problem found. `@suppress(RULE, reason \"...\", until DATE)` on a\n"
+       "declaration silences one finding there.\n"
        "\n"
        "Options:\n"
-       "  --format text|json     output format (default text)\n"
+       "  --format text|json|sarif\n"
+       "                         output format (default text; sarif: SARIF 2.1.0 with in-source suppressions)\n"
        "  --fail-level LEVEL     exit 1 on findings at or above error|warning|note (default error)\n"
        "  --color auto|always|never\n"
        "                         colour diagnostics (default auto: only on a terminal, never with NO_COLOR)\n"
@@ -65,6 +68,52 @@ const std::vector<Command>& commands() {
        "\n"
        "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
        runCompile},
+      {"classify", "Print each task's risk tier and the rules that decided it",
+       "Usage: sbxc classify [--format text|json] FILE\n"
+       "\n"
+       "Prints the tier (T0-T4) of each task declared in FILE and the tier rules and escalators\n"
+       "that fired, with the declaration behind each. JSON has a field `tier` per task.\n"
+       "\n"
+       "Options:\n"
+       "  --format text|json     output format (default text)\n"
+       "  --color auto|always|never\n"
+       "  --stdlib DIR           read stdlib modules from DIR\n"
+       "\n"
+       "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
+       runClassify},
+      {"explain", "Explain each decision of a policy, or document one rule",
+       "Usage: sbxc explain [--format text|json] FILE\n"
+       "       sbxc explain [--format text|json|markdown] SBXnnnn|RULE-NAME\n"
+       "\n"
+       "For a policy: every decision with the declarations that triggered it (source spans), the\n"
+       "controls the tier demands, the seed sentence and framework references, and the findings.\n"
+       "For a rule: what it means, its effect and severity, the fix, the seed and references\n"
+       "(markdown: the page of docs/rules/).\n"
+       "\n"
+       "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
+       runExplain},
+      {"rules", "List every classifier rule with its ID",
+       "Usage: sbxc rules [--format text|json]\n"
+       "\n"
+       "Lists the tier rules (SBX10xx), escalators (SBX11xx) and lint findings (SBX12xx).\n",
+       runRules},
+      {"graph", "Write the authority graph as Graphviz DOT",
+       "Usage: sbxc graph [-o FILE.dot] FILE\n"
+       "\n"
+       "Nodes are tasks, tools, actions, inputs, paths, secrets, destinations and approvals; edges\n"
+       "are reads, writes, executes, calls, uses-secret, connects, delegates and passes. Lethal\n"
+       "paths and passed credentials are red, untrusted inputs orange. Render: dot -Tsvg.\n"
+       "\n"
+       "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
+       runGraph},
+      {"diff", "Show the authority a policy change adds or removes",
+       "Usage: sbxc diff [--format text|json] OLD.sbx NEW.sbx\n"
+       "\n"
+       "Per task: paths, destinations, secrets, scopes, effects, syscalls, delegations, host grants\n"
+       "and identity added (+) or removed (-), and the tier change.\n"
+       "\n"
+       "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
+       runDiff},
   };
   return table;
 }
