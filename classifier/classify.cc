@@ -148,6 +148,12 @@ std::vector<Diagnostic> Report::activeFindings(const model::Model& model) const 
     if (model.tasks[t.task].root)
       for (const auto& f : t.findings)
         if (!f.suppressedBy) out.push_back(f.diagnostic);
+  // A finding inside a profile is found once per task that uses it: report it once.
+  auto key = [](const Diagnostic& d) { return std::tie(d.span.file, d.span.line, d.span.col, d.id, d.message); };
+  std::stable_sort(out.begin(), out.end(), [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+  out.erase(
+      std::unique(out.begin(), out.end(), [&](const Diagnostic& a, const Diagnostic& b) { return key(a) == key(b); }),
+      out.end());
   return out;
 }
 

@@ -1,0 +1,126 @@
+// The classifier against its fixtures: scenario policies and one firing and one clean fixture per
+// rule, each stating its expected tiers, decisions and findings (fixture.h); and the rule table
+// against the seed documents it cites.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <set>
+
+#include "classifier/fixture.h"
+#include "classifier/rule_table.h"
+#include "support/paths.h"
+
+namespace fs = std::filesystem;
+using namespace sbx;
+using namespace sbx::test;
+
+namespace {
+
+std::string show(const std::multiset<std::string>& s) {
+  std::string out;
+  for (const auto& x : s) out += x + " ";
+  return out;
+}
+
+std::vector<fs::path> fixtures(const std::string& dir) {
+  return filesUnder(sourceDir() / "tests/classifier" / dir, ".sbx");
+}
+
+void checkFixture(const fs::path& file) {
+  CAPTURE(file);
+  Expectations want = readExpectations(file);
+  Outcome got = classifyFixture(file);
+  REQUIRE_MESSAGE(got.valid, got.diagnostics);
+  REQUIRE_MESSAGE(!want.tiers.empty(), "a fixture must state at least one `#> tier`");
+  for (const auto& [task, tier] : want.tiers) {
+    INFO("task " << task);
+    REQUIRE(got.tiers.count(task));
+    CHECK(got.tiers[task] == tier);
+  }
+  for (const auto& [task, ids] : want.fired) {
+    INFO("task " << task);
+    CHECK(fmt::format("{}", fmt::join(got.fired[task], ",")) == fmt::format("{}", fmt::join(ids, ",")));
+  }
+  CHECK(show(got.findings) == show(want.findings));
+  CHECK(show(got.suppressed) == show(want.suppressed));
+}
+
+}  // namespace
+
+TEST_CASE("every scenario policy gets the tier, decisions and findings it states") {
+  auto files = fixtures("scenarios");
+  CHECK(files.size() >= 40);
+  for (const auto& f : files) checkFixture(f);
+}
+
+TEST_CASE("every rule fixture gets the tier, decisions and findings it states") {
+  for (const auto& f : fixtures("rules")) checkFixture(f);
+}
+
+TEST_CASE("every finding rule has a fixture where it fires and one where it does not") {
+  for (const auto& r : classifier::rules()) {
+    if (!r.findingSeverity()) continue;
+    CAPTURE(r.name);
+    fs::path fires = sourceDir() / "tests/classifier/rules" / (std::string(r.name) + ".fires.sbx");
+    fs::path clean = sourceDir() / "tests/classifier/rules" / (std::string(r.name) + ".clean.sbx");
+    REQUIRE(fs::exists(fires));
+    REQUIRE(fs::exists(clean));
+    auto firing = classifyFixture(fires), quiet = classifyFixture(clean);
+    REQUIRE(firing.valid);
+    REQUIRE(quiet.valid);
+    auto has = [&](const Outcome& o) {
+      for (const auto& set : {o.findings, o.suppressed})
+        for (const auto& key : set)
+          if (key.starts_with(r.id() + "@")) return true;
+      return false;
+    };
+    CHECK(has(firing));
+    CHECK(!has(quiet));
+  }
+}
+
+TEST_CASE("every tier rule and escalator fires in some fixture and stays quiet in another") {
+  std::map<std::string, int> firedIn, quietIn;
+  std::vector<fs::path> all = fixtures("scenarios");
+  for (const auto& f : fixtures("rules")) all.push_back(f);
+  for (const auto& f : all) {
+    auto got = classifyFixture(f);
+    for (const auto& [task, ids] : got.fired)
+      for (const auto& r : classifier::rules()) {
+        bool fired = std::find(ids.begin(), ids.end(), r.id()) != ids.end();
+        ++(fired ? firedIn : quietIn)[r.id()];
+      }
+  }
+  for (const auto& r : classifier::rules()) {
+    if (r.kind == classifier::RuleKind::Lint) continue;
+    CAPTURE(r.name);
+    CHECK(firedIn[r.id()] > 0);
+    CHECK(quietIn[r.id()] > 0);
+  }
+}
+
+TEST_CASE("every rule quotes its seed document verbatim") {
+  std::map<std::string, std::string> seeds;
+  for (const auto& f : filesUnder(sourceDir() / "../shared/seeds", ".txt")) {
+    std::string text = readText(f), flat;
+    for (char c : text) flat += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;  // quotes may span lines
+    seeds[f.filename().string().substr(0, 3)] = flat;
+  }
+  REQUIRE(seeds.size() == 5);
+  for (const auto& r : classifier::rules()) {
+    CAPTURE(r.name);
+    REQUIRE(seeds.count(std::string(r.seeds)));
+    CHECK(seeds[std::string(r.seeds)].find(r.quote) != std::string::npos);
+    CHECK(!r.referenceList().empty());
+  }
+}
+
+TEST_CASE("rule IDs and names are unique and stable in form") {
+  std::set<std::string> ids, names;
+  for (const auto& r : classifier::rules()) {
+    CHECK(ids.insert(r.id()).second);
+    CHECK(names.insert(std::string(r.name)).second);
+    CHECK(r.number >= 1000);
+    CHECK(r.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") == std::string_view::npos);
+  }
+}
