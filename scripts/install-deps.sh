@@ -22,6 +22,8 @@ packages=(
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   # benchmarks and `sbxc graph` output
   hyperfine graphviz
+  # the SARIF validator's runtime needs ICU; npm fetches the validator itself (below)
+  libicu72
   # real consumers of exported configs, and what the launcher tests use
   bubblewrap runc crun iproute2 curl
 )
@@ -44,19 +46,39 @@ not_installed() {
   done
 }
 
+# Microsoft's SARIF validator (tests of `sbxc check --format sarif`), from the npm registry.
+# npm 11 does not run the package's postinstall (chmod) unless allowed, so it is done here.
+sarif_validator() {
+  local root tool
+  command -v npm >/dev/null 2>&1 || return 0  # npm comes with the machine or with Debian's npm
+  root=$(npm root -g 2>/dev/null)
+  tool=$root/@microsoft/sarif-multitool-linux/Sarif.Multitool
+  if [[ ! -f $tool ]]; then
+    printf 'install-deps: installing @microsoft/sarif-multitool-linux from npm\n'
+    "${sudo_cmd[@]}" npm install -g --silent @microsoft/sarif-multitool-linux@5.7.0 >/dev/null 2>&1 ||
+      die "npm could not install @microsoft/sarif-multitool-linux"
+  fi
+  [[ -x $tool ]] || "${sudo_cmd[@]}" chmod u+x,go+rx "$tool"
+}
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1; then
+  sudo_cmd=(sudo)
+fi
+
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 mapfile -t missing < <(not_installed "${packages[@]}")
 
 if [[ ${#missing[@]} -eq 0 ]]; then
+  sarif_validator
   exit 0
 fi
 
 command -v apt-get >/dev/null 2>&1 || die "apt-get not found; this script supports Debian 12 only (missing: ${missing[*]})"
 
 # CI runs as root; a developer may not. Use sudo when we are not root and it is available.
-sudo_cmd=()
-if [[ $(id -u) -ne 0 ]]; then
-  command -v sudo >/dev/null 2>&1 || die "not root and sudo is not installed; run as root to install: ${missing[*]}"
-  sudo_cmd=(sudo)
+if [[ $(id -u) -ne 0 && ${#sudo_cmd[@]} -eq 0 ]]; then
+  die "not root and sudo is not installed; run as root to install: ${missing[*]}"
 fi
 
 printf 'install-deps: installing %d package(s): %s\n' "${#missing[@]}" "${missing[*]}"
@@ -80,4 +102,5 @@ run_apt -q -y --no-install-recommends install "${missing[@]}"
 # confusing configure error later.
 mapfile -t still_missing < <(not_installed "${missing[@]}")
 [[ ${#still_missing[@]} -eq 0 ]] || die "still not installed after apt-get install: ${still_missing[*]}"
+sarif_validator
 printf 'install-deps: done\n'

@@ -1,5 +1,6 @@
 // sbxc check: parse, resolve (and later lint) each policy; report every diagnostic.
 #include <cstdio>
+#include <deque>
 
 #include <fmt/format.h>
 
@@ -26,6 +27,7 @@ int runCheck(const std::vector<std::string>& argv) {
   classifier::Options lint{classifier::todayUtc()};
   std::vector<Diagnostic> all;
   std::vector<classifier::Finding> forSarif;  // also carries suppressed findings
+  std::deque<model::Model> models;
   bool invalid = false, io = false;
   for (const auto& path : args->positionals) {
     frontend::Result result = path == "-" ? session.loadText("<stdin>", readStdin()) : session.load(path);
@@ -38,11 +40,12 @@ int runCheck(const std::vector<std::string>& argv) {
       all.push_back(std::move(d));
     }
     if (!result.model) continue;
-    auto report = classifier::classify(*result.model, lint);
+    const model::Model& model = models.emplace_back(std::move(*result.model));  // findings point into it
+    auto report = classifier::classify(model, lint);
     for (const auto& task : report.tasks)
-      if (result.model->tasks[task.task].root)
+      if (model.tasks[task.task].root)
         for (const auto& f : task.findings) forSarif.push_back(f);
-    for (auto& d : report.activeFindings(*result.model)) all.push_back(std::move(d));
+    for (auto& d : report.activeFindings(model)) all.push_back(std::move(d));
   }
 
   std::size_t errors = 0, warnings = 0, notes = 0;

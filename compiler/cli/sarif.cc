@@ -36,9 +36,12 @@ std::string fingerprint(std::string_view text) {
   return fmt::format("{:016x}", h);
 }
 
+// A relative path stays a relative reference (resolved against the working directory); an
+// absolute one becomes a file:// URI, since a relative reference may not begin with a slash.
 std::string uri(const std::string& path) {
-  std::string out;
-  for (unsigned char c : std::filesystem::path(path).lexically_normal().generic_string()) {
+  std::filesystem::path p = std::filesystem::path(path).lexically_normal();
+  std::string out = p.is_absolute() ? "file://" : "";
+  for (unsigned char c : p.generic_string()) {
     if (std::isalnum(c) || std::string_view("/-._~").find(static_cast<char>(c)) != std::string_view::npos)
       out += static_cast<char>(c);
     else
