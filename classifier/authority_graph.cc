@@ -72,7 +72,7 @@ class Builder {
       link(task, tv, EdgeKind::Calls, tool.origin.span);
       for (const auto& a : tool.actions) {
         Node n{NodeKind::Action, fmt::format("action {} ({})", a.name, model::nameOf(a.effect)), index, a.origin.span};
-        n.outbound = a.effect == model::Effect::Send;
+        n.outbound = a.effect == model::Effect::Send && !a.approval;  // a gate breaks the channel
         n.gated = a.approval;
         Vertex av = add(std::move(n));
         link(tv, av, EdgeKind::Performs, a.origin.span);
