@@ -175,3 +175,21 @@ TEST_CASE("explain output of every example matches its golden") {
     CHECK(r.out == readText(golden));
   }
 }
+
+TEST_CASE(".pre-commit-hooks.yaml declares the check and fmt hooks, and they run") {
+  Run r = run({"/usr/bin/python3", "-c",
+               "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+               (sourceDir() / ".pre-commit-hooks.yaml").string()});
+  REQUIRE(r.exitCode == 0);
+  auto hooks = json::parse(r.out);
+  REQUIRE(hooks.size() == 2);
+  for (const auto& h : hooks) {
+    CHECK(h["language"] == "system");
+    CHECK(h["files"] == "\\.sbx$");
+    // The entry, run the way pre-commit runs it: sbxc from PATH, the staged files appended.
+    std::string entry = h["entry"];
+    CHECK(entry.starts_with("sbxc "));
+    std::string command = std::string(SBXC_BINARY) + entry.substr(4) + " " + example("contained.sbx");
+    CHECK(run({"/bin/sh", "-c", command}).exitCode == 0);
+  }
+}
