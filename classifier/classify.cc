@@ -85,7 +85,7 @@ void applySuppressions(const model::Task& task, const model::Date& today, std::v
         }
       }
     if (by) used.insert(by);
-    report.findings.push_back({std::move(d), by});
+    report.findings.push_back({std::move(d), by ? std::optional(*by) : std::nullopt});
   }
   for (const auto& s : task.suppressions) {
     const Rule* r = findRule(s.rule);
@@ -93,7 +93,7 @@ void applySuppressions(const model::Task& task, const model::Date& today, std::v
       extra.add(RuleId::UnusedSuppression, s.span,
                 fmt::format("nothing in the suppressed declaration raises {} ({})", r->name, r->id()));
   }
-  for (auto& d : extra.take()) report.findings.push_back({std::move(d), nullptr});
+  for (auto& d : extra.take()) report.findings.push_back({std::move(d), std::nullopt});
   std::stable_sort(report.findings.begin(), report.findings.end(), [](const Finding& a, const Finding& b) {
     const Span &x = a.diagnostic.span, &y = b.diagnostic.span;
     return std::tie(x.file, x.line, x.col, a.diagnostic.id) < std::tie(y.file, y.line, y.col, b.diagnostic.id);

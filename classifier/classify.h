@@ -28,7 +28,7 @@ struct Decision {
 // A lint finding and, when an in-source suppression silenced it, that suppression.
 struct Finding {
   Diagnostic diagnostic;
-  const model::Suppression* suppressedBy = nullptr;
+  std::optional<model::Suppression> suppressedBy;
 };
 
 struct TaskReport {

@@ -1,6 +1,5 @@
 // sbxc check: parse, resolve (and later lint) each policy; report every diagnostic.
 #include <cstdio>
-#include <deque>
 
 #include <fmt/format.h>
 
@@ -27,7 +26,6 @@ int runCheck(const std::vector<std::string>& argv) {
   classifier::Options lint{classifier::todayUtc()};
   std::vector<Diagnostic> all;
   std::vector<classifier::Finding> forSarif;  // also carries suppressed findings
-  std::deque<model::Model> models;
   bool invalid = false, io = false;
   for (const auto& path : args->positionals) {
     frontend::Result result = path == "-" ? session.loadText("<stdin>", readStdin()) : session.load(path);
@@ -36,11 +34,11 @@ int runCheck(const std::vector<std::string>& argv) {
         io = true;
       else if (d.severity == Severity::Error)
         invalid = true;
-      forSarif.push_back({d, nullptr});
+      forSarif.push_back({d, std::nullopt});
       all.push_back(std::move(d));
     }
     if (!result.model) continue;
-    const model::Model& model = models.emplace_back(std::move(*result.model));  // findings point into it
+    const model::Model& model = *result.model;
     auto report = classifier::classify(model, lint);
     for (const auto& task : report.tasks)
       if (model.tasks[task.task].root)

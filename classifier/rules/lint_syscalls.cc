@@ -1,0 +1,63 @@
+// Lint of the syscall policy against the tier baseline (compiler/backends/seccomp/baseline.def):
+// dangerous-syscall (SBX1209), baseline-disabled (SBX1219) with what the baseline would change,
+// missing-kill-on-violation (SBX1217).
+#include <fmt/format.h>
+
+#include "backends/seccomp/baseline.h"
+#include "classifier/rules/context.h"
+#include "model/model_json.h"
+
+namespace sbx::classifier {
+
+namespace {
+
+bool permissive(model::SyscallActionKind k) {
+  return k == model::SyscallActionKind::Allow || k == model::SyscallActionKind::Log ||
+         k == model::SyscallActionKind::Notify;
+}
+
+// What the baseline would change in this policy, for the baseline-disabled note.
+std::vector<std::string> baselineChanges(const model::SyscallPolicy& sys) {
+  std::vector<std::string> out;
+  bool defaultPermissive = permissive(sys.defaultAction.kind);
+  for (const auto& r : sys.rules) {
+    if (!permissive(r.action.kind)) continue;
+    if (seccomp::isDangerousSyscall(r.syscall)) out.push_back(fmt::format("`{}` would be denied", r.syscall));
+    else if (seccomp::answersEnosys(r.syscall)) out.push_back(fmt::format("`{}` would answer ENOSYS", r.syscall));
+    else if (r.syscall == "clone" || r.syscall == "unshare")
+      out.push_back(fmt::format("`{}` with namespace flags would be denied", r.syscall));
+    else if (r.syscall == "ioctl")
+      out.push_back("ioctl TIOCSTI and TIOCLINUX would be denied (low 32 bits of arg1)");
+    else if (r.syscall == "socket")
+      out.push_back("socket would be limited to the address families the task needs");
+  }
+  if (defaultPermissive) out.push_back("every dangerous syscall the default allows would be denied");
+  return out;
+}
+
+}  // namespace
+
+void lintSyscalls(const LintContext& c, FindingSink& sink) {
+  const auto& t = c.task;
+  const auto& sys = t.syscalls;
+  int tier = c.report.tier;
+  if (tier >= rule(RuleId::DangerousSyscall).tier)
+    for (const auto& r : sys.rules)
+      if (permissive(r.action.kind) && seccomp::isDangerousSyscall(r.syscall))
+        sink.add(RuleId::DangerousSyscall, r.origin.span,
+                 fmt::format("task {} is T{} but allows `{}`{}", ticked(t.name), tier, r.syscall,
+                             sys.baseline == model::Switch::On ? "; the tier baseline denies it regardless"
+                                                               : ", and with the baseline off the filter lets it through"));
+  if (tier >= rule(RuleId::BaselineDisabled).tier && sys.baseline == model::Switch::Off) {
+    auto& d = sink.add(RuleId::BaselineDisabled, sys.baselineOrigin.span,
+                       fmt::format("task {} is T{} but switches off the tier's syscall baseline", ticked(t.name), tier));
+    for (const auto& change : baselineChanges(sys)) d.note("with the baseline on, " + change);
+  }
+  if (tier >= rule(RuleId::MissingKillOnViolation).tier && sys.defaultAction.kind != model::SyscallActionKind::Kill)
+    sink.add(RuleId::MissingKillOnViolation,
+             sys.declared && sys.defaultOrigin.span.valid() ? sys.defaultOrigin.span : t.span,
+             fmt::format("task {} is T4 but a syscall outside its policy is answered with {} rather than killed",
+                         ticked(t.name), model::describeAction(sys.defaultAction)));
+}
+
+}  // namespace sbx::classifier
