@@ -1,9 +1,11 @@
-// sbxc compile: write DIR/<task>/plan.json for every task of a policy, all or nothing.
+// sbxc compile: write DIR/<task>/plan.json and the seccomp artifacts (seccomp.bpf, seccomp.pfc,
+// seccomp.json) for every task of a policy, all or nothing.
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "backends/plan.h"
+#include "backends/seccomp/seccomp.h"
 #include "cli/command.h"
 #include "cli/options.h"
 #include "frontend/frontend.h"
@@ -16,6 +18,7 @@ int runCompile(const std::vector<std::string>& argv) {
   specs.push_back({"-o", true, {}});
   specs.push_back({"--output", true, {}});
   specs.push_back({"--format", true, {"text", "json"}});
+  specs.push_back({"--codegen", true, {"sbxc", "libseccomp"}});
   auto args = parseArgs("compile", argv, specs);
   if (!args) return kUsageOrIo;
   if (args->positionals.size() != 1) return usageError("compile", "give exactly one policy file");
@@ -44,10 +47,41 @@ int runCompile(const std::vector<std::string>& argv) {
   }
 
   std::vector<PendingFile> files;
+  std::vector<Diagnostic> backendErrors;
   for (const auto& task : result.model->tasks) {
     if (!task.root) continue;
-    std::string path = (std::filesystem::path(outDir) / task.name / "plan.json").lexically_normal().string();
-    files.push_back({path, backends::renderJson(backends::buildPlan(task, *result.model)), 0644});
+    std::filesystem::path dir = std::filesystem::path(outDir) / task.name;
+    auto at = [&](const char* name) { return (dir / name).lexically_normal().string(); };
+    seccomp::SeccompOptions options;
+    // lead: replace with classifier tier at merge
+    options.tier = task.expectedTier ? task.expectedTier->value : 1;
+    options.codegen =
+        args->get("--codegen", "libseccomp") == "libseccomp" ? seccomp::Codegen::Libseccomp : seccomp::Codegen::Sbxc;
+    seccomp::SeccompOutput filter;
+    std::string error;
+    if (!seccomp::compileSeccomp(task, options, filter, error)) {
+      Span where = task.span;
+      for (const auto& rule : task.syscalls.rules)
+        if (rule.syscall == filter.failedSyscall) {
+          where = rule.origin.span;
+          break;
+        }
+      backendErrors.push_back(makeDiagnostic(
+          Code::SBX56, where, fmt::format("cannot build the seccomp filter of task `{}`: {}", task.name, error)));
+      backendErrors.back().help(
+          "merge rules that share an action into groups, or use fewer argument conditions on one syscall");
+      continue;
+    }
+    auto plan = backends::buildPlan(task, *result.model);
+    plan["seccomp"] = seccomp::planEntry(filter, options);
+    files.push_back({at("plan.json"), backends::renderJson(plan), 0644});
+    files.push_back({at("seccomp.bpf"), seccomp::toBytes(filter.program), 0644});
+    files.push_back({at("seccomp.pfc"), filter.disassembly, 0644});
+    files.push_back({at("seccomp.json"), filter.profile, 0644});
+  }
+  if (!backendErrors.empty()) {
+    printDiagnostics(backendErrors, session.sources(), *args);
+    return kInvalidInput;
   }
   std::string error;
   if (!writeFilesAtomically(files, error)) {

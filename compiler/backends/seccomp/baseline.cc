@@ -1,0 +1,78 @@
+// Lookups over the baseline tables; the data itself lives in baseline.def and arg_width.def.
+#include "backends/seccomp/baseline.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace sbx::seccomp {
+namespace {
+
+constexpr auto kDangerous = std::to_array<std::string_view>({
+#define SBX_DANGEROUS(name) #name,
+#include "backends/seccomp/baseline.def"
+});
+
+constexpr auto kEnosys = std::to_array<std::string_view>({
+#define SBX_ANSWER_ENOSYS(name) #name,
+#include "backends/seccomp/baseline.def"
+});
+
+constexpr auto kCloneFlags = std::to_array<std::uint64_t>({
+#define SBX_CLONE_NAMESPACE_FLAG(name, value) value,
+#include "backends/seccomp/baseline.def"
+});
+
+constexpr auto kIoctls = std::to_array<NamedValue>({
+#define SBX_IOCTL_DENIED(name, value) NamedValue{#name, value},
+#include "backends/seccomp/baseline.def"
+});
+
+constexpr auto kFamilies = std::to_array<SocketFamily>({
+#define SBX_SOCKET_FAMILY(name, value, needsEgress) SocketFamily{#name, value, needsEgress},
+#include "backends/seccomp/baseline.def"
+});
+
+constexpr auto kArg32 = std::to_array<std::pair<std::string_view, unsigned>>({
+#define SBX_ARG32(syscall, index) std::pair<std::string_view, unsigned>{#syscall, index},
+#include "backends/seccomp/arg_width.def"
+});
+
+template <typename Table>
+bool contains(const Table& table, std::string_view name) {
+  return std::find(table.begin(), table.end(), name) != table.end();
+}
+
+}  // namespace
+
+bool isDangerousSyscall(std::string_view name) {
+  return contains(kDangerous, name);
+}
+
+std::span<const std::string_view> dangerousSyscalls() {
+  return kDangerous;
+}
+
+bool answersEnosys(std::string_view name) {
+  return contains(kEnosys, name);
+}
+
+std::uint64_t cloneNamespaceFlags() {
+  std::uint64_t mask = 0;
+  for (auto flag : kCloneFlags) mask |= flag;
+  return mask;
+}
+
+std::span<const NamedValue> deniedIoctls() {
+  return kIoctls;
+}
+
+std::span<const SocketFamily> socketFamilies() {
+  return kFamilies;
+}
+
+bool argIs32Bit(std::string_view syscall, unsigned index) {
+  return std::find(kArg32.begin(), kArg32.end(), std::pair<std::string_view, unsigned>{syscall, index}) != kArg32.end();
+}
+
+}  // namespace sbx::seccomp

@@ -1,0 +1,37 @@
+// The tier baselines of the seccomp back end (baseline.def) and the per-syscall argument widths
+// (arg_width.def), as lookups. The classifier's dangerous-syscall lint includes this header.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace sbx::seccomp {
+
+// TIERS.md's dangerous set: never allowed at T1 and above while the baseline is on.
+bool isDangerousSyscall(std::string_view name);
+std::span<const std::string_view> dangerousSyscalls();
+
+// Answered ENOSYS at T1 and above (clone3, io_uring_*), unless the policy kills or traps.
+bool answersEnosys(std::string_view name);
+
+// The clone flag bits that create namespaces (denied at T1 and above).
+std::uint64_t cloneNamespaceFlags();
+
+struct NamedValue {
+  std::string_view name;
+  std::uint64_t value;
+};
+// ioctl requests denied at T1 and above, compared on the low 32 bits of arg1.
+std::span<const NamedValue> deniedIoctls();
+
+struct SocketFamily {
+  std::string_view name;
+  std::uint64_t value;
+  bool needsEgress;
+};
+std::span<const SocketFamily> socketFamilies();
+
+// True when the kernel reads argument `index` of `syscall` as a 32-bit value (arg_width.def).
+bool argIs32Bit(std::string_view syscall, unsigned index);
+
+}  // namespace sbx::seccomp
