@@ -45,7 +45,8 @@ void lintEgress(const LintContext& context, FindingSink& sink);       // wildcar
 void lintSecrets(const LintContext& context, FindingSink& sink);      // TTLs, scoping, exposure
 void lintAuthority(const LintContext& context, FindingSink& sink);    // bundled authority, approvals, unused grants
 void lintIdentity(const LintContext& context, FindingSink& sink);     // person identities, shared and missing ones
-void lintControls(const LintContext& context, FindingSink& sink);     // limits, syscall policy, tier drift
+void lintControls(const LintContext& context, FindingSink& sink);     // limits, tier drift
+void lintSyscalls(const LintContext& context, FindingSink& sink);     // dangerous syscalls, baseline, kill
 void lintEscalations(const LintContext& context, FindingSink& sink);  // E2, E4 and delegation cycles as findings
 
 std::string ticked(std::string_view name);  // `name`

@@ -1,9 +1,7 @@
-// Lint of the controls a tier makes mandatory: missing-limits (SBX1216),
-// missing-kill-on-violation (SBX1217), baseline-disabled (SBX1219), tier-drift (SBX1211).
+// Lint of the controls a tier makes mandatory: missing-limits (SBX1216), tier-drift (SBX1211).
 #include <fmt/format.h>
 
 #include "classifier/rules/context.h"
-#include "model/model_json.h"
 
 namespace sbx::classifier {
 
@@ -21,16 +19,6 @@ void lintControls(const LintContext& c, FindingSink& sink) {
       sink.add(RuleId::MissingLimits, t.span, fmt::format("task {} is T{} but sets no {}", ticked(t.name), tier, list));
     }
   }
-  const auto& sys = t.syscalls;
-  if (tier >= rule(RuleId::MissingKillOnViolation).tier && sys.defaultAction.kind != model::SyscallActionKind::Kill)
-    sink.add(RuleId::MissingKillOnViolation,
-             sys.declared && sys.defaultOrigin.span.valid() ? sys.defaultOrigin.span : t.span,
-             fmt::format("task {} is T4 but a syscall outside its policy is answered with {} rather than killed",
-                         ticked(t.name), model::describeAction(sys.defaultAction)));
-  if (tier >= rule(RuleId::BaselineDisabled).tier && sys.baseline == model::Switch::Off)
-    sink.add(RuleId::BaselineDisabled, sys.baselineOrigin.span,
-             fmt::format("task {} is T{} but switches off the tier's syscall baseline", ticked(t.name), tier));
-
   if (t.expectedTier && t.expectedTier->value != tier) {
     auto& d =
         sink.add(RuleId::TierDrift, t.expectedTier->origin.span,

@@ -22,8 +22,10 @@ std::vector<std::string> baselineChanges(const model::SyscallPolicy& sys) {
   bool defaultPermissive = permissive(sys.defaultAction.kind);
   for (const auto& r : sys.rules) {
     if (!permissive(r.action.kind)) continue;
-    if (seccomp::isDangerousSyscall(r.syscall)) out.push_back(fmt::format("`{}` would be denied", r.syscall));
-    else if (seccomp::answersEnosys(r.syscall)) out.push_back(fmt::format("`{}` would answer ENOSYS", r.syscall));
+    if (seccomp::isDangerousSyscall(r.syscall))
+      out.push_back(fmt::format("`{}` would be denied", r.syscall));
+    else if (seccomp::answersEnosys(r.syscall))
+      out.push_back(fmt::format("`{}` would answer ENOSYS", r.syscall));
     else if (r.syscall == "clone" || r.syscall == "unshare")
       out.push_back(fmt::format("`{}` with namespace flags would be denied", r.syscall));
     else if (r.syscall == "ioctl")
@@ -44,13 +46,15 @@ void lintSyscalls(const LintContext& c, FindingSink& sink) {
   if (tier >= rule(RuleId::DangerousSyscall).tier)
     for (const auto& r : sys.rules)
       if (permissive(r.action.kind) && seccomp::isDangerousSyscall(r.syscall))
-        sink.add(RuleId::DangerousSyscall, r.origin.span,
-                 fmt::format("task {} is T{} but allows `{}`{}", ticked(t.name), tier, r.syscall,
-                             sys.baseline == model::Switch::On ? "; the tier baseline denies it regardless"
-                                                               : ", and with the baseline off the filter lets it through"));
+        sink.add(
+            RuleId::DangerousSyscall, r.origin.span,
+            fmt::format("task {} is T{} but allows `{}`{}", ticked(t.name), tier, r.syscall,
+                        sys.baseline == model::Switch::On ? "; the tier baseline denies it regardless"
+                                                          : ", and with the baseline off the filter lets it through"));
   if (tier >= rule(RuleId::BaselineDisabled).tier && sys.baseline == model::Switch::Off) {
-    auto& d = sink.add(RuleId::BaselineDisabled, sys.baselineOrigin.span,
-                       fmt::format("task {} is T{} but switches off the tier's syscall baseline", ticked(t.name), tier));
+    auto& d =
+        sink.add(RuleId::BaselineDisabled, sys.baselineOrigin.span,
+                 fmt::format("task {} is T{} but switches off the tier's syscall baseline", ticked(t.name), tier));
     for (const auto& change : baselineChanges(sys)) d.note("with the baseline on, " + change);
   }
   if (tier >= rule(RuleId::MissingKillOnViolation).tier && sys.defaultAction.kind != model::SyscallActionKind::Kill)

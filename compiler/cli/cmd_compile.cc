@@ -6,6 +6,7 @@
 
 #include "backends/plan.h"
 #include "backends/seccomp/seccomp.h"
+#include "classifier/report.h"
 #include "cli/command.h"
 #include "cli/options.h"
 #include "frontend/frontend.h"
@@ -46,15 +47,20 @@ int runCompile(const std::vector<std::string>& argv) {
     return kInvalidInput;
   }
 
+  // The tier decides the syscall baseline; the lint findings go to report.json and stderr.
+  const model::Model& model = *result.model;
+  auto report = classifier::classify(model, {classifier::todayUtc()});
+  printDiagnostics(report.activeFindings(model), session.sources(), *args);
+
   std::vector<PendingFile> files;
   std::vector<Diagnostic> backendErrors;
-  for (const auto& task : result.model->tasks) {
+  for (std::size_t index = 0; index < model.tasks.size(); ++index) {
+    const model::Task& task = model.tasks[index];
     if (!task.root) continue;
     std::filesystem::path dir = std::filesystem::path(outDir) / task.name;
     auto at = [&](const char* name) { return (dir / name).lexically_normal().string(); };
     seccomp::SeccompOptions options;
-    // lead: replace with classifier tier at merge
-    options.tier = task.expectedTier ? task.expectedTier->value : 1;
+    options.tier = report.of(index).tier;
     options.codegen =
         args->get("--codegen", "libseccomp") == "libseccomp" ? seccomp::Codegen::Libseccomp : seccomp::Codegen::Sbxc;
     seccomp::SeccompOutput filter;
@@ -72,9 +78,12 @@ int runCompile(const std::vector<std::string>& argv) {
           "merge rules that share an action into groups, or use fewer argument conditions on one syscall");
       continue;
     }
-    auto plan = backends::buildPlan(task, *result.model);
+    auto plan = backends::buildPlan(task, model);
+    plan["tier"] = options.tier;
     plan["seccomp"] = seccomp::planEntry(filter, options);
     files.push_back({at("plan.json"), backends::renderJson(plan), 0644});
+    files.push_back(
+        {at("report.json"), backends::renderJson(classifier::taskJson(model, report, index, session.sources())), 0644});
     files.push_back({at("seccomp.bpf"), seccomp::toBytes(filter.program), 0644});
     files.push_back({at("seccomp.pfc"), filter.disassembly, 0644});
     files.push_back({at("seccomp.json"), filter.profile, 0644});

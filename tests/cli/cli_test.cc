@@ -117,13 +117,13 @@ TEST_CASE("compile writes one plan per task, deterministically") {
   std::erase_if(plans, [](const fs::path& p) { return p.filename() != "plan.json"; });
   CHECK(plans.size() >= 10);
   std::size_t artifacts = 0;
-  for (const char* extension : {".json", ".bpf", ".pfc"})  // plan.json and the seccomp artifacts
+  for (const char* extension : {".json", ".bpf", ".pfc"})  // plan.json, report.json, the seccomp artifacts
     for (const auto& artifact : filesUnder(a.path(), extension)) {
       CAPTURE(artifact.string());
       CHECK(readText(artifact) == readText(b.path() / fs::relative(artifact, a.path())));
       ++artifacts;
     }
-  CHECK(artifacts == 4 * plans.size());
+  CHECK(artifacts == 5 * plans.size());
   for (const auto& plan : plans) {
     CAPTURE(plan.string());
     fs::path twin = b.path() / fs::relative(plan, a.path());

@@ -20,6 +20,7 @@ namespace {
 const char* kPolicy = R"(import std.syscalls
 task worker {
   expect tier 1
+  write workspace
   syscalls {
     default errno EPERM
     allow @syscalls.default, @syscalls.basic-io, @syscalls.network-io
