@@ -12,19 +12,11 @@ namespace {
 using Found = std::vector<Evidence>;
 using model::Task;
 
-Found writesPaths(const Task& t) {
+Found pathsWith(const Task& t, model::Access access, std::string_view verb) {
   Found out;
   for (const auto& p : t.paths)
-    if (p.access == model::Access::Write)
-      out.push_back({p.origin.span, fmt::format("writes {}", p.workspace ? "the workspace" : ticked(p.path))});
-  return out;
-}
-
-Found executesCode(const Task& t) {
-  Found out;
-  for (const auto& p : t.paths)
-    if (p.access == model::Access::Exec)
-      out.push_back({p.origin.span, fmt::format("executes from {}", p.workspace ? "the workspace" : ticked(p.path))});
+    if (p.access == access)
+      out.push_back({p.origin.span, fmt::format("{} {}", verb, p.workspace ? "the workspace" : ticked(p.path))});
   return out;
 }
 
@@ -105,8 +97,8 @@ struct TierRule {
 };
 
 constexpr TierRule kTierRules[] = {
-    {RuleId::WritesDeclaredPaths, writesPaths},
-    {RuleId::ExecutesCode, executesCode},
+    {RuleId::WritesDeclaredPaths, [](const Task& t) { return pathsWith(t, model::Access::Write, "writes"); }},
+    {RuleId::ExecutesCode, [](const Task& t) { return pathsWith(t, model::Access::Exec, "executes from"); }},
     {RuleId::NetworkEgress, networkEgress},
     {RuleId::ConfidentialData, [](const Task& t) { return inputsOf(t, model::Sensitivity::Confidential); }},
     {RuleId::WritesRepository, writesRepository},
