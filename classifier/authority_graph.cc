@@ -89,7 +89,9 @@ class Builder {
     for (const auto& d : t.delegations) {
       Vertex target = out_.taskNode[d.task];
       link(task, target, EdgeKind::Delegates, d.origin.span, !d.passes.empty() || !d.secrets.empty());
-      bool allCredentials = std::find(d.passes.begin(), d.passes.end(), model::PassKind::Credentials) != d.passes.end();
+      // `passing secret NAME` is recorded as credentials plus the name: then only the names pass.
+      bool allCredentials = d.secrets.empty() &&
+                            std::find(d.passes.begin(), d.passes.end(), model::PassKind::Credentials) != d.passes.end();
       for (const auto& [name, secret] : secretNodes)
         if (allCredentials || std::find(d.secrets.begin(), d.secrets.end(), name) != d.secrets.end())
           link(secret, target, EdgeKind::Passes, d.origin.span);

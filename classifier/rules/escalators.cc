@@ -86,8 +86,10 @@ void lethalCombination(const TaskContext& c, TaskReport& report) {
 void credentialPassing(const TaskContext& c, TaskReport& report) {
   std::vector<Evidence> found;
   for (const auto& d : c.task.delegations) {
+    // `passing secret NAME` is recorded as credentials plus the name: report the names then.
     bool all = std::find(d.passes.begin(), d.passes.end(), model::PassKind::Credentials) != d.passes.end();
-    if (all) found.push_back({d.origin.span, fmt::format("passes its credentials to {}", ticked(d.target))});
+    if (all && d.secrets.empty())
+      found.push_back({d.origin.span, fmt::format("passes its credentials to {}", ticked(d.target))});
     for (const auto& s : d.secrets)
       found.push_back({d.origin.span, fmt::format("passes secret {} to {}", ticked(s), ticked(d.target))});
   }

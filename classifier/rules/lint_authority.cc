@@ -1,5 +1,5 @@
 // Lint of tools and grants: bundled-authority (SBX1206), missing-approval (SBX1213),
-// unused-grant (SBX1214).
+// unused-grant (SBX1214), undeclared-environment (SBX1226).
 #include <set>
 
 #include <fmt/format.h>
@@ -57,6 +57,10 @@ void lintAuthority(const LintContext& c, FindingSink& sink) {
     if (kinds.size() > 1)
       sink.add(RuleId::BundledAuthority, tool.origin.span,
                fmt::format("tool {} bundles {} authority", ticked(tool.name), joined(kinds)));
+    if (!tool.system.empty() && !tool.environment)
+      sink.add(RuleId::UndeclaredEnvironment, tool.origin.span,
+               fmt::format("tool {} acts on {} without saying which environment; it counts as production",
+                           ticked(tool.name), ticked(tool.system)));
     if (tool.actions.empty())
       sink.add(RuleId::UnusedGrant, tool.origin.span,
                fmt::format("tool {} declares no action, so nothing it is granted is used", ticked(tool.name)));
