@@ -1,12 +1,10 @@
-// sbxc compile: write DIR/<task>/plan.json and the seccomp artifacts (seccomp.bpf, seccomp.pfc,
-// seccomp.json) for every task of a policy, all or nothing.
+// sbxc compile: write the artifacts of every task of a policy (backends/artifacts.h) under -o DIR,
+// all or nothing.
 #include <filesystem>
 
 #include <fmt/format.h>
 
-#include "backends/plan.h"
-#include "backends/seccomp/seccomp.h"
-#include "classifier/report.h"
+#include "backends/artifacts.h"
 #include "cli/command.h"
 #include "cli/options.h"
 #include "frontend/frontend.h"
@@ -52,42 +50,10 @@ int runCompile(const std::vector<std::string>& argv) {
   auto report = classifier::classify(model, {classifier::todayUtc()});
   printDiagnostics(report.activeFindings(model), session.sources(), *args);
 
-  std::vector<PendingFile> files;
-  std::vector<Diagnostic> backendErrors;
-  for (std::size_t index = 0; index < model.tasks.size(); ++index) {
-    const model::Task& task = model.tasks[index];
-    if (!task.root) continue;
-    std::filesystem::path dir = std::filesystem::path(outDir) / task.name;
-    auto at = [&](const char* name) { return (dir / name).lexically_normal().string(); };
-    seccomp::SeccompOptions options;
-    options.tier = report.of(index).tier;
-    options.codegen =
-        args->get("--codegen", "libseccomp") == "libseccomp" ? seccomp::Codegen::Libseccomp : seccomp::Codegen::Sbxc;
-    seccomp::SeccompOutput filter;
-    std::string error;
-    if (!seccomp::compileSeccomp(task, options, filter, error)) {
-      Span where = task.span;
-      for (const auto& rule : task.syscalls.rules)
-        if (rule.syscall == filter.failedSyscall) {
-          where = rule.origin.span;
-          break;
-        }
-      backendErrors.push_back(makeDiagnostic(
-          Code::SBX56, where, fmt::format("cannot build the seccomp filter of task `{}`: {}", task.name, error)));
-      backendErrors.back().help(
-          "merge rules that share an action into groups, or use fewer argument conditions on one syscall");
-      continue;
-    }
-    auto plan = backends::buildPlan(task, model);
-    plan["tier"] = options.tier;
-    plan["seccomp"] = seccomp::planEntry(filter, options);
-    files.push_back({at("plan.json"), backends::renderJson(plan), 0644});
-    files.push_back(
-        {at("report.json"), backends::renderJson(classifier::taskJson(model, report, index, session.sources())), 0644});
-    files.push_back({at("seccomp.bpf"), seccomp::toBytes(filter.program), 0644});
-    files.push_back({at("seccomp.pfc"), filter.disassembly, 0644});
-    files.push_back({at("seccomp.json"), filter.profile, 0644});
-  }
+  backends::ArtifactOptions options;
+  options.codegen =
+      args->get("--codegen", "libseccomp") == "libseccomp" ? seccomp::Codegen::Libseccomp : seccomp::Codegen::Sbxc;
+  auto [files, backendErrors] = backends::buildArtifacts(model, report, session.sources(), outDir, options);
   if (!backendErrors.empty()) {
     printDiagnostics(backendErrors, session.sources(), *args);
     return kInvalidInput;

@@ -1,0 +1,50 @@
+#include "backends/artifacts.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "backends/plan.h"
+#include "classifier/report.h"
+
+namespace sbx::backends {
+
+Artifacts buildArtifacts(const model::Model& model, const classifier::Report& report, const SourceManager& sources,
+                         const std::string& outDir, const ArtifactOptions& artifactOptions) {
+  Artifacts out;
+  for (std::size_t index = 0; index < model.tasks.size(); ++index) {
+    const model::Task& task = model.tasks[index];
+    if (!task.root) continue;
+    std::filesystem::path dir = std::filesystem::path(outDir) / task.name;
+    auto at = [&](const char* name) { return (dir / name).lexically_normal().string(); };
+    seccomp::SeccompOptions options;
+    options.tier = report.of(index).tier;
+    options.codegen = artifactOptions.codegen;
+    seccomp::SeccompOutput filter;
+    std::string error;
+    if (!seccomp::compileSeccomp(task, options, filter, error)) {
+      Span where = task.span;
+      for (const auto& rule : task.syscalls.rules)
+        if (rule.syscall == filter.failedSyscall) {
+          where = rule.origin.span;
+          break;
+        }
+      out.errors.push_back(makeDiagnostic(
+          Code::SBX56, where, fmt::format("cannot build the seccomp filter of task `{}`: {}", task.name, error)));
+      out.errors.back().help(
+          "merge rules that share an action into groups, or use fewer argument conditions on one syscall");
+      continue;
+    }
+    auto plan = buildPlan(task, model);
+    plan["tier"] = options.tier;
+    plan["seccomp"] = seccomp::planEntry(filter, options);
+    out.files.push_back({at("plan.json"), renderJson(plan), 0644});
+    out.files.push_back({at("report.json"), renderJson(classifier::taskJson(model, report, index, sources)), 0644});
+    out.files.push_back({at("seccomp.bpf"), seccomp::toBytes(filter.program), 0644});
+    out.files.push_back({at("seccomp.pfc"), filter.disassembly, 0644});
+    out.files.push_back({at("seccomp.json"), filter.profile, 0644});
+  }
+  return out;
+}
+
+}  // namespace sbx::backends

@@ -1,0 +1,28 @@
+// Everything `sbxc compile` writes for one policy, as files in memory: per root task,
+// <task>/plan.json, report.json, seccomp.bpf, seccomp.pfc and seccomp.json. sbxc writes them
+// to -o DIR; sbx-run writes them to its cache. The classifier's tier selects the syscall baseline.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "backends/seccomp/seccomp.h"
+#include "classifier/classify.h"
+#include "diag/diagnostic.h"
+#include "util/atomic_file.h"
+
+namespace sbx::backends {
+
+struct ArtifactOptions {
+  seccomp::Codegen codegen = seccomp::Codegen::Libseccomp;
+};
+
+// Files under `outDir`, or the errors (a filter that cannot be built) that prevent them.
+struct Artifacts {
+  std::vector<PendingFile> files;
+  std::vector<Diagnostic> errors;
+};
+
+Artifacts buildArtifacts(const model::Model& model, const classifier::Report& report, const SourceManager& sources,
+                         const std::string& outDir, const ArtifactOptions& options);
+
+}  // namespace sbx::backends
