@@ -1,0 +1,37 @@
+#include "runtime/audit.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace sbx::run {
+
+bool AuditLog::open(const std::string& path, const std::string& runId, std::string& error) {
+  runId_ = runId;
+  if (path.empty()) return true;
+  fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd_ < 0) error = "cannot open the audit log " + path + ": " + std::strerror(errno);
+  return fd_ >= 0;
+}
+
+void AuditLog::event(const std::string& kind, nlohmann::ordered_json fields) {
+  if (fd_ < 0) return;
+  using namespace std::chrono;
+  nlohmann::ordered_json line;
+  line["time"] = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  line["run"] = runId_;
+  line["event"] = kind;
+  for (auto& [k, v] : fields.items()) line[k] = v;
+  std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  // One write per line with O_APPEND: lines from concurrent runs never interleave.
+  [[maybe_unused]] ssize_t n = ::write(fd_, text.data(), text.size());
+}
+
+AuditLog::~AuditLog() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace sbx::run

@@ -1,0 +1,96 @@
+// sbx-run: runs a command inside the sandbox a compiled task describes.
+//
+//   sbx-run [--workspace DIR] [--audit FILE] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "runtime/artifacts.h"
+#include "runtime/audit.h"
+#include "runtime/exit_codes.h"
+#include "runtime/sandbox.h"
+#include "version.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: sbx-run [--workspace DIR] [--audit FILE] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...\n"
+    "\n"
+    "Runs CMD inside the sandbox of a compiled task: TASK_DIR is a directory written by\n"
+    "`sbxc compile` (DIR/<task>), or POLICY.sbx is compiled first (cached by its digest).\n"
+    "\n"
+    "Options:\n"
+    "  --workspace DIR   host directory mounted at /workspace (required when the task has one)\n"
+    "  --audit FILE      append one JSON line per event to FILE (outside the sandbox)\n"
+    "  --task NAME       the task to run when the policy declares several\n"
+    "\n"
+    "Exit: the command's own status; 128+N when it died of signal N (SIGSYS: a seccomp kill);\n"
+    "124 the task's timeout expired; 125 sbx-run failed (the message says which step and why);\n"
+    "126 the command cannot be executed; 127 the command was not found in the sandbox.\n";
+
+int usage(const std::string& message) {
+  fmt::print(stderr, "sbx-run: {}\n\n{}", message, kUsage);
+  return sbx::run::kLauncherFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string workspace, auditPath, taskName, target;
+  std::vector<std::string> command;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    if (a == "--") {
+      command.assign(argv + i + 1, argv + argc);
+      break;
+    } else if (a == "-h" || a == "--help") {
+      fmt::print("{}", kUsage);
+      return 0;
+    } else if (a == "--version") {
+      fmt::print("sbx-run {}\n", SBXC_VERSION);
+      return 0;
+    } else if (a == "--workspace" || a == "--audit" || a == "--task") {
+      std::string& out = a == "--workspace" ? workspace : a == "--audit" ? auditPath : taskName;
+      if (!value(out)) return usage(a + " needs a value");
+    } else if (a.starts_with("-")) {
+      return usage("unknown option " + a);
+    } else if (target.empty()) {
+      target = a;
+    } else {
+      return usage("one policy or task directory only; put the command after --");
+    }
+  }
+  if (target.empty()) return usage("no policy or task directory given");
+  if (command.empty()) return usage("no command given after --");
+  if (!workspace.empty()) {
+    std::error_code ec;
+    auto absolute = std::filesystem::canonical(workspace, ec);
+    if (ec || !std::filesystem::is_directory(absolute)) return usage(workspace + ": the workspace is not a directory");
+    workspace = absolute.string();
+  }
+
+  std::string error;
+  auto task = std::filesystem::is_directory(target) ? sbx::run::loadTaskDir(target, error)
+                                                    : sbx::run::loadPolicy(target, taskName, error);
+  if (!task) {
+    fmt::print(stderr, "sbx-run: {}\n", error);
+    return sbx::run::kLauncherFailure;
+  }
+  sbx::run::AuditLog audit;
+  if (!audit.open(auditPath, task->planDigest.substr(0, 16) + "-" + std::to_string(getpid()), error)) {
+    fmt::print(stderr, "sbx-run: {}\n", error);
+    return sbx::run::kLauncherFailure;
+  }
+  return sbx::run::runSandboxed(*task, {workspace, command}, audit);
+}

@@ -1,0 +1,34 @@
+// The sandbox's filesystem: a fresh tmpfs root built from the plan's mount list (read-only binds
+// for reads, read-write for writes and the workspace at /workspace, tmpfs scratch, masked paths,
+// nosuid/nodev/noexec as planned), a /proc of the new PID namespace with /proc/sys read-only and
+// /proc/sysrq-trigger masked, a minimal /dev, then pivot_root into it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sbx::run {
+
+struct PlannedMount {
+  std::string type;        // bind, workspace, tmpfs, mask, device; symlink for a declared path that is a link
+  std::string source;      // host path (bind, device, workspace)
+  std::string target;      // inside the sandbox
+  std::string linkTarget;  // symlink: the link's text
+  bool readOnly = true, nosuid = true, nodev = true, noexec = false;
+  std::uint64_t sizeBytes = 0;  // tmpfs
+  int fd = -1;                  // the source, opened without following links (prepareMounts)
+  bool directory = true;
+};
+
+// In the launcher, before the sandbox exists: reads the plan's mounts and opens every source.
+// A missing or symlinked path is an error naming it.
+bool prepareMounts(const nlohmann::json& plan, const std::string& workspace, std::vector<PlannedMount>& out,
+                   std::string& error);
+
+// In the sandbox's init (new user and mount namespace, before pivot_root): builds the new root
+// and enters it. `error` says which step failed.
+bool buildRoot(std::vector<PlannedMount>& mounts, std::string& error);
+
+}  // namespace sbx::run
