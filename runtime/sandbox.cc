@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -71,6 +74,18 @@ bool writeIdMaps(pid_t child, const Identity& id) {
                                   : fmt::format("{0} {0} 1\n", payloadId);
   };
   return file("uid_map", map(id.uid)) && file("setgroups", root ? "allow" : "deny") && file("gid_map", map(id.gid));
+}
+
+// The new network namespace has only loopback, and it starts down.
+bool loopbackUp(std::string& error) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ifreq request{};
+  std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  bool ok = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &request) == 0 &&
+            (request.ifr_flags |= IFF_UP | IFF_RUNNING, ioctl(fd, SIOCSIFFLAGS, &request) == 0);
+  if (!ok) error = "bring up loopback: " + std::string(std::strerror(errno));
+  if (fd >= 0) ::close(fd);
+  return ok;
 }
 
 // A failure inside the sandbox: "step: reason" to the launcher through the error pipe, then exit.
@@ -150,6 +165,7 @@ std::vector<std::string> environmentOf(const nlohmann::json& task) {
   ::close(syncFd);
   std::string error;
   if (sethostname("sbx", 3) != 0) fail(errorFd, kLauncherFailure, "sethostname");
+  if (!loopbackUp(error)) fail(errorFd, kLauncherFailure, error);
   if (!buildRoot(mounts, error)) fail(errorFd, kLauncherFailure, error);
 
   sigset_t all, old;
