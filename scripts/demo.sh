@@ -43,6 +43,7 @@ compile_example=$(pick_example examples/ci-test-runner.sbx)
 
 show --version
 show check "$check_example"
+show classify "$compile_example"
 # A clean out/ so the listing below shows exactly what this compile wrote.
 rm -rf out
 show compile "$compile_example" -o out/
@@ -50,8 +51,7 @@ show compile "$compile_example" -o out/
 printf '\nArtifacts written:\n'
 find out -type f -printf '  %8s bytes  %p\n' | sort -k3
 
-# A summary of each compiled task, read back from its plan. The tier shown is the one the
-# policy declares (`expect tier`): the classifier that computes tiers is not built yet.
+# A summary of each compiled task, read back from its plan: the tier is the classifier's.
 mapfile -t plans < <(find out -name plan.json | sort)
 if [[ ${#plans[@]} -eq 0 ]]; then
   echo "demo.sh: the compile wrote no plan.json under out/" >&2
@@ -63,10 +63,10 @@ import json, sys
 for path in sys.argv[1:]:
     plan = json.load(open(path))
     task = plan["task"]
-    tier = task.get("expectedTier")
+    tier = plan.get("tier")
     print(f"\ntask {task['name']} ({path}, schema {plan['schema']})")
     print(f"  {task.get('description', '')}")
-    print(f"  tier: {'T%d' % tier if tier is not None else 'not declared'} (declared with `expect tier`)")
+    print(f"  tier: T{tier} (computed; `expect tier` says {task.get('expectedTier', 'nothing')})")
     timeout = task.get("timeoutMs")
     print(f"  timeout: {timeout // 1000}s" if timeout else "  timeout: none")
     writable = [m["target"] for m in plan["mounts"] if not m["readOnly"]]
@@ -78,3 +78,12 @@ for path in sys.argv[1:]:
     default = task["syscalls"]["default"]
     print(f"  syscalls: {len(rules)} rules, default {default['action']}" + (f" {default['errno']}" if "errno" in default else ""))
 PY
+
+# Run a command inside the contained task's sandbox (as root the payload runs as nobody, so the
+# workspace belongs to nobody here).
+mkdir -p out/workspace
+[[ $(id -u) -ne 0 ]] || chown 65534:65534 out/workspace
+printf '\n$ sbx-run --workspace out/workspace %s -- /bin/sh -c ...\n' "$check_example"
+build/release/runtime/sbx-run --workspace out/workspace "$check_example" -- \
+  /bin/sh -c 'echo "hello from the sandbox: $(id -un), $(ls / | tr "\n" " ")"; echo ok > /workspace/proof'
+printf 'wrote out/workspace/proof: %s\n' "$(cat out/workspace/proof)"
