@@ -1,19 +1,20 @@
 #include "runtime/artifacts.h"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 
-#include "backends/artifacts.h"
-#include "backends/seccomp/seccomp.h"
-#include "diag/render.h"
-#include "frontend/frontend.h"
+#include "runtime/digest.h"
 #include "version.h"
 
 namespace sbx::run {
@@ -30,10 +31,22 @@ std::optional<std::string> readFile(const fs::path& path) {
   return s.str();
 }
 
+// The paths of `import "PATH"` lines (relative imports; std modules are part of the compiler).
+std::vector<std::string> relativeImports(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line.compare(start, 6, "import") != 0) continue;
+    auto open = line.find('"', start), close = line.find('"', open + 1);
+    if (open != std::string::npos && close != std::string::npos) out.push_back(line.substr(open + 1, close - open - 1));
+  }
+  return out;
+}
+
 // The policy and every file it imports, transitively: what the compiled artifacts depend on
 // besides the compiler (whose version, with the embedded stdlib, is part of the key).
 std::string dependencyDigest(const fs::path& policy) {
-  static const std::regex kImport(R"re(^\s*import\s+"([^"]+)")re", std::regex::multiline);
   std::set<fs::path> seen;
   std::vector<fs::path> todo{fs::weakly_canonical(policy)};
   std::string material = fmt::format("sbxc {}\n", SBXC_VERSION);
@@ -43,10 +56,10 @@ std::string dependencyDigest(const fs::path& policy) {
     if (!seen.insert(file).second) continue;
     std::string text = readFile(file).value_or("<unreadable>");
     material += fmt::format("{}\n{}\n{}\n", file.string(), text.size(), text);
-    for (std::sregex_iterator it(text.begin(), text.end(), kImport), end; it != end; ++it)
-      todo.push_back(fs::weakly_canonical(file.parent_path() / (*it)[1].str()));
+    for (const auto& imported : relativeImports(text))
+      todo.push_back(fs::weakly_canonical(file.parent_path() / imported));
   }
-  return seccomp::sha256Hex(material);
+  return sha256Hex(material);
 }
 
 fs::path cacheRoot() {
@@ -71,6 +84,43 @@ std::optional<fs::path> pickTask(const fs::path& dir, const std::string& task, s
   return std::nullopt;
 }
 
+// sbxc, for compiling on a cache miss: $SBXC, beside sbx-run, in the build tree, or on PATH.
+// sbx-run does not link the compiler: a launcher that starts on every task stays small.
+std::string findSbxc() {
+  if (const char* env = std::getenv("SBXC"); env && *env) return env;
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  for (const auto& candidate : {self / "sbxc", self / "../compiler/sbxc"})
+    if (fs::exists(candidate)) return candidate.lexically_normal().string();
+  return "sbxc";
+}
+
+bool compileWithSbxc(const std::string& policy, const fs::path& dir, std::string& error) {
+  std::string sbxc = findSbxc();
+  std::string out = dir.string();
+  std::vector<char*> argv{
+      sbxc.data(), const_cast<char*>("compile"), const_cast<char*>(policy.c_str()), const_cast<char*>("-o"), out.data(),
+      nullptr};
+  pid_t pid = 0;
+  // sbxc's diagnostics and lint findings go straight to our stderr; its list of files is dropped.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  int rc = posix_spawnp(&pid, sbxc.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  if (rc != 0 || waitpid(pid, &status, 0) != pid) {
+    error = fmt::format("cannot run {} to compile {}: {}", sbxc, policy, std::strerror(rc ? rc : errno));
+    return false;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    error = fmt::format("{} does not compile (see above; `sbxc check {}` lists every problem)", policy, policy);
+    fs::remove_all(dir);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<Task> loadTaskDir(const std::string& dir, std::string& error) {
@@ -86,7 +136,7 @@ std::optional<Task> loadTaskDir(const std::string& dir, std::string& error) {
     error = fmt::format("{}/plan.json is not a plan of schema sbxc.plan/v1", dir);
     return std::nullopt;
   }
-  t.planDigest = seccomp::sha256Hex(*planText);
+  t.planDigest = sha256Hex(*planText);
   t.tier = t.plan.value("tier", -1);
   const auto& entry = t.plan["seccomp"];
   if (!entry.is_object()) {
@@ -94,8 +144,7 @@ std::optional<Task> loadTaskDir(const std::string& dir, std::string& error) {
     return std::nullopt;
   }
   auto bpf = readFile(fs::path(dir) / entry.value("file", "seccomp.bpf"));
-  if (!bpf || bpf->empty() || bpf->size() % sizeof(sock_filter) != 0 ||
-      seccomp::sha256Hex(*bpf) != entry.value("sha256", "")) {
+  if (!bpf || bpf->empty() || bpf->size() % sizeof(sock_filter) != 0 || sha256Hex(*bpf) != entry.value("sha256", "")) {
     error = fmt::format("{}: the seccomp filter is missing or does not match the digest in plan.json", dir);
     return std::nullopt;
   }
@@ -110,29 +159,7 @@ std::optional<Task> loadPolicy(const std::string& policy, const std::string& tas
     return std::nullopt;
   }
   fs::path dir = cacheRoot() / dependencyDigest(policy);
-  if (!fs::exists(dir)) {
-    frontend::Session session;
-    auto result = session.load(policy);
-    auto diagnostics = result.diagnostics.sorted();
-    bool errors = !result.model;
-    for (const auto& d : diagnostics) {
-      errors |= d.severity == Severity::Error;
-      if (d.severity == Severity::Error) std::fputs(renderText(d, session.sources(), {}).c_str(), stderr);
-    }
-    if (errors) {
-      error = fmt::format("{} does not compile (run `sbxc check {}`)", policy, policy);
-      return std::nullopt;
-    }
-    auto report = classifier::classify(*result.model, {classifier::todayUtc()});
-    auto built = backends::buildArtifacts(*result.model, report, session.sources(), dir.string(), {});
-    for (const auto& d : built.errors) std::fputs(renderText(d, session.sources(), {}).c_str(), stderr);
-    std::string writeError;
-    if (!built.errors.empty() || !writeFilesAtomically(built.files, writeError)) {
-      error = fmt::format("cannot compile {} into {}: {}", policy, dir.string(),
-                          writeError.empty() ? "the seccomp filter cannot be built" : writeError);
-      return std::nullopt;
-    }
-  }
+  if (!fs::exists(dir) && !compileWithSbxc(policy, dir, error)) return std::nullopt;
   auto taskDir = pickTask(dir, task, error);
   if (!taskDir) return std::nullopt;
   return loadTaskDir(taskDir->string(), error);

@@ -53,8 +53,11 @@ struct Scratch {
     fs::create_directories(cache);
     fs::copy_file(sourceDir() / "tests/runtime/escapes.py", workspace / "escapes.py");
     fs::permissions(dir.path(), fs::perms::all);
+    // Run as root, sbx-run runs the payload as the workspace's owner (never root): nobody here.
+    if (geteuid() == 0)
+      if (chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown " << workspace);
     if (nobody)
-      for (const auto& p : {dir.path(), workspace, cache, workspace / "escapes.py"})
+      for (const auto& p : {dir.path(), cache, workspace / "escapes.py"})
         if (chown(p.c_str(), 65534, 65534) != 0) FAIL("chown " << p);
   }
 };
