@@ -10,11 +10,15 @@
 
 // Boost.Graph trips GCC's uninitialized-use analysis inside its own optional<> when inlined
 // into sanitizer builds; the warning is about Boost's code, not ours.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <boost/graph/adjacency_list.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 #include "model/model.h"
 
