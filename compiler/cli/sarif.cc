@@ -14,17 +14,8 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string_view level(Severity s) {
-  switch (s) {
-    case Severity::Error:
-      return "error";
-    case Severity::Warning:
-      return "warning";
-    case Severity::Note:
-      return "note";
-  }
-  return "none";
-}
+// SARIF's levels are sbxc's severity names: error, warning, note.
+std::string_view level(Severity s) { return severityName(s); }
 
 // FNV-1a, 64 bits: stable across runs and platforms, enough to tell findings apart.
 std::string fingerprint(std::string_view text) {
