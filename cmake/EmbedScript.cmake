@@ -1,5 +1,6 @@
 # Script half of sbx_embed_files(): writes OUTPUT defining
 #   extern const sbx::EmbeddedFile VARIABLE[]; extern const std::size_t VARIABLE_count;
+string(REPLACE "|" ";" INPUTS "${INPUTS}")
 set(arrays "")
 set(table "")
 set(count 0)
