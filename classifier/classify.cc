@@ -130,7 +130,7 @@ Report classify(const model::Model& model, const Options& options) {
     ownTiers.push_back(r.ownTier);
     report.tasks.push_back(std::move(r));
   }
-  DelegationChains chains = analyseDelegations(model, graph, ownTiers);
+  DelegationChains chains = analyseDelegations(model, ownTiers);
   for (std::size_t i = 0; i < model.tasks.size(); ++i) inheritDelegation(model, i, chains, report.tasks[i]);
   for (std::size_t i = 0; i < model.tasks.size(); ++i) {
     const model::Task& task = model.tasks[i];

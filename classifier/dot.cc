@@ -32,15 +32,15 @@ std::string_view shape(NodeKind kind) {
 // The tasks to draw: the root tasks and everything they delegate to.
 std::vector<bool> tasksShown(const model::Model& model) {
   std::vector<bool> shown(model.tasks.size());
-  std::vector<std::size_t> todo;
+  std::vector<std::size_t> pending;
   for (std::size_t i = 0; i < model.tasks.size(); ++i)
-    if (model.tasks[i].root) todo.push_back(i);
-  while (!todo.empty()) {
-    std::size_t t = todo.back();
-    todo.pop_back();
+    if (model.tasks[i].root) pending.push_back(i);
+  while (!pending.empty()) {
+    std::size_t t = pending.back();
+    pending.pop_back();
     if (shown[t]) continue;
     shown[t] = true;
-    for (const auto& d : model.tasks[t].delegations) todo.push_back(d.task);
+    for (const auto& d : model.tasks[t].delegations) pending.push_back(d.task);
   }
   return shown;
 }

@@ -90,15 +90,13 @@ std::optional<LethalPath> FlowAnalysis::lethalPath(std::size_t task) const {
   return std::nullopt;
 }
 
-DelegationChains analyseDelegations(const model::Model& model, const AuthorityGraph& graph,
-                                    const std::vector<int>& ownTiers) {
+DelegationChains analyseDelegations(const model::Model& model, const std::vector<int>& ownTiers) {
   // The delegation subgraph: tasks only, one edge per `delegate`.
   using TaskGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
   std::size_t n = model.tasks.size();
   TaskGraph tasks(n);
   for (std::size_t i = 0; i < n; ++i)
     for (const auto& d : model.tasks[i].delegations) boost::add_edge(i, d.task, tasks);
-  (void)graph;
 
   DelegationChains out;
   std::vector<int> component(n);

@@ -43,8 +43,7 @@ struct DelegationChains {
   std::vector<std::optional<std::size_t>> via;   // per task: the delegate it inherits from, if higher
 };
 
-DelegationChains analyseDelegations(const model::Model& model, const AuthorityGraph& graph,
-                                    const std::vector<int>& ownTiers);
+DelegationChains analyseDelegations(const model::Model& model, const std::vector<int>& ownTiers);
 
 std::string describePath(const AuthorityGraph& graph, const GraphPath& path);
 

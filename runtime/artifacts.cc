@@ -48,16 +48,16 @@ std::vector<std::string> relativeImports(const std::string& text) {
 // besides the compiler (whose version, with the embedded stdlib, is part of the key).
 std::string dependencyDigest(const fs::path& policy) {
   std::set<fs::path> seen;
-  std::vector<fs::path> todo{fs::weakly_canonical(policy)};
+  std::vector<fs::path> pending{fs::weakly_canonical(policy)};
   std::string material = fmt::format("sbxc {}\n", SBXC_VERSION);
-  while (!todo.empty()) {
-    fs::path file = todo.back();
-    todo.pop_back();
+  while (!pending.empty()) {
+    fs::path file = pending.back();
+    pending.pop_back();
     if (!seen.insert(file).second) continue;
     std::string text = readFile(file).value_or("<unreadable>");
     material += fmt::format("{}\n{}\n{}\n", file.string(), text.size(), text);
     for (const auto& imported : relativeImports(text))
-      todo.push_back(fs::weakly_canonical(file.parent_path() / imported));
+      pending.push_back(fs::weakly_canonical(file.parent_path() / imported));
   }
   return sha256Hex(material);
 }

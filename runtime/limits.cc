@@ -25,29 +25,32 @@ bool writeFile(const fs::path& path, const std::string& value) {
 
 }  // namespace
 
-bool applyRlimits(const nlohmann::json& limits, LimitReport& report, std::string& error) {
+std::vector<Rlimit> plannedRlimits(const nlohmann::json& limits) {
   struct Row {
     const char* key;
     int resource;
     const char* name;
-    std::uint64_t scale;
+    std::uint64_t scale;  // plan units per rlimit unit
   };
-  // memory caps the address space too: with no writable cgroup it is the only memory limit.
   static constexpr Row kRows[] = {{"memoryBytes", RLIMIT_AS, "as", 1},
                                   {"pids", RLIMIT_NPROC, "nproc", 1},
                                   {"openFiles", RLIMIT_NOFILE, "nofile", 1},
                                   {"fileSizeBytes", RLIMIT_FSIZE, "fsize", 1},
                                   {"cpuMs", RLIMIT_CPU, "cpu", 1000}};
-  for (const auto& row : kRows) {
-    if (!limits.contains(row.key)) continue;
-    std::uint64_t value = limits[row.key].get<std::uint64_t>();
-    if (row.scale > 1) value = (value + row.scale - 1) / row.scale;
-    rlimit r{value, value};
-    if (setrlimit(row.resource, &r) != 0) {
-      error = fmt::format("setrlimit {} {}: {}", row.name, value, std::strerror(errno));
+  std::vector<Rlimit> out;
+  for (const auto& row : kRows)
+    if (limits.contains(row.key))
+      out.push_back({row.resource, row.name, (limits[row.key].get<std::uint64_t>() + row.scale - 1) / row.scale});
+  return out;
+}
+
+bool applyRlimits(const std::vector<Rlimit>& rlimits, std::string& error) {
+  for (const auto& r : rlimits) {
+    rlimit value{r.value, r.value};
+    if (setrlimit(r.resource, &value) != 0) {
+      error = fmt::format("setrlimit {} {}: {}", r.name, r.value, std::strerror(errno));
       return false;
     }
-    report.applied.push_back(fmt::format("rlimit {} {}", row.name, value));
   }
   // No core dumps: a core file could carry secrets out of a crashed payload.
   rlimit none{0, 0};
@@ -73,7 +76,7 @@ void Cgroups::attach(pid_t pid, const nlohmann::json& limits, LimitReport& repor
     if (!limits.contains(c.key) || std::find(done.begin(), done.end(), c.key) != done.end()) continue;
     fs::path dir = fs::path(c.hierarchy) / name;
     std::error_code ec;
-    if (!fs::exists(fs::path(c.hierarchy) / c.file) && !fs::exists(fs::path(c.hierarchy) / "cgroup.procs")) continue;
+    if (!fs::exists(fs::path(c.hierarchy) / "cgroup.procs")) continue;  // hierarchy not mounted
     bool fresh = fs::create_directory(dir, ec);
     if (ec) continue;
     if (fresh) created_.push_back(dir.string());

@@ -18,8 +18,7 @@ struct PlannedMount {
   std::string linkTarget;  // symlink: the link's text
   bool readOnly = true, nosuid = true, nodev = true, noexec = false;
   std::uint64_t sizeBytes = 0;  // tmpfs
-  int fd = -1;                  // the source, opened without following links (prepareMounts)
-  bool directory = true;
+  int fd = -1;                  // the source, opened without following links (buildRoot)
 };
 
 // In the launcher, before the sandbox exists: reads the plan's mounts and opens every source.

@@ -113,8 +113,7 @@ std::vector<std::string> environmentOf(const nlohmann::json& task) {
   std::string error;
   if (setsid() < 0) fail(errorFd, kLauncherFailure, "setsid: " + std::string(std::strerror(errno)));
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  LimitReport limits;
-  if (!applyRlimits(task.plan["task"].value("limits", nlohmann::json::object()), limits, error))
+  if (!applyRlimits(plannedRlimits(task.plan["task"].value("limits", nlohmann::json::object())), error))
     fail(errorFd, kLauncherFailure, error);
   if (!dropBoundingAndAmbient(error)) fail(errorFd, kLauncherFailure, error);
   if (getuid() == 0 && setgroups(0, nullptr) != 0)
@@ -259,9 +258,8 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
   for (const auto& m : mounts)
     audit.event("mount", {{"type", m.type}, {"source", m.source}, {"target", m.target}, {"readOnly", m.readOnly}});
   // The payload applied every rlimit, or it would have reported a failure instead of running.
-  const nlohmann::json planLimits = taskJson.value("limits", nlohmann::json::object());
-  for (const auto& [key, value] : planLimits.items())
-    limits.applied.push_back(fmt::format("rlimit {} {}", key, value.dump()));
+  for (const auto& r : plannedRlimits(taskJson.value("limits", nlohmann::json::object())))
+    limits.applied.push_back(fmt::format("rlimit {} {}", r.name, r.value));
   audit.event("limits", {{"applied", limits.applied}, {"notApplied", limits.notApplied}});
 
   // Wait for the sandbox's init, killing it (and with it every process inside) at the timeout.

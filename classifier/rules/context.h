@@ -49,6 +49,7 @@ void lintControls(const LintContext& context, FindingSink& sink);     // limits,
 void lintSyscalls(const LintContext& context, FindingSink& sink);     // dangerous syscalls, baseline, kill
 void lintEscalations(const LintContext& context, FindingSink& sink);  // E2, E4 and delegation cycles as findings
 
-std::string ticked(std::string_view name);  // `name`
+std::string ticked(std::string_view name);                  // `name`
+std::string listOf(const std::vector<std::string>& items);  // "a", "a and b", "a, b and c"
 
 }  // namespace sbx::classifier

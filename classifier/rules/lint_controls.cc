@@ -13,11 +13,9 @@ void lintControls(const LintContext& c, FindingSink& sink) {
     if (!t.timeoutMs) missing.push_back("`timeout`");
     if (!t.limits.memoryBytes) missing.push_back("`memory`");
     if (!t.limits.pids) missing.push_back("`pids`");
-    if (!missing.empty()) {
-      std::string list = missing.front();
-      for (std::size_t i = 1; i < missing.size(); ++i) list += (i + 1 == missing.size() ? " and " : ", ") + missing[i];
-      sink.add(RuleId::MissingLimits, t.span, fmt::format("task {} is T{} but sets no {}", ticked(t.name), tier, list));
-    }
+    if (!missing.empty())
+      sink.add(RuleId::MissingLimits, t.span,
+               fmt::format("task {} is T{} but sets no {}", ticked(t.name), tier, listOf(missing)));
   }
   if (t.expectedTier && t.expectedTier->value != tier) {
     auto& d =

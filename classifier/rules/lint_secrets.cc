@@ -60,9 +60,7 @@ void lintSecrets(const LintContext& c, FindingSink& sink) {
     if (s.audience.empty()) missing.push_back("an audience");
     if (toolsUsing(t, s.name).empty()) missing.push_back("a tool that alone uses it");
     if (missing.empty()) continue;
-    std::string list = missing.front();
-    for (std::size_t i = 1; i < missing.size(); ++i) list += (i + 1 == missing.size() ? " and " : ", ") + missing[i];
-    sink.add(RuleId::UnscopedToken, s.origin.span, fmt::format("secret {} lacks {}", ticked(s.name), list));
+    sink.add(RuleId::UnscopedToken, s.origin.span, fmt::format("secret {} lacks {}", ticked(s.name), listOf(missing)));
   }
 }
 

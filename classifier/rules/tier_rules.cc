@@ -132,4 +132,11 @@ std::string ticked(std::string_view name) {
   return fmt::format("`{}`", name);
 }
 
+std::string listOf(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
+  return out;
+}
+
 }  // namespace sbx::classifier

@@ -62,10 +62,6 @@ struct Scratch {
   }
 };
 
-std::string shellQuote(const std::string& s) {
-  return "'" + s + "'";
-}
-
 Run attempt(const Mode& mode, const Scratch& s, const std::string& name, const std::string& arg, bool inside) {
   std::string python =
       inside ? "/usr/bin/python3 /workspace/escapes.py" : "/usr/bin/python3 " + (s.workspace / "escapes.py").string();
@@ -78,7 +74,6 @@ Run attempt(const Mode& mode, const Scratch& s, const std::string& name, const s
       fmt::format("exec 7</etc/hostname; SBX_ESCAPE_CANARY=1 SBX_RUN_CACHE={} exec {}", s.cache.string(), command);
   std::vector<std::string> argv = mode.prefix;
   argv.insert(argv.end(), {"/bin/sh", "-c", shell});
-  (void)shellQuote;
   return run(argv, "", s.dir.path().string(), {"PATH=/usr/bin:/bin"});
 }
 
