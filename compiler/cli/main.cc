@@ -67,7 +67,7 @@ const std::vector<Command>& commands() {
        "Options:\n"
        "  -o, --output DIR       output directory (required)\n"
        "  --codegen sbxc|libseccomp\n"
-       "                         the seccomp code generator (default libseccomp for now)\n"
+       "                         the seccomp code generator (default libseccomp; sbxc is experimental)\n"
        "  --format text|json     how to report what was written (default text)\n"
        "  --color auto|always|never\n"
        "  --stdlib DIR           read stdlib modules from DIR\n"

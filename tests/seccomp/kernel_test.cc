@@ -42,7 +42,7 @@ task loose {
 }  // namespace
 
 TEST_CASE("kernel: a filter from sbxc compile allows, denies, answers errno and kills") {
-  for (const char* codegen : {"libseccomp"}) {
+  for (const char* codegen : {"sbxc", "libseccomp"}) {
     CAPTURE(codegen);
     auto program = compileWithSbxc(kPolicy, "worker", codegen);
     auto r = runFiltered(program, [](void (*report)(long)) {
@@ -81,7 +81,7 @@ TEST_CASE("kernel: a filter from sbxc compile allows, denies, answers errno and 
 }
 
 TEST_CASE("kernel: x32 syscall numbers get the foreign-arch action") {
-  for (const char* codegen : {"libseccomp"}) {
+  for (const char* codegen : {"sbxc", "libseccomp"}) {
     CAPTURE(codegen);
     auto worker = compileWithSbxc(kPolicy, "worker", codegen);  // foreign-arch kill (default)
     auto killed = runFiltered(worker, [](void (*report)(long)) {
@@ -106,7 +106,7 @@ TEST_CASE("kernel: x32 syscall numbers get the foreign-arch action") {
 }
 
 TEST_CASE("kernel: a task without a syscalls block denies the dangerous set") {
-  auto program = compileWithSbxc("task plain {\n  expect tier 0\n}\n", "plain", "libseccomp");
+  auto program = compileWithSbxc("task plain {\n  expect tier 0\n}\n", "plain", "sbxc");
   auto r = runFiltered(program, [](void (*report)(long)) {
     report(rawSyscall(SYS_getpid) > 0);
     report(rawSyscall(SYS_unshare, 0));

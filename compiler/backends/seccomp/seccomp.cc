@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "backends/seccomp/codegen.h"
 #include "backends/seccomp/disassemble.h"
 #include "backends/seccomp/flat_rules.h"
 #include "backends/seccomp/libseccomp_codegen.h"
@@ -25,11 +26,9 @@ bool compileSeccomp(const model::Task& task, const SeccompOptions& options, Secc
   out.spec = buildSpec(task, factsOf(task, options.tier));
   FlatFilter flat;
   if (!flatten(out.spec, flat, error, 20000, &out.failedSyscall)) return false;
-  if (options.codegen != Codegen::Libseccomp) {
-    error = "sbxc's own generator is not in this build yet; use --codegen libseccomp";
-    return false;
-  }
-  if (!generateLibseccomp(flat, 1, out.program, error)) return false;
+  bool ok = options.codegen == Codegen::Libseccomp ? generateLibseccomp(flat, 1, out.program, error)
+                                                   : generateSbxc(out.spec, out.program, error);
+  if (!ok) return false;
   if (out.program.size() > kMaxInstructions) {
     error = fmt::format("the filter needs {} BPF instructions; the kernel accepts at most {}", out.program.size(),
                         kMaxInstructions);

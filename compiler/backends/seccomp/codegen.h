@@ -1,0 +1,12 @@
+// sbxc's own seccomp code generator (the default; `--codegen libseccomp` is the reference).
+#pragma once
+#include <string>
+
+#include "backends/seccomp/bpf_program.h"
+#include "backends/seccomp/policy.h"
+
+namespace sbx::seccomp {
+
+bool generateSbxc(const FilterSpec& spec, Program& program, std::string& error);
+
+}  // namespace sbx::seccomp

@@ -1,0 +1,115 @@
+#include "seccomp/differential.h"
+
+#include <doctest/doctest.h>
+
+#include <random>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "backends/seccomp/bpf_interpreter.h"
+#include "backends/seccomp/codegen.h"
+#include "backends/seccomp/libseccomp_codegen.h"
+
+namespace sbx::test {
+namespace {
+
+using namespace sbx::seccomp;
+
+// Values around every constant the specification compares with, in both halves of a word.
+std::vector<std::uint64_t> boundaryValues(const SyscallFilter& f, unsigned arg) {
+  std::set<std::uint64_t> v{0, 1, 0xffffffffull, 0x100000000ull, ~0ull, 0x8000000000000000ull};
+  auto around = [&](std::uint64_t x) {
+    for (std::uint64_t d : {0ull, 1ull, ~0ull})  // x, x + 1, x - 1
+      for (std::uint64_t high : {0ull, 0x100000000ull, 0xffffffff00000000ull}) {
+        v.insert(x + d);
+        v.insert((x + d) ^ high);
+      }
+  };
+  for (const auto& r : f.rules)
+    for (const auto& c : r.all) {
+      if (c.arg != arg) continue;
+      around(c.value);
+      around(c.mask);
+      around(c.value | ~c.mask);
+      for (auto x : c.set) around(x);
+    }
+  return {v.begin(), v.end()};
+}
+
+}  // namespace
+
+DiffReport differential(const FilterSpec& spec, std::uint64_t seed, bool binaryTreeToo) {
+  DiffReport report;
+  Program mine, reference, tree;
+  std::string error;
+  REQUIRE_MESSAGE(generateSbxc(spec, mine, error), error);
+  REQUIRE_MESSAGE(generateLibseccomp(spec, 1, reference, error), error);
+  if (binaryTreeToo) REQUIRE_MESSAGE(generateLibseccomp(spec, 2, tree, error), error);
+  REQUIRE_MESSAGE(validate(mine, error), error);
+
+  std::mt19937_64 rng(seed);
+  std::vector<std::uint32_t> arches{kAuditArchX86_64, kAuditArchAarch64, kAuditArchI386, 0x12345678u};
+  std::vector<std::uint32_t> numbers;
+  for (std::uint32_t nr = 0; nr < 1024; ++nr) numbers.push_back(nr);
+  for (std::uint32_t nr = 0; nr < 1024; ++nr) numbers.push_back(kX32SyscallBit | nr);
+  for (std::uint32_t nr : {0x3fffffffu, 0x7fffffffu, 0x80000000u, 0xfffffffeu, 0xffffffffu, 0x40000400u})
+    numbers.push_back(nr);
+
+  auto check = [&](std::uint32_t arch, std::uint32_t nr, const Args& args) {
+    SeccompData d;
+    d.arch = arch;
+    d.nr = nr;
+    for (int i = 0; i < 6; ++i) d.args[i] = args[static_cast<std::size_t>(i)];
+    Action expected = evaluate(spec, arch, nr, args);
+    auto a = interpret(mine, d);
+    auto b = interpret(reference, d);
+    ++report.cases;
+    bool bad = !a.ok || !b.ok || a.action != expected || b.action != expected;
+    std::uint32_t treeAction = expected;
+    if (binaryTreeToo) {
+      auto t = interpret(tree, d);
+      treeAction = t.action;
+      bad |= !t.ok || t.action != expected;
+    }
+    if (!bad) return;
+    if (report.mismatches++ == 0)
+      report.first = fmt::format(
+          "arch 0x{:08x} nr {} args [{:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}]: spec {}, sbxc {}, libseccomp {}, "
+          "libseccomp tree {}{}",
+          arch, nr, args[0], args[1], args[2], args[3], args[4], args[5], actionName(expected), actionName(a.action),
+          actionName(b.action), actionName(treeAction), a.ok ? "" : " (" + a.error + ")");
+  };
+
+  for (auto arch : arches) {
+    const ArchFilter* af = nullptr;
+    for (const auto& a : spec.arches)
+      if (a.auditArch == arch) af = &a;
+    for (auto nr : numbers) {
+      const SyscallFilter* f = af != nullptr ? findSyscall(*af, nr) : nullptr;
+      if (f == nullptr || f->rules.empty()) {
+        check(arch, nr, Args{});
+        Args random;
+        for (auto& x : random) x = rng();
+        check(arch, nr, random);
+        continue;
+      }
+      std::array<std::vector<std::uint64_t>, 6> pools;
+      for (unsigned k = 0; k < 6; ++k) pools[k] = boundaryValues(*f, k);
+      for (unsigned k = 0; k < 6; ++k)
+        for (auto x : pools[k]) {
+          Args args{};
+          args[k] = x;
+          check(arch, nr, args);
+        }
+      for (int i = 0; i < 400; ++i) {
+        Args args;
+        for (unsigned k = 0; k < 6; ++k) args[k] = rng() % 8 == 0 ? rng() : pools[k][rng() % pools[k].size()];
+        check(arch, nr, args);
+      }
+    }
+  }
+  return report;
+}
+
+}  // namespace sbx::test

@@ -1,0 +1,20 @@
+// Differential checking of one specification: sbxc's program, libseccomp's programs (default
+// and binary tree) and the specification's own evaluate() must agree on every architecture,
+// syscall number 0-1023, x32 and i386 numbers, and boundary and random argument vectors.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "backends/seccomp/policy.h"
+
+namespace sbx::test {
+
+struct DiffReport {
+  std::size_t cases = 0;
+  std::size_t mismatches = 0;
+  std::string first;  // the first mismatch, described
+};
+
+DiffReport differential(const seccomp::FilterSpec& spec, std::uint64_t seed, bool binaryTreeToo);
+
+}  // namespace sbx::test
