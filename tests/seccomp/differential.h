@@ -15,6 +15,10 @@ struct DiffReport {
   std::string first;  // the first mismatch, described
 };
 
-DiffReport differential(const seccomp::FilterSpec& spec, std::uint64_t seed, bool binaryTreeToo);
+// Which of libseccomp's programs take part; None compares sbxc with the specification alone, for
+// policies libseccomp cannot express (more flat rules than kMaxFlatRulesPerSyscall).
+enum class References { None, Default, DefaultAndBinaryTree };
+
+DiffReport differential(const seccomp::FilterSpec& spec, std::uint64_t seed, References references);
 
 }  // namespace sbx::test

@@ -38,10 +38,15 @@ struct FlatFilter {
   std::vector<FlatArch> arches;
 };
 
+// A filter holds at most 4096 instructions and every flat rule costs at least one, so a syscall
+// needing more rules than this cannot be loaded in that form; the bound also keeps libseccomp's
+// rule merging (quadratic in the rules of one syscall) fast.
+inline constexpr std::size_t kMaxFlatRulesPerSyscall = 1024;
+
 // Fails (returns false, with `error` set) only when a syscall needs more than `maxRules` rules.
 // `failedSyscall` names the syscall whose conditions were too many.
-bool flatten(const FilterSpec& spec, FlatFilter& out, std::string& error, std::size_t maxRules = 20000,
-             std::string* failedSyscall = nullptr);
+bool flatten(const FilterSpec& spec, FlatFilter& out, std::string& error,
+             std::size_t maxRules = kMaxFlatRulesPerSyscall, std::string* failedSyscall = nullptr);
 
 // The disjoint cubes whose union is the set of arguments where `c` holds (all 64 bits shown).
 std::vector<Cube> cubesOf(const Compare& c);

@@ -56,7 +56,8 @@ bool generateLibseccomp(const FlatFilter& flat, int optimize, Program& program, 
       unsigned n = 0;
       for (unsigned k = 0; k < 6; ++k)
         // Spelled out: SCMP_CMP is a C99 compound literal, which C++ compilers need not accept.
-        if (rule.args[k].mask != 0) cmps[n++] = scmp_arg_cmp{k, SCMP_CMP_MASKED_EQ, rule.args[k].mask, rule.args[k].value};
+        if (rule.args[k].mask != 0)
+          cmps[n++] = scmp_arg_cmp{k, SCMP_CMP_MASKED_EQ, rule.args[k].mask, rule.args[k].value};
       // libseccomp reads syscall numbers as the build machine's own and translates them by name
       // for the context's architecture; so the rule names its syscall in native numbering.
       int nr = fa.arch == model::Arch::X86_64 && seccomp_arch_native() == SCMP_ARCH_X86_64

@@ -25,7 +25,7 @@ std::string sha256Hex(std::string_view bytes) {
 bool compileSeccomp(const model::Task& task, const SeccompOptions& options, SeccompOutput& out, std::string& error) {
   out.spec = buildSpec(task, factsOf(task, options.tier));
   FlatFilter flat;
-  if (!flatten(out.spec, flat, error, 20000, &out.failedSyscall)) return false;
+  if (!flatten(out.spec, flat, error, kMaxFlatRulesPerSyscall, &out.failedSyscall)) return false;
   bool ok = options.codegen == Codegen::Libseccomp ? generateLibseccomp(flat, 1, out.program, error)
                                                    : generateSbxc(out.spec, out.program, error);
   if (!ok) return false;
