@@ -1,6 +1,9 @@
 // Lint of the syscall policy against the tier baseline (compiler/backends/seccomp/baseline.def):
 // dangerous-syscall (SBX1209), baseline-disabled (SBX1219) with what the baseline would change,
 // missing-kill-on-violation (SBX1217).
+#include <algorithm>
+#include <cerrno>
+
 #include <fmt/format.h>
 
 #include "backends/seccomp/baseline.h"
@@ -16,25 +19,34 @@ bool permissive(model::SyscallActionKind k) {
          k == model::SyscallActionKind::Notify;
 }
 
-// What the baseline would change in this policy, for the baseline-disabled note.
-std::vector<std::string> baselineChanges(const model::SyscallPolicy& sys) {
+// What the baseline would change in this policy, for the baseline-disabled note. The answer to
+// unknown syscall numbers is part of the baseline at every tier, the rest from T1 on.
+std::vector<std::string> baselineChanges(const model::SyscallPolicy& sys, int tier) {
   std::vector<std::string> out;
-  bool defaultPermissive = permissive(sys.defaultAction.kind);
+  if (sys.defaultAction.kind != model::SyscallActionKind::Errno || sys.defaultAction.errnoValue != ENOSYS)
+    out.push_back(fmt::format("syscall numbers unknown to the syscall table would answer ENOSYS, not {}",
+                              model::describeAction(sys.defaultAction)));
+  std::string when = tier >= 1 ? "" : "from T1 on, ";
   for (const auto& r : sys.rules) {
     if (!permissive(r.action.kind)) continue;
     if (seccomp::isDangerousSyscall(r.syscall))
-      out.push_back(fmt::format("`{}` would be denied", r.syscall));
+      out.push_back(fmt::format("{}`{}` would be denied", when, r.syscall));
     else if (seccomp::answersEnosys(r.syscall))
-      out.push_back(fmt::format("`{}` would answer ENOSYS", r.syscall));
+      out.push_back(fmt::format("{}`{}` would answer ENOSYS", when, r.syscall));
     else if (r.syscall == "clone" || r.syscall == "unshare")
-      out.push_back(fmt::format("`{}` with namespace flags would be denied", r.syscall));
+      out.push_back(fmt::format("{}`{}` with namespace flags would be denied", when, r.syscall));
     else if (r.syscall == "ioctl")
-      out.push_back("ioctl TIOCSTI and TIOCLINUX would be denied (low 32 bits of arg1)");
+      out.push_back(when + "ioctl TIOCSTI and TIOCLINUX would be denied (low 32 bits of arg1)");
     else if (r.syscall == "socket")
-      out.push_back("socket would be limited to the address families the task needs");
+      out.push_back(when + "socket would be limited to the address families the task needs");
   }
-  if (defaultPermissive) out.push_back("every dangerous syscall the default allows would be denied");
-  return out;
+  if (permissive(sys.defaultAction.kind))
+    out.push_back(when + "every dangerous syscall the default allows would be denied");
+  // One note per syscall: a syscall with several rules (socket by family) is named once.
+  std::vector<std::string> unique;
+  for (auto& change : out)
+    if (std::find(unique.begin(), unique.end(), change) == unique.end()) unique.push_back(std::move(change));
+  return unique;
 }
 
 }  // namespace
@@ -52,10 +64,9 @@ void lintSyscalls(const LintContext& c, FindingSink& sink) {
                         sys.baseline == model::Switch::On ? "; the tier baseline denies it regardless"
                                                           : ", and with the baseline off the filter lets it through"));
   if (tier >= rule(RuleId::BaselineDisabled).tier && sys.baseline == model::Switch::Off) {
-    auto& d =
-        sink.add(RuleId::BaselineDisabled, sys.baselineOrigin.span,
-                 fmt::format("task {} is T{} but switches off the tier's syscall baseline", ticked(t.name), tier));
-    for (const auto& change : baselineChanges(sys)) d.note("with the baseline on, " + change);
+    auto& d = sink.add(RuleId::BaselineDisabled, sys.baselineOrigin.span,
+                       fmt::format("task {} (T{}) switches off the syscall baseline", ticked(t.name), tier));
+    for (const auto& change : baselineChanges(sys, tier)) d.note("with the baseline on, " + change);
   }
   if (tier >= rule(RuleId::MissingKillOnViolation).tier && sys.defaultAction.kind != model::SyscallActionKind::Kill)
     sink.add(RuleId::MissingKillOnViolation,

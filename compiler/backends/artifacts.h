@@ -13,7 +13,7 @@
 namespace sbx::backends {
 
 struct ArtifactOptions {
-  seccomp::Codegen codegen = seccomp::Codegen::Libseccomp;
+  seccomp::Codegen codegen = seccomp::Codegen::Sbxc;
 };
 
 // Files under `outDir`, or the errors (a filter that cannot be built) that prevent them.

@@ -52,7 +52,7 @@ int runCompile(const std::vector<std::string>& argv) {
 
   backends::ArtifactOptions options;
   options.codegen =
-      args->get("--codegen", "libseccomp") == "libseccomp" ? seccomp::Codegen::Libseccomp : seccomp::Codegen::Sbxc;
+      args->get("--codegen", "sbxc") == "libseccomp" ? seccomp::Codegen::Libseccomp : seccomp::Codegen::Sbxc;
   auto [files, backendErrors] = backends::buildArtifacts(model, report, session.sources(), outDir, options);
   if (!backendErrors.empty()) {
     printDiagnostics(backendErrors, session.sources(), *args);

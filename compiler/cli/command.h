@@ -32,5 +32,6 @@ int runExplain(const std::vector<std::string>& args);
 int runRules(const std::vector<std::string>& args);
 int runGraph(const std::vector<std::string>& args);
 int runDiff(const std::vector<std::string>& args);
+int runImport(const std::vector<std::string>& args);
 
 }  // namespace sbx::cli

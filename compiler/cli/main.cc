@@ -67,7 +67,8 @@ const std::vector<Command>& commands() {
        "Options:\n"
        "  -o, --output DIR       output directory (required)\n"
        "  --codegen sbxc|libseccomp\n"
-       "                         the seccomp code generator (default libseccomp; sbxc is experimental)\n"
+       "                         the seccomp code generator: sbxc's own (default) or libseccomp, the\n"
+       "                         reference it is tested against\n"
        "  --format text|json     how to report what was written (default text)\n"
        "  --color auto|always|never\n"
        "  --stdlib DIR           read stdlib modules from DIR\n"
@@ -120,6 +121,29 @@ const std::vector<Command>& commands() {
        "\n"
        "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
        runDiff},
+      {"import", "Convert a Docker / OCI seccomp profile into a .sbx task",
+       "Usage: sbxc import docker-seccomp [OPTIONS] FILE.json\n"
+       "\n"
+       "Prints a .sbx file with one task that states the profile's syscall rules literally, for\n"
+       "one architecture and one capability set: rules that depend on other architectures or\n"
+       "capabilities are resolved (.sbx has no such conditions). The task switches the tier\n"
+       "baselines off, so `sbxc compile` of it gives a filter equivalent to libseccomp's\n"
+       "compilation of the profile; `sbxc check` reports what the baselines would change. What the\n"
+       "task cannot state (capability and kernel-version conditions, other architectures) is\n"
+       "printed as notes on stderr.\n"
+       "\n"
+       "Options:\n"
+       "  --arch x86_64|aarch64  the architecture to state the profile for (default x86_64)\n"
+       "  --capabilities LIST    comma-separated CAP_ names the container holds, or `none`\n"
+       "                         (default Docker's: CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, ...)\n"
+       "  --task NAME            the task's name (default from the file name)\n"
+       "  --widths kernel|libseccomp\n"
+       "                         compare arguments as wide as the kernel reads them (default), or on\n"
+       "                         all 64 bits as libseccomp does (a filter equal to its bit for bit)\n"
+       "  -o, --output FILE      write FILE atomically instead of stdout\n"
+       "\n"
+       "Exit: 0 ok, 2 the file is not a valid seccomp profile, 3 usage or I/O error.\n",
+       runImport},
   };
   return table;
 }

@@ -3,43 +3,19 @@
 #include <doctest/doctest.h>
 
 #include <random>
-#include <set>
 
 #include <fmt/format.h>
 
 #include "backends/seccomp/bpf_interpreter.h"
 #include "backends/seccomp/codegen.h"
 #include "backends/seccomp/libseccomp_codegen.h"
+#include "backends/seccomp/metrics.h"
 
 namespace sbx::test {
-namespace {
 
 using namespace sbx::seccomp;
 
-// Values around every constant the specification compares with, in both halves of a word.
-std::vector<std::uint64_t> boundaryValues(const SyscallFilter& f, unsigned arg) {
-  std::set<std::uint64_t> v{0, 1, 0xffffffffull, 0x100000000ull, ~0ull, 0x8000000000000000ull};
-  auto around = [&](std::uint64_t x) {
-    for (std::uint64_t d : {0ull, 1ull, ~0ull})  // x, x + 1, x - 1
-      for (std::uint64_t high : {0ull, 0x100000000ull, 0xffffffff00000000ull}) {
-        v.insert(x + d);
-        v.insert((x + d) ^ high);
-      }
-  };
-  for (const auto& r : f.rules)
-    for (const auto& c : r.all) {
-      if (c.arg != arg) continue;
-      around(c.value);
-      around(c.mask);
-      around(c.value | ~c.mask);
-      for (auto x : c.set) around(x);
-    }
-  return {v.begin(), v.end()};
-}
-
-}  // namespace
-
-DiffReport differential(const FilterSpec& spec, std::uint64_t seed, References references) {
+DiffReport differential(const FilterSpec& spec, std::uint64_t seed, References references, const Program* external) {
   DiffReport report;
   Program mine, reference, tree;
   std::string error;
@@ -74,6 +50,11 @@ DiffReport differential(const FilterSpec& spec, std::uint64_t seed, References r
       bad |= !b.ok || b.action != expected;
     }
     std::uint32_t treeAction = expected;
+    if (external != nullptr) {
+      auto x = interpret(*external, d);
+      bad |= !x.ok || x.action != expected;
+      if (bad && report.mismatches == 0) report.first = fmt::format("external reference: {}; ", actionName(x.action));
+    }
     if (binaryTreeToo) {
       auto t = interpret(tree, d);
       treeAction = t.action;
@@ -81,7 +62,7 @@ DiffReport differential(const FilterSpec& spec, std::uint64_t seed, References r
     }
     if (!bad) return;
     if (report.mismatches++ == 0)
-      report.first = fmt::format(
+      report.first += fmt::format(
           "arch 0x{:08x} nr {} args [{:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}]: spec {}, sbxc {}, libseccomp {}, "
           "libseccomp tree {}{}",
           arch, nr, args[0], args[1], args[2], args[3], args[4], args[5], actionName(expected), actionName(a.action),
@@ -101,19 +82,7 @@ DiffReport differential(const FilterSpec& spec, std::uint64_t seed, References r
         check(arch, nr, random);
         continue;
       }
-      std::array<std::vector<std::uint64_t>, 6> pools;
-      for (unsigned k = 0; k < 6; ++k) pools[k] = boundaryValues(*f, k);
-      for (unsigned k = 0; k < 6; ++k)
-        for (auto x : pools[k]) {
-          Args args{};
-          args[k] = x;
-          check(arch, nr, args);
-        }
-      for (int i = 0; i < 400; ++i) {
-        Args args;
-        for (unsigned k = 0; k < 6; ++k) args[k] = rng() % 8 == 0 ? rng() : pools[k][rng() % pools[k].size()];
-        check(arch, nr, args);
-      }
+      for (const auto& args : probeArguments(*f, rng, 400)) check(arch, nr, args);
     }
   }
   return report;

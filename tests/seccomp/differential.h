@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "backends/seccomp/bpf_program.h"
 #include "backends/seccomp/policy.h"
 
 namespace sbx::test {
@@ -19,6 +20,9 @@ struct DiffReport {
 // policies libseccomp cannot express (more flat rules than kMaxFlatRulesPerSyscall).
 enum class References { None, Default, DefaultAndBinaryTree };
 
-DiffReport differential(const seccomp::FilterSpec& spec, std::uint64_t seed, References references);
+// `external`, when given, is one more program that must agree (libseccomp's compilation of an
+// imported profile, say).
+DiffReport differential(const seccomp::FilterSpec& spec, std::uint64_t seed, References references,
+                        const seccomp::Program* external = nullptr);
 
 }  // namespace sbx::test

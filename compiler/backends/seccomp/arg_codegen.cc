@@ -282,13 +282,15 @@ bool emitExceptions(Assembler& as, const std::vector<Interval>& iv) {
   }
   if (wide.size() != 1) return false;
   Action common = wide.begin()->first;
-  for (std::size_t i = 0; i < iv.size(); ++i) {
-    if (iv[i].action == common) continue;
-    Label next = as.newLabel();
-    as.jump(BPF_JEQ, iv[i].from, as.exit(iv[i].action), next);
-    as.bind(next);
+  std::vector<const Interval*> exceptions;
+  for (const auto& i : iv)
+    if (i.action != common) exceptions.push_back(&i);
+  for (std::size_t i = 0; i < exceptions.size(); ++i) {
+    Label next = i + 1 == exceptions.size() ? as.exit(common) : as.newLabel();
+    as.jump(BPF_JEQ, exceptions[i]->from, as.exit(exceptions[i]->action), next);
+    if (i + 1 != exceptions.size()) as.bind(next);
   }
-  as.jumpTo(as.exit(common));
+  if (exceptions.empty()) as.jumpTo(as.exit(common));
   return true;
 }
 

@@ -84,12 +84,16 @@ bool generateLibseccomp(const FlatFilter& flat, int optimize, Program& program, 
     error = "the filter names no architecture";
     return false;
   }
+  return exportProgram(merged.get(), program, error);
+}
+
+bool exportProgram(void* ctx, Program& program, std::string& error) {
   int fd = memfd_create("sbxc-seccomp", MFD_CLOEXEC);
   if (fd < 0) {
     error = fmt::format("memfd_create: {}", std::strerror(errno));
     return false;
   }
-  int rc = seccomp_export_bpf(merged.get(), fd);
+  int rc = seccomp_export_bpf(ctx, fd);
   std::string bytes;
   if (rc == 0) {
     off_t size = lseek(fd, 0, SEEK_END);

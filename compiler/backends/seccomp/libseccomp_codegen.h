@@ -12,4 +12,7 @@ namespace sbx::seccomp {
 bool generateLibseccomp(const FilterSpec& spec, int optimize, Program& program, std::string& error);
 bool generateLibseccomp(const FlatFilter& flat, int optimize, Program& program, std::string& error);
 
+// The BPF of a libseccomp filter context (scmp_filter_ctx).
+bool exportProgram(void* ctx, Program& program, std::string& error);
+
 }  // namespace sbx::seccomp

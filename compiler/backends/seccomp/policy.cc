@@ -238,6 +238,35 @@ SeccompFacts factsOf(const model::Task& task, int tier) {
   return facts;
 }
 
+namespace {
+
+// libseccomp's table for one architecture, numbers 0-1023, read once: asking libseccomp for a
+// name allocates, and a thousand of those would dominate the time of a compile.
+struct SyscallTable {
+  std::vector<std::uint32_t> numbers;
+  std::vector<std::string> names;
+};
+
+const SyscallTable& syscallTable(model::Arch arch) {
+  static const auto tables = [] {
+    std::map<model::Arch, SyscallTable> out;
+    for (auto a : {model::Arch::X86_64, model::Arch::Aarch64}) {
+      SyscallTable& t = out[a];
+      for (std::uint32_t nr = 0; nr < 1024; ++nr) {
+        char* resolved = seccomp_syscall_resolve_num_arch(scmpArch(a), static_cast<int>(nr));
+        if (resolved == nullptr) continue;
+        t.numbers.push_back(nr);
+        t.names.emplace_back(resolved);
+        std::free(resolved);
+      }
+    }
+    return out;
+  }();
+  return tables.at(arch);
+}
+
+}  // namespace
+
 FilterSpec buildSpec(const model::Task& task, const SeccompFacts& facts) {
   const model::SyscallPolicy& policy = task.syscalls;
   // A task with no syscalls block runs under TIERS.md's default deny list: everything but the
@@ -267,13 +296,12 @@ FilterSpec buildSpec(const model::Task& task, const SeccompFacts& facts) {
     af.x32Guard = arch == model::Arch::X86_64;
     af.defaultAction = spec.defaultAction;
     af.unknownAction = baselineOn ? errnoAction(ENOSYS) : spec.defaultAction;
-    for (std::uint32_t nr = 0; nr < 1024; ++nr) {
-      char* resolved = seccomp_syscall_resolve_num_arch(scmpArch(arch), static_cast<int>(nr));
-      if (resolved == nullptr) continue;
-      std::string name = resolved;
-      std::free(resolved);
-      af.known.push_back(nr);
-      af.names.push_back(name);
+    const SyscallTable& table = syscallTable(arch);
+    af.known = table.numbers;
+    af.names = table.names;
+    for (std::size_t i = 0; i < table.numbers.size(); ++i) {
+      std::uint32_t nr = table.numbers[i];
+      const std::string& name = table.names[i];
       SyscallFilter f{nr, name, {}, spec.defaultAction};
       if (auto it = byName.find(name); it != byName.end()) f.rules = it->second;
       if (denyDangerous && isDangerousSyscall(name)) {
