@@ -194,7 +194,7 @@ class Importer {
   }
 
   // Whether a rule's includes / excludes select it for the target; notes kernel-version conditions.
-  bool applies(const Json& rule, const std::string& pointer) {
+  bool applies(const Json& rule, const std::string& pointer, const std::vector<std::string>& names) {
     std::string arch = dockerArchName(options_.arch);
     for (const char* key : {"includes", "excludes"}) {
       if (!rule.contains(key) || rule[key].is_null()) continue;
@@ -209,19 +209,19 @@ class Importer {
         if (!arches.empty() && !archListed) return false;
         for (const auto& c : caps)
           if (!hasCapability(c)) {
-            skippedForCapability(rule, c);
+            skippedForCapability(names, c);
             return false;
           }
         if (filter.contains("minKernel") && filter["minKernel"].is_string())
           out_.notes.push_back(
               fmt::format("kept, although the profile allows them only from kernel {} on (.sbx has "
                           "no kernel conditions): {}",
-                          filter["minKernel"].get<std::string>(), fmt::join(namesOf(rule), ", ")));
+                          filter["minKernel"].get<std::string>(), fmt::join(names, ", ")));
       } else {
         if (archListed) return false;
         for (const auto& c : caps)
           if (hasCapability(c)) {
-            skippedForCapability(rule, c);
+            skippedForCapability(names, c);
             return false;
           }
       }
@@ -229,28 +229,28 @@ class Importer {
     return true;
   }
 
-  static std::vector<std::string> namesOf(const Json& rule) {
+  // `names`, and the older single `name`.
+  static std::vector<std::string> namesOf(const Json& rule, const std::string& pointer) {
     std::vector<std::string> names;
-    if (rule.contains("names")) names = stringsAt(rule["names"], "");
+    if (rule.contains("names")) names = stringsAt(rule["names"], pointer + "/names");
     if (rule.contains("name") && rule["name"].is_string()) names.push_back(rule["name"].get<std::string>());
     return names;
   }
 
-  void skippedForCapability(const Json& rule, const std::string& cap) {
+  void skippedForCapability(const std::vector<std::string>& names, const std::string& cap) {
     out_.notes.push_back(fmt::format("left out, as the rule needs {} {} the capability set: {}", cap,
-                                     hasCapability(cap) ? "outside" : "in", fmt::join(namesOf(rule), ", ")));
+                                     hasCapability(cap) ? "outside" : "in", fmt::join(names, ", ")));
   }
 
   std::string ruleText(const Json& rule, const std::string& pointer, std::uint64_t defaultErrno) {
     if (!rule.is_object()) throw BadProfile{pointer, "expected a rule object"};
-    if (rule.contains("names")) stringsAt(rule["names"], pointer + "/names");  // validates
-    std::vector<std::string> names = namesOf(rule);
+    std::vector<std::string> names = namesOf(rule, pointer);
     if (names.empty()) throw BadProfile{pointer, "the rule names no syscall (`names`)"};
     std::uint64_t errnoValue = defaultErrno;
     if (rule.contains("errnoRet") && !rule["errnoRet"].is_null())
       errnoValue = unsignedAt(rule["errnoRet"], pointer + "/errnoRet");
     ProfileAction action = actionOf(rule.value("action", Json()), pointer + "/action", errnoValue);
-    if (!applies(rule, pointer)) return "";
+    if (!applies(rule, pointer, names)) return "";
     if (!action.note.empty()) out_.notes.push_back(pointer + ": " + action.note);
 
     std::vector<std::string> present;

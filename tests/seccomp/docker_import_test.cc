@@ -36,12 +36,7 @@ seccomp::Program libseccompOfProfile() {
   return program;
 }
 
-struct Imported {
-  std::string text;
-  model::Task task;
-};
-
-Imported importDockerDefault(bool sixtyFourBitArguments) {
+model::Task importDockerDefault(bool sixtyFourBitArguments) {
   REQUIRE(std::filesystem::exists(dockerProfilePath()));
   importers::DockerImportOptions options;
   options.fileName = "docker-default-seccomp.json";
@@ -54,18 +49,18 @@ Imported importDockerDefault(bool sixtyFourBitArguments) {
   INFO(imported.sbx);
   REQUIRE(loaded.model);
   REQUIRE(loaded.model->tasks.size() == 1);
-  return {imported.sbx, loaded.model->tasks[0]};
+  return loaded.model->tasks[0];
 }
 
 }  // namespace
 
 TEST_CASE("import docker-seccomp --widths libseccomp: sbxc's filter equals libseccomp's of the profile") {
-  auto imported = importDockerDefault(true);
+  auto task = importDockerDefault(true);
   seccomp::Program reference = libseccompOfProfile();
   // `baseline off` makes the tier irrelevant: the same decisions at T0 and at T4.
   for (int tier : {0, 4}) {
     CAPTURE(tier);
-    auto spec = seccomp::buildSpec(imported.task, seccomp::factsOf(imported.task, tier));
+    auto spec = seccomp::buildSpec(task, seccomp::factsOf(task, tier));
     DiffReport r = differential(spec, 11, References::DefaultAndBinaryTree, &reference);
     INFO(r.first);
     CHECK(r.cases > 16000);
@@ -74,8 +69,8 @@ TEST_CASE("import docker-seccomp --widths libseccomp: sbxc's filter equals libse
 }
 
 TEST_CASE("import docker-seccomp: with the kernel's widths, equal wherever the kernel can tell") {
-  auto imported = importDockerDefault(false);
-  auto spec = seccomp::buildSpec(imported.task, seccomp::factsOf(imported.task, 1));
+  auto task = importDockerDefault(false);
+  auto spec = seccomp::buildSpec(task, seccomp::factsOf(task, 1));
   DiffReport r = differential(spec, 12, References::DefaultAndBinaryTree);
   INFO(r.first);
   CHECK(r.mismatches == 0);

@@ -71,15 +71,25 @@ FilterMetrics measure(const FilterSpec& spec, const Program& program) {
   for (std::uint32_t nr = 0; nr < 1024; ++nr) {
     const SyscallFilter* f = findSyscall(af, nr);
     bool conditional = f != nullptr && !f->rules.empty();
-    std::vector<Args> probes = conditional ? probeArguments(*f, rng, 200) : std::vector<Args>{Args{}};
+    // Zero arguments first: the one probe of an unconditional syscall, and the denied-path probe.
+    std::vector<Args> probes{Args{}};
+    if (conditional) {
+      auto more = probeArguments(*f, rng, 200);
+      probes.insert(probes.end(), more.begin(), more.end());
+    }
     PathRange range{f != nullptr ? f->name : "", ~0u, 0};
     unsigned allowPath = 0;
     bool everAllowed = false, alwaysAllowed = true;
-    for (const auto& args : probes) {
+    for (std::size_t i = 0; i < probes.size(); ++i) {
       Action action = 0;
-      unsigned path = pathOf(program, af.auditArch, nr, args, action);
+      unsigned path = pathOf(program, af.auditArch, nr, probes[i], action);
       range.shortest = std::min(range.shortest, path);
       range.longest = std::max(range.longest, path);
+      if (i == 0 && isKnown(af, nr) && !isPermissive(action)) {
+        ++denied;
+        deniedSum += path;
+        m.maxDeniedPath = std::max(m.maxDeniedPath, path);
+      }
       if (action == kAllow) {
         everAllowed = true;
         allowPath = std::max(allowPath, path);
@@ -88,13 +98,6 @@ FilterMetrics measure(const FilterSpec& spec, const Program& program) {
       }
     }
     if (conditional) m.argumentChecked.push_back(range);
-    Action zeroAction = 0;
-    unsigned zeroPath = pathOf(program, af.auditArch, nr, Args{}, zeroAction);
-    if (isKnown(af, nr) && !isPermissive(zeroAction)) {
-      ++denied;
-      deniedSum += zeroPath;
-      m.maxDeniedPath = std::max(m.maxDeniedPath, zeroPath);
-    }
     if (everAllowed) {
       ++m.allowed;
       pathSum += allowPath;
