@@ -161,13 +161,43 @@ TEST_CASE("sbx-run: hello as root and as nobody; exit status passes through; tim
   }
 }
 
-TEST_CASE("sbx-run: the wall-clock timeout kills the whole sandbox") {
+TEST_CASE("sbx-run: the wall-clock timeout kills the whole sandbox and is audited") {
   Scratch s(false);
-  Run r = run({SBX_RUN_BINARY, "--workspace", s.workspace.string(), (sourceDir() / "examples/contained.sbx").string(),
-               "--", "/bin/sh", "-c", "sleep 60 & sleep 60"},
+  fs::path audit = s.dir.path() / "audit.jsonl";
+  Run r = run({SBX_RUN_BINARY, "--workspace", s.workspace.string(), "--audit", audit.string(),
+               (sourceDir() / "examples/contained.sbx").string(), "--", "/bin/sh", "-c", "sleep 60 & sleep 60"},
               "", "", {"SBX_RUN_CACHE=" + s.cache.string()});
   CHECK(r.exitCode == 124);
-  CHECK(r.err.find("timeout") != std::string::npos);
+  CHECK(r.err.find("timeout of 10000 ms expired") != std::string::npos);
+  CHECK(readText(audit).find("\"event\":\"timeout\"") != std::string::npos);
+}
+
+// The bombs of the escape suite, checked against the limits of examples/contained.sbx: they must
+// stop at those limits (64 pids, 256 MiB), not merely somewhere.
+TEST_CASE("sbx-run: a fork bomb stops at the pids limit, a memory bomb at the memory limit") {
+  Scratch s(false);
+  fs::path audit = s.dir.path() / "audit.jsonl";
+  auto bomb = [&](const std::string& name) {
+    Run r = run(
+        {SBX_RUN_BINARY, "--workspace", s.workspace.string(), "--audit", audit.string(),
+         (sourceDir() / "examples/contained.sbx").string(), "--", "/usr/bin/python3", "/workspace/escapes.py", name},
+        "", "", {"SBX_RUN_CACHE=" + s.cache.string()});
+    INFO(name << ": exit " << r.exitCode << ": " << r.out << r.err);
+    REQUIRE(r.out.starts_with("BLOCKED -"));
+    return std::stoi(r.out.substr(std::string("BLOCKED -").size()));
+  };
+  int children = bomb("fork-bomb");
+  CHECK(children >= 48);  // init and the bomb itself count too; the rest are its children
+  CHECK(children < 64);
+  int mib = bomb("memory-bomb");
+  CHECK(mib >= 160);  // python3 itself maps some 30-60 MiB of the 256
+  CHECK(mib < 256);
+  std::string log = readText(audit);
+  CHECK(log.find("\"rlimit as 268435456\"") != std::string::npos);
+  CHECK(log.find("\"rlimit nproc 64\"") != std::string::npos);
+  bool cgroupMemory = log.find("memory.max 268435456") != std::string::npos ||
+                      log.find("memory.limit_in_bytes 268435456") != std::string::npos;
+  CHECK((cgroupMemory || log.find("cgroup memoryBytes: no writable cgroup controller") != std::string::npos));
 }
 
 TEST_CASE("sbx-run: a symlink on a declared path is refused, a missing path is named") {

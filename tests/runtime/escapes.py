@@ -65,6 +65,7 @@ def no_new_privs():
 
 
 def fork_bomb():
+    # Blocked: "BLOCKED -N", N the children it could start (the test checks N against the limit).
     children = 0
     try:
         while children < 512:
@@ -80,8 +81,14 @@ def fork_bomb():
 
 
 def memory_bomb():
-    blocks = [bytearray(64 << 20) for _ in range(16)]  # 1 GiB
-    return True if len(blocks) == 16 else -1
+    # Touches 8 MiB blocks up to 1 GiB. Blocked: "BLOCKED -M", M the MiB it held when refused.
+    blocks = []
+    try:
+        while len(blocks) < 128:
+            blocks.append(bytearray(8 << 20))
+    except MemoryError:
+        return -8 * len(blocks)
+    return True
 
 
 def inherited_fd(fd):

@@ -15,9 +15,10 @@ using namespace sbx::test;
 
 namespace {
 
-// Runs `script` with /bin/sh under a task that uses programs.PROFILE, a writable workspace and
-// the default EPERM for every syscall the profile does not allow.
-Run underProfile(const std::string& profile, const std::string& script, const TempDir& dir) {
+// Runs `script` with /bin/sh under a task that uses programs.PROFILE, a writable workspace (and
+// `grants`, more task statements) and the default EPERM for every syscall the profile does not allow.
+Run underProfile(const std::string& profile, const std::string& script, const TempDir& dir,
+                 const std::string& grants = "") {
   fs::path workspace = dir.path() / "ws", policy = dir.path() / (profile + ".sbx");
   fs::create_directories(workspace);
   if (geteuid() == 0 && chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown");
@@ -26,6 +27,7 @@ Run underProfile(const std::string& profile, const std::string& script, const Te
 task t {{
   use programs.{}
   write workspace
+  {}
   timeout 60s
   env GIT_AUTHOR_NAME = "sbx", GIT_AUTHOR_EMAIL = "sbx@example.org", GIT_COMMITTER_NAME = "sbx",
       GIT_COMMITTER_EMAIL = "sbx@example.org"
@@ -38,7 +40,7 @@ task t {{
   }}
 }}
 )",
-                                profile));
+                                profile, grants));
   return run({SBX_RUN_BINARY, "--workspace", workspace.string(), policy.string(), "--", "/bin/sh", "-c", script}, "",
              "", {"SBX_RUN_CACHE=" + (dir.path() / "cache").string()});
 }
@@ -88,4 +90,15 @@ TEST_CASE("profile curl: runs and fetches a file from the workspace") {
   Run r = underProfile("curl", "echo hi > /workspace/c.txt && curl -s file:///workspace/c.txt", dir);
   CHECK(r.exitCode == 0);
   CHECK(r.out == "hi\n");
+}
+
+TEST_CASE("profile cc: make builds hello world in the workspace, which then runs") {
+  TempDir dir;
+  Run r = underProfile("cc",
+                       "cd /workspace && printf 'hello: hello.c\\n\\tcc -O2 -o hello hello.c\\n' > Makefile && "
+                       "printf '#include <stdio.h>\\nint main(void) { puts(\"hello\"); return 0; }\\n' > hello.c && "
+                       "make -s && ./hello",
+                       dir, "exec workspace  # the built program runs from the workspace");
+  CHECK(r.exitCode == 0);
+  CHECK(r.out == "hello\n");
 }
