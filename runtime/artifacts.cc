@@ -8,13 +8,11 @@
 #include <cstring>
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
-#include "runtime/digest.h"
+#include "util/sha256.h"
 #include "version.h"
 
 namespace sbx::run {
@@ -24,22 +22,28 @@ namespace fs = std::filesystem;
 namespace {
 
 std::optional<std::string> readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buf[16384];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  if (n < 0) return std::nullopt;
+  return text;
 }
 
 // The paths of `import "PATH"` lines (relative imports; std modules are part of the compiler).
-std::vector<std::string> relativeImports(const std::string& text) {
+std::vector<std::string> relativeImports(std::string_view text) {
   std::vector<std::string> out;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
+  while (!text.empty()) {
+    std::string_view line = text.substr(0, text.find('\n'));
+    text.remove_prefix(std::min(text.size(), line.size() + 1));
     auto start = line.find_first_not_of(" \t");
-    if (start == std::string::npos || line.compare(start, 6, "import") != 0) continue;
+    if (start == std::string_view::npos || line.substr(start, 6) != "import") continue;
     auto open = line.find('"', start), close = line.find('"', open + 1);
-    if (open != std::string::npos && close != std::string::npos) out.push_back(line.substr(open + 1, close - open - 1));
+    if (open != std::string_view::npos && close != std::string_view::npos)
+      out.emplace_back(line.substr(open + 1, close - open - 1));
   }
   return out;
 }
@@ -136,7 +140,7 @@ std::optional<Task> loadTaskDir(const std::string& dir, std::string& error) {
     error = fmt::format("{}/plan.json is not a plan of schema sbxc.plan/v1", dir);
     return std::nullopt;
   }
-  t.planDigest = sha256Hex(*planText);
+  t.planText = std::move(*planText);
   t.tier = t.plan.value("tier", -1);
   const auto& entry = t.plan["seccomp"];
   if (!entry.is_object()) {

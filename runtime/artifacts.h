@@ -1,5 +1,5 @@
 // What sbx-run runs: a compiled task directory (plan.json, seccomp.bpf), or a .sbx policy that
-// it compiles in-process into a cache keyed by the digest of the policy, its imports and the
+// it has sbxc compile into a cache keyed by the digest of the policy, its imports and the
 // compiler version, so that a second start does no compiling at all.
 #pragma once
 #include <linux/filter.h>
@@ -14,8 +14,9 @@ namespace sbx::run {
 
 struct Task {
   std::string dir;         // the compiled task directory
+  std::string planText;    // plan.json's bytes
+  std::string planDigest;  // SHA-256 of planText, computed only for the audit log
   nlohmann::json plan;     // plan.json
-  std::string planDigest;  // SHA-256 of plan.json's bytes
   std::vector<sock_filter> filter;
   int tier = -1;
 };

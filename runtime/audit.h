@@ -12,6 +12,7 @@ class AuditLog {
   AuditLog() = default;
   // Opens (appends to) `path`; an empty path disables the log. False, with `error`, on failure.
   bool open(const std::string& path, const std::string& runId, std::string& error);
+  bool enabled() const { return fd_ >= 0; }
   void event(const std::string& kind, nlohmann::ordered_json fields = nlohmann::ordered_json::object());
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;

@@ -1,12 +1,15 @@
 #include "runtime/limits.h"
 
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -17,10 +20,20 @@ namespace fs = std::filesystem;
 namespace {
 
 bool writeFile(const fs::path& path, const std::string& value) {
-  std::ofstream out(path);
-  out << value;
-  out.flush();
-  return static_cast<bool>(out);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  bool ok = fd >= 0 && ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+  if (fd >= 0) ::close(fd);
+  return ok;
+}
+
+std::optional<std::string> readFile(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[1024];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  if (n < 0) return std::nullopt;
+  return std::string(buf, static_cast<std::size_t>(n));
 }
 
 }  // namespace
@@ -58,41 +71,93 @@ bool applyRlimits(const std::vector<Rlimit>& rlimits, std::string& error) {
   return true;
 }
 
-void Cgroups::attach(pid_t pid, const nlohmann::json& limits, LimitReport& report) {
-  std::string name = fmt::format("sbx-run-{}", pid);
+void Cgroups::create(const nlohmann::json& limits, LimitReport& report) {
+  std::string name = fmt::format("sbx-run-{}", getpid());
+  // What each plan limit becomes, in order of preference: cgroup v2 where the hierarchy offers
+  // the controller (v1 may hold it instead), else the v1 controller. Memory and pids are limits
+  // the kernel enforces; CPU time is accounted for the whole sandbox and enforced by the launcher
+  // (the language declares CPU time, not a share, so cpu.max is not set).
   struct Controller {
-    const char* hierarchy;  // cgroup v2 first, then v1 controllers
-    const char* file;
+    const char* hierarchy;
+    const char* v2Controller;  // nullptr: a v1 hierarchy
+    const char* file;          // the limit to write, or the usage to read (CPU)
     const char* key;
   };
-  static constexpr Controller kControllers[] = {{"/sys/fs/cgroup/unified", "memory.max", "memoryBytes"},
-                                                {"/sys/fs/cgroup/unified", "pids.max", "pids"},
-                                                {"/sys/fs/cgroup/memory", "memory.limit_in_bytes", "memoryBytes"},
-                                                {"/sys/fs/cgroup/pids", "pids.max", "pids"},
-                                                {"/sys/fs/cgroup", "memory.max", "memoryBytes"},
-                                                {"/sys/fs/cgroup", "pids.max", "pids"}};
+  static constexpr Controller kControllers[] = {
+      {"/sys/fs/cgroup/unified", "memory", "memory.max", "memoryBytes"},
+      {"/sys/fs/cgroup/unified", "pids", "pids.max", "pids"},
+      {"/sys/fs/cgroup/unified", "cpu", "cpu.stat", "cpuMs"},
+      {"/sys/fs/cgroup", "memory", "memory.max", "memoryBytes"},
+      {"/sys/fs/cgroup", "pids", "pids.max", "pids"},
+      {"/sys/fs/cgroup", "cpu", "cpu.stat", "cpuMs"},
+      {"/sys/fs/cgroup/memory", nullptr, "memory.limit_in_bytes", "memoryBytes"},
+      {"/sys/fs/cgroup/pids", nullptr, "pids.max", "pids"},
+      {"/sys/fs/cgroup/cpuacct", nullptr, "cpuacct.usage", "cpuMs"}};
   std::vector<std::string> done;
   for (const auto& c : kControllers) {
     if (!limits.contains(c.key) || std::find(done.begin(), done.end(), c.key) != done.end()) continue;
-    fs::path dir = fs::path(c.hierarchy) / name;
+    fs::path hierarchy = c.hierarchy, dir = hierarchy / name;
+    if (c.v2Controller) {
+      auto controllers = readFile(hierarchy / "cgroup.controllers");
+      if (!controllers || controllers->find(c.v2Controller) == std::string::npos) continue;
+      writeFile(hierarchy / "cgroup.subtree_control", fmt::format("+{}", c.v2Controller));
+    } else if (!fs::exists(hierarchy / "cgroup.procs")) {
+      continue;  // v1 controller not mounted
+    }
     std::error_code ec;
-    if (!fs::exists(fs::path(c.hierarchy) / "cgroup.procs")) continue;  // hierarchy not mounted
     bool fresh = fs::create_directory(dir, ec);
     if (ec) continue;
     if (fresh) created_.push_back(dir.string());
-    std::string value = std::to_string(limits[c.key].get<std::uint64_t>());
-    if (fs::exists(dir / c.file) && writeFile(dir / c.file, value) &&
-        writeFile(dir / "cgroup.procs", std::to_string(pid))) {
-      report.applied.push_back(fmt::format("cgroup {}/{} {}", c.hierarchy, c.file, value));
-      done.push_back(c.key);
+    std::uint64_t value = limits[c.key].get<std::uint64_t>();
+    bool accounting = std::string_view(c.key) == "cpuMs";
+    if (!fs::exists(dir / c.file) || (!accounting && !writeFile(dir / c.file, std::to_string(value)))) continue;
+    int procs = ::open((dir / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+    if (procs < 0) continue;
+    if (accounting) {
+      cpuUsage_ = dir / c.file;
+      cpuLimitMs_ = value;
     }
+    joined_.push_back(
+        {accounting ? fmt::format("cgroup {}/{} (CPU time of the whole sandbox, {} ms)", c.hierarchy, c.file, value)
+                    : fmt::format("cgroup {}/{} {}", c.hierarchy, c.file, value),
+         procs, false});
+    done.push_back(c.key);
   }
-  for (const char* key : {"memoryBytes", "pids"})
+  for (const char* key : {"memoryBytes", "pids", "cpuMs"})
     if (limits.contains(key) && std::find(done.begin(), done.end(), key) == done.end())
       report.notApplied.push_back(fmt::format("cgroup {}: no writable cgroup controller (the rlimit applies)", key));
 }
 
+std::optional<std::uint64_t> Cgroups::cpuUsedMs() const {
+  if (cpuUsage_.empty()) return std::nullopt;
+  auto text = readFile(cpuUsage_);
+  if (!text) return std::nullopt;
+  // v2 cpu.stat: "usage_usec N" first; v1 cpuacct.usage: nanoseconds.
+  bool v2 = text->starts_with("usage_usec");
+  std::uint64_t value = std::strtoull(text->c_str() + (v2 ? 10 : 0), nullptr, 10);
+  return v2 ? value / 1000 : value / 1000000;
+}
+
+void Cgroups::join(pid_t pid) {
+  std::array<char, 16> text{};
+  auto end = std::to_chars(text.data(), text.data() + text.size(), pid).ptr;
+  auto size = static_cast<std::size_t>(end - text.data());
+  for (auto& j : joined_) {
+    j.ok = ::write(j.procsFd, text.data(), size) == static_cast<ssize_t>(size);
+    ::close(j.procsFd);
+    j.procsFd = -1;
+  }
+}
+
+void Cgroups::report(LimitReport& report) const {
+  for (const auto& j : joined_)
+    (j.ok ? report.applied : report.notApplied).push_back(j.ok ? j.applied : j.applied + ": could not join");
+}
+
 void Cgroups::cleanup() {
+  for (auto& j : joined_)
+    if (j.procsFd >= 0) ::close(j.procsFd);
+  joined_.clear();
   for (auto it = created_.rbegin(); it != created_.rend(); ++it) rmdir(it->c_str());
   created_.clear();
 }

@@ -4,6 +4,7 @@
 #pragma once
 #include <sys/types.h>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,16 +28,35 @@ std::vector<Rlimit> plannedRlimits(const nlohmann::json& limits);
 // In the payload, before exec; also sets RLIMIT_CORE to 0.
 bool applyRlimits(const std::vector<Rlimit>& rlimits, std::string& error);
 
-// In the launcher: a cgroup for `pid` (the sandbox's init) with the plan's memory and pids limits,
-// on cgroup v2 where writable, else on the v1 memory and pids controllers. Removed by cleanup().
+// In the launcher: the plan's memory and pids limits as cgroups, and CPU-time accounting for the
+// whole sandbox, on cgroup v2 where the controller is available and writable, else on the v1
+// controllers. Named after the launcher, made before the sandbox exists; init joins them before
+// anything runs inside.
 class Cgroups {
  public:
-  void attach(pid_t pid, const nlohmann::json& limits, LimitReport& report);
+  // Creates the cgroups, writes the limits and opens each cgroup.procs.
+  void create(const nlohmann::json& limits, LimitReport& report);
+  // Moves `pid` (init) into them: system calls on descriptors opened by create(), no allocation
+  // (the sandbox's init shares the launcher's memory at this point).
+  void join(pid_t pid);
+  // Adds what was applied, and what could not be, to `report`.
+  void report(LimitReport& report) const;
+  // The CPU time the whole sandbox has used, where it is accounted, and the plan's limit of it.
+  std::optional<std::uint64_t> cpuUsedMs() const;
+  std::uint64_t cpuLimitMs() const { return cpuLimitMs_; }
   void cleanup();
   ~Cgroups() { cleanup(); }
 
  private:
+  struct Joined {
+    std::string applied;  // "cgroup /sys/fs/cgroup/pids/pids.max 64"
+    int procsFd = -1;
+    bool ok = false;
+  };
+  std::vector<Joined> joined_;
   std::vector<std::string> created_;
+  std::string cpuUsage_;  // cpu.stat or cpuacct.usage of the sandbox's cgroup
+  std::uint64_t cpuLimitMs_ = 0;
 };
 
 }  // namespace sbx::run

@@ -1,9 +1,6 @@
-// The sandbox, chained in one place (sandbox.cc): new user, mount, PID, IPC, UTS, network and
-// cgroup namespaces; id maps; the fresh root (mounts.h); a small init (PID 1) that reaps,
-// forwards signals and reports the payload's status; in the payload: a new session, limits,
-// capabilities dropped, no_new_privs, Landlock, the environment cleared to the declared variables,
-// descriptors beyond 0-2 closed, the seccomp filter last, exec. The launcher enforces the
-// wall-clock timeout and dies-with-parent holds for the whole sandbox.
+// The sandbox, chained in one place (sandbox.cc): the mount plan checked, cgroups made, the
+// sandbox's init started in new user, mount, PID, IPC, UTS, network and cgroup namespaces (init.h),
+// its id maps written (user_ns.h), then the wait, with the wall-clock timeout, and the audit.
 #pragma once
 #include <string>
 #include <vector>

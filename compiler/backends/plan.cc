@@ -11,7 +11,16 @@ nlohmann::ordered_json buildPlan(const model::Task& task, const model::Model& mo
   plan["schema"] = kPlanSchema;
   plan["compiler"] = {{"name", "sbxc"}, {"version", SBXC_VERSION}};
   plan["task"] = model::toJson(task, model, {});
+  // The syscall rules live on compiled, in seccomp.bpf/.pfc/.json (plan["seccomp"] names them);
+  // left out here they would be most of the file sbx-run reads on every start.
+  plan["task"].erase("syscalls");
   plan["mounts"] = toJson(planMounts(task));
+  // The allowlist the launcher's egress proxy enforces (and the exporters translate): the task's
+  // destinations, then each tool's, marked with the tool that alone may use them.
+  auto egress = plan["task"]["egress"];
+  for (const auto& tool : plan["task"]["tools"])
+    for (const auto& d : tool["egress"]) egress.push_back(d);
+  plan["egress"] = egress;
   return plan;
 }
 

@@ -4,6 +4,7 @@
 // applicable. A minimum number of applicable attempts keeps the suite from passing vacuously.
 #include <doctest/doctest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -198,6 +199,33 @@ TEST_CASE("sbx-run: a fork bomb stops at the pids limit, a memory bomb at the me
   bool cgroupMemory = log.find("memory.max 268435456") != std::string::npos ||
                       log.find("memory.limit_in_bytes 268435456") != std::string::npos;
   CHECK((cgroupMemory || log.find("cgroup memoryBytes: no writable cgroup controller") != std::string::npos));
+}
+
+// CPU time is the whole sandbox's where a cgroup accounts for it: four spinners share one second.
+TEST_CASE("sbx-run: the sandbox's CPU time is enforced across all its processes") {
+  Scratch s(false);
+  fs::path audit = s.dir.path() / "audit.jsonl", policy = s.dir.path() / "cpu.sbx";
+  writeText(policy, R"(import std.programs
+task t {
+  use programs.shell
+  write workspace
+  timeout 60s
+  limits { cpu 1s  pids 32  memory 256MiB }
+  syscalls { default errno EPERM }
+}
+)");
+  Run r = run({SBX_RUN_BINARY, "--workspace", s.workspace.string(), "--audit", audit.string(), policy.string(), "--",
+               "/bin/sh", "-c", "for i in 1 2 3 4; do (while :; do :; done) & done; wait"},
+              "", "", {"SBX_RUN_CACHE=" + s.cache.string()});
+  std::string log = readText(audit);
+  if (log.find("cgroup cpuMs: no writable cgroup controller") != std::string::npos) {
+    MESSAGE("no cgroup accounts for CPU time here: only the per-process rlimit applies");
+    return;
+  }
+  INFO(r.err << log);
+  CHECK(r.exitCode == 128 + SIGXCPU);
+  CHECK(r.err.find("used its CPU time of 1000 ms") != std::string::npos);
+  CHECK(log.find("\"event\":\"cpu-limit\"") != std::string::npos);
 }
 
 TEST_CASE("sbx-run: a symlink on a declared path is refused, a missing path is named") {

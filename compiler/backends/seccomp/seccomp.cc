@@ -1,8 +1,6 @@
 // Ties the seccomp back end together for `sbxc compile`.
 #include "backends/seccomp/seccomp.h"
 
-#include <openssl/evp.h>
-
 #include <fmt/format.h>
 
 #include "backends/seccomp/codegen.h"
@@ -10,17 +8,9 @@
 #include "backends/seccomp/flat_rules.h"
 #include "backends/seccomp/libseccomp_codegen.h"
 #include "backends/seccomp/oci_profile.h"
+#include "util/sha256.h"
 
 namespace sbx::seccomp {
-
-std::string sha256Hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned i = 0; i < size; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
-}
 
 bool compileSeccomp(const model::Task& task, const SeccompOptions& options, SeccompOutput& out, std::string& error) {
   out.spec = buildSpec(task, factsOf(task, options.tier));

@@ -32,6 +32,4 @@ bool compileSeccomp(const model::Task& task, const SeccompOptions& options, Secc
 // The "seccomp" object of plan.json: files, SHA-256 of seccomp.bpf, actions, size.
 nlohmann::ordered_json planEntry(const SeccompOutput& out, const SeccompOptions& options);
 
-std::string sha256Hex(std::string_view bytes);
-
 }  // namespace sbx::seccomp

@@ -1,0 +1,169 @@
+#include "runtime/egress_rules.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace sbx::run {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool inNetwork(const IpAddress& address, const IpAddress& network, int prefix) {
+  if (address.family != network.family) return false;
+  for (int bit = 0; bit < prefix; ++bit) {
+    int byte = bit / 8, mask = 0x80 >> (bit % 8);
+    if ((address.bytes[byte] & mask) != (network.bytes[byte] & mask)) return false;
+  }
+  return true;
+}
+
+struct Range {
+  const char* network;
+  int prefix;
+};
+
+// Never reachable through the proxy, whatever the policy says.
+constexpr Range kAlwaysRefused[] = {{"169.254.0.0", 16}, {"fe80::", 10},   {"fd00:ec2::254", 128},
+                                    {"0.0.0.0", 8},      {"224.0.0.0", 4}, {"240.0.0.0", 4},
+                                    {"::", 128},         {"ff00::", 8}};
+// Reachable only when the policy names the address or its network.
+constexpr Range kNamedOnly[] = {{"127.0.0.0", 8},   {"10.0.0.0", 8}, {"172.16.0.0", 12}, {"192.168.0.0", 16},
+                                {"100.64.0.0", 10}, {"::1", 128},    {"fc00::", 7}};
+
+template <std::size_t N>
+bool inAny(const IpAddress& address, const Range (&ranges)[N]) {
+  return std::any_of(std::begin(ranges), std::end(ranges),
+                     [&](const Range& r) { return inNetwork(address, *IpAddress::parse(r.network), r.prefix); });
+}
+
+bool toolMay(const EgressRule& rule, const std::string& tool) {
+  return rule.tool.empty() || rule.tool == tool;
+}
+
+}  // namespace
+
+std::optional<IpAddress> IpAddress::parse(const std::string& text) {
+  IpAddress a;
+  if (inet_pton(AF_INET, text.c_str(), a.bytes.data()) == 1) {
+    a.family = 4;
+    return a;
+  }
+  std::string bare =
+      text.size() > 2 && text.front() == '[' && text.back() == ']' ? text.substr(1, text.size() - 2) : text;
+  if (inet_pton(AF_INET6, bare.c_str(), a.bytes.data()) != 1) return std::nullopt;
+  a.family = 6;
+  static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(a.bytes.data(), kMapped, 12) == 0) {
+    std::memmove(a.bytes.data(), a.bytes.data() + 12, 4);
+    std::fill(a.bytes.begin() + 4, a.bytes.end(), 0);
+    a.family = 4;
+  }
+  return a;
+}
+
+IpAddress IpAddress::fromSockaddr(const sockaddr* address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address->sa_family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text, sizeof text);
+  else
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text, sizeof text);
+  return parse(text).value_or(IpAddress{});
+}
+
+std::string IpAddress::text() const {
+  char out[INET6_ADDRSTRLEN] = {};
+  inet_ntop(family == 4 ? AF_INET : AF_INET6, bytes.data(), out, sizeof out);
+  return out;
+}
+
+EgressRules EgressRules::fromPlan(const nlohmann::json& egress, const nlohmann::json& tools) {
+  EgressRules out;
+  for (const auto& t : tools)
+    if (!t.value("exec", "").empty()) out.toolExecutables_.emplace_back(t.value("exec", ""), t.value("name", ""));
+  for (const auto& e : egress) {
+    if (e.value("protocol", "tcp") != "tcp") continue;  // the proxy carries TCP only
+    EgressRule r;
+    std::string kind = e.value("kind", "");
+    r.kind = kind == "wildcard"               ? EgressRule::Kind::Wildcard
+             : kind == "any"                  ? EgressRule::Kind::Any
+             : kind == "ip" || kind == "cidr" ? EgressRule::Kind::Address
+                                              : EgressRule::Kind::Host;
+    r.host = lower(e.value("host", ""));
+    if (r.kind == EgressRule::Kind::Address) {
+      auto address = IpAddress::parse(e.value("address", ""));
+      if (!address) continue;
+      r.address = *address;
+      r.prefix = e.value("prefix", r.address.family == 4 ? 32 : 128);
+    }
+    r.portLow = e.value("portLow", std::uint16_t{0});
+    r.portHigh = e.value("portHigh", std::uint16_t{0});
+    r.destination = e.value("text", "");
+    r.tool = e.value("tool", "");
+    out.rules_.push_back(std::move(r));
+  }
+  return out;
+}
+
+bool EgressRules::hasToolRules() const {
+  return std::any_of(rules_.begin(), rules_.end(), [](const EgressRule& r) { return !r.tool.empty(); });
+}
+
+std::string EgressRules::toolOf(const std::string& path) const {
+  for (const auto& [exec, tool] : toolExecutables_)
+    if (!path.empty() && exec == path) return tool;
+  return "";
+}
+
+const EgressRule* EgressRules::matchName(const std::string& host, std::uint16_t port, const std::string& tool) const {
+  std::string name = lower(host);
+  auto literal = IpAddress::parse(name);
+  for (const auto& r : rules_) {
+    if (port < r.portLow || port > r.portHigh || !toolMay(r, tool)) continue;
+    bool matches = false;
+    switch (r.kind) {
+      case EgressRule::Kind::Any:
+        matches = true;
+        break;
+      case EgressRule::Kind::Host:
+        matches = !literal && name == r.host;
+        break;
+      case EgressRule::Kind::Wildcard:
+        matches = !literal && name.size() > r.host.size() + 1 && name.ends_with("." + r.host);
+        break;
+      case EgressRule::Kind::Address:
+        matches = literal && inNetwork(*literal, r.address, r.prefix);
+        break;
+    }
+    if (matches) return &r;
+  }
+  return nullptr;
+}
+
+const EgressRule* EgressRules::coveringAddressRule(const IpAddress& address, std::uint16_t port,
+                                                   const std::string& tool) const {
+  for (const auto& r : rules_)
+    if (r.kind == EgressRule::Kind::Address && port >= r.portLow && port <= r.portHigh && toolMay(r, tool) &&
+        inNetwork(address, r.address, r.prefix))
+      return &r;
+  return nullptr;
+}
+
+std::optional<std::string> EgressRules::refuseAddress(const IpAddress& address, std::uint16_t port,
+                                                      const EgressRule* byName, const std::string& tool) const {
+  if (address.family == 0) return "not an IP address";
+  if (inAny(address, kAlwaysRefused)) return address.text() + " is link-local, cloud metadata or not a unicast address";
+  const EgressRule* covering = coveringAddressRule(address, port, tool);
+  if (inAny(address, kNamedOnly) && !covering)
+    return address.text() + " is a loopback or private address the policy does not name";
+  if (!byName && !covering) return address.text() + " is not on the allowlist";
+  return std::nullopt;
+}
+
+}  // namespace sbx::run

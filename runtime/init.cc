@@ -1,0 +1,198 @@
+#include "runtime/init.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "runtime/exit_codes.h"
+#include "runtime/hardening.h"
+#include "runtime/limits.h"
+#include "runtime/network.h"
+#include "runtime/proxy.h"
+#include "runtime/sandbox.h"
+
+namespace sbx::run {
+
+namespace {
+
+constexpr std::size_t kStackBytes = 1 << 20;
+
+bool writeAll(int fd, const std::string& text) {
+  return ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+}
+
+// A failure inside the sandbox: "step: reason" to the launcher through the error pipe, then exit.
+[[noreturn]] void fail(int errorFd, int code, const std::string& what) {
+  writeAll(errorFd, fmt::format("{}\n{}", code, what));
+  _exit(code);
+}
+
+std::vector<std::string> environmentOf(const nlohmann::json& task) {
+  std::vector<std::string> env;
+  for (const auto& e : task.value("env", nlohmann::json::array())) {
+    std::string name = e.value("name", "");
+    if (e.contains("value")) {
+      env.push_back(name + "=" + e["value"].get<std::string>());
+    } else if (const char* inherited = std::getenv(name.c_str())) {
+      env.push_back(name + "=" + inherited);
+    }
+  }
+  return env;
+}
+
+// The payload (PID 2 in the sandbox): everything that narrows it, then exec.
+[[noreturn]] void payload(const Task& task, const RunOptions& options, const std::vector<PlannedMount>& mounts,
+                          const Identity& id, int errorFd, bool egressProxy) {
+  std::string error;
+  if (setsid() < 0) fail(errorFd, kLauncherFailure, "setsid: " + std::string(std::strerror(errno)));
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (!applyRlimits(plannedRlimits(task.plan["task"].value("limits", nlohmann::json::object())), error))
+    fail(errorFd, kLauncherFailure, error);
+  if (!dropBoundingAndAmbient(error)) fail(errorFd, kLauncherFailure, error);
+  if (getuid() == 0 && setgroups(0, nullptr) != 0)
+    fail(errorFd, kLauncherFailure, "drop supplementary groups: " + std::string(std::strerror(errno)));
+  if (setresgid(id.gid, id.gid, id.gid) != 0 || setresuid(id.uid, id.uid, id.uid) != 0)
+    fail(errorFd, kLauncherFailure, "switch to the payload's ids: " + std::string(std::strerror(errno)));
+  if (!clearCapabilitySets(error) || !setNoNewPrivileges(error)) fail(errorFd, kLauncherFailure, error);
+  bool landlock = false;
+  if (!applyLandlock(mounts, landlock, error)) fail(errorFd, kLauncherFailure, error);
+
+  // Descriptors: 0-2 stay, the error pipe moves to 3 (closed by exec), everything else goes.
+  if (dup2(errorFd, 3) != 3) fail(errorFd, kLauncherFailure, "dup2: " + std::string(std::strerror(errno)));
+  errorFd = 3;
+  fcntl(errorFd, F_SETFD, FD_CLOEXEC);
+  syscall(SYS_close_range, 4, ~0U, 0);
+
+  std::vector<std::string> env = environmentOf(task.plan["task"]);
+  if (egressProxy) {
+    auto proxy = proxyEnvironment();
+    env.insert(env.end(), proxy.begin(), proxy.end());
+  }
+  std::vector<char*> envp, argv;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = options.command;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string program = args[0];
+  if (program.find('/') == std::string::npos)
+    for (const char* dir : {"/usr/local/bin/", "/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"})
+      if (access((std::string(dir) + program).c_str(), X_OK) == 0) {
+        program = std::string(dir) + program;
+        break;
+      }
+  if (chdir("/") != 0) fail(errorFd, kLauncherFailure, "chdir /");
+  for (const auto& m : mounts)
+    if (m.type == "workspace" && chdir(m.target.c_str()) != 0) fail(errorFd, kLauncherFailure, "chdir " + m.target);
+
+  if (!loadSeccomp(task.filter, error)) fail(errorFd, kLauncherFailure, error);  // last: the payload starts filtered
+  execve(program.c_str(), argv.data(), envp.data());
+  int e = errno;
+  fail(errorFd, e == ENOENT ? kNotFound : kCannotExecute, fmt::format("{}: {}", options.command[0], std::strerror(e)));
+}
+
+struct PayloadStart {
+  const Task* task;
+  const RunOptions* options;
+  const std::vector<PlannedMount>* mounts;
+  const Identity* id;
+  int errorFd;
+  bool egressProxy;
+  sigset_t signalMask;  // init's mask before it blocked everything
+};
+
+// Starts the payload on a stack of its own, sharing init's memory, init suspended until the
+// payload execs or fails (CLONE_VFORK), so nothing races on the shared heap.
+pid_t spawnPayload(PayloadStart& start) {
+  ChildStack stack;  // released once the payload has exec'd or exited
+  if (!stack.top()) return -1;
+  auto entry = [](void* arg) -> int {
+    auto& s = *static_cast<PayloadStart*>(arg);
+    sigprocmask(SIG_SETMASK, &s.signalMask, nullptr);
+    payload(*s.task, *s.options, *s.mounts, *s.id, s.errorFd, s.egressProxy);
+  };
+  return clone(entry, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+}
+
+// PID 1 of the sandbox: builds the root, starts the payload, reaps everything, reports the
+// payload's status as its own exit code (128 + N for a signal).
+[[noreturn]] void init(const InitArgs& args) {
+  const Task& task = *args.task;
+  const RunOptions& options = *args.options;
+  std::vector<PlannedMount>& mounts = *args.mounts;
+  const Identity& id = *args.id;
+  int errorFd = args.errorFd;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // The launcher's go-ahead: the id maps are written (init may act as root in its namespace)
+  // and the cgroups joined.
+  char go;
+  if (::read(args.syncFd, &go, 1) != 1) _exit(kLauncherFailure);  // the launcher died or failed
+  std::string error;
+  if (sethostname("sbx", 3) != 0) fail(errorFd, kLauncherFailure, "sethostname");
+  if (!loopbackUp(error)) fail(errorFd, kLauncherFailure, error);
+  if (args.egressProxy) {
+    int listener = listenForProxy(error);
+    if (listener < 0) fail(errorFd, kLauncherFailure, error);
+    if (!sendDescriptor(args.syncFd, listener)) fail(errorFd, kLauncherFailure, "pass the egress proxy's socket");
+    ::close(listener);
+  }
+  ::close(args.syncFd);
+  if (!buildRoot(mounts, error)) fail(errorFd, kLauncherFailure, error);
+
+  sigset_t all;
+  sigfillset(&all);
+  PayloadStart start{&task, &options, &mounts, &id, errorFd, args.egressProxy, {}};
+  sigprocmask(SIG_BLOCK, &all, &start.signalMask);
+  pid_t child = spawnPayload(start);
+  if (child < 0) fail(errorFd, kLauncherFailure, "clone: " + std::string(std::strerror(errno)));
+  ::close(errorFd);
+  // From here on nothing allocates: the launcher's memory is its own again.
+  for (;;) {
+    siginfo_t info{};
+    int sig = sigwaitinfo(&all, &info);
+    if (sig == SIGCHLD) {
+      int status = 0;
+      for (pid_t p; (p = waitpid(-1, &status, WNOHANG)) > 0;) {
+        if (p != child) continue;
+        kill(-1, SIGKILL);  // whatever the payload left behind dies with it
+        while (waitpid(-1, nullptr, 0) > 0) {
+        }
+        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : kSignalBase + WTERMSIG(status));
+      }
+    } else if (sig > 0) {
+      kill(-child, sig);  // forward to the payload's session
+    }
+  }
+}
+
+}  // namespace
+
+ChildStack::ChildStack()
+    : base_(mmap(nullptr, kStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0)) {}
+
+ChildStack::~ChildStack() {
+  if (base_ != MAP_FAILED) munmap(base_, kStackBytes);
+}
+
+void* ChildStack::top() const {
+  return base_ == MAP_FAILED ? nullptr : static_cast<char*>(base_) + kStackBytes;
+}
+
+pid_t startInit(InitArgs& args, int namespaces, const ChildStack& stack) {
+  if (!stack.top()) return -1;
+  auto entry = [](void* arg) -> int { init(*static_cast<InitArgs*>(arg)); };
+  return clone(entry, stack.top(), namespaces | CLONE_VM | SIGCHLD, &args);
+}
+
+}  // namespace sbx::run

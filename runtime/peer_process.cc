@@ -1,0 +1,72 @@
+#include "runtime/peer_process.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace sbx::run {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The inode of the socket whose local port is `port` and remote port `peerPort`, from the
+// sandbox's /proc/net/tcp (IPv4 loopback: the proxy listens on 127.0.0.1).
+std::string socketInode(pid_t init, unsigned port, unsigned peerPort) {
+  std::ifstream table(fmt::format("/proc/{}/net/tcp", init));
+  std::string local = fmt::format(":{:04X}", port), remote = fmt::format(":{:04X}", peerPort), line;
+  std::getline(table, line);  // header
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, localAddress, remoteAddress, state, queues, timer, retransmits, uid, timeout, inode;
+    fields >> slot >> localAddress >> remoteAddress >> state >> queues >> timer >> retransmits >> uid >> timeout >>
+        inode;
+    if (localAddress.ends_with(local) && remoteAddress.ends_with(remote)) return inode;
+  }
+  return "";
+}
+
+std::string link(const fs::path& path) {
+  std::error_code ec;
+  auto target = fs::read_symlink(path, ec);
+  return ec ? "" : target.string();
+}
+
+// The sandbox's processes: init and its descendants.
+std::vector<pid_t> processesUnder(pid_t init) {
+  std::vector<pid_t> out{init};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    std::ifstream children(fmt::format("/proc/{0}/task/{0}/children", out[i]));
+    for (pid_t child; children >> child;) out.push_back(child);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string peerExecutable(int accepted, pid_t sandboxInit) {
+  sockaddr_in self{}, peer{};
+  socklen_t length = sizeof self;
+  if (getsockname(accepted, reinterpret_cast<sockaddr*>(&self), &length) != 0 || self.sin_family != AF_INET) return "";
+  length = sizeof peer;
+  if (getpeername(accepted, reinterpret_cast<sockaddr*>(&peer), &length) != 0) return "";
+  std::string inode = socketInode(sandboxInit, ntohs(peer.sin_port), ntohs(self.sin_port));
+  if (inode.empty() || inode == "0") return "";
+  std::string wanted = "socket:[" + inode + "]";
+  for (pid_t pid : processesUnder(sandboxInit)) {
+    std::error_code ec;
+    for (const auto& fd : fs::directory_iterator(fmt::format("/proc/{}/fd", pid), ec))
+      if (link(fd.path()) == wanted) return link(fmt::format("/proc/{}/exe", pid));
+  }
+  return "";
+}
+
+}  // namespace sbx::run

@@ -1,0 +1,336 @@
+#include "runtime/proxy.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "runtime/peer_process.h"
+
+namespace sbx::run {
+
+namespace {
+
+constexpr std::size_t kMaxHead = 16 * 1024;
+constexpr int kPipeBytes = 1 << 20;
+
+struct Request {
+  bool tunnel = false;  // CONNECT
+  std::string host;     // a name or an address literal, without brackets
+  std::uint16_t port = 0;
+  std::string upstreamHead;  // plain HTTP: the request as the origin server gets it
+};
+
+std::optional<std::uint16_t> parsePort(std::string_view text) {
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value == 0 || value > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(value);
+}
+
+// "host:port", "[v6]:port", or "host" with `defaultPort`.
+bool splitAuthority(std::string_view authority, std::uint16_t defaultPort, Request& r) {
+  std::string_view portText;
+  if (authority.starts_with('[')) {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    r.host = std::string(authority.substr(1, close - 1));
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return false;
+      portText = authority.substr(close + 2);
+    }
+  } else {
+    auto colon = authority.rfind(':');
+    r.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) portText = authority.substr(colon + 1);
+  }
+  auto port = portText.empty() ? std::optional<std::uint16_t>(defaultPort) : parsePort(portText);
+  if (!port || r.host.empty() || !*port) return false;
+  r.port = *port;
+  return true;
+}
+
+// The request line and headers of `head` (up to and including the blank line).
+std::optional<Request> parseRequest(std::string_view head) {
+  auto lineEnd = head.find("\r\n");
+  std::string_view line = head.substr(0, lineEnd);
+  auto sp1 = line.find(' '), sp2 = line.rfind(' ');
+  if (sp1 == std::string_view::npos || sp2 == sp1) return std::nullopt;
+  std::string_view method = line.substr(0, sp1), target = line.substr(sp1 + 1, sp2 - sp1 - 1),
+                   version = line.substr(sp2 + 1);
+  if (!version.starts_with("HTTP/1.")) return std::nullopt;
+  Request r;
+  if (method == "CONNECT") {
+    r.tunnel = true;
+    if (!splitAuthority(target, 0, r)) return std::nullopt;
+    return r;
+  }
+  if (!target.starts_with("http://")) return std::nullopt;  // HTTPS goes through CONNECT
+  target.remove_prefix(7);
+  auto slash = target.find('/');
+  std::string_view authority = target.substr(0, slash),
+                   path = slash == std::string_view::npos ? "/" : target.substr(slash);
+  if (!splitAuthority(authority, 80, r)) return std::nullopt;
+  // The origin server gets the path form, without the proxy's own headers.
+  r.upstreamHead = fmt::format("{} {} {}\r\n", method, path, version);
+  for (std::string_view rest = head.substr(lineEnd + 2); !rest.empty();) {
+    auto end = rest.find("\r\n");
+    std::string_view header = rest.substr(0, end + 2);
+    rest.remove_prefix(header.size());
+    std::string lowerName;
+    for (char c : header.substr(0, header.find(':'))) lowerName += static_cast<char>(std::tolower(c));
+    if (lowerName != "proxy-connection" && lowerName != "proxy-authorization") r.upstreamHead += header;
+  }
+  return r;
+}
+
+bool sendAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+void respond(int client, int status, const char* reason, const std::string& body) {
+  sendAll(client, fmt::format("HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: {}"
+                              "\r\n\r\n{}",
+                              status, reason, body.size() + 9, "sbx-run: " + body));
+}
+
+// Copies `from` to `to` through a pipe with splice(2) until `from` ends; returns the bytes moved.
+std::uint64_t relay(int from, int to) {
+  int pipe[2];
+  std::uint64_t moved = 0;
+  if (pipe2(pipe, O_CLOEXEC) != 0) return 0;
+  fcntl(pipe[1], F_SETPIPE_SZ, kPipeBytes);
+  for (;;) {
+    ssize_t in = splice(from, nullptr, pipe[1], nullptr, kPipeBytes, SPLICE_F_MOVE | SPLICE_F_MORE);
+    if (in < 0 && errno == EINTR) continue;
+    if (in <= 0) break;
+    while (in > 0) {
+      ssize_t out = splice(pipe[0], nullptr, to, nullptr, static_cast<std::size_t>(in), SPLICE_F_MOVE | SPLICE_F_MORE);
+      if (out < 0 && errno == EINTR) continue;
+      if (out <= 0) goto done;
+      in -= out;
+      moved += static_cast<std::uint64_t>(out);
+    }
+  }
+done:
+  shutdown(to, SHUT_WR);
+  shutdown(from, SHUT_RD);
+  ::close(pipe[0]);
+  ::close(pipe[1]);
+  return moved;
+}
+
+std::vector<IpAddress> resolve(const std::string& host) {
+  if (auto literal = IpAddress::parse(host)) return {*literal};
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  std::vector<IpAddress> out;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0) return out;
+  for (auto* a = found; a; a = a->ai_next) out.push_back(IpAddress::fromSockaddr(a->ai_addr));
+  freeaddrinfo(found);
+  return out;
+}
+
+int connectTo(const IpAddress& address, std::uint16_t port) {
+  sockaddr_storage storage{};
+  socklen_t length;
+  if (address.family == 4) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&storage);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(port);
+    std::memcpy(&in->sin_addr, address.bytes.data(), 4);
+    length = sizeof(sockaddr_in);
+  } else {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    std::memcpy(&in6->sin6_addr, address.bytes.data(), 16);
+    length = sizeof(sockaddr_in6);
+  }
+  int fd = socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval none{0, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof none);
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+}  // namespace
+
+std::vector<std::string> proxyEnvironment() {
+  std::string url = fmt::format("http://{}:{}", kProxyAddress, kProxyPort);
+  std::vector<std::string> env;
+  for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"})
+    env.push_back(std::string(name) + "=" + url);
+  return env;
+}
+
+int listenForProxy(std::string& error) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(kProxyPort);
+  inet_pton(AF_INET, kProxyAddress, &address.sin_addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(fd, 128) != 0) {
+    error = fmt::format("egress proxy: listen on {}:{}: {}", kProxyAddress, kProxyPort, std::strerror(errno));
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+EgressProxy::EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit)
+    : listener_(listener), rules_(std::move(rules)), audit_(audit), sandboxInit_(sandboxInit) {}
+
+EgressProxy::~EgressProxy() {
+  stop();
+}
+
+void EgressProxy::start() {
+  acceptor_ = std::thread([this] { acceptLoop(); });
+}
+
+void EgressProxy::stop() {
+  if (!acceptor_.joinable()) return;
+  stopping_ = true;
+  shutdown(listener_, SHUT_RDWR);  // wakes the acceptor
+  acceptor_.join();
+  ::close(listener_);
+  std::unique_lock lock(mutex_);
+  for (int fd : open_) shutdown(fd, SHUT_RDWR);
+  idle_.wait(lock, [this] { return connections_ == 0; });
+}
+
+void EgressProxy::track(int fd, bool add) {
+  std::lock_guard lock(mutex_);
+  if (add && stopping_) shutdown(fd, SHUT_RDWR);
+  if (add)
+    open_.insert(fd);
+  else
+    open_.erase(fd);
+}
+
+void EgressProxy::acceptLoop() {
+  while (!stopping_) {
+    int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (client < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      return;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      ++connections_;
+    }
+    std::thread([this, client] {
+      serve(client);
+      std::lock_guard lock(mutex_);
+      if (--connections_ == 0) idle_.notify_all();
+    }).detach();
+  }
+}
+
+void EgressProxy::serve(int client) {
+  track(client, true);
+  timeval timeout{10, 0};
+  setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::string buffer;
+  std::size_t headEnd = std::string::npos;
+  char chunk[4096];
+  while ((headEnd = buffer.find("\r\n\r\n")) == std::string::npos && buffer.size() < kMaxHead) {
+    ssize_t n = recv(client, chunk, sizeof chunk, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    buffer.append(chunk, static_cast<std::size_t>(n));
+  }
+  auto finish = [&](int upstream) {
+    track(client, false);
+    ::close(client);
+    if (upstream >= 0) {
+      track(upstream, false);
+      ::close(upstream);
+    }
+  };
+  // Tools' destinations are for their own processes: who is asking?
+  std::string tool = rules_.hasToolRules() ? rules_.toolOf(peerExecutable(client, sandboxInit_)) : "";
+  auto refuse = [&](int status, const char* reason, const std::string& destination, const std::string& why) {
+    respond(client, status, reason, why + "\n");
+    nlohmann::ordered_json line{{"destination", destination}, {"verdict", "refused"}, {"reason", why}};
+    if (!tool.empty()) line["tool"] = tool;
+    audit_.event("egress", line);
+    finish(-1);
+  };
+  std::optional<Request> request;
+  if (headEnd != std::string::npos) request = parseRequest(std::string_view(buffer).substr(0, headEnd + 4));
+  if (!request)
+    return refuse(400, "Bad Request", "", "not an HTTP proxy request (CONNECT host:port, or GET http://...)");
+  std::string destination = fmt::format("{}:{}", request->host, request->port);
+
+  const EgressRule* byName = rules_.matchName(request->host, request->port, tool);
+  if (!byName) return refuse(403, "Forbidden", destination, destination + " is not on the task's egress allowlist");
+  std::vector<IpAddress> addresses = resolve(request->host);
+  if (addresses.empty()) return refuse(502, "Bad Gateway", destination, "cannot resolve " + request->host);
+  std::optional<std::string> refusal;
+  const IpAddress* chosen = nullptr;
+  for (const auto& a : addresses) {
+    auto why = rules_.refuseAddress(a, request->port, byName, tool);
+    if (!why) {
+      chosen = &a;
+      break;
+    }
+    if (!refusal) refusal = why;
+  }
+  if (!chosen) return refuse(403, "Forbidden", destination, *refusal);
+  int upstream = connectTo(*chosen, request->port);
+  if (upstream < 0)
+    return refuse(502, "Bad Gateway", destination,
+                  fmt::format("cannot connect to {}: {}", chosen->text(), std::strerror(errno)));
+  track(upstream, true);
+  timeval none{0, 0};
+  setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+
+  // What the client sent past the head (a TLS ClientHello, a request body) goes first.
+  std::string_view early = std::string_view(buffer).substr(headEnd + 4);
+  bool ok = request->tunnel ? sendAll(client, "HTTP/1.1 200 Connection established\r\n\r\n")
+                            : sendAll(upstream, request->upstreamHead);
+  ok = ok && sendAll(upstream, early);
+  std::uint64_t sent = early.size() + request->upstreamHead.size(), received = 0;
+  if (ok) {
+    std::thread back([&] { received = relay(upstream, client); });
+    sent += relay(client, upstream);
+    back.join();
+  }
+  nlohmann::ordered_json line{
+      {"destination", destination}, {"address", chosen->text()}, {"verdict", "allowed"}, {"rule", byName->destination}};
+  if (!tool.empty()) line["tool"] = tool;
+  line["bytesSent"] = sent;
+  line["bytesReceived"] = received;
+  audit_.event("egress", line);
+  finish(upstream);
+}
+
+}  // namespace sbx::run

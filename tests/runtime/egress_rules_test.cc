@@ -1,0 +1,89 @@
+// The egress allowlist's judgements (runtime/egress_rules.h), without a network: which requests
+// match which rules, and which resolved addresses the proxy may connect to.
+#include <doctest/doctest.h>
+
+#include "runtime/egress_rules.h"
+
+using namespace sbx::run;
+
+namespace {
+
+nlohmann::json rule(const std::string& text, const std::string& kind, const std::string& hostOrAddress, int prefix,
+                    int low, int high, const std::string& tool = "") {
+  nlohmann::json r{{"text", text}, {"kind", kind}, {"portLow", low}, {"portHigh", high}, {"protocol", "tcp"}};
+  if (kind == "ip" || kind == "cidr")
+    r.update({{"address", hostOrAddress}, {"prefix", prefix}});
+  else if (!hostOrAddress.empty())
+    r["host"] = hostOrAddress;
+  if (!tool.empty()) r["tool"] = tool;
+  return r;
+}
+
+IpAddress ip(const std::string& text) {
+  return *IpAddress::parse(text);
+}
+
+}  // namespace
+
+TEST_CASE("egress rules: names, wildcards, ports and address literals") {
+  auto rules =
+      EgressRules::fromPlan(nlohmann::json::array({rule("api.example.com:443", "host", "api.example.com", 0, 443, 443),
+                                                   rule("*.github.com:443", "wildcard", "github.com", 0, 443, 443),
+                                                   rule("10.42.8.0/24:5432", "cidr", "10.42.8.0", 24, 5432, 5432),
+                                                   rule("127.0.0.1:8000-8999", "ip", "127.0.0.1", 32, 8000, 8999)}),
+                            nlohmann::json::array());
+  CHECK(rules.matchName("api.example.com", 443, ""));
+  CHECK(rules.matchName("API.Example.COM", 443, ""));
+  CHECK_FALSE(rules.matchName("api.example.com", 80, ""));
+  CHECK_FALSE(rules.matchName("evil-api.example.com", 443, ""));
+  CHECK(rules.matchName("raw.github.com", 443, ""));
+  CHECK(rules.matchName("a.b.github.com", 443, ""));
+  CHECK_FALSE(rules.matchName("github.com", 443, ""));  // subdomains only
+  CHECK_FALSE(rules.matchName("notgithub.com", 443, ""));
+  CHECK(rules.matchName("10.42.8.77", 5432, ""));
+  CHECK_FALSE(rules.matchName("10.42.9.1", 5432, ""));
+  CHECK(rules.matchName("127.0.0.1", 8500, ""));
+  CHECK_FALSE(rules.matchName("127.0.0.1", 9000, ""));
+  CHECK_FALSE(rules.matchName("127.0.0.2", 8500, ""));
+}
+
+TEST_CASE("egress rules: resolved addresses") {
+  auto rules =
+      EgressRules::fromPlan(nlohmann::json::array({rule("api.example.com:443", "host", "api.example.com", 0, 443, 443),
+                                                   rule("10.42.8.0/24:5432", "cidr", "10.42.8.0", 24, 5432, 5432),
+                                                   rule("169.254.169.254:80", "ip", "169.254.169.254", 32, 80, 80),
+                                                   rule("*:443", "any", "", 0, 443, 443)}),
+                            nlohmann::json::array());
+  const EgressRule* byName = rules.matchName("api.example.com", 443, "");
+  REQUIRE(byName);
+  CHECK_FALSE(rules.refuseAddress(ip("93.184.216.34"), 443, byName, ""));
+  // A name may not resolve into loopback, private or link-local space unless that is named.
+  CHECK(rules.refuseAddress(ip("127.0.0.1"), 443, byName, ""));
+  CHECK(rules.refuseAddress(ip("10.0.0.5"), 443, byName, ""));
+  CHECK(rules.refuseAddress(ip("192.168.1.1"), 443, byName, ""));
+  CHECK(rules.refuseAddress(ip("::1"), 443, byName, ""));
+  CHECK(rules.refuseAddress(ip("::ffff:127.0.0.1"), 443, byName, ""));  // IPv4-mapped
+  CHECK(rules.refuseAddress(ip("fd12::1"), 443, byName, ""));
+  CHECK_FALSE(rules.refuseAddress(ip("10.42.8.9"), 5432, nullptr, ""));  // named by the CIDR rule
+  // Metadata and link-local: refused even when the policy names them.
+  CHECK(rules.refuseAddress(ip("169.254.169.254"), 80, rules.matchName("169.254.169.254", 80, ""), ""));
+  CHECK(rules.refuseAddress(ip("fd00:ec2::254"), 443, byName, ""));
+  CHECK(rules.refuseAddress(ip("fe80::1"), 443, byName, ""));
+  CHECK(rules.refuseAddress(ip("0.0.0.0"), 443, byName, ""));
+  CHECK(rules.refuseAddress(ip("224.0.0.1"), 443, byName, ""));
+  CHECK(rules.refuseAddress(ip("93.184.216.34"), 443, nullptr, ""));  // matched no rule
+}
+
+TEST_CASE("egress rules: a tool's destinations are that tool's alone") {
+  auto rules = EgressRules::fromPlan(
+      nlohmann::json::array({rule("task.example:443", "host", "task.example", 0, 443, 443),
+                             rule("deploy.example:443", "host", "deploy.example", 0, 443, 443, "deployer")}),
+      nlohmann::json::array({{{"name", "deployer"}, {"exec", "/usr/local/bin/deploy"}}}));
+  CHECK(rules.hasToolRules());
+  CHECK(rules.toolOf("/usr/local/bin/deploy") == "deployer");
+  CHECK(rules.toolOf("/usr/bin/python3").empty());
+  CHECK(rules.matchName("task.example", 443, ""));
+  CHECK(rules.matchName("task.example", 443, "deployer"));
+  CHECK_FALSE(rules.matchName("deploy.example", 443, ""));
+  CHECK(rules.matchName("deploy.example", 443, "deployer"));
+}
