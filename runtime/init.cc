@@ -53,7 +53,7 @@ std::vector<std::string> environmentOf(const nlohmann::json& task) {
 
 // The payload (PID 2 in the sandbox): everything that narrows it, then exec.
 [[noreturn]] void payload(const Task& task, const RunOptions& options, const std::vector<PlannedMount>& mounts,
-                          const Identity& id, int errorFd, bool egressProxy) {
+                          const Identity& id, int errorFd, const std::vector<std::string>& extraEnvironment) {
   std::string error;
   if (setsid() < 0) fail(errorFd, kLauncherFailure, "setsid: " + std::string(std::strerror(errno)));
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -75,10 +75,7 @@ std::vector<std::string> environmentOf(const nlohmann::json& task) {
   syscall(SYS_close_range, 4, ~0U, 0);
 
   std::vector<std::string> env = environmentOf(task.plan["task"]);
-  if (egressProxy) {
-    auto proxy = proxyEnvironment();
-    env.insert(env.end(), proxy.begin(), proxy.end());
-  }
+  env.insert(env.end(), extraEnvironment.begin(), extraEnvironment.end());
   std::vector<char*> envp, argv;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -108,7 +105,7 @@ struct PayloadStart {
   const std::vector<PlannedMount>* mounts;
   const Identity* id;
   int errorFd;
-  bool egressProxy;
+  const std::vector<std::string>* extraEnvironment;
   sigset_t signalMask;  // init's mask before it blocked everything
 };
 
@@ -120,7 +117,7 @@ pid_t spawnPayload(PayloadStart& start) {
   auto entry = [](void* arg) -> int {
     auto& s = *static_cast<PayloadStart*>(arg);
     sigprocmask(SIG_SETMASK, &s.signalMask, nullptr);
-    payload(*s.task, *s.options, *s.mounts, *s.id, s.errorFd, s.egressProxy);
+    payload(*s.task, *s.options, *s.mounts, *s.id, s.errorFd, *s.extraEnvironment);
   };
   return clone(entry, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
 }
@@ -152,7 +149,7 @@ pid_t spawnPayload(PayloadStart& start) {
 
   sigset_t all;
   sigfillset(&all);
-  PayloadStart start{&task, &options, &mounts, &id, errorFd, args.egressProxy, {}};
+  PayloadStart start{&task, &options, &mounts, &id, errorFd, args.extraEnvironment, {}};
   sigprocmask(SIG_BLOCK, &all, &start.signalMask);
   pid_t child = spawnPayload(start);
   if (child < 0) fail(errorFd, kLauncherFailure, "clone: " + std::string(std::strerror(errno)));

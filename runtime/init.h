@@ -33,6 +33,7 @@ struct InitArgs {
   int syncFd;        // one byte from the launcher: id maps written, cgroups joined; go
   int errorFd;       // "CODE\nstep: reason" on a setup failure; closes when the payload execs
   bool egressProxy;  // the task has egress: init passes the proxy's listener back on syncFd
+  const std::vector<std::string>* extraEnvironment;  // the proxy's and the tokens' variables
 };
 
 // A stack for a child that shares this process's memory; released with the object, which must

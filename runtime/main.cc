@@ -1,6 +1,7 @@
 // sbx-run: runs a command inside the sandbox a compiled task describes.
 //
 //   sbx-run [--workspace DIR] [--audit FILE] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include "runtime/audit.h"
 #include "runtime/exit_codes.h"
 #include "runtime/sandbox.h"
+#include "runtime/tokens/key_store.h"
 #include "util/sha256.h"
 #include "version.h"
 
@@ -34,6 +36,15 @@ constexpr const char* kUsage =
     "Exit: the command's own status; 128+N when it died of signal N (SIGSYS: a seccomp kill);\n"
     "124 the task's timeout expired; 125 sbx-run failed (the message says which step and why);\n"
     "126 the command cannot be executed; 127 the command was not found in the sandbox.\n";
+
+// 128 random bits: names the run in the audit log and in its tokens (jti).
+std::string newRunId() {
+  unsigned char bytes[16] = {};
+  if (getrandom(bytes, sizeof bytes, 0) != sizeof bytes) std::abort();
+  std::string id;
+  for (unsigned char b : bytes) id += fmt::format("{:02x}", b);
+  return id;
+}
 
 int usage(const std::string& message) {
   fmt::print(stderr, "sbx-run: {}\n\n{}", message, kUsage);
@@ -88,15 +99,16 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "sbx-run: {}\n", error);
     return sbx::run::kLauncherFailure;
   }
+  sbx::run::RunOptions options{workspace, command, newRunId(), sbx::tokens::defaultStateDir()};
   sbx::run::AuditLog audit;
   if (!auditPath.empty()) {
     task->planDigest = sbx::sha256Hex(task->planText);
-    if (!audit.open(auditPath, task->planDigest.substr(0, 16) + "-" + std::to_string(getpid()), error)) {
+    if (!audit.open(auditPath, options.runId, error)) {
       fmt::print(stderr, "sbx-run: {}\n", error);
       return sbx::run::kLauncherFailure;
     }
   }
-  int status = sbx::run::runSandboxed(*task, {workspace, command}, audit);
+  int status = sbx::run::runSandboxed(*task, options, audit);
   // Exit without tearing down the plan's tree piece by piece: the kernel frees it at once.
   std::fflush(nullptr);
   _exit(status);

@@ -91,6 +91,30 @@ bool mountTmpfs(const std::string& target, std::uint64_t size, const char* mode,
   return true;
 }
 
+// The broker's tokens: a private tmpfs whose files are 0400 and owned by the payload, the
+// directory 0500, then the whole mount read-only.
+bool mountSecrets(const std::string& target, const PlannedMount& m, std::string& error) {
+  constexpr unsigned long kFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (!mountTmpfs(target, 1 << 20, "0700", kFlags, error)) return false;
+  for (const auto& f : m.files) {
+    std::string path = target + "/" + f.name;
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
+    bool ok = fd >= 0 && ::write(fd, f.content.data(), f.content.size()) == static_cast<ssize_t>(f.content.size()) &&
+              fchown(fd, m.owner, m.group) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!ok) {
+      error = failed("write the token " + m.target + "/" + f.name);
+      return false;
+    }
+  }
+  if (chown(target.c_str(), m.owner, m.group) != 0 || chmod(target.c_str(), 0500) != 0 ||
+      ::mount(nullptr, target.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | kFlags, nullptr) != 0) {
+    error = failed("seal " + m.target);
+    return false;
+  }
+  return true;
+}
+
 bool mountProc(const std::string& root, std::string& error) {
   std::string proc = root + "/proc";
   if (!mkdirs(proc) || ::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
@@ -209,6 +233,8 @@ bool buildRoot(std::vector<PlannedMount>& mounts, std::string& error) {
     } else if (m.type == "tmpfs") {
       unsigned long flags = MS_NOSUID | MS_NODEV | (m.noexec ? MS_NOEXEC : 0);
       if (!mountTmpfs(target, m.sizeBytes, "1777", flags, error)) return false;
+    } else if (m.type == "secrets") {
+      if (!mountSecrets(target, m, error)) return false;
     } else if (m.fd >= 0) {
       struct stat st {};
       fstat(m.fd, &st);

@@ -3,6 +3,8 @@
 // nosuid/nodev/noexec as planned), a /proc of the new PID namespace with /proc/sys read-only and
 // /proc/sysrq-trigger masked, a minimal /dev, then pivot_root into it.
 #pragma once
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,14 +13,21 @@
 
 namespace sbx::run {
 
+struct SecretFile {
+  std::string name, content;
+};
+
 struct PlannedMount {
-  std::string type;        // bind, workspace, tmpfs, mask, device; symlink for a declared path that is a link
+  std::string type;        // bind, workspace, tmpfs, mask, device, secrets; symlink for a declared path that is a link
   std::string source;      // host path (bind, device, workspace)
   std::string target;      // inside the sandbox
   std::string linkTarget;  // symlink: the link's text
   bool readOnly = true, nosuid = true, nodev = true, noexec = false;
-  std::uint64_t sizeBytes = 0;  // tmpfs
-  int fd = -1;                  // the source, opened without following links (buildRoot)
+  std::uint64_t sizeBytes = 0;    // tmpfs
+  int fd = -1;                    // the source, opened without following links (buildRoot)
+  std::vector<SecretFile> files;  // secrets: the tokens written into the tmpfs, 0400
+  uid_t owner = 0;                // secrets: the payload's ids, who owns them
+  gid_t group = 0;
 };
 
 // In the launcher, before the sandbox exists: reads the plan's mounts and opens every source.

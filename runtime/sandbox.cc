@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/broker.h"
 #include "runtime/exit_codes.h"
 #include "runtime/init.h"
 #include "runtime/limits.h"
@@ -91,6 +92,18 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
   }
   // Everything the launcher needs while init shares its memory is made here, before init exists.
   Identity id = payloadIdentity(options.workspace);
+  audit.event("start", {{"task", taskJson.value("name", "")},
+                        {"tier", task.tier},
+                        {"planDigest", task.planDigest},
+                        {"command", options.command},
+                        {"uid", id.uid},
+                        {"gid", id.gid}});
+  Broker broker(audit);  // revokes the tokens when the run ends, after everything declared later
+  if (!broker.issue(task.plan, options.runId, options.stateDir, error)) {
+    fmt::print(stderr, "sbx-run: {}\n", error);
+    return kLauncherFailure;
+  }
+  for (auto& m : broker.secretMounts(id.uid, id.gid)) mounts.push_back(std::move(m));
   IdMaps maps = idMapsFor(id);
   LimitReport limits;
   Cgroups cgroups;
@@ -104,14 +117,11 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
     fmt::print(stderr, "sbx-run: pipe: {}\n", std::strerror(errno));
     return kLauncherFailure;
   }
-  audit.event("start", {{"task", taskJson.value("name", "")},
-                        {"tier", task.tier},
-                        {"planDigest", task.planDigest},
-                        {"command", options.command},
-                        {"uid", id.uid},
-                        {"gid", id.gid}});
 
-  InitArgs args{&task, &options, &mounts, &id, sync[0], errors[1], !egressRules.empty()};
+  std::vector<std::string> extraEnvironment = broker.environment();
+  if (!egressRules.empty())
+    for (auto& e : proxyEnvironment()) extraEnvironment.push_back(std::move(e));
+  InitArgs args{&task, &options, &mounts, &id, sync[0], errors[1], !egressRules.empty(), &extraEnvironment};
   pid_t child = startInit(args, kNamespaces, stack);
   if (child < 0) {
     fmt::print(stderr, "sbx-run: cannot create the sandbox's namespaces: {}\n", std::strerror(errno));

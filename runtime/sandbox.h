@@ -13,6 +13,8 @@ namespace sbx::run {
 struct RunOptions {
   std::string workspace;  // host directory mounted at /workspace
   std::vector<std::string> command;
+  std::string runId;     // this run's id: in every audit line, the tokens' jti
+  std::string stateDir;  // the broker's keys and revocations (tokens/key_store.h)
 };
 
 // Runs the command; returns sbx-run's exit status (exit_codes.h).

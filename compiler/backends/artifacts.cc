@@ -38,6 +38,17 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
     auto plan = buildPlan(task, model);
     plan["tier"] = options.tier;
     plan["seccomp"] = seccomp::planEntry(filter, options);
+    if (artifactOptions.target) {
+      auto exported = artifactOptions.target->exportTask({task, plan, options.tier});
+      for (auto& [path, content] : exported.files) out.files.push_back({at(path.c_str()), content, 0644});
+      std::string text = exporters::lossReportText(task.name, options.tier, exported.losses);
+      out.files.push_back({at("loss.txt"), text, 0644});
+      out.files.push_back(
+          {at("loss.json"), renderJson(exporters::lossReportJson(task.name, options.tier, exported.losses)), 0644});
+      out.lossReport += text;
+      for (const auto& loss : exported.losses) out.mandatoryLoss |= exporters::blocks(loss, options.tier);
+      continue;
+    }
     out.files.push_back({at("plan.json"), renderJson(plan), 0644});
     out.files.push_back({at("report.json"), renderJson(classifier::taskJson(model, report, index, sources)), 0644});
     out.files.push_back({at("seccomp.bpf"), seccomp::toBytes(filter.program), 0644});

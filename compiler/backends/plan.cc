@@ -1,6 +1,7 @@
 #include "backends/plan.h"
 
 #include "backends/mount_plan.h"
+#include "backends/token_plan.h"
 #include "model/model_json.h"
 #include "version.h"
 
@@ -21,6 +22,7 @@ nlohmann::ordered_json buildPlan(const model::Task& task, const model::Model& mo
   for (const auto& tool : plan["task"]["tools"])
     for (const auto& d : tool["egress"]) egress.push_back(d);
   plan["egress"] = egress;
+  plan["tokens"] = tokenScopes(task);
   return plan;
 }
 

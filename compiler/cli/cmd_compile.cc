@@ -7,6 +7,7 @@
 #include "backends/artifacts.h"
 #include "cli/command.h"
 #include "cli/options.h"
+#include "exporters/exporter.h"
 #include "frontend/frontend.h"
 #include "util/atomic_file.h"
 
@@ -18,6 +19,10 @@ int runCompile(const std::vector<std::string>& argv) {
   specs.push_back({"--output", true, {}});
   specs.push_back({"--format", true, {"text", "json"}});
   specs.push_back({"--codegen", true, {"sbxc", "libseccomp"}});
+  std::vector<std::string> targets{"sbx"};
+  for (const auto* e : exporters::exporters()) targets.emplace_back(e->name());
+  specs.push_back({"--target", true, targets});
+  specs.push_back({"--allow-lossy", false, {}});
   auto args = parseArgs("compile", argv, specs);
   if (!args) return kUsageOrIo;
   if (args->positionals.size() != 1) return usageError("compile", "give exactly one policy file");
@@ -53,10 +58,22 @@ int runCompile(const std::vector<std::string>& argv) {
   backends::ArtifactOptions options;
   options.codegen =
       args->get("--codegen", "sbxc") == "libseccomp" ? seccomp::Codegen::Libseccomp : seccomp::Codegen::Sbxc;
-  auto [files, backendErrors] = backends::buildArtifacts(model, report, session.sources(), outDir, options);
+  options.target = exporters::findExporter(args->get("--target", "sbx"));
+  auto [files, backendErrors, lossReport, mandatoryLoss] =
+      backends::buildArtifacts(model, report, session.sources(), outDir, options);
   if (!backendErrors.empty()) {
     printDiagnostics(backendErrors, session.sources(), *args);
     return kInvalidInput;
+  }
+  if (options.target) {
+    fmt::print(stderr, "{}", lossReport);
+    if (mandatoryLoss && !args->has("--allow-lossy")) {
+      fmt::print(stderr,
+                 "sbxc compile: the {} target would lose a control the task's tier makes mandatory (above); nothing "
+                 "was written. Export anyway with --allow-lossy.\n",
+                 options.target->name());
+      return kFindings;
+    }
   }
   std::string error;
   if (!writeFilesAtomically(files, error)) {

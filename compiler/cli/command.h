@@ -33,5 +33,6 @@ int runRules(const std::vector<std::string>& args);
 int runGraph(const std::vector<std::string>& args);
 int runDiff(const std::vector<std::string>& args);
 int runImport(const std::vector<std::string>& args);
+int runToken(const std::vector<std::string>& args);
 
 }  // namespace sbx::cli

@@ -64,8 +64,15 @@ const std::vector<Command>& commands() {
        "syscall baseline. Lint findings are printed and do not stop the compile. Output is\n"
        "deterministic, and written atomically: on any error no file is created or changed.\n"
        "\n"
+       "With --target, DIR/<task>/ gets that target's configuration instead, and loss.txt and\n"
+       "loss.json: what the target cannot express. When it would lose a control the task's tier\n"
+       "makes mandatory, nothing is written unless --allow-lossy is given.\n"
+       "\n"
        "Options:\n"
        "  -o, --output DIR       output directory (required)\n"
+       "  --target NAME          sbx (default: sbx-run's artifacts), vault (Vault policies and token\n"
+       "                         roles for the secrets), aws-iam (STS session policies for them)\n"
+       "  --allow-lossy          export even when a mandatory control would be lost\n"
        "  --codegen sbxc|libseccomp\n"
        "                         the seccomp code generator: sbxc's own (default) or libseccomp, the\n"
        "                         reference it is tested against\n"
@@ -73,7 +80,8 @@ const std::vector<Command>& commands() {
        "  --color auto|always|never\n"
        "  --stdlib DIR           read stdlib modules from DIR\n"
        "\n"
-       "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
+       "Exit: 0 ok, 1 the export would lose a mandatory control, 2 invalid policy, 3 usage or I/O\n"
+       "error.\n",
        runCompile},
       {"classify", "Print each task's risk tier and the rules that decided it",
        "Usage: sbxc classify [--format text|json] FILE\n"
@@ -144,6 +152,27 @@ const std::vector<Command>& commands() {
        "\n"
        "Exit: 0 ok, 2 the file is not a valid seccomp profile, 3 usage or I/O error.\n",
        runImport},
+      {"token", "Check a just-in-time token minted by sbx-run",
+       "Usage: sbxc token verify [OPTIONS] TOKEN|-\n"
+       "\n"
+       "Checks a token that sbx-run's broker minted for a task's secret, the way the service it is\n"
+       "for would: the Ed25519 signature (against the broker's public key), the issuer, the expiry,\n"
+       "the revocation list (sbx-run revokes every token of a run when the task ends), and, when\n"
+       "asked, the audience and a scope. Prints the verdict and the token's claims. `-` reads the\n"
+       "token from stdin.\n"
+       "\n"
+       "Options:\n"
+       "  --audience AUD         the token must be for AUD\n"
+       "  --scope SCOPE          the token must grant SCOPE\n"
+       "  --state-dir DIR        the broker's state directory (default: $SBX_STATE_DIR, else\n"
+       "                         /var/lib/sbx-run for root, else $XDG_STATE_HOME/sbx-run or\n"
+       "                         ~/.local/state/sbx-run): its public key and revocation list\n"
+       "  --key FILE             the broker's public key (PEM) instead of DIR/signing-key.pub.pem\n"
+       "  --at SECONDS           judge the expiry at this Unix time instead of now\n"
+       "  --format text|json     how to print the verdict (default text)\n"
+       "\n"
+       "Exit: 0 the token is valid, 1 it is not (the reason is printed), 3 usage or I/O error.\n",
+       runToken},
   };
   return table;
 }

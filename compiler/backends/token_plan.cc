@@ -1,0 +1,35 @@
+#include "backends/token_plan.h"
+
+#include <algorithm>
+
+namespace sbx::backends {
+
+std::string workloadSubject(const model::Task& task) {
+  if (task.identity) {
+    if (task.identity->kind == model::IdentityKind::Oidc && !task.identity->subject.empty())
+      return task.identity->subject;
+    if (!task.identity->value.empty()) return task.identity->value;
+  }
+  return "sbx:task/" + task.qualifiedName;
+}
+
+nlohmann::ordered_json tokenScopes(const model::Task& task) {
+  auto list = nlohmann::ordered_json::array();
+  for (const auto& s : task.secrets) {
+    std::uint64_t ttl = s.ttlMs.value_or(kDefaultTokenTtlMs);
+    if (task.timeoutMs) ttl = std::min(ttl, task.timeoutMs->value);
+    std::string tool = s.exposure ? s.exposure->tool : "";
+    for (const auto& t : task.tools)
+      if (tool.empty() && std::find(t.secrets.begin(), t.secrets.end(), s.name) != t.secrets.end()) tool = t.name;
+    nlohmann::ordered_json entry{{"secret", s.name},       {"source", s.source}, {"subject", workloadSubject(task)},
+                                 {"audience", s.audience}, {"scopes", s.scopes}, {"ttlMs", ttl}};
+    if (!tool.empty()) entry["tool"] = tool;
+    bool env = s.exposure && s.exposure->kind == model::ExposureKind::Env;
+    std::string target = s.exposure && !s.exposure->target.empty() ? s.exposure->target : "/run/secrets/" + s.name;
+    entry["exposure"] = {{"kind", env ? "env" : "file"}, {"target", target}};
+    list.push_back(entry);
+  }
+  return list;
+}
+
+}  // namespace sbx::backends

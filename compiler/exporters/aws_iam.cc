@@ -1,0 +1,86 @@
+// AWS IAM: per secret, a session policy (the intersection with the role's own policy is all a
+// session gets) and the STS AssumeRole parameters that mint the task's credentials with it.
+//
+// Scopes written as IAM actions (`s3:GetObject`) become the policy's actions; a source that is a
+// role ARN (`arn:aws:iam::123456789012:role/name`, optionally after `aws://`) becomes RoleArn, and
+// an ARN-shaped audience the policy's resource.
+#include <fmt/format.h>
+
+#include "exporters/targets.h"
+
+namespace sbx::exporters {
+
+namespace {
+
+constexpr std::uint64_t kMinimumSessionSeconds = 900;  // STS refuses shorter sessions
+constexpr int kTtlControlTier = 3;                     // "a TTL no longer than the task's timeout"
+
+bool isIamAction(const std::string& scope) {
+  auto colon = scope.find(':');
+  return colon != std::string::npos && colon > 0 && colon + 1 < scope.size() &&
+         scope.find_first_of(" /") == std::string::npos;
+}
+
+}  // namespace
+
+ExportResult AwsIamExporter::exportTask(const ExportInput& input) const {
+  ExportResult out;
+  std::string task = input.task.name;
+  std::uint64_t timeoutSeconds = input.plan["task"].value("timeoutMs", std::uint64_t{0}) / 1000;
+  for (const auto& token : input.plan["tokens"]) {
+    std::string secret = token["secret"];
+    std::uint64_t ttlSeconds = (token["ttlMs"].get<std::uint64_t>() + 999) / 1000;
+    nlohmann::ordered_json actions = nlohmann::ordered_json::array();
+    for (const auto& scope : token["scopes"]) {
+      if (isIamAction(scope))
+        actions.push_back(scope);
+      else
+        out.losses.push_back({fmt::format("scope `{}` of `{}`", scope.get<std::string>(), secret),
+                              "not an IAM action (`service:Action`): left out of the session policy", 5});
+    }
+    std::string audience = token.value("audience", "");
+    bool arnAudience = audience.starts_with("arn:");
+    nlohmann::ordered_json statement{
+        {"Sid", "SbxTask"}, {"Effect", "Allow"}, {"Action", actions}, {"Resource", arnAudience ? audience : "*"}};
+    if (!arnAudience)
+      out.losses.push_back({fmt::format("audience of `{}`", secret),
+                            audience.empty() ? "none declared: the policy's resource is *"
+                                             : fmt::format("`{}` is not an ARN: the policy's resource is *", audience),
+                            5});
+    if (actions.empty())
+      out.losses.push_back({fmt::format("every scope of `{}`", secret),
+                            "no scope is an IAM action: the session policy allows nothing", 5});
+    nlohmann::ordered_json policy{{"Version", "2012-10-17"}, {"Statement", {statement}}};
+    out.files.emplace_back(fmt::format("aws-iam/{}.session-policy.json", secret), policy.dump(2) + "\n");
+
+    std::uint64_t duration = std::max(ttlSeconds, kMinimumSessionSeconds);
+    nlohmann::ordered_json assume{{"RoleSessionName", fmt::format("sbx-{}-{}", task, secret).substr(0, 64)},
+                                  {"DurationSeconds", duration},
+                                  {"Policy", policy.dump()}};
+    std::string source = token.value("source", "");
+    if (source.starts_with("aws://")) source = source.substr(6);
+    if (source.starts_with("arn:aws:iam::"))
+      assume["RoleArn"] = source;
+    else
+      out.losses.push_back({fmt::format("role of `{}`", secret),
+                            "the source is not a role ARN: add RoleArn before calling sts:AssumeRole", 5});
+    out.files.emplace_back(fmt::format("aws-iam/{}.assume-role.json", secret), assume.dump(2) + "\n");
+    if (duration > ttlSeconds) {
+      bool outlivesTask = timeoutSeconds && duration > timeoutSeconds;
+      out.losses.push_back(
+          {fmt::format("TTL of `{}` ({} s)", secret, ttlSeconds),
+           fmt::format("STS sessions last at least {} s{}", kMinimumSessionSeconds,
+                       outlivesTask ? fmt::format(", longer than the task's timeout of {} s", timeoutSeconds) : ""),
+           outlivesTask ? kTtlControlTier : 5});
+    }
+    out.losses.push_back({fmt::format("revocation of `{}` when the task ends", secret),
+                          "STS credentials cannot be revoked one by one: they expire at DurationSeconds, or every "
+                          "session of the role issued before a time is denied (IAM's revoke-older-sessions policy)",
+                          5});
+  }
+  if (input.plan["tokens"].empty())
+    out.losses.push_back({"secrets", "the task declares none: there is nothing to export to AWS IAM", 5});
+  return out;
+}
+
+}  // namespace sbx::exporters

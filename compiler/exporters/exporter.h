@@ -1,0 +1,53 @@
+// Exporters: one compiled task -> the configuration of a runtime or secret manager people already
+// operate. One class per target, one file each, registered in one table (exporters.cc) and
+// selected with `sbxc compile FILE --target NAME -o DIR`.
+//
+// Every exporter also says what its target cannot express: a loss report. A loss of a control
+// that the task's tier makes mandatory (classifier/tiers.def) fails the export unless the user
+// passes --allow-lossy.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/model.h"
+
+namespace sbx::exporters {
+
+struct ExportInput {
+  const model::Task& task;
+  const nlohmann::ordered_json& plan;  // the task's plan.json, with "tier", "egress", "tokens"
+  int tier;
+};
+
+struct Loss {
+  std::string control;  // what is lost, e.g. "token TTL no longer than the task's timeout"
+  std::string detail;   // why, and what to do instead
+  int mandatoryFrom;    // the lowest tier that makes the control mandatory; 5: never
+};
+
+struct ExportResult {
+  std::vector<std::pair<std::string, std::string>> files;  // path under DIR/<task>/, content
+  std::vector<Loss> losses;
+};
+
+class Exporter {
+ public:
+  virtual ~Exporter() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::string_view summary() const = 0;
+  virtual ExportResult exportTask(const ExportInput& input) const = 0;
+};
+
+// Every target, in the order `sbxc compile --help` lists them.
+const std::vector<const Exporter*>& exporters();
+const Exporter* findExporter(std::string_view name);
+
+// The loss report of one task, as text (one line per loss) and as JSON.
+std::string lossReportText(const std::string& task, int tier, const std::vector<Loss>& losses);
+nlohmann::ordered_json lossReportJson(const std::string& task, int tier, const std::vector<Loss>& losses);
+bool blocks(const Loss& loss, int tier);
+
+}  // namespace sbx::exporters

@@ -1,0 +1,76 @@
+// Vault: per secret, a policy that lets a token read the secret's path, and the parameters of a
+// token role that mints short-lived, non-renewable, orphan tokens with that policy alone.
+//
+// The Vault path is the path part of the secret's source (`vault://kv/data/ci/cache` ->
+// `kv/data/ci/cache`; `broker://github/apps/x` -> `github/apps/x`).
+#include <fmt/format.h>
+
+#include "exporters/targets.h"
+
+namespace sbx::exporters {
+
+namespace {
+
+std::string pathOf(const std::string& source) {
+  auto scheme = source.find("://");
+  return scheme == std::string::npos ? source : source.substr(scheme + 3);
+}
+
+std::string joined(const nlohmann::ordered_json& list) {
+  std::string out;
+  for (const auto& item : list) out += (out.empty() ? "" : ", ") + item.get<std::string>();
+  return out;
+}
+
+}  // namespace
+
+ExportResult VaultExporter::exportTask(const ExportInput& input) const {
+  ExportResult out;
+  std::string task = input.task.name;
+  std::string guide =
+      fmt::format("Vault policies and token roles for task `{}` (T{}), one per secret. To install and use them:\n\n",
+                  task, input.tier);
+  for (const auto& token : input.plan["tokens"]) {
+    std::string secret = token["secret"], role = fmt::format("sbx-{}-{}", task, secret);
+    std::uint64_t ttlSeconds = (token["ttlMs"].get<std::uint64_t>() + 999) / 1000;
+    std::string path = pathOf(token["source"]);
+    out.files.emplace_back(
+        fmt::format("vault/{}.hcl", secret),
+        fmt::format("# sbxc: task `{}`, secret `{}`: read access to the secret's path, nothing else.\n"
+                    "# Audience {}; scopes {} (enforced by that service, not by Vault).\n"
+                    "path \"{}\" {{\n  capabilities = [\"read\"]\n}}\n",
+                    task, secret, token.value("audience", "") == "" ? "(none)" : token.value("audience", ""),
+                    joined(token["scopes"]), path));
+    nlohmann::ordered_json roleBody{{"allowed_policies", {role}},
+                                    {"orphan", true},
+                                    {"renewable", false},
+                                    {"token_type", "service"},
+                                    {"token_ttl", fmt::format("{}s", ttlSeconds)},
+                                    {"token_explicit_max_ttl", fmt::format("{}s", ttlSeconds)},
+                                    {"token_num_uses", 0}};
+    out.files.emplace_back(fmt::format("vault/{}.token-role.json", secret), roleBody.dump(2) + "\n");
+    guide += fmt::format(
+        "  vault policy write {0} vault/{1}.hcl\n"
+        "  vault write auth/token/roles/{0} @vault/{1}.token-role.json\n"
+        "  # when the task starts:  vault token create -role={0} -format=json\n"
+        "  # when the task ends:    vault token revoke <token>\n\n",
+        role, secret);
+    out.losses.push_back({fmt::format("scopes of `{}` ({})", secret, joined(token["scopes"])),
+                          "Vault grants read on the secret's path; the scopes are for the audience service to enforce",
+                          5});
+    if (token.contains("tool"))
+      out.losses.push_back({fmt::format("`{}` for tool `{}` alone", secret, token.value("tool", "")),
+                            "a Vault token is whoever's holds it: hand it to that tool's process only", 5});
+    out.losses.push_back({fmt::format("revocation of `{}` when the task ends", secret),
+                          "Vault expires the token at its TTL; the runner revokes it early (`vault token revoke`)", 5});
+    out.losses.push_back({fmt::format("number of uses of `{}`", secret),
+                          "unlimited within the TTL (token_num_uses 0): a task's use count is not declared", 5});
+  }
+  if (input.plan["tokens"].empty())
+    out.losses.push_back({"secrets", "the task declares none: there is nothing to export to Vault", 5});
+  else
+    out.files.emplace_back("vault/README.txt", guide);
+  return out;
+}
+
+}  // namespace sbx::exporters

@@ -1,0 +1,50 @@
+// The broker: for each token scope of the plan (plan.json's "tokens"), a token minted when the
+// task starts, exposed only as declared, and revoked when the task ends.
+//
+// Exposure: a file is written 0400, owned by the payload's user, on a private tmpfs mounted
+// read-only at its directory (/run/secrets by default), which disappears with the sandbox; an
+// environment variable is set in the payload's environment. A token for one tool alone is
+// refused: sbx-run cannot yet hand a token to one tool's processes and not to the others in the
+// same sandbox, and it will not hand it to all of them.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/audit.h"
+#include "runtime/mounts.h"
+#include "runtime/tokens/key_store.h"
+
+namespace sbx::run {
+
+class Broker {
+ public:
+  explicit Broker(AuditLog& audit) : audit_(audit) {}
+  ~Broker() { revoke(); }
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  // Mints the plan's tokens for run `runId`, with the key in `stateDir` (made on first use).
+  // False, with `error`, when a token cannot be issued as declared.
+  bool issue(const nlohmann::json& plan, const std::string& runId, const std::string& stateDir, std::string& error);
+  // The private tmpfs mounts that carry the file exposures, owned by `uid`:`gid`.
+  std::vector<PlannedMount> secretMounts(uid_t uid, gid_t gid) const;
+  // NAME=TOKEN for the environment exposures.
+  std::vector<std::string> environment() const;
+  // Records the run as revoked (once); every token of it is refused from then on.
+  void revoke();
+
+ private:
+  struct Issued {
+    std::string secret, token, exposureKind, target;
+  };
+  AuditLog& audit_;
+  tokens::KeyStore keys_;
+  std::vector<Issued> issued_;
+  std::string runId_, task_;
+  bool revoked_ = false;
+};
+
+}  // namespace sbx::run

@@ -1,0 +1,166 @@
+#include "runtime/tokens/key_store.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "util/sha256.h"
+
+namespace sbx::tokens {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kPrivate = "signing-key.pem";
+constexpr const char* kPublic = "signing-key.pub.pem";
+constexpr const char* kRevoked = "revoked.jsonl";
+
+std::string readAll(const fs::path& path) {
+  std::string text;
+  if (FILE* f = std::fopen(path.c_str(), "rb")) {
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+    std::fclose(f);
+  }
+  return text;
+}
+
+// Writes `text` to `path` only if nothing is there yet, atomically: a temporary file linked into
+// place, so two launchers starting at once agree on one key.
+bool createOnce(const fs::path& path, const std::string& text, mode_t mode, std::string& error) {
+  std::string temp = fmt::format("{}.{}.tmp", path.string(), getpid());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (ok && link(temp.c_str(), path.c_str()) != 0 && errno != EEXIST) ok = false;
+  if (!ok) error = fmt::format("cannot write {}: {}", path.string(), std::strerror(errno));
+  ::unlink(temp.c_str());
+  return ok;
+}
+
+std::string pem(EVP_PKEY* key, bool isPrivate) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  bool ok = isPrivate ? PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr)
+                      : PEM_write_bio_PUBKEY(bio, key);
+  char* data = nullptr;
+  long size = ok ? BIO_get_mem_data(bio, &data) : 0;
+  std::string text(data ? data : "", static_cast<std::size_t>(size));
+  BIO_free(bio);
+  return text;
+}
+
+EVP_PKEY* readKey(const std::string& text, bool isPrivate) {
+  BIO* bio = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
+  EVP_PKEY* key = isPrivate ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr)
+                            : PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  return key;
+}
+
+std::string keyIdOf(EVP_PKEY* key) {
+  unsigned char raw[32];
+  std::size_t size = sizeof raw;
+  if (EVP_PKEY_get_raw_public_key(key, raw, &size) != 1) return "";
+  return sha256Hex({reinterpret_cast<const char*>(raw), size}).substr(0, 16);
+}
+
+}  // namespace
+
+void KeyStore::Free::operator()(EVP_PKEY* key) const {
+  EVP_PKEY_free(key);
+}
+
+std::string defaultStateDir() {
+  if (const char* dir = std::getenv("SBX_STATE_DIR"); dir && *dir) return dir;
+  if (geteuid() == 0) return "/var/lib/sbx-run";
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return fmt::format("{}/sbx-run", xdg);
+  if (const char* home = std::getenv("HOME"); home && *home) return fmt::format("{}/.local/state/sbx-run", home);
+  return fmt::format("/tmp/sbx-run-state-{}", geteuid());
+}
+
+bool KeyStore::open(const std::string& dir, bool create, std::string& error) {
+  dir_ = dir;
+  fs::path privatePath = fs::path(dir) / kPrivate, publicPath = fs::path(dir) / kPublic;
+  if (create && !fs::exists(privatePath)) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    ::chmod(dir.c_str(), 0700);
+    EVP_PKEY* fresh = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+    if (!fresh) {
+      error = "cannot generate an Ed25519 signing key";
+      return false;
+    }
+    bool ok = createOnce(privatePath, pem(fresh, true), 0600, error);
+    EVP_PKEY_free(fresh);
+    if (!ok) return false;
+  }
+  struct stat st {};
+  if (::stat(privatePath.c_str(), &st) != 0) {
+    error =
+        fmt::format("{}: no signing key (sbx-run creates it on the first task with a secret)", privatePath.string());
+    return false;
+  }
+  if (st.st_mode & 077) {
+    error = fmt::format("{}: the signing key is readable by others; `chmod 600` it", privatePath.string());
+    return false;
+  }
+  private_.reset(readKey(readAll(privatePath), true));
+  if (!private_ || EVP_PKEY_get_base_id(private_.get()) != EVP_PKEY_ED25519) {
+    error = fmt::format("{}: not an Ed25519 private key", privatePath.string());
+    return false;
+  }
+  keyId_ = keyIdOf(private_.get());
+  std::string publicPem = pem(private_.get(), false);
+  if (!fs::exists(publicPath) && !createOnce(publicPath, publicPem, 0644, error)) return false;
+  public_.reset(readKey(publicPem, false));
+  return true;
+}
+
+bool KeyStore::openPublicKey(const std::string& pemFile, const std::string& revocationDir, std::string& error) {
+  dir_ = revocationDir;
+  public_.reset(readKey(readAll(pemFile), false));
+  if (!public_ || EVP_PKEY_get_base_id(public_.get()) != EVP_PKEY_ED25519) {
+    error = fmt::format("{}: not an Ed25519 public key (PEM)", pemFile);
+    return false;
+  }
+  keyId_ = keyIdOf(public_.get());
+  return true;
+}
+
+bool KeyStore::revoke(const std::string& jti, const std::string& task, const std::vector<std::string>& secrets,
+                      std::string& error) const {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  nlohmann::ordered_json record{{"jti", jti}, {"revokedAt", now.count()}, {"task", task}, {"secrets", secrets}};
+  std::string line = record.dump() + "\n";
+  fs::path path = fs::path(dir_) / kRevoked;
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  bool ok = fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && fsync(fd) == 0;
+  if (!ok) error = fmt::format("cannot record the revocation in {}: {}", path.string(), std::strerror(errno));
+  if (fd >= 0) ::close(fd);
+  return ok;
+}
+
+bool KeyStore::isRevoked(const std::string& jti) const {
+  std::string text = readAll(fs::path(dir_) / kRevoked);
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    auto record = nlohmann::json::parse(text.substr(at, end - at), nullptr, false);
+    if (record.is_object() && record.value("jti", "") == jti) return true;
+    at = end == std::string::npos ? text.size() : end + 1;
+  }
+  return false;
+}
+
+}  // namespace sbx::tokens

@@ -1,0 +1,47 @@
+// The broker's state directory: the Ed25519 signing key (created on first use, 0600, in a 0700
+// directory), its public half for verifiers, and the revocation list.
+//
+//   $SBX_STATE_DIR, else /var/lib/sbx-run for root, else $XDG_STATE_HOME/sbx-run, else
+//   ~/.local/state/sbx-run
+//
+//   signing-key.pem      the private key (PKCS#8 PEM), 0600: never enters a sandbox
+//   signing-key.pub.pem  the public key (SubjectPublicKeyInfo PEM), for `sbxc token verify`
+//   revoked.jsonl        one line per revoked run: {"jti", "revokedAt", "task", "secrets"}
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+typedef struct evp_pkey_st EVP_PKEY;
+
+namespace sbx::tokens {
+
+std::string defaultStateDir();
+
+class KeyStore {
+ public:
+  // Opens `dir`; with `create`, makes the directory and the signing key when they are missing.
+  // False, with `error`, when the key cannot be read or made.
+  bool open(const std::string& dir, bool create, std::string& error);
+  // Verification only: the public key from a PEM file.
+  bool openPublicKey(const std::string& pemFile, const std::string& revocationDir, std::string& error);
+
+  EVP_PKEY* signingKey() const { return private_.get(); }
+  EVP_PKEY* verifyingKey() const { return public_.get(); }
+  const std::string& keyId() const { return keyId_; }  // SHA-256 of the public key, 16 hex digits
+
+  // Appends a revocation record for run `jti`; true when it is on disk.
+  bool revoke(const std::string& jti, const std::string& task, const std::vector<std::string>& secrets,
+              std::string& error) const;
+  bool isRevoked(const std::string& jti) const;
+
+ private:
+  struct Free {
+    void operator()(EVP_PKEY* key) const;
+  };
+  std::unique_ptr<EVP_PKEY, Free> private_, public_;
+  std::string dir_, keyId_;
+};
+
+}  // namespace sbx::tokens
