@@ -4,6 +4,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -33,14 +34,22 @@ constexpr const char* kUsage =
     "  --audit FILE      append one JSON line per event to FILE (outside the sandbox)\n"
     "  --task NAME       the task to run when the policy declares several\n"
     "\n"
-    "Exit: the command's own status; 128+N when it died of signal N (SIGSYS: a seccomp kill);\n"
-    "124 the task's timeout expired; 125 sbx-run failed (the message says which step and why);\n"
-    "126 the command cannot be executed; 127 the command was not found in the sandbox.\n";
+    "Environment: SBX_RUN_CACHE (compiled policies), SBX_STATE_DIR (the token broker's keys and\n"
+    "revocations), SBXC (the compiler to run on a cache miss).\n"
+    "\n"
+    "Exit: the command's own status; 128+N when it died of signal N (SIGSYS: a seccomp kill;\n"
+    "SIGXCPU, 152: the sandbox used its CPU time); 124 the task's timeout expired; 125 sbx-run\n"
+    "failed (the message says which step and why); 126 the command cannot be executed; 127 the\n"
+    "command was not found in the sandbox.\n";
 
-// 128 random bits: names the run in the audit log and in its tokens (jti).
+// 128 random bits: names the run in the audit log and in its tokens (jti). Empty when the
+// kernel gives no randomness.
 std::string newRunId() {
   unsigned char bytes[16] = {};
-  if (getrandom(bytes, sizeof bytes, 0) != sizeof bytes) std::abort();
+  ssize_t n;
+  do n = getrandom(bytes, sizeof bytes, 0);
+  while (n < 0 && errno == EINTR);
+  if (n != sizeof bytes) return "";
   std::string id;
   for (unsigned char b : bytes) id += fmt::format("{:02x}", b);
   return id;
@@ -100,6 +109,10 @@ int main(int argc, char** argv) {
     return sbx::run::kLauncherFailure;
   }
   sbx::run::RunOptions options{workspace, command, newRunId(), sbx::tokens::defaultStateDir()};
+  if (options.runId.empty()) {
+    fmt::print(stderr, "sbx-run: no randomness for the run id (getrandom: {})\n", std::strerror(errno));
+    return sbx::run::kLauncherFailure;
+  }
   sbx::run::AuditLog audit;
   if (!auditPath.empty()) {
     task->planDigest = sbx::sha256Hex(task->planText);

@@ -21,36 +21,42 @@ bool loopbackUp(std::string& error) {
   return ok;
 }
 
-bool sendDescriptor(int channel, int fd) {
+namespace {
+
+// A one-byte message with room for one descriptor; lives on the stack (no allocation).
+struct DescriptorMessage {
   char byte = 'f';
   iovec data{&byte, 1};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
-  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  msghdr header{};
+  DescriptorMessage() {
+    header.msg_iov = &data;
+    header.msg_iovlen = 1;
+    header.msg_control = control;
+    header.msg_controllen = sizeof control;
+  }
+  DescriptorMessage(const DescriptorMessage&) = delete;
+  DescriptorMessage& operator=(const DescriptorMessage&) = delete;
+};
+
+}  // namespace
+
+bool sendDescriptor(int channel, int fd) {
+  DescriptorMessage message;
+  cmsghdr* header = CMSG_FIRSTHDR(&message.header);
   header->cmsg_level = SOL_SOCKET;
   header->cmsg_type = SCM_RIGHTS;
   header->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
-  return sendmsg(channel, &message, MSG_NOSIGNAL) == 1;
+  return sendmsg(channel, &message.header, MSG_NOSIGNAL) == 1;
 }
 
 int receiveDescriptor(int channel) {
-  char byte = 0;
-  iovec data{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &data;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
+  DescriptorMessage message;
   ssize_t n;
-  do n = recvmsg(channel, &message, MSG_CMSG_CLOEXEC);
+  do n = recvmsg(channel, &message.header, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
-  cmsghdr* header = n == 1 ? CMSG_FIRSTHDR(&message) : nullptr;
+  cmsghdr* header = n == 1 ? CMSG_FIRSTHDR(&message.header) : nullptr;
   if (!header || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) return -1;
   int fd = -1;
   std::memcpy(&fd, CMSG_DATA(header), sizeof fd);

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -16,12 +15,14 @@
 #include <fmt/format.h>
 
 #include "runtime/peer_process.h"
+#include "runtime/resolver.h"
 
 namespace sbx::run {
 
 namespace {
 
 constexpr std::size_t kMaxHead = 16 * 1024;
+constexpr int kMaxConnections = 256;  // each is a thread or two of the launcher's
 constexpr int kPipeBytes = 1 << 20;
 
 struct Request {
@@ -136,19 +137,6 @@ done:
   return moved;
 }
 
-std::vector<IpAddress> resolve(const std::string& host) {
-  if (auto literal = IpAddress::parse(host)) return {*literal};
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  std::vector<IpAddress> out;
-  if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0) return out;
-  for (auto* a = found; a; a = a->ai_next) out.push_back(IpAddress::fromSockaddr(a->ai_addr));
-  freeaddrinfo(found);
-  return out;
-}
-
 int connectTo(const IpAddress& address, std::uint16_t port) {
   sockaddr_storage storage{};
   socklen_t length;
@@ -244,6 +232,11 @@ void EgressProxy::acceptLoop() {
     }
     {
       std::lock_guard lock(mutex_);
+      if (connections_ >= kMaxConnections) {
+        respond(client, 503, "Service Unavailable", fmt::format("more than {} connections at once\n", kMaxConnections));
+        ::close(client);
+        continue;
+      }
       ++connections_;
     }
     std::thread([this, client] {
@@ -292,8 +285,9 @@ void EgressProxy::serve(int client) {
 
   const EgressRule* byName = rules_.matchName(request->host, request->port, tool);
   if (!byName) return refuse(403, "Forbidden", destination, destination + " is not on the task's egress allowlist");
-  std::vector<IpAddress> addresses = resolve(request->host);
-  if (addresses.empty()) return refuse(502, "Bad Gateway", destination, "cannot resolve " + request->host);
+  std::string resolveError;
+  std::vector<IpAddress> addresses = resolveHost(request->host, resolveError);
+  if (addresses.empty()) return refuse(502, "Bad Gateway", destination, resolveError);
   std::optional<std::string> refusal;
   const IpAddress* chosen = nullptr;
   for (const auto& a : addresses) {

@@ -16,6 +16,8 @@ packages=(
   antlr4 libantlr4-runtime-dev uuid-dev
   # libraries the compiler links
   libseccomp-dev nlohmann-json3-dev libfmt-dev libboost-graph-dev libssl-dev
+  # sbx-run: the egress proxy resolves names with c-ares (linked statically, no NSS)
+  libc-ares-dev
   # tests
   doctest-dev python3 python3-jsonschema python3-yaml
   # fuzzing: clang with libFuzzer and the sanitizer runtimes

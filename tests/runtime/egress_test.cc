@@ -79,7 +79,7 @@ TEST_CASE("egress: examples/egress-local.sbx fetches 127.0.0.1:18080 through the
   CHECK(other.served() == 0);  // the refused requests never left the proxy
 }
 
-TEST_CASE("egress: curl plain and tunnelled; refused ranges by name; metadata; tools' destinations") {
+TEST_CASE("egress: curl plain and tunnelled, refused ranges by name, metadata, tools destinations") {
   HttpServer taskServer(28080), toolServer(28081), loopbackByName(28082);
   Sandbox s;
   fs::path policy = s.dir.path() / "egress.sbx";

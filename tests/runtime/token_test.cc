@@ -99,7 +99,7 @@ TEST_CASE("tokens: valid during the run, refused after it, for another audience 
   CHECK(audit.find(token.substr(0, token.rfind('.'))) == std::string::npos);
 }
 
-TEST_CASE("tokens: exposed only as declared; the signing key stays outside") {
+TEST_CASE("tokens: exposed only as declared, and the signing key stays outside") {
   Broker b;
   Run r = b.launch(sourceDir() / "examples/token-demo.sbx",
                    "stat -c '%a %U' /run/secrets /run/secrets/demo_token; env | grep -c eyJ; "

@@ -136,7 +136,7 @@ task t {
   CHECK(read->groups == std::vector<std::string>{"syscalls.basic-io"});
 }
 
-TEST_CASE("profiles merge into tasks; the task overrides them") {
+TEST_CASE("profiles merge into tasks and the task overrides them") {
   auto l = load(R"(
 profile base {
   read "/usr"
@@ -159,7 +159,7 @@ task t {
   CHECK(t.syscalls.rules[0].action.kind == model::SyscallActionKind::Errno);
 }
 
-TEST_CASE("a profile reached twice contributes once; a task may resize a profile's scratch") {
+TEST_CASE("a profile reached twice contributes once, and a task may resize a profile's scratch") {
   auto l = load(R"(
 profile base { scratch "/tmp" size 64MiB tool t { exec "/bin/true" } }
 profile a { use base }
