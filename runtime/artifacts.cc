@@ -1,8 +1,6 @@
 #include "runtime/artifacts.h"
 
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -12,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/sbxc_process.h"
 #include "util/sha256.h"
 #include "version.h"
 
@@ -88,36 +87,14 @@ std::optional<fs::path> pickTask(const fs::path& dir, const std::string& task, s
   return std::nullopt;
 }
 
-// sbxc, for compiling on a cache miss: $SBXC, beside sbx-run, in the build tree, or on PATH.
-// sbx-run does not link the compiler: a launcher that starts on every task stays small.
-std::string findSbxc() {
-  if (const char* env = std::getenv("SBXC"); env && *env) return env;
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
-  for (const auto& candidate : {self / "sbxc", self / "../compiler/sbxc"})
-    if (fs::exists(candidate)) return candidate.lexically_normal().string();
-  return "sbxc";
-}
-
 bool compileWithSbxc(const std::string& policy, const fs::path& dir, std::string& error) {
-  std::string sbxc = findSbxc();
-  std::string out = dir.string();
-  std::vector<char*> argv{
-      sbxc.data(), const_cast<char*>("compile"), const_cast<char*>(policy.c_str()), const_cast<char*>("-o"), out.data(),
-      nullptr};
-  pid_t pid = 0;
   // sbxc's diagnostics and lint findings go straight to our stderr; its list of files is dropped.
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  int rc = posix_spawnp(&pid, sbxc.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  int status = 0;
-  if (rc != 0 || waitpid(pid, &status, 0) != pid) {
-    error = fmt::format("cannot run {} to compile {}: {}", sbxc, policy, std::strerror(rc ? rc : errno));
+  int status = runSbxc({"compile", policy, "-o", dir.string()}, "", nullptr, error);
+  if (status < 0) {
+    error = fmt::format("{} (to compile {})", error, policy);
     return false;
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  if (status != 0) {
     error = fmt::format("{} does not compile (see above; `sbxc check {}` lists every problem)", policy, policy);
     fs::remove_all(dir);
     return false;

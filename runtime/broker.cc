@@ -6,7 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "runtime/tokens/token.h"
+#include "runtime/sbxc_process.h"
+#include "runtime/tokens/revocations.h"
 
 namespace sbx::run {
 
@@ -23,31 +24,43 @@ bool Broker::issue(const nlohmann::json& plan, const std::string& runId, const s
           s.value("secret", ""), s.value("tool", ""));
       return false;
     }
-  if (!keys_.open(stateDir, true, error)) return false;
   runId_ = runId;
+  stateDir_ = stateDir;
   task_ = plan["task"].value("qualifiedName", plan["task"].value("name", ""));
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  for (const auto& s : scopes) {
-    tokens::Claims claims;
-    claims.subject = s.value("subject", "");
-    claims.audience = s.value("audience", "");
-    claims.scopes = s.value("scopes", std::vector<std::string>{});
-    claims.runId = runId;
-    claims.task = task_;
-    claims.secret = s.value("secret", "");
-    claims.source = s.value("source", "");
-    claims.issuedAt = now.count();
-    claims.expiresAt = now.count() + static_cast<std::int64_t>((s.value("ttlMs", std::uint64_t{0}) + 999) / 1000);
-    std::string token = tokens::mint(keys_, claims, error);
-    if (token.empty()) return false;
+  nlohmann::json request{{"stateDir", stateDir}, {"tokens", nlohmann::json::array()}};
+  for (const auto& s : scopes)
+    request["tokens"].push_back(
+        {{"subject", s.value("subject", "")},
+         {"audience", s.value("audience", "")},
+         {"scopes", s.value("scopes", nlohmann::json::array())},
+         {"runId", runId},
+         {"task", task_},
+         {"secret", s.value("secret", "")},
+         {"source", s.value("source", "")},
+         {"issuedAt", now.count()},
+         {"expiresAt", now.count() + static_cast<std::int64_t>((s.value("ttlMs", std::uint64_t{0}) + 999) / 1000)}});
+  // sbxc signs: the launcher links no cryptography (sbxc_process.h).
+  std::string answer;
+  int status = runSbxc({"token", "mint"}, request.dump(), &answer, error);
+  auto minted = nlohmann::json::parse(answer, nullptr, false);
+  if (status != 0 || !minted.is_object() || minted["tokens"].size() != scopes.size()) {
+    if (status >= 0) error = "the broker could not sign the task's tokens (`sbxc token mint` failed: see above)";
+    return false;
+  }
+  for (std::size_t i = 0; i < scopes.size(); ++i) {
+    const auto& s = scopes[i];
+    const auto& claims = request["tokens"][i];
     const auto& exposure = s["exposure"];
-    issued_.push_back({claims.secret, token, exposure.value("kind", "file"), exposure.value("target", "")});
+    issued_.push_back(
+        {claims["secret"], minted["tokens"][i], exposure.value("kind", "file"), exposure.value("target", "")});
     // The audit line names the token (run, secret, audience, scope, expiry), never its text.
-    audit_.event("token-issued", {{"secret", claims.secret},
+    audit_.event("token-issued", {{"secret", claims["secret"]},
                                   {"jti", runId},
-                                  {"audience", claims.audience},
-                                  {"scopes", claims.scopes},
-                                  {"expiresAt", claims.expiresAt},
+                                  {"keyId", minted.value("keyId", "")},
+                                  {"audience", claims["audience"]},
+                                  {"scopes", claims["scopes"]},
+                                  {"expiresAt", claims["expiresAt"]},
                                   {"exposure", exposure}});
   }
   return true;
@@ -85,7 +98,7 @@ void Broker::revoke() {
   std::vector<std::string> secrets;
   for (const auto& t : issued_) secrets.push_back(t.secret);
   std::string error;
-  if (!keys_.revoke(runId_, task_, secrets, error)) {
+  if (!tokens::revokeRun(stateDir_, runId_, task_, secrets, error)) {
     fmt::print(stderr, "sbx-run: {}\n", error);
     audit_.event("token-revoke-failed", {{"jti", runId_}, {"error", error}});
     return;

@@ -1,5 +1,6 @@
 // The broker: for each token scope of the plan (plan.json's "tokens"), a token minted when the
-// task starts, exposed only as declared, and revoked when the task ends.
+// task starts (signed by `sbxc token mint` with the key in the state directory), exposed only as
+// declared, and revoked when the task ends.
 //
 // Exposure: a file is written 0400, owned by the payload's user, on a private tmpfs mounted
 // read-only at its directory (/run/secrets by default), which disappears with the sandbox; an
@@ -15,7 +16,6 @@
 
 #include "runtime/audit.h"
 #include "runtime/mounts.h"
-#include "runtime/tokens/key_store.h"
 
 namespace sbx::run {
 
@@ -41,9 +41,8 @@ class Broker {
     std::string secret, token, exposureKind, target;
   };
   AuditLog& audit_;
-  tokens::KeyStore keys_;
   std::vector<Issued> issued_;
-  std::string runId_, task_;
+  std::string runId_, task_, stateDir_;
   bool revoked_ = false;
 };
 

@@ -1,5 +1,7 @@
 // sbxc token verify: what a downstream service runs (or embeds, linking runtime/tokens/) to
 // check a token from sbx-run's broker: signature, issuer, expiry, revocation, audience, scope.
+// sbxc token mint: what sbx-run's broker runs to sign the tokens of a task that starts (sbx-run
+// links no cryptography; the signing key never leaves the state directory).
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -9,9 +11,50 @@
 #include "cli/io.h"
 #include "cli/options.h"
 #include "runtime/tokens/key_store.h"
+#include "runtime/tokens/revocations.h"
 #include "runtime/tokens/token.h"
 
 namespace sbx::cli {
+
+namespace {
+
+// Request on stdin: {"stateDir": DIR, "tokens": [{"subject", "audience", "scopes", "runId", "task",
+// "secret", "source", "issuedAt", "expiresAt"}, ...]}; answer on stdout: {"keyId", "tokens": [...]}.
+int mint() {
+  auto request = nlohmann::json::parse(readStdin(), nullptr, false);
+  if (!request.is_object() || !request["tokens"].is_array()) {
+    fmt::print(stderr, "sbxc token mint: expected a JSON request on stdin (see sbx-run's broker)\n");
+    return kUsageOrIo;
+  }
+  std::string error;
+  tokens::KeyStore keys;
+  if (!keys.open(request.value("stateDir", tokens::defaultStateDir()), true, error)) {
+    fmt::print(stderr, "sbxc token mint: {}\n", error);
+    return kUsageOrIo;
+  }
+  nlohmann::ordered_json answer{{"keyId", keys.keyId()}, {"tokens", nlohmann::ordered_json::array()}};
+  for (const auto& c : request["tokens"]) {
+    tokens::Claims claims{c.value("subject", ""),
+                          c.value("audience", ""),
+                          c.value("runId", ""),
+                          c.value("task", ""),
+                          c.value("secret", ""),
+                          c.value("source", ""),
+                          c.value("scopes", std::vector<std::string>{}),
+                          c.value("issuedAt", std::int64_t{0}),
+                          c.value("expiresAt", std::int64_t{0})};
+    std::string token = tokens::mint(keys, claims, error);
+    if (token.empty()) {
+      fmt::print(stderr, "sbxc token mint: {}\n", error);
+      return kUsageOrIo;
+    }
+    answer["tokens"].push_back(token);
+  }
+  fmt::print("{}\n", answer.dump());
+  return kOk;
+}
+
+}  // namespace
 
 int runToken(const std::vector<std::string>& argv) {
   auto args = parseArgs("token", argv,
@@ -22,8 +65,9 @@ int runToken(const std::vector<std::string>& argv) {
                          {"--at", true, {}},
                          {"--format", true, {"text", "json"}}});
   if (!args) return kUsageOrIo;
+  if (args->positionals.size() == 1 && args->positionals[0] == "mint") return mint();
   if (args->positionals.size() != 2 || args->positionals[0] != "verify")
-    return usageError("token", "expected `sbxc token verify TOKEN`");
+    return usageError("token", "expected `sbxc token verify TOKEN` (or `sbxc token mint`, which sbx-run runs)");
   std::string token = args->positionals[1] == "-" ? readStdin() : args->positionals[1];
   while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
 

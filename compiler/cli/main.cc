@@ -154,12 +154,17 @@ const std::vector<Command>& commands() {
        runImport},
       {"token", "Check a just-in-time token minted by sbx-run",
        "Usage: sbxc token verify [OPTIONS] TOKEN|-\n"
+       "       sbxc token mint < REQUEST.json\n"
        "\n"
        "Checks a token that sbx-run's broker minted for a task's secret, the way the service it is\n"
        "for would: the Ed25519 signature (against the broker's public key), the issuer, the expiry,\n"
        "the revocation list (sbx-run revokes every token of a run when the task ends), and, when\n"
        "asked, the audience and a scope. Prints the verdict and the token's claims. `-` reads the\n"
        "token from stdin.\n"
+       "\n"
+       "`sbxc token mint` is what sbx-run's broker runs to sign a starting task's tokens: a JSON\n"
+       "request on stdin, the tokens on stdout, the signing key (made on first use) in the state\n"
+       "directory.\n"
        "\n"
        "Options:\n"
        "  --audience AUD         the token must be for AUD\n"

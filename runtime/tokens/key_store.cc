@@ -7,14 +7,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
+#include "runtime/tokens/revocations.h"
 #include "util/sha256.h"
 
 namespace sbx::tokens {
@@ -25,7 +24,6 @@ namespace {
 
 constexpr const char* kPrivate = "signing-key.pem";
 constexpr const char* kPublic = "signing-key.pub.pem";
-constexpr const char* kRevoked = "revoked.jsonl";
 
 std::string readAll(const fs::path& path) {
   std::string text;
@@ -82,14 +80,6 @@ void KeyStore::Free::operator()(EVP_PKEY* key) const {
   EVP_PKEY_free(key);
 }
 
-std::string defaultStateDir() {
-  if (const char* dir = std::getenv("SBX_STATE_DIR"); dir && *dir) return dir;
-  if (geteuid() == 0) return "/var/lib/sbx-run";
-  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return fmt::format("{}/sbx-run", xdg);
-  if (const char* home = std::getenv("HOME"); home && *home) return fmt::format("{}/.local/state/sbx-run", home);
-  return fmt::format("/tmp/sbx-run-state-{}", geteuid());
-}
-
 bool KeyStore::open(const std::string& dir, bool create, std::string& error) {
   dir_ = dir;
   fs::path privatePath = fs::path(dir) / kPrivate, publicPath = fs::path(dir) / kPublic;
@@ -139,28 +129,8 @@ bool KeyStore::openPublicKey(const std::string& pemFile, const std::string& revo
   return true;
 }
 
-bool KeyStore::revoke(const std::string& jti, const std::string& task, const std::vector<std::string>& secrets,
-                      std::string& error) const {
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  nlohmann::ordered_json record{{"jti", jti}, {"revokedAt", now.count()}, {"task", task}, {"secrets", secrets}};
-  std::string line = record.dump() + "\n";
-  fs::path path = fs::path(dir_) / kRevoked;
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  bool ok = fd >= 0 && ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && fsync(fd) == 0;
-  if (!ok) error = fmt::format("cannot record the revocation in {}: {}", path.string(), std::strerror(errno));
-  if (fd >= 0) ::close(fd);
-  return ok;
-}
-
 bool KeyStore::isRevoked(const std::string& jti) const {
-  std::string text = readAll(fs::path(dir_) / kRevoked);
-  for (std::size_t at = 0; at < text.size();) {
-    std::size_t end = text.find('\n', at);
-    auto record = nlohmann::json::parse(text.substr(at, end - at), nullptr, false);
-    if (record.is_object() && record.value("jti", "") == jti) return true;
-    at = end == std::string::npos ? text.size() : end + 1;
-  }
-  return false;
+  return tokens::isRevoked(dir_, jti);
 }
 
 }  // namespace sbx::tokens

@@ -1,12 +1,8 @@
-// The broker's state directory: the Ed25519 signing key (created on first use, 0600, in a 0700
-// directory), its public half for verifiers, and the revocation list.
-//
-//   $SBX_STATE_DIR, else /var/lib/sbx-run for root, else $XDG_STATE_HOME/sbx-run, else
-//   ~/.local/state/sbx-run
+// The broker's signing key in its state directory (revocations.h says where that is): created on
+// first use, 0600, in a 0700 directory; its public half for verifiers.
 //
 //   signing-key.pem      the private key (PKCS#8 PEM), 0600: never enters a sandbox
 //   signing-key.pub.pem  the public key (SubjectPublicKeyInfo PEM), for `sbxc token verify`
-//   revoked.jsonl        one line per revoked run: {"jti", "revokedAt", "task", "secrets"}
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -16,8 +12,6 @@
 typedef struct evp_pkey_st EVP_PKEY;
 
 namespace sbx::tokens {
-
-std::string defaultStateDir();
 
 class KeyStore {
  public:
@@ -31,9 +25,7 @@ class KeyStore {
   EVP_PKEY* verifyingKey() const { return public_.get(); }
   const std::string& keyId() const { return keyId_; }  // SHA-256 of the public key, 16 hex digits
 
-  // Appends a revocation record for run `jti`; true when it is on disk.
-  bool revoke(const std::string& jti, const std::string& task, const std::vector<std::string>& secrets,
-              std::string& error) const;
+  // Whether run `jti` is on the revocation list of this state directory.
   bool isRevoked(const std::string& jti) const;
 
  private:
