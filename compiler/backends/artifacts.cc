@@ -39,7 +39,7 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
     plan["tier"] = options.tier;
     plan["seccomp"] = seccomp::planEntry(filter, options);
     if (artifactOptions.target) {
-      auto exported = artifactOptions.target->exportTask({task, plan, options.tier});
+      auto exported = artifactOptions.target->exportTask({task, plan, options.tier, filter});
       for (auto& [path, content] : exported.files) out.files.push_back({at(path.c_str()), content, 0644});
       std::string text = exporters::lossReportText(task.name, options.tier, exported.losses);
       out.files.push_back({at("loss.txt"), text, 0644});

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backends/seccomp/seccomp.h"
 #include "model/model.h"
 
 namespace sbx::exporters {
@@ -20,6 +21,7 @@ struct ExportInput {
   const model::Task& task;
   const nlohmann::ordered_json& plan;  // the task's plan.json, with "tier", "egress", "tokens"
   int tier;
+  const seccomp::SeccompOutput& filter;  // the compiled filter, its OCI profile included
 };
 
 struct Loss {

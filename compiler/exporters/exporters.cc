@@ -7,9 +7,10 @@
 namespace sbx::exporters {
 
 const std::vector<const Exporter*>& exporters() {
+  static const DockerSeccompExporter dockerSeccomp;
   static const VaultExporter vault;
   static const AwsIamExporter awsIam;
-  static const std::vector<const Exporter*> table = {&vault, &awsIam};
+  static const std::vector<const Exporter*> table = {&dockerSeccomp, &vault, &awsIam};
   return table;
 }
 

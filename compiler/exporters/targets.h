@@ -20,4 +20,12 @@ class AwsIamExporter final : public Exporter {
   ExportResult exportTask(const ExportInput& input) const override;
 };
 
+// docker_seccomp.cc: the filter as a Docker / Podman seccomp profile.
+class DockerSeccompExporter final : public Exporter {
+ public:
+  std::string_view name() const override { return "docker-seccomp"; }
+  std::string_view summary() const override { return "the seccomp filter as a Docker / Podman profile"; }
+  ExportResult exportTask(const ExportInput& input) const override;
+};
+
 }  // namespace sbx::exporters

@@ -11,11 +11,13 @@
 #include "backends/seccomp/codegen.h"
 #include "backends/seccomp/libseccomp_codegen.h"
 #include "backends/seccomp/metrics.h"
+#include "classifier/classify.h"
 #include "frontend/frontend.h"
 #include "importers/docker_reference.h"
 #include "importers/docker_seccomp.h"
 #include "seccomp/differential.h"
 #include "support/paths.h"
+#include "support/process.h"
 
 using namespace sbx;
 using namespace sbx::test;
@@ -169,5 +171,37 @@ TEST_CASE("import docker-seccomp: a broken profile gets a located diagnostic and
     CHECK_FALSE(importers::importDockerSeccomp(c.json, options, out, error));
     CHECK(error.find(c.message) == 0);
     CHECK(out.sbx.empty());
+  }
+}
+
+// The other way: `sbxc compile --target docker-seccomp` writes a profile that libseccomp, loading
+// it as runc does, compiles into a filter deciding every syscall as sbxc's own filter does.
+TEST_CASE("export docker-seccomp: libseccomp's compilation of the exported profile equals sbxc's filter") {
+  // Examples whose filters use the actions the reference handles (allow, errno).
+  for (const char* example : {"contained.sbx", "egress-local.sbx", "token-demo.sbx"}) {
+    CAPTURE(example);
+    TempDir dir;
+    Run r = sbxc({"compile", (sourceDir() / "examples" / example).string(), "--target", "docker-seccomp", "-o",
+                  dir.path().string()});
+    REQUIRE(r.exitCode == 0);
+    frontend::Session session;
+    auto loaded = session.load((sourceDir() / "examples" / example).string());
+    REQUIRE(loaded.model);
+    auto report = classifier::classify(*loaded.model, {classifier::todayUtc()});
+    for (std::size_t i = 0; i < loaded.model->tasks.size(); ++i) {
+      const auto& task = loaded.model->tasks[i];
+      if (!task.root) continue;
+      CAPTURE(task.name);
+      seccomp::Program exported;
+      std::string error;
+      REQUIRE_MESSAGE(importers::libseccompOfDockerProfile(readText(dir.path() / task.name / "seccomp.json"), {}, 1,
+                                                           exported, error),
+                      error);
+      auto spec = seccomp::buildSpec(task, seccomp::factsOf(task, report.of(i).tier));
+      DiffReport d = differential(spec, 13, References::None, &exported);
+      INFO(d.first);
+      CHECK(d.cases > 16000);
+      CHECK(d.mismatches == 0);
+    }
   }
 }
