@@ -1,6 +1,5 @@
 #include "runtime/artifacts.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -11,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "runtime/sbxc_process.h"
+#include "util/read_file.h"
 #include "util/sha256.h"
 #include "version.h"
 
@@ -19,18 +19,6 @@ namespace sbx::run {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::optional<std::string> readFile(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string text;
-  char buf[16384];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
-  if (n < 0) return std::nullopt;
-  return text;
-}
 
 // The paths of `import "PATH"` lines (relative imports; std modules are part of the compiler).
 std::vector<std::string> relativeImports(std::string_view text) {
@@ -57,7 +45,7 @@ std::string dependencyDigest(const fs::path& policy) {
     fs::path file = pending.back();
     pending.pop_back();
     if (!seen.insert(file).second) continue;
-    std::string text = readFile(file).value_or("<unreadable>");
+    std::string text = readWholeFile(file).value_or("<unreadable>");
     material += fmt::format("{}\n{}\n{}\n", file.string(), text.size(), text);
     for (const auto& imported : relativeImports(text))
       pending.push_back(fs::weakly_canonical(file.parent_path() / imported));
@@ -107,7 +95,7 @@ bool compileWithSbxc(const std::string& policy, const fs::path& dir, std::string
 std::optional<Task> loadTaskDir(const std::string& dir, std::string& error) {
   Task t;
   t.dir = dir;
-  auto planText = readFile(fs::path(dir) / "plan.json");
+  auto planText = readWholeFile(fs::path(dir) / "plan.json");
   if (!planText) {
     error = fmt::format("{} has no readable plan.json; give a directory written by `sbxc compile`", dir);
     return std::nullopt;
@@ -124,7 +112,7 @@ std::optional<Task> loadTaskDir(const std::string& dir, std::string& error) {
     error = fmt::format("{}/plan.json names no seccomp filter; recompile it with this sbxc", dir);
     return std::nullopt;
   }
-  auto bpf = readFile(fs::path(dir) / entry.value("file", "seccomp.bpf"));
+  auto bpf = readWholeFile(fs::path(dir) / entry.value("file", "seccomp.bpf"));
   if (!bpf || bpf->empty() || bpf->size() % sizeof(sock_filter) != 0 || sha256Hex(*bpf) != entry.value("sha256", "")) {
     error = fmt::format("{}: the seccomp filter is missing or does not match the digest in plan.json", dir);
     return std::nullopt;

@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "util/read_file.h"
+
 namespace sbx::run {
 
 namespace fs = std::filesystem;
@@ -24,16 +26,6 @@ bool writeFile(const fs::path& path, const std::string& value) {
   bool ok = fd >= 0 && ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
   if (fd >= 0) ::close(fd);
   return ok;
-}
-
-std::optional<std::string> readFile(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  char buf[1024];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  ::close(fd);
-  if (n < 0) return std::nullopt;
-  return std::string(buf, static_cast<std::size_t>(n));
 }
 
 }  // namespace
@@ -98,7 +90,7 @@ void Cgroups::create(const nlohmann::json& limits, LimitReport& report) {
     if (!limits.contains(c.key) || std::find(done.begin(), done.end(), c.key) != done.end()) continue;
     fs::path hierarchy = c.hierarchy, dir = hierarchy / name;
     if (c.v2Controller) {
-      auto controllers = readFile(hierarchy / "cgroup.controllers");
+      auto controllers = readWholeFile(hierarchy / "cgroup.controllers");
       if (!controllers || controllers->find(c.v2Controller) == std::string::npos) continue;
       writeFile(hierarchy / "cgroup.subtree_control", fmt::format("+{}", c.v2Controller));
     } else if (!fs::exists(hierarchy / "cgroup.procs")) {
@@ -130,7 +122,7 @@ void Cgroups::create(const nlohmann::json& limits, LimitReport& report) {
 
 std::optional<std::uint64_t> Cgroups::cpuUsedMs() const {
   if (cpuUsage_.empty()) return std::nullopt;
-  auto text = readFile(cpuUsage_);
+  auto text = readWholeFile(cpuUsage_);
   if (!text) return std::nullopt;
   // v2 cpu.stat: "usage_usec N" first; v1 cpuacct.usage: nanoseconds.
   bool v2 = text->starts_with("usage_usec");

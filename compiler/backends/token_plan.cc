@@ -4,6 +4,10 @@
 
 namespace sbx::backends {
 
+namespace {
+
+// The task's workload identity as a token subject: its SPIFFE ID or OIDC subject, else
+// "sbx:task/<qualified name>".
 std::string workloadSubject(const model::Task& task) {
   if (task.identity) {
     if (task.identity->kind == model::IdentityKind::Oidc && !task.identity->subject.empty())
@@ -12,6 +16,8 @@ std::string workloadSubject(const model::Task& task) {
   }
   return "sbx:task/" + task.qualifiedName;
 }
+
+}  // namespace
 
 nlohmann::ordered_json tokenScopes(const model::Task& task) {
   auto list = nlohmann::ordered_json::array();

@@ -15,8 +15,4 @@ constexpr std::uint64_t kDefaultTokenTtlMs = 15 * 60 * 1000;
 // the one that alone may see the token (the exposure's, else the tool that uses the secret).
 nlohmann::ordered_json tokenScopes(const model::Task& task);
 
-// The task's workload identity as a token subject: its SPIFFE ID or OIDC subject, else
-// "sbx:task/<qualified name>".
-std::string workloadSubject(const model::Task& task);
-
 }  // namespace sbx::backends

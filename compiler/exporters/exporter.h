@@ -39,11 +39,10 @@ class Exporter {
  public:
   virtual ~Exporter() = default;
   virtual std::string_view name() const = 0;
-  virtual std::string_view summary() const = 0;
   virtual ExportResult exportTask(const ExportInput& input) const = 0;
 };
 
-// Every target, in the order `sbxc compile --help` lists them.
+// Every target, in the order `sbxc compile --target` accepts them.
 const std::vector<const Exporter*>& exporters();
 const Exporter* findExporter(std::string_view name);
 

@@ -8,7 +8,6 @@ namespace sbx::exporters {
 class VaultExporter final : public Exporter {
  public:
   std::string_view name() const override { return "vault"; }
-  std::string_view summary() const override { return "HashiCorp Vault policies and token roles for the secrets"; }
   ExportResult exportTask(const ExportInput& input) const override;
 };
 
@@ -16,7 +15,6 @@ class VaultExporter final : public Exporter {
 class AwsIamExporter final : public Exporter {
  public:
   std::string_view name() const override { return "aws-iam"; }
-  std::string_view summary() const override { return "AWS IAM session policies for the secrets (STS AssumeRole)"; }
   ExportResult exportTask(const ExportInput& input) const override;
 };
 
@@ -24,7 +22,6 @@ class AwsIamExporter final : public Exporter {
 class DockerSeccompExporter final : public Exporter {
  public:
   std::string_view name() const override { return "docker-seccomp"; }
-  std::string_view summary() const override { return "the seccomp filter as a Docker / Podman profile"; }
   ExportResult exportTask(const ExportInput& input) const override;
 };
 

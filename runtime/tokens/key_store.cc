@@ -7,13 +7,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "runtime/tokens/revocations.h"
+#include "util/read_file.h"
 #include "util/sha256.h"
 
 namespace sbx::tokens {
@@ -24,16 +24,6 @@ namespace {
 
 constexpr const char* kPrivate = "signing-key.pem";
 constexpr const char* kPublic = "signing-key.pub.pem";
-
-std::string readAll(const fs::path& path) {
-  std::string text;
-  if (FILE* f = std::fopen(path.c_str(), "rb")) {
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-    std::fclose(f);
-  }
-  return text;
-}
 
 // Writes `text` to `path` only if nothing is there yet, atomically: a temporary file linked into
 // place, so two launchers starting at once agree on one key.
@@ -106,7 +96,7 @@ bool KeyStore::open(const std::string& dir, bool create, std::string& error) {
     error = fmt::format("{}: the signing key is readable by others; `chmod 600` it", privatePath.string());
     return false;
   }
-  private_.reset(readKey(readAll(privatePath), true));
+  private_.reset(readKey(readWholeFile(privatePath).value_or(""), true));
   if (!private_ || EVP_PKEY_get_base_id(private_.get()) != EVP_PKEY_ED25519) {
     error = fmt::format("{}: not an Ed25519 private key", privatePath.string());
     return false;
@@ -120,7 +110,7 @@ bool KeyStore::open(const std::string& dir, bool create, std::string& error) {
 
 bool KeyStore::openPublicKey(const std::string& pemFile, const std::string& revocationDir, std::string& error) {
   dir_ = revocationDir;
-  public_.reset(readKey(readAll(pemFile), false));
+  public_.reset(readKey(readWholeFile(pemFile).value_or(""), false));
   if (!public_ || EVP_PKEY_get_base_id(public_.get()) != EVP_PKEY_ED25519) {
     error = fmt::format("{}: not an Ed25519 public key (PEM)", pemFile);
     return false;
