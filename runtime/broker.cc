@@ -8,6 +8,7 @@
 
 #include "runtime/sbxc_process.h"
 #include "runtime/tokens/revocations.h"
+#include "runtime/tool_gate/protocol.h"
 
 namespace sbx::run {
 
@@ -15,15 +16,6 @@ bool Broker::issue(const nlohmann::json& plan, const std::string& runId, const s
                    std::string& error) {
   const auto& scopes = plan.value("tokens", nlohmann::json::array());
   if (scopes.empty()) return true;
-  for (const auto& s : scopes)
-    if (!s.value("tool", "").empty()) {
-      error = fmt::format(
-          "secret `{}` is for tool `{}` alone, and sbx-run cannot hand a token to one tool's processes and not to the "
-          "others in the same sandbox; it refuses rather than expose it to all (declare the secret for the task, or "
-          "export the task to a runtime that runs each tool apart)",
-          s.value("secret", ""), s.value("tool", ""));
-      return false;
-    }
   runId_ = runId;
   stateDir_ = stateDir;
   task_ = plan["task"].value("qualifiedName", plan["task"].value("name", ""));
@@ -48,20 +40,26 @@ bool Broker::issue(const nlohmann::json& plan, const std::string& runId, const s
     if (status >= 0) error = "the broker could not sign the task's tokens (`sbxc token mint` failed: see above)";
     return false;
   }
+  int nextFd = gate::kFirstSecretFd;
   for (std::size_t i = 0; i < scopes.size(); ++i) {
     const auto& s = scopes[i];
     const auto& claims = request["tokens"][i];
     const auto& exposure = s["exposure"];
-    issued_.push_back(
-        {claims["secret"], minted["tokens"][i], exposure.value("kind", "file"), exposure.value("target", "")});
-    // The audit line names the token (run, secret, audience, scope, expiry), never its text.
-    audit_.event("token-issued", {{"secret", claims["secret"]},
-                                  {"jti", runId},
-                                  {"keyId", minted.value("keyId", "")},
-                                  {"audience", claims["audience"]},
-                                  {"scopes", claims["scopes"]},
-                                  {"expiresAt", claims["expiresAt"]},
-                                  {"exposure", exposure}});
+    IssuedToken t{
+        claims["secret"],    minted["tokens"][i],    exposure.value("kind", "file"), exposure.value("target", ""),
+        s.value("tool", ""), s.value("toolExec", "")};
+    if (!t.tool.empty() && t.exposureKind == "file") t.fd = nextFd++;
+    // The audit line names the token (run, secret, audience, scope, expiry, tool), never its text.
+    nlohmann::ordered_json line{{"secret", claims["secret"]},
+                                {"jti", runId},
+                                {"keyId", minted.value("keyId", "")},
+                                {"audience", claims["audience"]},
+                                {"scopes", claims["scopes"]},
+                                {"expiresAt", claims["expiresAt"]},
+                                {"exposure", exposure}};
+    if (!t.tool.empty()) line["tool"] = t.tool;
+    audit_.event("token-issued", std::move(line));
+    issued_.push_back(std::move(t));
   }
   return true;
 }
@@ -78,7 +76,10 @@ std::vector<PlannedMount> Broker::secretMounts(uid_t uid, gid_t gid) const {
     m.noexec = true;
     m.owner = uid;
     m.group = gid;
-    m.files.push_back({target.filename().string(), t.token});
+    if (t.tool.empty())
+      m.files.push_back({target.filename().string(), t.token, ""});
+    else  // the tool's gate puts the token at descriptor fd; anyone else finds their own fd there
+      m.files.push_back({target.filename().string(), "", fmt::format("/proc/self/fd/{}", t.fd)});
   }
   std::vector<PlannedMount> out;
   for (auto& [dir, m] : byDirectory) out.push_back(std::move(m));
@@ -88,7 +89,7 @@ std::vector<PlannedMount> Broker::secretMounts(uid_t uid, gid_t gid) const {
 std::vector<std::string> Broker::environment() const {
   std::vector<std::string> env;
   for (const auto& t : issued_)
-    if (t.exposureKind == "env") env.push_back(t.target + "=" + t.token);
+    if (t.exposureKind == "env" && t.tool.empty()) env.push_back(t.target + "=" + t.token);
   return env;
 }
 

@@ -4,9 +4,9 @@
 //
 // Exposure: a file is written 0400, owned by the payload's user, on a private tmpfs mounted
 // read-only at its directory (/run/secrets by default), which disappears with the sandbox; an
-// environment variable is set in the payload's environment. A token for one tool alone is
-// refused: sbx-run cannot yet hand a token to one tool's processes and not to the others in the
-// same sandbox, and it will not hand it to all of them.
+// environment variable is set in the payload's environment. A token for one tool alone reaches
+// only that tool, through its gate (tool_gates.h): its file is a link to /proc/self/fd/N, the
+// descriptor at which the gate puts it, and its variable is set by the gate.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -18,6 +18,12 @@
 #include "runtime/mounts.h"
 
 namespace sbx::run {
+
+struct IssuedToken {
+  std::string secret, token, exposureKind, target;
+  std::string tool, toolExec;  // the one tool that may see it, and its executable; empty: the task's
+  int fd = -1;                 // a tool's file: the descriptor its link names
+};
 
 class Broker {
  public:
@@ -31,17 +37,16 @@ class Broker {
   bool issue(const nlohmann::json& plan, const std::string& runId, const std::string& stateDir, std::string& error);
   // The private tmpfs mounts that carry the file exposures, owned by `uid`:`gid`.
   std::vector<PlannedMount> secretMounts(uid_t uid, gid_t gid) const;
-  // NAME=TOKEN for the environment exposures.
+  // NAME=TOKEN for the task's environment exposures (a tool's are set by its gate).
   std::vector<std::string> environment() const;
+  // Every token issued; those with a tool go to that tool's gate.
+  const std::vector<IssuedToken>& issued() const { return issued_; }
   // Records the run as revoked (once); every token of it is refused from then on.
   void revoke();
 
  private:
-  struct Issued {
-    std::string secret, token, exposureKind, target;
-  };
   AuditLog& audit_;
-  std::vector<Issued> issued_;
+  std::vector<IssuedToken> issued_;
   std::string runId_, task_, stateDir_;
   bool revoked_ = false;
 };

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "util/address_classes.h"
+
 namespace sbx::run {
 
 namespace {
@@ -24,23 +26,12 @@ bool inNetwork(const IpAddress& address, const IpAddress& network, int prefix) {
   return true;
 }
 
-struct Range {
-  const char* network;
-  int prefix;
-};
-
-// Never reachable through the proxy, whatever the policy says.
-constexpr Range kAlwaysRefused[] = {{"169.254.0.0", 16}, {"fe80::", 10},   {"fd00:ec2::254", 128},
-                                    {"0.0.0.0", 8},      {"224.0.0.0", 4}, {"240.0.0.0", 4},
-                                    {"::", 128},         {"ff00::", 8}};
-// Reachable only when the policy names the address or its network.
-constexpr Range kNamedOnly[] = {{"127.0.0.0", 8},   {"10.0.0.0", 8}, {"172.16.0.0", 12}, {"192.168.0.0", 16},
-                                {"100.64.0.0", 10}, {"::1", 128},    {"fc00::", 7}};
-
+// The ranges never reachable through the proxy, whatever the policy says, and those reachable only
+// when the policy names the address or its network: util/address_classes.h, which the exporters share.
 template <std::size_t N>
-bool inAny(const IpAddress& address, const Range (&ranges)[N]) {
+bool inAny(const IpAddress& address, const AddressRange (&ranges)[N]) {
   return std::any_of(std::begin(ranges), std::end(ranges),
-                     [&](const Range& r) { return inNetwork(address, *IpAddress::parse(r.network), r.prefix); });
+                     [&](const AddressRange& r) { return inNetwork(address, *IpAddress::parse(r.network), r.prefix); });
 }
 
 bool toolMay(const EgressRule& rule, const std::string& tool) {
@@ -158,7 +149,8 @@ const EgressRule* EgressRules::coveringAddressRule(const IpAddress& address, std
 std::optional<std::string> EgressRules::refuseAddress(const IpAddress& address, std::uint16_t port,
                                                       const EgressRule* byName, const std::string& tool) const {
   if (address.family == 0) return "not an IP address";
-  if (inAny(address, kAlwaysRefused)) return address.text() + " is link-local, cloud metadata or not a unicast address";
+  if (inAny(address, kNeverReachable))
+    return address.text() + " is link-local, cloud metadata or not a unicast address";
   const EgressRule* covering = coveringAddressRule(address, port, tool);
   if (inAny(address, kNamedOnly) && !covering)
     return address.text() + " is a loopback or private address the policy does not name";

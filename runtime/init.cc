@@ -21,6 +21,7 @@
 #include "runtime/network.h"
 #include "runtime/proxy.h"
 #include "runtime/sandbox.h"
+#include "runtime/tool_gates.h"
 
 namespace sbx::run {
 
@@ -144,8 +145,14 @@ pid_t spawnPayload(PayloadStart& start) {
     if (!sendDescriptor(args.syncFd, listener)) fail(errorFd, kLauncherFailure, "pass the egress proxy's socket");
     ::close(listener);
   }
-  ::close(args.syncFd);
+  if (!args.toolGates) ::close(args.syncFd);
   if (!buildRoot(mounts, error)) fail(errorFd, kLauncherFailure, error);
+  if (args.toolGates) {  // the socket is made with the gates (tool_gates.h), in the new root
+    if (!sendDescriptor(args.syncFd, args.toolGates->listener))
+      fail(errorFd, kLauncherFailure, "pass the token broker's socket");
+    ::close(args.toolGates->listener);
+    ::close(args.syncFd);
+  }
 
   sigset_t all;
   sigfillset(&all);

@@ -24,6 +24,7 @@
 namespace sbx::run {
 
 struct RunOptions;
+struct ToolGates;
 
 struct InitArgs {
   const Task* task;
@@ -34,6 +35,7 @@ struct InitArgs {
   int errorFd;       // "CODE\nstep: reason" on a setup failure; closes when the payload execs
   bool egressProxy;  // the task has egress: init passes the proxy's listener back on syncFd
   const std::vector<std::string>* extraEnvironment;  // the proxy's and the tokens' variables
+  ToolGates* toolGates;  // tools with tokens (else null): init passes the broker's socket back on syncFd
 };
 
 // A stack for a child that shares this process's memory; released with the object, which must

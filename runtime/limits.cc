@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "util/read_file.h"
+#include "util/rlimits.h"
 
 namespace sbx::run {
 
@@ -31,21 +32,10 @@ bool writeFile(const fs::path& path, const std::string& value) {
 }  // namespace
 
 std::vector<Rlimit> plannedRlimits(const nlohmann::json& limits) {
-  struct Row {
-    const char* key;
-    int resource;
-    const char* name;
-    std::uint64_t scale;  // plan units per rlimit unit
-  };
-  static constexpr Row kRows[] = {{"memoryBytes", RLIMIT_AS, "as", 1},
-                                  {"pids", RLIMIT_NPROC, "nproc", 1},
-                                  {"openFiles", RLIMIT_NOFILE, "nofile", 1},
-                                  {"fileSizeBytes", RLIMIT_FSIZE, "fsize", 1},
-                                  {"cpuMs", RLIMIT_CPU, "cpu", 1000}};
   std::vector<Rlimit> out;
-  for (const auto& row : kRows)
-    if (limits.contains(row.key))
-      out.push_back({row.resource, row.name, (limits[row.key].get<std::uint64_t>() + row.scale - 1) / row.scale});
+  for (const auto& row : kRlimitRows)
+    if (limits.contains(row.planKey))
+      out.push_back({row.resource, row.name, rlimitValue(row, limits[row.planKey].get<std::uint64_t>())});
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "runtime/safe_path.h"
+#include "runtime/tool_gates.h"
 
 namespace sbx::run {
 
@@ -98,6 +99,13 @@ bool mountSecrets(const std::string& target, const PlannedMount& m, std::string&
   if (!mountTmpfs(target, 1 << 20, "0700", kFlags, error)) return false;
   for (const auto& f : m.files) {
     std::string path = target + "/" + f.name;
+    if (!f.link.empty()) {
+      if (symlink(f.link.c_str(), path.c_str()) != 0 || lchown(path.c_str(), m.owner, m.group) != 0) {
+        error = failed("link the token " + m.target + "/" + f.name);
+        return false;
+      }
+      continue;
+    }
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
     bool ok = fd >= 0 && ::write(fd, f.content.data(), f.content.size()) == static_cast<ssize_t>(f.content.size()) &&
               fchown(fd, m.owner, m.group) == 0;
@@ -235,6 +243,8 @@ bool buildRoot(std::vector<PlannedMount>& mounts, std::string& error) {
       if (!mountTmpfs(target, m.sizeBytes, "1777", flags, error)) return false;
     } else if (m.type == "secrets") {
       if (!mountSecrets(target, m, error)) return false;
+    } else if (m.type == "tool-gates") {
+      if (!buildToolGates(root, m.target, *m.gates, error)) return false;
     } else if (m.fd >= 0) {
       struct stat st {};
       fstat(m.fd, &st);

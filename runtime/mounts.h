@@ -1,7 +1,8 @@
 // The sandbox's filesystem: a fresh tmpfs root built from the plan's mount list (read-only binds
 // for reads, read-write for writes and the workspace at /workspace, tmpfs scratch, masked paths,
-// nosuid/nodev/noexec as planned), a /proc of the new PID namespace with /proc/sys read-only and
-// /proc/sysrq-trigger masked, a minimal /dev, then pivot_root into it.
+// nosuid/nodev/noexec as planned, the tokens' tmpfs and the tools' gates (tool_gates.h)), a /proc
+// of the new PID namespace with /proc/sys read-only and /proc/sysrq-trigger masked, a minimal
+// /dev, then pivot_root into it.
 #pragma once
 #include <sys/types.h>
 
@@ -15,10 +16,14 @@ namespace sbx::run {
 
 struct SecretFile {
   std::string name, content;
+  std::string link;  // when set: a symbolic link with this text instead of a file (a tool's token)
 };
 
+struct ToolGates;
+
 struct PlannedMount {
-  std::string type;        // bind, workspace, tmpfs, mask, device, secrets; symlink for a declared path that is a link
+  std::string
+      type;  // bind, workspace, tmpfs, mask, device, secrets, tool-gates; symlink for a declared path that is a link
   std::string source;      // host path (bind, device, workspace)
   std::string target;      // inside the sandbox
   std::string linkTarget;  // symlink: the link's text
@@ -28,6 +33,7 @@ struct PlannedMount {
   std::vector<SecretFile> files;  // secrets: the tokens written into the tmpfs, 0400
   uid_t owner = 0;                // secrets: the payload's ids, who owns them
   gid_t group = 0;
+  ToolGates* gates = nullptr;  // tool-gates: what to make (tool_gates.h)
 };
 
 // In the launcher, before the sandbox exists: reads the plan's mounts and opens every source.

@@ -4,13 +4,18 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <optional>
+#include <system_error>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -22,7 +27,9 @@ namespace sbx::run {
 namespace {
 
 constexpr std::size_t kMaxHead = 16 * 1024;
-constexpr int kMaxConnections = 256;  // each is a thread or two of the launcher's
+constexpr int kMaxConnections = 256;                  // each is a thread or two of the launcher's
+constexpr int kSpareThreads = 2;                      // threads left waiting in accept when connections end
+constexpr auto kDrainTime = std::chrono::seconds(2);  // for what clients sent before the sandbox ended
 constexpr int kPipeBytes = 1 << 20;
 
 struct Request {
@@ -112,17 +119,21 @@ void respond(int client, int status, const char* reason, const std::string& body
 }
 
 // Copies `from` to `to` through a pipe with splice(2) until `from` ends; returns the bytes moved.
+// Never SPLICE_F_MORE: it corks the socket, and TCP then holds the last partial segment of each
+// splice until more data comes or its probe timer fires, about 200 ms later, so every message
+// that ends a flight (a TLS handshake message, a request, a reply) would wait that long. It
+// bought no throughput either (docs/egress.md).
 std::uint64_t relay(int from, int to) {
   int pipe[2];
   std::uint64_t moved = 0;
   if (pipe2(pipe, O_CLOEXEC) != 0) return 0;
   fcntl(pipe[1], F_SETPIPE_SZ, kPipeBytes);
   for (;;) {
-    ssize_t in = splice(from, nullptr, pipe[1], nullptr, kPipeBytes, SPLICE_F_MOVE | SPLICE_F_MORE);
+    ssize_t in = splice(from, nullptr, pipe[1], nullptr, kPipeBytes, SPLICE_F_MOVE);
     if (in < 0 && errno == EINTR) continue;
     if (in <= 0) break;
     while (in > 0) {
-      ssize_t out = splice(pipe[0], nullptr, to, nullptr, static_cast<std::size_t>(in), SPLICE_F_MOVE | SPLICE_F_MORE);
+      ssize_t out = splice(pipe[0], nullptr, to, nullptr, static_cast<std::size_t>(in), SPLICE_F_MOVE);
       if (out < 0 && errno == EINTR) continue;
       if (out <= 0) goto done;
       in -= out;
@@ -200,51 +211,86 @@ EgressProxy::~EgressProxy() {
 }
 
 void EgressProxy::start() {
-  acceptor_ = std::thread([this] { acceptLoop(); });
+  std::lock_guard lock(mutex_);
+  started_ = true;
+  startThread();
+}
+
+void EgressProxy::startThread() {
+  try {
+    std::thread([this] { acceptLoop(); }).detach();
+    ++threads_;
+    ++waiting_;
+  } catch (const std::system_error&) {
+    // No thread to spare: the busy ones accept again when their connections end.
+  }
 }
 
 void EgressProxy::stop() {
-  if (!acceptor_.joinable()) return;
-  stopping_ = true;
-  shutdown(listener_, SHUT_RDWR);  // wakes the acceptor
-  acceptor_.join();
-  ::close(listener_);
   std::unique_lock lock(mutex_);
-  for (int fd : open_) shutdown(fd, SHUT_RDWR);
-  idle_.wait(lock, [this] { return connections_ == 0; });
+  if (!started_ || stopping_) return;
+  stopping_ = true;
+  shutdown(listener_, SHUT_RDWR);  // wakes every thread waiting in accept
+  // Nothing can reach the sandbox's end of a connection any more, but what a client sent before
+  // it went is delivered, as the kernel would for a connection of its own: the replies' direction
+  // ends now, the requests' direction runs to the end of what was queued.
+  for (auto [fd, upstream] : open_)
+    if (upstream) shutdown(fd, SHUT_RD);
+  auto done = [this] { return threads_ == 0; };
+  if (!finished_.wait_for(lock, kDrainTime, done))
+    for (auto [fd, upstream] : open_) shutdown(fd, SHUT_RDWR);
+  finished_.wait(lock, done);
+  ::close(listener_);
 }
 
-void EgressProxy::track(int fd, bool add) {
+void EgressProxy::track(int fd, bool add, bool upstream) {
   std::lock_guard lock(mutex_);
   if (add && stopping_) shutdown(fd, SHUT_RDWR);
   if (add)
-    open_.insert(fd);
+    open_.emplace(fd, upstream);
   else
     open_.erase(fd);
 }
 
 void EgressProxy::acceptLoop() {
-  while (!stopping_) {
+  // splice(2) has no MSG_NOSIGNAL: writing to a connection its client or server has closed raises
+  // SIGPIPE, which would kill the launcher. Blocked, it stays pending on this thread (and on the
+  // relay threads it starts) and the write fails with EPIPE.
+  sigset_t pipeSignal;
+  sigemptyset(&pipeSignal);
+  sigaddset(&pipeSignal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipeSignal, nullptr);
+  std::unique_lock lock(mutex_, std::defer_lock);
+  for (;;) {
     int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    int acceptError = errno;
+    lock.lock();
     if (client < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      return;
-    }
-    {
-      std::lock_guard lock(mutex_);
-      if (connections_ >= kMaxConnections) {
-        respond(client, 503, "Service Unavailable", fmt::format("more than {} connections at once\n", kMaxConnections));
-        ::close(client);
+      if (!stopping_ && (acceptError == EINTR || acceptError == ECONNABORTED)) {
+        lock.unlock();
         continue;
       }
-      ++connections_;
+      --waiting_;  // the listener was shut down, or cannot accept
+      break;
     }
-    std::thread([this, client] {
-      serve(client);
-      std::lock_guard lock(mutex_);
-      if (--connections_ == 0) idle_.notify_all();
-    }).detach();
+    if (connections_ >= kMaxConnections) {
+      lock.unlock();
+      respond(client, 503, "Service Unavailable", fmt::format("more than {} connections at once\n", kMaxConnections));
+      ::close(client);
+      continue;
+    }
+    ++connections_;
+    if (--waiting_ == 0 && !stopping_) startThread();  // someone must be in accept
+    lock.unlock();
+    serve(client);
+    lock.lock();
+    --connections_;
+    if (stopping_ || waiting_ >= kSpareThreads) break;
+    ++waiting_;
+    lock.unlock();
   }
+  --threads_;
+  finished_.notify_all();
 }
 
 void EgressProxy::serve(int client) {
@@ -303,9 +349,12 @@ void EgressProxy::serve(int client) {
   if (upstream < 0)
     return refuse(502, "Bad Gateway", destination,
                   fmt::format("cannot connect to {}: {}", chosen->text(), std::strerror(errno)));
-  track(upstream, true);
+  track(upstream, true, true);
   timeval none{0, 0};
   setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+  // The relay passes on the segments the two ends wrote; Nagle's delay is theirs to choose.
+  int one = 1;
+  setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
   // What the client sent past the head (a TLS ClientHello, a request body) goes first.
   std::string_view early = std::string_view(buffer).substr(headEnd + 4);
@@ -313,8 +362,15 @@ void EgressProxy::serve(int client) {
                             : sendAll(upstream, request->upstreamHead);
   ok = ok && sendAll(upstream, early);
   std::uint64_t sent = early.size() + request->upstreamHead.size(), received = 0;
+  std::thread back;
   if (ok) {
-    std::thread back([&] { received = relay(upstream, client); });
+    try {
+      back = std::thread([&] { received = relay(upstream, client); });
+    } catch (const std::system_error&) {
+      // No thread for the replies' direction: the connection ends here.
+    }
+  }
+  if (back.joinable()) {
     sent += relay(client, upstream);
     back.join();
   }

@@ -8,13 +8,11 @@
 #pragma once
 #include <sys/types.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "runtime/audit.h"
@@ -40,24 +38,29 @@ class EgressProxy {
   EgressProxy& operator=(const EgressProxy&) = delete;
 
   void start();
-  // Stops accepting, ends every relay, and waits for the last audit line.
+  // Once the sandbox is gone: stops accepting, delivers what clients sent before they went (for a
+  // few seconds at most: an upstream may not read), ends every relay, and waits for the last audit
+  // line.
   void stop();
 
  private:
+  // Each thread of the proxy waits in accept(2) and serves the connection it gets itself: a new
+  // thread's first run waits for a time slice on a busy machine (hundreds of microseconds here),
+  // a waking one does not. One that finishes accepts again, unless enough others already wait.
   void acceptLoop();
+  void startThread();  // with mutex_ held
   void serve(int client);
-  void track(int fd, bool add);
+  void track(int fd, bool add, bool upstream = false);
 
   int listener_;
   EgressRules rules_;
   AuditLog& audit_;
   pid_t sandboxInit_;
-  std::thread acceptor_;
   std::mutex mutex_;
-  std::condition_variable idle_;
-  std::set<int> open_;  // client and upstream sockets of live connections
-  int connections_ = 0;
-  std::atomic<bool> stopping_{false};
+  std::condition_variable finished_;
+  std::map<int, bool> open_;  // the sockets of live connections: true for an upstream one
+  int threads_ = 0, waiting_ = 0, connections_ = 0;
+  bool started_ = false, stopping_ = false;
 };
 
 }  // namespace sbx::run

@@ -24,6 +24,8 @@
 #include "runtime/mounts.h"
 #include "runtime/network.h"
 #include "runtime/proxy.h"
+#include "runtime/tool_broker.h"
+#include "runtime/tool_gates.h"
 #include "runtime/user_ns.h"
 
 namespace sbx::run {
@@ -98,18 +100,28 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
                         {"command", options.command},
                         {"uid", id.uid},
                         {"gid", id.gid}});
+  std::optional<ToolGates> gates;  // only a task with tool tokens pays for them
+  if (planHasToolTokens(task.plan) && !planToolGates(task.plan, task.filter, gates.emplace(), error)) {
+    fmt::print(stderr, "sbx-run: {}\n", error);
+    return kLauncherFailure;
+  }
   Broker broker(audit);  // revokes the tokens when the run ends, after everything declared later
   if (!broker.issue(task.plan, options.runId, options.stateDir, error)) {
     fmt::print(stderr, "sbx-run: {}\n", error);
     return kLauncherFailure;
   }
   for (auto& m : broker.secretMounts(id.uid, id.gid)) mounts.push_back(std::move(m));
+  if (gates) {
+    attachTokens(*gates, broker);
+    mounts.push_back(toolGateMount(*gates));
+  }
   IdMaps maps = idMapsFor(id);
   LimitReport limits;
   Cgroups cgroups;
   cgroups.create(taskJson.value("limits", nlohmann::json::object()), limits);
+  auto tools = taskJson.value("tools", nlohmann::json::array());
   EgressRules egressRules = EgressRules::fromPlan(task.plan.value("egress", nlohmann::json::array()),
-                                                  taskJson.value("tools", nlohmann::json::array()));
+                                                  gates ? toolsWithCopies(tools, *gates) : tools);
   SetupReport report;
   ChildStack stack;
   int sync[2], errors[2];
@@ -121,7 +133,15 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
   std::vector<std::string> extraEnvironment = broker.environment();
   if (!egressRules.empty())
     for (auto& e : proxyEnvironment()) extraEnvironment.push_back(std::move(e));
-  InitArgs args{&task, &options, &mounts, &id, sync[0], errors[1], !egressRules.empty(), &extraEnvironment};
+  InitArgs args{&task,
+                &options,
+                &mounts,
+                &id,
+                sync[0],
+                errors[1],
+                !egressRules.empty(),
+                &extraEnvironment,
+                gates ? &*gates : nullptr};
   pid_t child = startInit(args, kNamespaces, stack);
   if (child < 0) {
     fmt::print(stderr, "sbx-run: cannot create the sandbox's namespaces: {}\n", std::strerror(errno));
@@ -137,6 +157,7 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
   cgroups.join(child);
   bool released = mapped && send(sync[1], "g", 1, MSG_NOSIGNAL) == 1;
   int proxyListener = released && args.egressProxy ? receiveDescriptor(sync[1]) : -1;
+  int toolListener = released && gates ? receiveDescriptor(sync[1]) : -1;
   ::close(sync[1]);  // without the byte, init exits
   if (released) readReport(errors[0], report);
   ::close(errors[0]);
@@ -154,11 +175,14 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
     std::string message = text.substr(text.find('\n') + 1);
     fmt::print(stderr, "sbx-run: {}\n", message);
     audit.event("setup-failed", {{"error", message}});
+    if (toolListener >= 0) ::close(toolListener);
     kill(child, SIGKILL);
     waitpid(child, nullptr, 0);
     return code ? code : kLauncherFailure;
   }
   auditSetup(audit, task, mounts, limits);
+  std::optional<ToolBroker> toolBroker;
+  if (toolListener >= 0) toolBroker.emplace(toolListener, *gates, audit).start();
   std::optional<EgressProxy> proxy;
   if (proxyListener >= 0) {
     proxy.emplace(proxyListener, std::move(egressRules), audit, child);

@@ -18,8 +18,8 @@ packages=(
   libseccomp-dev nlohmann-json3-dev libfmt-dev libboost-graph-dev libssl-dev
   # sbx-run: the egress proxy resolves names with c-ares (linked statically, no NSS)
   libc-ares-dev
-  # tests
-  doctest-dev python3 python3-jsonschema python3-yaml
+  # tests (systemd: only for systemd-analyze, which checks the exported units; it is not started)
+  doctest-dev python3 python3-jsonschema python3-yaml systemd
   # fuzzing: clang with libFuzzer and the sanitizer runtimes
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   # benchmarks and `sbxc graph` output

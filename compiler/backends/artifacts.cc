@@ -39,8 +39,8 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
     plan["tier"] = options.tier;
     plan["seccomp"] = seccomp::planEntry(filter, options);
     if (artifactOptions.target) {
-      auto exported = artifactOptions.target->exportTask({task, plan, options.tier, filter});
-      for (auto& [path, content] : exported.files) out.files.push_back({at(path.c_str()), content, 0644});
+      auto exported = artifactOptions.target->exportTask({task, plan, options.tier, filter, artifactOptions.image});
+      for (auto& f : exported.files) out.files.push_back({at(f.path.c_str()), std::move(f.content), f.mode});
       std::string text = exporters::lossReportText(task.name, options.tier, exported.losses);
       out.files.push_back({at("loss.txt"), text, 0644});
       out.files.push_back(

@@ -17,6 +17,7 @@ namespace sbx::backends {
 struct ArtifactOptions {
   seccomp::Codegen codegen = seccomp::Codegen::Sbxc;
   const exporters::Exporter* target = nullptr;  // null: sbx-run's own artifacts
+  std::string image;                            // --image, for targets that run a container image
 };
 
 // Files under `outDir`, or the errors (a filter that cannot be built) that prevent them.

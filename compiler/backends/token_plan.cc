@@ -30,6 +30,9 @@ nlohmann::ordered_json tokenScopes(const model::Task& task) {
     nlohmann::ordered_json entry{{"secret", s.name},       {"source", s.source}, {"subject", workloadSubject(task)},
                                  {"audience", s.audience}, {"scopes", s.scopes}, {"ttlMs", ttl}};
     if (!tool.empty()) entry["tool"] = tool;
+    // The launcher gives a tool its token through the tool's executable (sbx-run: a gate over it).
+    for (const auto& t : task.tools)
+      if (t.name == tool && !t.exec.empty()) entry["toolExec"] = t.exec;
     bool env = s.exposure && s.exposure->kind == model::ExposureKind::Env;
     std::string target = s.exposure && !s.exposure->target.empty() ? s.exposure->target : "/run/secrets/" + s.name;
     entry["exposure"] = {{"kind", env ? "env" : "file"}, {"target", target}};

@@ -1,5 +1,6 @@
 // sbxc compile: write the artifacts of every task of a policy (backends/artifacts.h) under -o DIR,
 // all or nothing.
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -23,11 +24,30 @@ int runCompile(const std::vector<std::string>& argv) {
   for (const auto* e : exporters::exporters()) targets.emplace_back(e->name());
   specs.push_back({"--target", true, targets});
   specs.push_back({"--allow-lossy", false, {}});
+  specs.push_back({"--image", true, {}});
   auto args = parseArgs("compile", argv, specs);
   if (!args) return kUsageOrIo;
   if (args->positionals.size() != 1) return usageError("compile", "give exactly one policy file");
   std::string outDir = args->get("-o", args->get("--output", ""));
   if (outDir.empty()) return usageError("compile", "no output directory; add -o DIR");
+  const exporters::Exporter* target = exporters::findExporter(args->get("--target", "sbx"));
+  std::string image = args->get("--image", "");
+  if (args->has("--image")) {
+    std::string takers;
+    for (const auto* e : exporters::exporters())
+      if (e->takesImage()) takers += fmt::format("{}--target {}", takers.empty() ? "" : ", ", e->name());
+    if (!target || !target->takesImage())
+      return usageError("compile", fmt::format("--image names the container image of {}; the {} target runs none",
+                                               takers, target ? target->name() : "sbx"));
+    // An image reference has no spaces, quotes or control characters; refusing them keeps it one word.
+    bool wellFormed = !image.empty() && std::none_of(image.begin(), image.end(), [](char c) {
+      auto u = static_cast<unsigned char>(c);
+      return u <= 0x20 || u == 0x7f || c == '"' || c == '\'' || c == '\\';
+    });
+    if (!wellFormed)
+      return usageError("compile",
+                        fmt::format("--image `{}` is not an image reference (e.g. debian:bookworm-slim)", image));
+  }
 
   frontend::Session session({args->get("--stdlib", "")});
   const std::string& input = args->positionals[0];
@@ -58,7 +78,8 @@ int runCompile(const std::vector<std::string>& argv) {
   backends::ArtifactOptions options;
   options.codegen =
       args->get("--codegen", "sbxc") == "libseccomp" ? seccomp::Codegen::Libseccomp : seccomp::Codegen::Sbxc;
-  options.target = exporters::findExporter(args->get("--target", "sbx"));
+  options.target = target;
+  options.image = image;
   auto [files, backendErrors, lossReport, mandatoryLoss] =
       backends::buildArtifacts(model, report, session.sources(), outDir, options);
   if (!backendErrors.empty()) {

@@ -8,6 +8,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,7 @@ struct ExportInput {
   const nlohmann::ordered_json& plan;  // the task's plan.json, with "tier", "egress", "tokens"
   int tier;
   const seccomp::SeccompOutput& filter;  // the compiled filter, its OCI profile included
+  std::string image = {};                // `sbxc compile --image`, for targets that run one; empty: their default
 };
 
 struct Loss {
@@ -30,8 +32,16 @@ struct Loss {
   int mandatoryFrom;    // the lowest tier that makes the control mandatory; 5: never
 };
 
+struct ExportedFile {
+  ExportedFile(std::string filePath, std::string fileContent, unsigned fileMode = 0644)
+      : path(std::move(filePath)), content(std::move(fileContent)), mode(fileMode) {}
+  std::string path;  // under DIR/<task>/
+  std::string content;
+  unsigned mode;  // 0755 for scripts
+};
+
 struct ExportResult {
-  std::vector<std::pair<std::string, std::string>> files;  // path under DIR/<task>/, content
+  std::vector<ExportedFile> files;
   std::vector<Loss> losses;
 };
 
@@ -40,6 +50,8 @@ class Exporter {
   virtual ~Exporter() = default;
   virtual std::string_view name() const = 0;
   virtual ExportResult exportTask(const ExportInput& input) const = 0;
+  // Whether the target runs a container image, named with `sbxc compile --image`.
+  virtual bool takesImage() const { return false; }
 };
 
 // Every target, in the order `sbxc compile --target` accepts them.

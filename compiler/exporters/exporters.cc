@@ -7,10 +7,14 @@
 namespace sbx::exporters {
 
 const std::vector<const Exporter*>& exporters() {
+  static const OciExporter oci;
+  static const BwrapExporter bwrap;
   static const DockerSeccompExporter dockerSeccomp;
   static const VaultExporter vault;
   static const AwsIamExporter awsIam;
-  static const std::vector<const Exporter*> table = {&dockerSeccomp, &vault, &awsIam};
+  static const K8sExporter k8s;
+  static const SystemdExporter systemd;
+  static const std::vector<const Exporter*> table = {&oci, &bwrap, &dockerSeccomp, &vault, &awsIam, &k8s, &systemd};
   return table;
 }
 

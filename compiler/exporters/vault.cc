@@ -34,13 +34,13 @@ ExportResult VaultExporter::exportTask(const ExportInput& input) const {
     std::string secret = token["secret"], role = fmt::format("sbx-{}-{}", task, secret);
     std::uint64_t ttlSeconds = (token["ttlMs"].get<std::uint64_t>() + 999) / 1000;
     std::string path = pathOf(token["source"]);
+    std::string audience = token.contains("audience") ? token["audience"].get<std::string>() : "";
     out.files.emplace_back(
         fmt::format("vault/{}.hcl", secret),
         fmt::format("# sbxc: task `{}`, secret `{}`: read access to the secret's path, nothing else.\n"
                     "# Audience {}; scopes {} (enforced by that service, not by Vault).\n"
                     "path \"{}\" {{\n  capabilities = [\"read\"]\n}}\n",
-                    task, secret, token.value("audience", "") == "" ? "(none)" : token.value("audience", ""),
-                    joined(token["scopes"]), path));
+                    task, secret, audience.empty() ? "(none)" : audience, joined(token["scopes"]), path));
     nlohmann::ordered_json roleBody{{"allowed_policies", {role}},
                                     {"orphan", true},
                                     {"renewable", false},

@@ -787,6 +787,7 @@ class Resolver {
       if (owner == &task) unknown(name, secretNames, "secret");
     for (const auto& [owner, name] : exposureTools_)
       if (owner == &task) unknown(name, toolNames, "tool");
+    checkOneToolPerSecret(task);
     for (const auto& ref : pendingSecretRefs_) {
       if (ref.task != &task) continue;
       for (const auto& s : ref.secrets) unknown(s, secretNames, "secret");
@@ -794,6 +795,30 @@ class Resolver {
     secretUses_.clear();
     exposureTools_.clear();
     pendingSecretRefs_.clear();
+  }
+
+  // A token is minted for one tool alone (the launcher gates that tool's executable): a secret
+  // that `uses secret` or `expose ... for` hands to a second tool is an error at the second.
+  void checkOneToolPerSecret(const model::Task& task) {
+    for (const auto& secret : task.secrets) {
+      std::string first = secret.exposure ? secret.exposure->tool : "";
+      for (const auto& [owner, name] : secretUses_) {
+        if (owner != &task || name.text != secret.name) continue;
+        std::string tool;
+        for (const auto& t : task.tools)
+          if (t.origin.span.contains(name.span)) tool = t.name;
+        if (tool.empty() || tool == first) continue;
+        if (first.empty()) {
+          first = tool;
+          continue;
+        }
+        diags_
+            .report(Code::SBX57, name.span,
+                    fmt::format("secret `{}` is already for tool `{}`; tool `{}` cannot have it too", secret.name,
+                                first, tool))
+            .help(fmt::format("declare a secret of its own for `{}`: each token is minted for one tool", tool));
+      }
+    }
   }
 
   struct SecretRefs {

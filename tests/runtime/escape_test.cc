@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "support/escape_suite.h"
 #include "support/paths.h"
 #include "support/process.h"
 
@@ -20,127 +21,34 @@ using namespace sbx::test;
 
 namespace {
 
-struct Mode {
-  std::string name;
-  std::vector<std::string> prefix;  // how to become the user
-};
-
-const Mode kModes[] = {{"root", {}},
-                       {"nobody", {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}}};
-
-// A TCP listener on the host's loopback, for the host-loopback attempt.
-struct Listener {
-  int fd = -1, port = 0;
-  Listener() {
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(fd, 16);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-  }
-  ~Listener() { close(fd); }
-};
-
-// A directory the mode's user owns: the workspace (with escapes.py) and the compile cache.
-struct Scratch {
-  TempDir dir;
-  fs::path workspace, cache;
-  explicit Scratch(bool nobody) : workspace(dir.path() / "ws"), cache(dir.path() / "cache") {
-    fs::create_directories(workspace);
-    fs::create_directories(cache);
-    fs::copy_file(sourceDir() / "tests/runtime/escapes.py", workspace / "escapes.py");
-    fs::permissions(dir.path(), fs::perms::all);
-    // Run as root, sbx-run runs the payload as the workspace's owner (never root): nobody here.
-    if (geteuid() == 0)
-      if (chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown " << workspace);
-    if (nobody)
-      for (const auto& p : {dir.path(), cache, workspace / "escapes.py"})
-        if (chown(p.c_str(), 65534, 65534) != 0) FAIL("chown " << p);
-  }
-};
-
-Run attempt(const Mode& mode, const Scratch& s, const std::string& name, const std::string& arg, bool inside) {
+Run attempt(const Mode& mode, const EscapeScratch& s, const std::string& name, const std::string& arg, bool inside) {
   std::string python =
       inside ? "/usr/bin/python3 /workspace/escapes.py" : "/usr/bin/python3 " + (s.workspace / "escapes.py").string();
   std::string command = fmt::format("{} {} {}", python, name, arg);
   if (inside)
     command = fmt::format("{} --workspace {} {} -- {}", SBX_RUN_BINARY, s.workspace.string(),
                           (sourceDir() / "examples/contained.sbx").string(), command);
-  // fd 7 stays open across exec: the inherited-descriptor attempt looks for it.
-  std::string shell =
-      fmt::format("exec 7</etc/hostname; SBX_ESCAPE_CANARY=1 SBX_RUN_CACHE={} exec {}", s.cache.string(), command);
   std::vector<std::string> argv = mode.prefix;
-  argv.insert(argv.end(), {"/bin/sh", "-c", shell});
-  return run(argv, "", s.dir.path().string(), {"PATH=/usr/bin:/bin"});
+  argv.insert(argv.end(), {"/bin/sh", "-c", escapeCommand(command)});
+  return run(argv, "", s.dir.path().string(), {"PATH=/usr/bin:/bin", "SBX_RUN_CACHE=" + s.cache.string()});
 }
 
 }  // namespace
 
 TEST_CASE("escape suite: every attempt is blocked inside sbx-run, as root and as nobody") {
-  const std::vector<std::string> names = {"read-host-file",
-                                          "read-proc-1-root",
-                                          "write-read-only",
-                                          "remount-rw",
-                                          "mount",
-                                          "unshare",
-                                          "setns",
-                                          "chroot",
-                                          "ptrace",
-                                          "bpf",
-                                          "add_key",
-                                          "perf_event_open",
-                                          "userfaultfd",
-                                          "io_uring_setup",
-                                          "x32-syscall",
-                                          "i386-int80",
-                                          "tiocsti",
-                                          "tiocsti-high-bits",
-                                          "tioclinux",
-                                          "raw-socket",
-                                          "netlink-socket",
-                                          "dev-mem",
-                                          "dev-kmsg",
-                                          "sysrq-trigger",
-                                          "capabilities",
-                                          "no-new-privs",
-                                          "fork-bomb",
-                                          "memory-bomb",
-                                          "host-environment",
-                                          "inherited-fd",
-                                          "host-loopback"};
-  Listener listener;
   for (const auto& mode : kModes) {
-    Scratch scratch(mode.name == "nobody");
-    int applicable = 0;
-    for (const auto& name : names) {
-      std::string arg = name == "inherited-fd" ? "7" : name == "host-loopback" ? std::to_string(listener.port) : "";
-      Run control = attempt(mode, scratch, name, arg, false);
-      Run inside = attempt(mode, scratch, name, arg, true);
-      INFO(mode.name << " " << name << "\ncontrol: " << control.out << control.err << "\ninside (exit "
-                     << inside.exitCode << "): " << inside.out << inside.err);
-      CHECK(inside.out.find("ESCAPED") == std::string::npos);
-      // Blocked: a BLOCKED verdict, or the payload killed (by seccomp: SIGSYS, exit 159).
-      CHECK((inside.out.starts_with("BLOCKED") || inside.exitCode > 128));
-      if (control.out.starts_with("ESCAPED"))
-        ++applicable;
-      else
-        MESSAGE(mode.name << ": " << name << " is not applicable (refused outside the sandbox too: " << control.out
-                          << ")");
-    }
-    MESSAGE(mode.name << ": " << applicable << " of " << names.size() << " attempts applicable");
-    fmt::print(stderr, "escape suite as {}: {} of {} attempts applicable, all blocked inside\n", mode.name, applicable,
-               names.size());
+    EscapeScratch scratch(mode.name == "nobody");
+    int applicable =
+        runEscapeSuite("sbx-run as " + mode.name, [&](const std::string& name, const std::string& arg, bool inside) {
+          return attempt(mode, scratch, name, arg, inside);
+        });
     CHECK(applicable >= (mode.name == "root" ? 20 : 12));
   }
 }
 
 TEST_CASE("sbx-run: hello as root and as nobody, exit status passes through") {
   for (const auto& mode : kModes) {
-    Scratch s(mode.name == "nobody");
+    EscapeScratch s(mode.name == "nobody");
     auto sbxRun = [&](const std::string& script) {
       std::vector<std::string> argv = mode.prefix;
       argv.insert(argv.end(), {"/usr/bin/env", "SBX_RUN_CACHE=" + s.cache.string(), SBX_RUN_BINARY, "--workspace",
@@ -163,7 +71,7 @@ TEST_CASE("sbx-run: hello as root and as nobody, exit status passes through") {
 }
 
 TEST_CASE("sbx-run: the wall-clock timeout kills the whole sandbox and is audited") {
-  Scratch s(false);
+  EscapeScratch s(false);
   fs::path audit = s.dir.path() / "audit.jsonl";
   Run r = run({SBX_RUN_BINARY, "--workspace", s.workspace.string(), "--audit", audit.string(),
                (sourceDir() / "examples/contained.sbx").string(), "--", "/bin/sh", "-c", "sleep 60 & sleep 60"},
@@ -176,7 +84,7 @@ TEST_CASE("sbx-run: the wall-clock timeout kills the whole sandbox and is audite
 // The bombs of the escape suite, checked against the limits of examples/contained.sbx: they must
 // stop at those limits (64 pids, 256 MiB), not merely somewhere.
 TEST_CASE("sbx-run: a fork bomb stops at the pids limit, a memory bomb at the memory limit") {
-  Scratch s(false);
+  EscapeScratch s(false);
   fs::path audit = s.dir.path() / "audit.jsonl";
   auto bomb = [&](const std::string& name) {
     Run r = run(
@@ -203,7 +111,7 @@ TEST_CASE("sbx-run: a fork bomb stops at the pids limit, a memory bomb at the me
 
 // CPU time is the whole sandbox's where a cgroup accounts for it: four spinners share one second.
 TEST_CASE("sbx-run: the sandbox's CPU time is enforced across all its processes") {
-  Scratch s(false);
+  EscapeScratch s(false);
   fs::path audit = s.dir.path() / "audit.jsonl", policy = s.dir.path() / "cpu.sbx";
   writeText(policy, R"(import std.programs
 task t {
@@ -248,7 +156,7 @@ TEST_CASE("sbx-run: a symlink on a declared path is refused, a missing path is n
 }
 
 TEST_CASE("sbx-run: the audit log has start, mounts, limits and exit, outside the sandbox") {
-  Scratch s(false);
+  EscapeScratch s(false);
   fs::path audit = s.dir.path() / "audit.jsonl";
   Run r = run({SBX_RUN_BINARY, "--workspace", s.workspace.string(), "--audit", audit.string(),
                (sourceDir() / "examples/contained.sbx").string(), "--", "/bin/sh", "-c", "ls /workspace >/dev/null"},

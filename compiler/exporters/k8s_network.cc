@@ -1,0 +1,176 @@
+#include "exporters/k8s_network.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "exporters/networks.h"
+
+namespace sbx::exporters {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+using Kind = model::Destination::Kind;
+
+constexpr int kAuditTier = 2;        // "every connection audited"
+constexpr int kMetadataTier = 2;     // "cloud metadata endpoints unreachable"
+constexpr int kToolBindingTier = 4;  // per-action authorization: a tool's destination for that tool alone
+
+std::string protocolName(model::Protocol p) {
+  return p == model::Protocol::Udp ? "UDP" : "TCP";
+}
+
+bool allPorts(const model::Destination& d) {
+  return d.portLow <= 1 && d.portHigh == 65535;
+}
+
+// A NetworkPolicy port: `port` and `endPort` (a range), no port for all of them.
+Json policyPort(const model::Destination& d) {
+  Json port{{"protocol", protocolName(d.protocol)}};
+  if (allPorts(d)) return port;
+  port["port"] = d.portLow;
+  if (d.portHigh > d.portLow) port["endPort"] = d.portHigh;
+  return port;
+}
+
+// A Cilium port: the number as a string, "0" for every port.
+Json ciliumPort(const model::Destination& d) {
+  Json port{{"port", allPorts(d) ? "0" : std::to_string(d.portLow)}};
+  if (!allPorts(d) && d.portHigh > d.portLow) port["endPort"] = d.portHigh;
+  port["protocol"] = protocolName(d.protocol);
+  return port;
+}
+
+bool isLoopback(const Network& n) {
+  static const Network v4 = *parseNetwork("127.0.0.0", 8), v6 = *parseNetwork("::1", 128);
+  return contains(v4, n) || contains(v6, n);
+}
+
+// The ipBlock egress rules of one IP, CIDR or any-address destination.
+void addAddressRules(const model::Destination& d, Json& egress, std::vector<Loss>& losses) {
+  for (const auto& network : networksOf(d)) {
+    auto holes = unreachableParts(network, d.kind == Kind::Any);
+    if (holes.size() == 1 && holes.front() == network) {
+      losses.push_back({fmt::format("destination `{}`", d.text),
+                        fmt::format("{} is link-local, cloud metadata or not unicast: sbx-run never connects there "
+                                    "either, and the NetworkPolicy leaves it out",
+                                    network.text()),
+                        5});
+      continue;
+    }
+    Json block{{"cidr", network.text()}};
+    if (!holes.empty()) {
+      block["except"] = Json::array();
+      for (const auto& h : holes) block["except"].push_back(h.text());
+    }
+    egress.push_back({{"to", {{{"ipBlock", block}}}}, {"ports", {policyPort(d)}}});
+    if (isLoopback(network))
+      losses.push_back({fmt::format("destination `{}`", d.text),
+                        "a pod's loopback is its own: this reaches a server in the same pod, not one on the node "
+                        "(sbx-run connects to the host's)",
+                        5});
+  }
+}
+
+Json fqdnSelector(const model::Destination& d) {
+  if (d.kind == Kind::Wildcard) return {{"matchPattern", "*." + d.host}};
+  return {{"matchName", d.host}};
+}
+
+Json ciliumPolicy(const std::vector<const model::Destination*>& destinations, const std::string& name,
+                  const Json& podLabels) {
+  Json dnsNames = Json::array();
+  Json egress = Json::array();
+  for (const auto* d : destinations) {
+    if (d->kind != Kind::Host && d->kind != Kind::Wildcard) continue;
+    Json selector = fqdnSelector(*d);
+    if (std::find(dnsNames.begin(), dnsNames.end(), selector) == dnsNames.end()) dnsNames.push_back(selector);
+    egress.push_back({{"toFQDNs", {selector}}, {"toPorts", {{{"ports", {ciliumPort(*d)}}}}}});
+  }
+  // Lookups go to kube-dns only, and only for the declared names: a name off the list is never
+  // resolved (DNS is a channel too), as with sbx-run's proxy.
+  Json dns{{"toEndpoints",
+            {{{"matchLabels", {{"k8s:io.kubernetes.pod.namespace", "kube-system"}, {"k8s:k8s-app", "kube-dns"}}}}}},
+           {"toPorts",
+            {{{"ports", {{{"port", "53"}, {"protocol", "UDP"}}, {{"port", "53"}, {"protocol", "TCP"}}}},
+              {"rules", {{"dns", dnsNames}}}}}}};
+  egress.insert(egress.begin(), dns);
+  // A name that resolves to a metadata or link-local address must not open it: deny beats allow.
+  Json deny = Json::array();
+  for (const auto& range : unreachableParts(*parseNetwork("0.0.0.0", 0), false))
+    deny.push_back({{"cidr", range.text()}});
+  for (const auto& range : unreachableParts(*parseNetwork("::", 0), false)) deny.push_back({{"cidr", range.text()}});
+  return {{"apiVersion", "cilium.io/v2"},
+          {"kind", "CiliumNetworkPolicy"},
+          {"metadata", {{"name", name + "-fqdn"}, {"labels", podLabels}}},
+          {"spec",
+           {{"endpointSelector", {{"matchLabels", podLabels}}},
+            {"egress", egress},
+            {"egressDeny", {{{"toCIDRSet", deny}}}}}}};
+}
+
+}  // namespace
+
+std::vector<const model::Destination*> egressDestinations(const model::Task& task) {
+  std::vector<const model::Destination*> out;
+  for (const auto& d : task.egress) out.push_back(&d);
+  for (const auto& tool : task.tools)
+    for (const auto& d : tool.egress) out.push_back(&d);
+  return out;
+}
+
+bool namesHosts(const model::Task& task) {
+  for (const auto* d : egressDestinations(task))
+    if (d->kind == Kind::Host || d->kind == Kind::Wildcard) return true;
+  return false;
+}
+
+std::vector<Json> k8sNetworkPolicies(const ExportInput& input, const std::string& name, const Json& podLabels,
+                                     std::vector<Loss>& losses) {
+  auto destinations = egressDestinations(input.task);
+  Json egress = Json::array();
+  bool wildcards = false;
+  for (const auto* d : destinations) {
+    if (d->kind == Kind::Ip || d->kind == Kind::Cidr || d->kind == Kind::Any) addAddressRules(*d, egress, losses);
+    wildcards |= d->kind == Kind::Wildcard;
+    if (!d->tool.empty())
+      losses.push_back({fmt::format("destination `{}` for tool `{}` alone", d->text, d->tool),
+                        "a policy selects pods, not processes: every process of the pod may connect there; run the "
+                        "tool in a pod of its own",
+                        kToolBindingTier});
+  }
+  std::vector<Json> out;
+  out.push_back(
+      {{"apiVersion", "networking.k8s.io/v1"},
+       {"kind", "NetworkPolicy"},
+       {"metadata", {{"name", name}, {"labels", podLabels}}},
+       {"spec",
+        {{"podSelector", {{"matchLabels", podLabels}}}, {"policyTypes", {"Ingress", "Egress"}}, {"egress", egress}}}});
+  if (namesHosts(input.task)) {
+    out.push_back(ciliumPolicy(destinations, name, podLabels));
+    losses.push_back({"addresses behind the host names",
+                      "Cilium allows whatever address the name resolves to (metadata and link-local ones are denied); "
+                      "sbx-run's proxy also refuses loopback and private addresses unless a rule names them",
+                      5});
+  }
+  if (wildcards)
+    losses.push_back({"subdomains more than one label deep",
+                      "Cilium's `*` does not cross a dot: `*.example.com` allows `a.example.com` but not "
+                      "`a.b.example.com`, which sbx-run allows (the narrower rule fails closed)",
+                      5});
+  if (!destinations.empty())
+    losses.push_back({"every connection audited",
+                      "NetworkPolicy and Cilium enforce the allowlist without a record of each connection; enable "
+                      "Cilium's Hubble flow logs (or the CNI's policy-verdict log) to keep one, then export with "
+                      "--allow-lossy",
+                      kAuditTier});
+  if (input.task.network && input.task.network->value == model::NetworkMode::Host)
+    losses.push_back({"cloud metadata endpoints unreachable",
+                      "NetworkPolicy does not apply to pods with hostNetwork: nothing filters the pod's egress, the "
+                      "metadata addresses included",
+                      kMetadataTier});
+  return out;
+}
+
+}  // namespace sbx::exporters

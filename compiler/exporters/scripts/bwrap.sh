@@ -1,0 +1,75 @@
+command -v bwrap >/dev/null || die "bwrap (bubblewrap) is not installed"
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+[[ -r $here/seccomp.bpf ]] || die "seccomp.bpf is missing beside ${BASH_SOURCE[0]}"
+
+# Inherited descriptors beyond 0-2 are closed (those marked close-on-exec go by themselves), so
+# that nothing open in the caller reaches the sandbox.
+for path in /proc/$$/fd/*; do
+  fd=${path##*/}
+  ((fd > 2)) || continue
+  flags=$(awk '/^flags:/ { print $2 }' "/proc/$$/fdinfo/$fd" 2>/dev/null) || continue
+  [[ -n $flags ]] || continue
+  ((8#$flags & 8#2000000)) || exec {fd}>&-
+done
+
+# The task's mounts, in the plan's order (parents first), as bwrap arguments. bwrap has no
+# noexec: `noexec` and `scratch` collect what the stage below mounts without exec first.
+stage=$(mktemp -d "${TMPDIR:-/tmp}/sbx-bwrap-$task.XXXXXX")
+chmod 0711 "$stage"
+mounts=(--proc /proc --ro-bind /proc/sys /proc/sys --ro-bind-try /proc/sysrq-trigger /proc/sysrq-trigger --dev /dev)
+noexec=()
+scratch=()
+mount_bind() { # mount_bind OPTION SOURCE TARGET EXEC(yes|no)
+  mounts+=("$1" "$2" "$3")
+  [[ $4 == yes ]] || noexec+=("$2")
+}
+mount_tmpfs() { # mount_tmpfs SIZE TARGET
+  mkdir -- "$stage/${#scratch[@]}"
+  mounts+=(--bind "$stage/${#scratch[@]}" "$2")
+  scratch+=("$1" "$stage/${#scratch[@]}")
+}
+mount_mask() { # mount_mask TARGET: an empty read-only directory, or /dev/null over a file
+  if [[ -d $1 ]]; then mounts+=(--tmpfs "$1" --remount-ro "$1"); elif [[ -e $1 ]]; then mounts+=(--ro-bind /dev/null "$1"); fi
+}
+@mounts@
+env=(@declared_env@)
+@pass_through@
+# bwrap mounts without noexec; a private mount namespace of a user namespace that the payload's
+# user owns (unshare -rm) binds those paths onto themselves with noexec, and mounts the scratch
+# tmpfs noexec, before bwrap binds them into the sandbox: the flags carry over.
+stage_script='
+set -euo pipefail
+count=$1; shift
+for ((; count > 0; count--)); do mount --bind -o noexec,nosuid,nodev -- "$1" "$1"; shift; done
+count=$1; shift
+for ((; count > 0; count--)); do mount -t tmpfs -o "size=$1,mode=1777,noexec,nosuid,nodev" tmpfs "$2"; shift 2; done
+exec "$@"'
+
+exec {filter}<"$here/seccomp.bpf"
+become=()
+[[ $(id -u) -ne 0 ]] || become=(setpriv "--reuid=$payload_uid" "--regid=$payload_gid" --clear-groups)
+command=(
+  "${become[@]}"
+  unshare --user --map-root-user --mount --propagation private --
+  bash -c "$stage_script" stage "${#noexec[@]}" "${noexec[@]}" "$((${#scratch[@]} / 2))" "${scratch[@]}"
+  bwrap --unshare-all --unshare-user --disable-userns --die-with-parent --new-session --cap-drop ALL
+  --uid "$payload_uid" --gid "$payload_gid" --hostname sbx --clearenv "${env[@]}"
+  "${mounts[@]}" --seccomp "$filter" --chdir @cwd@ -- "$@"
+)
+limits=(@limits@)
+if ((timeout_s > 0)); then command=(timeout --signal=TERM --kill-after=2 "$timeout_s" prlimit "${limits[@]}" -- "${command[@]}")
+else command=(prlimit "${limits[@]}" -- "${command[@]}"); fi
+
+audit start ",\"runtime\":\"bwrap\",\"uid\":$payload_uid"
+started=$SECONDS
+status=0
+"${command[@]}" || status=$?
+exec {filter}<&-
+rm -rf -- "$stage"
+if ((timeout_s > 0 && (status == 124 || status == 137) && SECONDS - started >= timeout_s)); then
+  audit timeout ",\"seconds\":$timeout_s"
+  printf '%s: the timeout of %s s expired; the sandbox was killed\n' "${0##*/}" "$timeout_s" >&2
+  exit 124
+fi
+audit exit ",\"status\":$status"
+exit "$status"

@@ -1,0 +1,102 @@
+#include "support/escape_suite.h"
+
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace sbx::test {
+
+const std::vector<std::string>& escapeAttempts() {
+  static const std::vector<std::string> names = {"read-host-file",
+                                                 "read-proc-1-root",
+                                                 "write-read-only",
+                                                 "remount-rw",
+                                                 "mount",
+                                                 "unshare",
+                                                 "setns",
+                                                 "chroot",
+                                                 "ptrace",
+                                                 "bpf",
+                                                 "add_key",
+                                                 "perf_event_open",
+                                                 "userfaultfd",
+                                                 "io_uring_setup",
+                                                 "x32-syscall",
+                                                 "i386-int80",
+                                                 "tiocsti",
+                                                 "tiocsti-high-bits",
+                                                 "tioclinux",
+                                                 "raw-socket",
+                                                 "netlink-socket",
+                                                 "dev-mem",
+                                                 "dev-kmsg",
+                                                 "sysrq-trigger",
+                                                 "capabilities",
+                                                 "no-new-privs",
+                                                 "fork-bomb",
+                                                 "memory-bomb",
+                                                 "host-environment",
+                                                 "inherited-fd",
+                                                 "host-loopback"};
+  return names;
+}
+
+std::string escapeCommand(const std::string& command) {
+  return fmt::format("exec 7</etc/hostname; SBX_ESCAPE_CANARY=1 exec {}", command);
+}
+
+int runEscapeSuite(const std::string& label, const EscapeRunner& runner) {
+  LoopbackListener listener;
+  int applicable = 0;
+  for (const auto& name : escapeAttempts()) {
+    std::string arg = name == "inherited-fd" ? "7" : name == "host-loopback" ? std::to_string(listener.port) : "";
+    Run control = runner(name, arg, false);
+    Run inside = runner(name, arg, true);
+    INFO(label << " " << name << "\ncontrol: " << control.out << control.err << "\ninside (exit " << inside.exitCode
+               << "): " << inside.out << inside.err);
+    CHECK(inside.out.find("ESCAPED") == std::string::npos);
+    // Blocked: a BLOCKED verdict, or the payload killed (by seccomp: SIGSYS, exit 159).
+    CHECK((inside.out.starts_with("BLOCKED") || inside.exitCode > 128));
+    if (control.out.starts_with("ESCAPED"))
+      ++applicable;
+    else
+      MESSAGE(label << ": " << name << " is not applicable (refused outside the sandbox too: " << control.out << ")");
+  }
+  fmt::print(stderr, "escape suite {}: {} of {} attempts applicable, all blocked inside\n", label, applicable,
+             escapeAttempts().size());
+  return applicable;
+}
+
+EscapeScratch::EscapeScratch(bool nobody) : workspace(dir.path() / "ws"), cache(dir.path() / "cache") {
+  namespace fs = std::filesystem;
+  fs::create_directories(workspace);
+  fs::create_directories(cache);
+  fs::copy_file(sourceDir() / "tests/runtime/escapes.py", workspace / "escapes.py");
+  fs::permissions(dir.path(), fs::perms::all);
+  if (geteuid() == 0)
+    if (chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown " << workspace);
+  if (nobody)
+    for (const auto& p : {dir.path(), cache, workspace / "escapes.py"})
+      if (chown(p.c_str(), 65534, 65534) != 0) FAIL("chown " << p);
+}
+
+LoopbackListener::LoopbackListener() {
+  fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  listen(fd, 16);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
+}
+
+LoopbackListener::~LoopbackListener() {
+  close(fd);
+}
+
+}  // namespace sbx::test
