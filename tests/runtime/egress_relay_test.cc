@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "support/http_server.h"
 #include "support/paths.h"
 #include "support/process.h"
 
@@ -50,15 +51,7 @@ class OneShotServer {
  public:
   template <typename Serve>
   OneShotServer(int port, Serve serve) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(fd_, 4) != 0)
-      throw std::runtime_error(fmt::format("cannot listen on 127.0.0.1:{}", port));
+    fd_ = listenOnLoopback(port, 4);
     thread_ = std::thread([this, serve] {
       int client = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (client < 0) return;

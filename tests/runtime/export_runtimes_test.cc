@@ -220,6 +220,7 @@ TEST_CASE("export oci and bwrap: the timeout kills the sandbox, only declared va
 task short {
   use programs.shell
   write workspace
+  scratch "/scratch" size 8MiB
   timeout 2s
   env GREETING = "hello world", PASSED
   limits { memory 256MiB  pids 32 }
@@ -239,6 +240,11 @@ task short {
     CHECK(env.out.find("PASSED=from outside\n") != std::string::npos);
     CHECK(env.out.find("NOT_DECLARED") == std::string::npos);
     CHECK(env.out.find("SBX_ESCAPE_CANARY") == std::string::npos);
+    // Scratch: a tmpfs of the declared size, writable, without exec (bwrap cannot say noexec itself).
+    Run scratch = runScript(runner, script, s,
+                            "/bin/sh -c 'df -k /scratch | tail -1; cp /bin/true /scratch/t && /scratch/t'");
+    CHECK(scratch.out.find(" 8192 ") != std::string::npos);
+    CHECK(scratch.exitCode == 126);
     Run slow = runScript(runner, script, s, "/bin/sh -c 'sleep 60 & sleep 60'");
     CHECK(slow.exitCode == 124);
     CHECK(slow.err.find("the timeout of 2 s expired") != std::string::npos);

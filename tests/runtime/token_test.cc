@@ -38,18 +38,10 @@ struct Broker {
                 "/bin/sh", "-c", script},
                "", "", env());
   }
-  Run verify(const std::string& token, std::vector<std::string> options = {}) const {
-    std::vector<std::string> args{"token", "verify", "--state-dir", state.string()};
-    args.insert(args.end(), options.begin(), options.end());
-    args.push_back(token);
-    return sbxc(args);
+  Run verify(const std::string& token, const std::vector<std::string>& options = {}) const {
+    return verifyToken(state.string(), token, options);
   }
 };
-
-bool waitFor(const fs::path& path) {
-  for (int i = 0; i < 300 && !fs::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  return fs::exists(path);
-}
 
 }  // namespace
 
@@ -63,7 +55,7 @@ TEST_CASE("tokens: valid during the run, refused after it, for another audience 
                       "cat /run/secrets/demo_token > /workspace/token.tmp && mv /workspace/token.tmp /workspace/token; "
                       "while [ ! -e /workspace/done ]; do sleep 0.05; done");
   });
-  REQUIRE(waitFor(b.workspace / "token"));
+  REQUIRE(waitForFile(b.workspace / "token", 15));
   token = readText(b.workspace / "token");
   Run valid = b.verify(token, {"--audience", "demo.local", "--scope", "demo:read"});
   Run otherAudience = b.verify(token, {"--audience", "other.local"});

@@ -77,18 +77,10 @@ struct Scratch {
     return run(argv, "", dir.path().string(),
                {"SBX_RUN_CACHE=" + cache.string(), "SBX_STATE_DIR=" + state.string(), "PATH=/usr/bin:/bin"});
   }
-  Run verify(const std::string& token, std::vector<std::string> options = {}) const {
-    std::vector<std::string> args{"token", "verify", "--state-dir", state.string()};
-    args.insert(args.end(), options.begin(), options.end());
-    args.push_back(token);
-    return sbxc(args);
+  Run verify(const std::string& token, const std::vector<std::string>& options = {}) const {
+    return verifyToken(state.string(), token, options);
   }
 };
-
-bool waitFor(const fs::path& path) {
-  for (int i = 0; i < 600 && !fs::exists(path); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  return fs::exists(path);
-}
 
 struct Verdict {
   std::string verdict, detail;
@@ -179,7 +171,7 @@ void attackRun(const Mode& mode, bool hostile) {
   std::thread task([&] {
     r = s.launch(mode, policy, {"/usr/bin/python3", "/workspace/tool_token_attacks.py", "/workspace"});
   });
-  bool ready = waitFor(s.workspace / "ready");
+  bool ready = waitForFile(s.workspace / "ready", 30);
   std::string show = ready ? readText(s.workspace / "show_token") : "";
   std::string reader = ready ? readText(s.workspace / "reader_token") : "";
   Run showValid = s.verify(show, {"--audience", "demo.local", "--scope", "demo:show"});

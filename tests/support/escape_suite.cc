@@ -1,11 +1,11 @@
 #include "support/escape_suite.h"
 
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
+
+#include "support/http_server.h"
 
 namespace sbx::test {
 
@@ -83,17 +83,7 @@ EscapeScratch::EscapeScratch(bool nobody) : workspace(dir.path() / "ws"), cache(
       if (chown(p.c_str(), 65534, 65534) != 0) FAIL("chown " << p);
 }
 
-LoopbackListener::LoopbackListener() {
-  fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  listen(fd, 16);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  port = ntohs(a.sin_port);
-}
+LoopbackListener::LoopbackListener() : fd(listenOnLoopback(0, 16)), port(boundPort(fd)) {}
 
 LoopbackListener::~LoopbackListener() {
   close(fd);

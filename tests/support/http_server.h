@@ -6,6 +6,11 @@
 
 namespace sbx::test {
 
+// A listening TCP socket on 127.0.0.1:`port` (0: a free port, see boundPort); throws when the
+// port cannot be had.
+int listenOnLoopback(int port, int backlog);
+int boundPort(int fd);
+
 class HttpServer {
  public:
   explicit HttpServer(int port);

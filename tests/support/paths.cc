@@ -1,10 +1,12 @@
 #include "support/paths.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace sbx::test {
 namespace fs = std::filesystem;
@@ -44,6 +46,12 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
+}
+
+bool waitForFile(const std::filesystem::path& path, int seconds) {
+  for (int i = 0; i < seconds * 20 && !std::filesystem::exists(path); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return std::filesystem::exists(path);
 }
 
 }  // namespace sbx::test

@@ -11,6 +11,9 @@ std::vector<std::filesystem::path> filesUnder(const std::filesystem::path& dir, 
 std::string readText(const std::filesystem::path& path);
 void writeText(const std::filesystem::path& path, const std::string& text);
 
+// Polls until `path` exists, for `seconds` at most; whether it does.
+bool waitForFile(const std::filesystem::path& path, int seconds);
+
 // A fresh directory under the system temp dir, removed when the object dies.
 class TempDir {
  public:

@@ -95,4 +95,11 @@ Run sbxc(const std::vector<std::string>& args, const std::string& stdinText, con
   return run(argv, stdinText, cwd, env);
 }
 
+Run verifyToken(const std::string& stateDir, const std::string& token, const std::vector<std::string>& options) {
+  std::vector<std::string> args{"token", "verify", "--state-dir", stateDir};
+  args.insert(args.end(), options.begin(), options.end());
+  args.push_back(token);
+  return sbxc(args);
+}
+
 }  // namespace sbx::test

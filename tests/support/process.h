@@ -18,4 +18,7 @@ Run run(const std::vector<std::string>& argv, const std::string& stdinText = "",
 // Runs the sbxc under test with NO_COLOR set.
 Run sbxc(const std::vector<std::string>& args, const std::string& stdinText = "", const std::string& cwd = "");
 
+// `sbxc token verify` of a token minted with the keys in `stateDir`, with further options.
+Run verifyToken(const std::string& stateDir, const std::string& token, const std::vector<std::string>& options = {});
+
 }  // namespace sbx::test
