@@ -166,7 +166,7 @@ sys.exit(1 if bad else 0)
 }
 
 TEST_CASE("export oci and bwrap: deterministic, and a token the tier makes mandatory blocks the export") {
-  for (const char* target : {"oci", "bwrap"}) {
+  for (std::string target : {"oci", "bwrap"}) {
     CAPTURE(target);
     TempDir a, b;
     fs::path first = exportTask(kContained, target, a.path()), second = exportTask(kContained, target, b.path());
@@ -212,7 +212,9 @@ TEST_CASE("export bwrap: the script runs as root and as nobody, and the escape s
   }
 }
 
-TEST_CASE("export oci and bwrap: the timeout kills the sandbox, only declared variables get in") {
+TEST_CASE(
+    "export oci and bwrap: the timeout kills the sandbox, only declared variables get in, the pids limit is the "
+    "sandbox's") {
   requireRoot("runc");
   TempDir dir;
   fs::path policy = dir.path() / "short.sbx";
@@ -227,12 +229,13 @@ task short {
   syscalls { default errno EPERM }
 }
 )");
-  for (const char* target : {"oci", "bwrap"}) {
+  for (std::string target : {"oci", "bwrap"}) {
     CAPTURE(target);
     fs::path script = exportTask(policy, target, dir.path() / target, "short") / "run.sh";
     EscapeScratch s(false);
     fs::path audit = s.dir.path() / "audit.jsonl";
     Runner runner{target, {}, "--audit " + audit.string()};
+    BusyNobody busy(40);  // the payload's user, with more processes than the task's pids 32
     Run env = runScript(runner, script, s, "/usr/bin/env", {"PASSED=from outside", "NOT_DECLARED=1"});
     INFO(env.out << env.err);
     CHECK(env.exitCode == 0);
@@ -241,8 +244,8 @@ task short {
     CHECK(env.out.find("NOT_DECLARED") == std::string::npos);
     CHECK(env.out.find("SBX_ESCAPE_CANARY") == std::string::npos);
     // Scratch: a tmpfs of the declared size, writable, without exec (bwrap cannot say noexec itself).
-    Run scratch = runScript(runner, script, s,
-                            "/bin/sh -c 'df -k /scratch | tail -1; cp /bin/true /scratch/t && /scratch/t'");
+    Run scratch =
+        runScript(runner, script, s, "/bin/sh -c 'df -k /scratch | tail -1; cp /bin/true /scratch/t && /scratch/t'");
     CHECK(scratch.out.find(" 8192 ") != std::string::npos);
     CHECK(scratch.exitCode == 126);
     Run slow = runScript(runner, script, s, "/bin/sh -c 'sleep 60 & sleep 60'");

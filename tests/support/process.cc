@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -100,6 +101,38 @@ Run verifyToken(const std::string& stateDir, const std::string& token, const std
   args.insert(args.end(), options.begin(), options.end());
   args.push_back(token);
   return sbxc(args);
+}
+
+BusyNobody::BusyNobody(int count) {
+  int ready[2];
+  if (pipe(ready) != 0) throw std::runtime_error("pipe failed");
+  leader_ = fork();
+  if (leader_ < 0) throw std::runtime_error("fork failed");
+  if (leader_ == 0) {  // the leader of a process group the destructor kills whole
+    setpgid(0, 0);
+    close(ready[0]);
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(1);
+    for (int i = 1; i < count; ++i)
+      if (fork() == 0) {
+        close(ready[1]);
+        pause();
+        _exit(0);
+      }
+    (void)!write(ready[1], "r", 1);
+    pause();
+    _exit(0);
+  }
+  setpgid(leader_, leader_);
+  close(ready[1]);
+  char byte = 0;
+  bool started = read(ready[0], &byte, 1) == 1;
+  close(ready[0]);
+  if (!started) throw std::runtime_error("the processes of nobody did not start (not root?)");
+}
+
+BusyNobody::~BusyNobody() {
+  kill(-leader_, SIGKILL);
+  waitpid(leader_, nullptr, 0);
 }
 
 }  // namespace sbx::test

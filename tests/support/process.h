@@ -1,5 +1,7 @@
 // Runs a program and captures what it printed: the CLI tests drive the real sbxc binary.
 #pragma once
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -20,5 +22,19 @@ Run sbxc(const std::vector<std::string>& args, const std::string& stdinText = ""
 
 // `sbxc token verify` of a token minted with the keys in `stateDir`, with further options.
 Run verifyToken(const std::string& stateDir, const std::string& token, const std::vector<std::string>& options = {});
+
+// `count` processes of nobody's (uid 65534) on the host for as long as it lives: more than a
+// task's pids limit, which must count the sandbox's processes alone, never all of its user's.
+// Needs root.
+class BusyNobody {
+ public:
+  explicit BusyNobody(int count);
+  ~BusyNobody();
+  BusyNobody(const BusyNobody&) = delete;
+  BusyNobody& operator=(const BusyNobody&) = delete;
+
+ private:
+  pid_t leader_ = -1;
+};
 
 }  // namespace sbx::test

@@ -48,17 +48,20 @@ exec "$@"'
 exec {filter}<"$here/seccomp.bpf"
 become=()
 [[ $(id -u) -ne 0 ]] || become=(setpriv "--reuid=$payload_uid" "--regid=$payload_gid" --clear-groups)
+# The rlimits are set inside the staging user namespace: RLIMIT_NPROC then counts the sandbox's
+# processes, not every process the payload's user has on the host (set before setpriv, a busy
+# `nobody` elsewhere made the exec fail with EAGAIN).
+limits=(@limits@)
 command=(
   "${become[@]}"
   unshare --user --map-root-user --mount --propagation private --
   bash -c "$stage_script" stage "${#noexec[@]}" "${noexec[@]}" "$((${#scratch[@]} / 2))" "${scratch[@]}"
+  prlimit "${limits[@]}" --
   bwrap --unshare-all --unshare-user --disable-userns --die-with-parent --new-session --cap-drop ALL
   --uid "$payload_uid" --gid "$payload_gid" --hostname sbx --clearenv "${env[@]}"
   "${mounts[@]}" --seccomp "$filter" --chdir @cwd@ -- "$@"
 )
-limits=(@limits@)
-if ((timeout_s > 0)); then command=(timeout --signal=TERM --kill-after=2 "$timeout_s" prlimit "${limits[@]}" -- "${command[@]}")
-else command=(prlimit "${limits[@]}" -- "${command[@]}"); fi
+((timeout_s == 0)) || command=(timeout --signal=TERM --kill-after=2 "$timeout_s" "${command[@]}")
 
 audit start ",\"runtime\":\"bwrap\",\"uid\":$payload_uid"
 started=$SECONDS
