@@ -52,14 +52,36 @@ std::vector<std::string> environmentOf(const nlohmann::json& task) {
   return env;
 }
 
-// The payload (PID 2 in the sandbox): everything that narrows it, then exec.
+// The program to exec: a name without a slash is looked up in the usual directories.
+std::string programPath(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  for (const char* dir : {"/usr/local/bin/", "/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"})
+    if (std::string path = dir + name; access(path.c_str(), X_OK) == 0) return path;
+  return name;
+}
+
+// The payload (PID 2 in the sandbox): everything that narrows it, then exec. What execve needs is
+// built before the rlimits are set; from there on the payload only makes system calls (init.h).
 [[noreturn]] void payload(const Task& task, const RunOptions& options, const std::vector<PlannedMount>& mounts,
                           const Identity& id, int errorFd, const std::vector<std::string>& extraEnvironment) {
+  std::vector<std::string> env = environmentOf(task.plan["task"]);
+  env.insert(env.end(), extraEnvironment.begin(), extraEnvironment.end());
+  std::vector<char*> envp, argv;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = options.command;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string program = programPath(args[0]);
+  const char* workspace = "/";
+  for (const auto& m : mounts)
+    if (m.type == "workspace") workspace = m.target.c_str();
+  std::vector<Rlimit> rlimits = plannedRlimits(task.plan["task"].value("limits", nlohmann::json::object()));
+
   std::string error;
   if (setsid() < 0) fail(errorFd, kLauncherFailure, "setsid: " + std::string(std::strerror(errno)));
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (!applyRlimits(plannedRlimits(task.plan["task"].value("limits", nlohmann::json::object())), error))
-    fail(errorFd, kLauncherFailure, error);
+  if (!applyRlimits(rlimits, error)) fail(errorFd, kLauncherFailure, error);
   if (!dropBoundingAndAmbient(error)) fail(errorFd, kLauncherFailure, error);
   if (getuid() == 0 && setgroups(0, nullptr) != 0)
     fail(errorFd, kLauncherFailure, "drop supplementary groups: " + std::string(std::strerror(errno)));
@@ -74,25 +96,7 @@ std::vector<std::string> environmentOf(const nlohmann::json& task) {
   errorFd = 3;
   fcntl(errorFd, F_SETFD, FD_CLOEXEC);
   syscall(SYS_close_range, 4, ~0U, 0);
-
-  std::vector<std::string> env = environmentOf(task.plan["task"]);
-  env.insert(env.end(), extraEnvironment.begin(), extraEnvironment.end());
-  std::vector<char*> envp, argv;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = options.command;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::string program = args[0];
-  if (program.find('/') == std::string::npos)
-    for (const char* dir : {"/usr/local/bin/", "/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"})
-      if (access((std::string(dir) + program).c_str(), X_OK) == 0) {
-        program = std::string(dir) + program;
-        break;
-      }
-  if (chdir("/") != 0) fail(errorFd, kLauncherFailure, "chdir /");
-  for (const auto& m : mounts)
-    if (m.type == "workspace" && chdir(m.target.c_str()) != 0) fail(errorFd, kLauncherFailure, "chdir " + m.target);
+  if (chdir(workspace) != 0) fail(errorFd, kLauncherFailure, std::string("chdir ") + workspace);
 
   if (!loadSeccomp(task.filter, error)) fail(errorFd, kLauncherFailure, error);  // last: the payload starts filtered
   execve(program.c_str(), argv.data(), envp.data());

@@ -11,7 +11,10 @@
 //   - the launcher, from startInit until the error pipe closes, makes system calls on buffers it
 //     prepared before, and allocates nothing (sandbox.cc);
 //   - init allocates nothing once the payload has exec'd (it only waits, kills and exits), and the
-//     payload runs while init is suspended (CLONE_VFORK).
+//     payload runs while init is suspended (CLONE_VFORK);
+//   - the payload allocates nothing once its rlimits are set: an allocation that fails there (an
+//     address-space limit) would die holding the allocator's locks, and the launcher would wait
+//     on them for ever (seen under AddressSanitizer, whose every mapping fails under such a limit).
 #pragma once
 #include <sys/types.h>
 

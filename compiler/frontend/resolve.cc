@@ -481,12 +481,14 @@ class Resolver {
     model::Tool tool;
     tool.name = t.name.text;
     tool.origin = origin(t.span, via);
+    tool.nameSpan = t.name.span;
     if (t.description) {
       tool.description = t.description->text.value;
       collectSuppressions(task, *t.description);
     }
     if (t.exec) {
       tool.exec = t.exec->value.value;
+      tool.execSpan = t.exec->span;
       collectSuppressions(task, *t.exec);
     }
     if (t.system) {
@@ -788,6 +790,7 @@ class Resolver {
     for (const auto& [owner, name] : exposureTools_)
       if (owner == &task) unknown(name, toolNames, "tool");
     checkOneToolPerSecret(task);
+    checkGatedExecutables(task);
     for (const auto& ref : pendingSecretRefs_) {
       if (ref.task != &task) continue;
       for (const auto& s : ref.secrets) unknown(s, secretNames, "secret");
@@ -818,6 +821,38 @@ class Resolver {
                                 first, tool))
             .help(fmt::format("declare a secret of its own for `{}`: each token is minted for one tool", tool));
       }
+    }
+  }
+
+  // The launcher hands a tool its token through the tool's executable (a gate over it), so a tool
+  // given a secret needs an executable of its own: none, or one another tool runs too, would let
+  // the task's other processes have the token.
+  void checkGatedExecutables(const model::Task& task) {
+    for (const auto& tool : task.tools) {
+      std::string secret;  // the first of the task's secrets given to the tool
+      for (const auto& s : task.secrets)
+        if (secret.empty() && ((s.exposure && s.exposure->tool == tool.name) ||
+                               std::find(tool.secrets.begin(), tool.secrets.end(), s.name) != tool.secrets.end()))
+          secret = s.name;
+      if (secret.empty()) continue;
+      if (tool.exec.empty()) {
+        diags_
+            .report(Code::SBX58, tool.nameSpan,
+                    fmt::format("tool `{}` is given secret `{}` but declares no executable", tool.name, secret))
+            .help("declare the program that is the tool, `exec \"PATH\"`: its token is handed to that program alone");
+        continue;
+      }
+      auto other = std::find_if(task.tools.begin(), task.tools.end(),
+                                [&](const model::Tool& t) { return &t != &tool && t.exec == tool.exec; });
+      if (other == task.tools.end()) continue;
+      diags_
+          .report(Code::SBX58, tool.execSpan,
+                  fmt::format("tool `{}` is given secret `{}`, and tool `{}` runs its executable {} too", tool.name,
+                              secret, other->name, tool.exec))
+          .label(other->execSpan, "also run here")
+          .help(fmt::format("give `{}` an executable of its own (a wrapper, or a copy): its token goes to the "
+                            "processes that run it",
+                            tool.name));
     }
   }
 

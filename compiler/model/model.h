@@ -112,6 +112,7 @@ struct Tool {
   std::vector<Destination> egress;
   std::vector<std::string> secrets;  // names of the task's secrets this tool alone uses
   Origin origin;
+  Span nameSpan, execSpan;  // for findings about the tool's executable
 };
 
 struct Exposure {

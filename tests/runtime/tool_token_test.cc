@@ -312,12 +312,13 @@ TEST_CASE("tool tokens: a tool sbx-run cannot gate is refused at launch, with th
   const Case cases[] = {
       {"a script", ToolPolicy{"    exec \"/usr/bin/ldd\"", ""}.text(),
        "tool `t`: its executable /usr/bin/ldd is not an ELF binary (a script?)", true},
-      {"no exec", ToolPolicy{"", ""}.text(), "secret `t_token` is for tool `t`, which declares no `exec`", false},
+      // These two the compiler refuses (SBX0058); the launcher's own check is tested below.
+      {"no exec", ToolPolicy{"", ""}.text(), "tool `t` is given secret `t_token` but declares no executable", false},
       {"a shared exec",
        ToolPolicy{printenv,
                   "  tool other {\n    description \"Another\"\n" + printenv + "\n    action run effect read\n  }"}
            .text(),
-       "tools `t` and `other` both run /usr/bin/printenv", false},
+       "tool `t` is given secret `t_token`, and tool `other` runs its executable /usr/bin/printenv too", false},
       {"a filter that denies the gate's calls", ToolPolicy{printenv, "", "allow getpid"}.text(),
        "the task's syscall policy denies socket(AF_UNIX, SOCK_STREAM), connect, sendmsg", false},
       {"too few descriptors",
@@ -336,6 +337,32 @@ TEST_CASE("tool tokens: a tool sbx-run cannot gate is refused at launch, with th
     CHECK(fs::exists(s.state / "signing-key.pem") == c.minted);
     if (c.minted) CHECK(readText(s.audit).find("\"event\":\"token-revoked\"") != std::string::npos);
   }
+}
+
+TEST_CASE("tool tokens: sbx-run checks a plan made otherwise, and refuses the tools it cannot gate") {
+  Scratch s(false);
+  fs::path policy = s.dir.path() / "tool.sbx", compiled = s.dir.path() / "compiled";
+  writeText(policy, ToolPolicy{"    exec \"/usr/bin/printenv\"", ""}.text());
+  REQUIRE(sbxc({"compile", policy.string(), "-o", compiled.string()}).exitCode == 0);
+  fs::path planPath = compiled / "t/plan.json";
+  const nlohmann::json plan = nlohmann::json::parse(readText(planPath));
+  auto refused = [&](const nlohmann::json& edited, const std::string& message) {
+    writeText(planPath, edited.dump(2));
+    Run r = s.launch(kModes[0], compiled / "t", {"/bin/sh", "-c", "echo ran"});
+    INFO(message << ": " << r.out << r.err);
+    CHECK(r.exitCode == 125);
+    CHECK(r.out.empty());
+    CHECK(r.err.find(message) != std::string::npos);
+    CHECK_FALSE(fs::exists(s.state / "signing-key.pem"));
+  };
+  nlohmann::json noExec = plan;
+  noExec["tokens"][0].erase("toolExec");
+  refused(noExec, "secret `t_token` is for tool `t`, which declares no `exec`");
+  nlohmann::json shared = plan;
+  nlohmann::json other = shared["task"]["tools"][0];
+  other["name"] = "other";
+  shared["task"]["tools"].push_back(other);
+  refused(shared, "tools `t` and `other` both run /usr/bin/printenv");
 }
 
 TEST_CASE("tool tokens: a task without them gets no gate, copy or broker socket") {
