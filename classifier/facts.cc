@@ -108,6 +108,28 @@ bool pathCovers(const std::string& outer, const std::string& inner) {
   return inner == outer || (inner.starts_with(outer) && inner[outer.size()] == '/');
 }
 
+std::optional<std::string> interpreterNamed(const std::string& executable) {
+  struct Interpreter {
+    const char* name;
+    const char* what;
+  };
+  static constexpr Interpreter kInterpreters[] = {
+#define SBX_INTERPRETER(name, what) {name, what},
+#include "classifier/interpreters.def"
+#undef SBX_INTERPRETER
+  };
+  std::string file = executable.substr(executable.rfind('/') + 1);
+  // A version suffix: digits and dots after the name ("python3.11", "lua5.4").
+  auto versioned = [&](std::string_view name) {
+    if (!file.starts_with(name)) return false;
+    std::string_view rest = std::string_view(file).substr(name.size());
+    return rest.empty() || rest.find_first_not_of("0123456789.") == std::string_view::npos;
+  };
+  for (const auto& i : kInterpreters)
+    if (versioned(i.name)) return std::string(i.what);
+  return std::nullopt;
+}
+
 std::optional<std::string> secretLocationCovered(const std::string& path) {
   enum Kind { Absolute, Component, Suffix, HomeRoot };
   struct Location {

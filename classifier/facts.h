@@ -29,6 +29,10 @@ std::optional<std::string> metadataReached(const model::Destination& d);
 // The host credential location a path grant covers, if any ("/run/secrets: mounted secrets").
 std::optional<std::string> secretLocationCovered(const std::string& path);
 
+// What the executable is when it runs whatever code its arguments name ("the Python
+// interpreter"), by its file name (classifier/interpreters.def).
+std::optional<std::string> interpreterNamed(const std::string& executable);
+
 // True when `outer` is `inner` or one of its ancestors.
 bool pathCovers(const std::string& outer, const std::string& inner);
 

@@ -1,5 +1,6 @@
 // Lint of secrets: long-lived-credential (SBX1204), credential-outlives-task (SBX1212),
-// secret-path-overlap (SBX1218), secret-in-environment (SBX1224), unscoped-token (SBX1225).
+// secret-path-overlap (SBX1218), secret-in-environment (SBX1224), unscoped-token (SBX1225),
+// interpreter-holds-token (SBX1227).
 #include <fmt/format.h>
 
 #include "classifier/facts.h"
@@ -53,6 +54,14 @@ void lintSecrets(const LintContext& c, FindingSink& sink) {
           break;
         }
   }
+  if (tier >= rule(RuleId::InterpreterHoldsToken).tier)
+    for (const auto& s : t.secrets)
+      for (const model::Tool* tool : toolsUsing(t, s.name))
+        if (auto what = interpreterNamed(tool->exec))
+          sink.add(RuleId::InterpreterHoldsToken, tool->execSpan.valid() ? tool->execSpan : tool->origin.span,
+                   fmt::format("tool {} is given secret {} and runs {}, {}: whatever that runs in the task gets "
+                               "the token",
+                               ticked(tool->name), ticked(s.name), tool->exec, *what));
   if (tier < rule(RuleId::UnscopedToken).tier) return;
   for (const auto& s : t.secrets) {
     std::vector<std::string> missing;

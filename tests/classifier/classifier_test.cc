@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "classifier/facts.h"
 #include "classifier/fixture.h"
 #include "classifier/rule_table.h"
 #include "support/paths.h"
@@ -123,4 +124,14 @@ TEST_CASE("rule IDs and names are unique and stable in form") {
     CHECK(r.number >= 1000);
     CHECK(r.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") == std::string_view::npos);
   }
+}
+
+TEST_CASE("interpreters are told by their file name, with a version suffix, not by a prefix") {
+  using classifier::interpreterNamed;
+  for (const char* path : {"/usr/bin/python3", "/usr/bin/python3.11", "/bin/sh", "/usr/bin/env", "node", "lua5.4"})
+    CHECK_MESSAGE(interpreterNamed(path).has_value(), path);
+  for (const char* path : {"/usr/bin/shellcheck", "/usr/bin/envsubst", "/usr/bin/python3-config", "/usr/bin/curl",
+                           "/usr/local/bin/nodemon", "/opt/python3/bin/tool"})
+    CHECK_MESSAGE(!interpreterNamed(path).has_value(), path);
+  CHECK(interpreterNamed("/usr/bin/python3") == "the Python interpreter");
 }
