@@ -168,16 +168,8 @@ std::optional<std::string> secretLocationCovered(const std::string& path) {
   return std::nullopt;
 }
 
-std::vector<const model::Destination*> allDestinations(const model::Task& task) {
-  std::vector<const model::Destination*> out;
-  for (const auto& d : task.egress) out.push_back(&d);
-  for (const auto& tool : task.tools)
-    for (const auto& d : tool.egress) out.push_back(&d);
-  return out;
-}
-
 bool hasEgress(const model::Task& task) {
-  return !allDestinations(task).empty() || (task.network && task.network->value == model::NetworkMode::Host);
+  return !model::allDestinations(task).empty() || (task.network && task.network->value == model::NetworkMode::Host);
 }
 
 std::vector<const model::Tool*> toolsUsing(const model::Task& task, const std::string& secret) {

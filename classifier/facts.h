@@ -36,8 +36,7 @@ std::optional<std::string> interpreterNamed(const std::string& executable);
 // True when `outer` is `inner` or one of its ancestors.
 bool pathCovers(const std::string& outer, const std::string& inner);
 
-// Every destination of the task: its own and its tools'.
-std::vector<const model::Destination*> allDestinations(const model::Task& task);
+// Whether the task connects anywhere: a destination of its own or its tools', or the host's network.
 bool hasEgress(const model::Task& task);
 
 // The tools that use a secret (`uses secret`, or named by its exposure).

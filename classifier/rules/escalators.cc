@@ -42,7 +42,7 @@ void untrustedInput(const TaskContext& c, TaskReport& report) {
   if (!c.flow.untrustedReaches(c.index)) return;
   const auto& t = c.task;
   std::vector<Evidence> authority;
-  if (auto dests = allDestinations(t); !dests.empty())
+  if (auto dests = model::allDestinations(t); !dests.empty())
     authority.push_back({dests.front()->origin.span, "egress to " + dests.front()->text});
   else if (t.network && t.network->value == model::NetworkMode::Host)
     authority.push_back({t.network->origin.span, "the host network"});

@@ -94,7 +94,7 @@ void lintAuthority(const LintContext& c, FindingSink& sink) {
             .label(wide.origin.span, "covered by this grant");
         break;
       }
-  auto destinations = allDestinations(t);
+  auto destinations = model::allDestinations(t);
   for (std::size_t i = 0; i < destinations.size(); ++i)
     for (std::size_t j = 0; j < destinations.size(); ++j) {
       const auto *d = destinations[i], *wide = destinations[j];

@@ -7,7 +7,7 @@
 namespace sbx::classifier {
 
 void lintEgress(const LintContext& c, FindingSink& sink) {
-  for (const auto* d : allDestinations(c.task)) {
+  for (const auto* d : model::allDestinations(c.task)) {
     if (isWildcardEgress(*d))
       sink.add(RuleId::WildcardEgress, d->origin.span,
                d->kind == model::Destination::Kind::Wildcard

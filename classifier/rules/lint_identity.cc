@@ -17,7 +17,7 @@ bool sameIdentity(const model::Identity& a, const model::Identity& b) {
 std::string authoritySignature(const model::Task& t, int tier) {
   std::string out = fmt::format("T{}", tier);
   for (const auto& p : t.paths) out += fmt::format("|{} {}", model::nameOf(p.access), p.path);
-  for (const auto* d : allDestinations(t)) out += "|connect " + d->text;
+  for (const auto* d : model::allDestinations(t)) out += "|connect " + d->text;
   for (const auto& s : t.secrets) out += "|secret " + s.source + " " + s.audience;
   for (const auto& tool : t.tools)
     for (const auto& a : tool.actions) out += fmt::format("|{} {} {}", tool.system, a.name, model::nameOf(a.effect));

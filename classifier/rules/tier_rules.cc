@@ -24,7 +24,7 @@ Found networkEgress(const Task& t) {
   Found out;
   if (t.network && t.network->value == model::NetworkMode::Host)
     out.push_back({t.network->origin.span, "shares the host network"});
-  for (const auto* d : allDestinations(t))
+  for (const auto* d : model::allDestinations(t))
     out.push_back({d->origin.span, d->tool.empty() ? fmt::format("connects to {}", d->text)
                                                    : fmt::format("tool {} connects to {}", ticked(d->tool), d->text)});
   return out;

@@ -112,23 +112,15 @@ Json ciliumPolicy(const std::vector<const model::Destination*>& destinations, co
 
 }  // namespace
 
-std::vector<const model::Destination*> egressDestinations(const model::Task& task) {
-  std::vector<const model::Destination*> out;
-  for (const auto& d : task.egress) out.push_back(&d);
-  for (const auto& tool : task.tools)
-    for (const auto& d : tool.egress) out.push_back(&d);
-  return out;
-}
-
 bool namesHosts(const model::Task& task) {
-  for (const auto* d : egressDestinations(task))
+  for (const auto* d : model::allDestinations(task))
     if (d->kind == Kind::Host || d->kind == Kind::Wildcard) return true;
   return false;
 }
 
 std::vector<Json> k8sNetworkPolicies(const ExportInput& input, const std::string& name, const Json& podLabels,
                                      std::vector<Loss>& losses) {
-  auto destinations = egressDestinations(input.task);
+  auto destinations = model::allDestinations(input.task);
   Json egress = Json::array();
   bool wildcards = false;
   for (const auto* d : destinations) {

@@ -10,9 +10,6 @@
 
 namespace sbx::exporters {
 
-// The task's destinations and its tools', in plan order.
-std::vector<const model::Destination*> egressDestinations(const model::Task& task);
-
 // Whether any destination is a host name or a wildcard (the CiliumNetworkPolicy is written).
 bool namesHosts(const model::Task& task);
 

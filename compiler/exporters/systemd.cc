@@ -232,10 +232,7 @@ void addNetwork(const ExportInput& input, Unit& unit, std::vector<Loss>& losses)
   using Kind = model::Destination::Kind;
   const model::Task& task = input.task;
   bool hostNetwork = task.network && task.network->value == model::NetworkMode::Host;
-  std::vector<const model::Destination*> destinations;
-  for (const auto& d : task.egress) destinations.push_back(&d);
-  for (const auto& tool : task.tools)
-    for (const auto& d : tool.egress) destinations.push_back(&d);
+  std::vector<const model::Destination*> destinations = model::allDestinations(task);
 
   unit.section("Network.");
   if (hostNetwork) {

@@ -231,6 +231,15 @@ struct Task {
   std::vector<std::string> profiles;  // profiles applied, in order
 };
 
+// Every destination of the task: its own, then its tools', in declaration order.
+inline std::vector<const Destination*> allDestinations(const Task& task) {
+  std::vector<const Destination*> out;
+  for (const auto& d : task.egress) out.push_back(&d);
+  for (const auto& tool : task.tools)
+    for (const auto& d : tool.egress) out.push_back(&d);
+  return out;
+}
+
 struct Model {
   std::vector<Task> tasks;  // root tasks first, in declaration order; then delegation targets
 };

@@ -253,6 +253,23 @@ def ask_broker_as_a_gate(gate_pid):
         return judge_reply(read_reply(s))
 
 
+def become_gate_after(s, ask):
+    """Forks a child that holds the broker connection `s`, sends a request with a made-up key when
+    `ask`, then execs the tool (its gate) with the output discarded; returns the child's pid."""
+    s.set_inheritable(True)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            if ask:
+                s.sendmsg([request(secrets.token_hex(32))], credentials())
+            devnull = os.open("/dev/null", os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.execv(SHOW, ["printenv", "DEMO_TOKEN"])
+        finally:
+            os._exit(127)
+    return pid
+
+
 def connect_then_exec_gate():
     """Connects and asks, then becomes the gate (exec): the reply comes to the agent's copy. A silent
     connection first keeps the broker busy, so that by the time it reads the request its sender is
@@ -261,16 +278,7 @@ def connect_then_exec_gate():
     stall.connect(BROKER)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(BROKER)
-    s.set_inheritable(True)
-    pid = os.fork()
-    if pid == 0:
-        try:
-            s.sendmsg([request(secrets.token_hex(32))], credentials())
-            devnull = os.open("/dev/null", os.O_WRONLY)
-            os.dup2(devnull, 1)
-            os.execv(SHOW, ["printenv", "DEMO_TOKEN"])
-        finally:
-            os._exit(127)
+    pid = become_gate_after(s, ask=True)
     reply = read_reply(s)
     s.close()
     stall.close()
@@ -282,15 +290,7 @@ def connect_then_exec_gate_silently():
     """Connects, then becomes the gate without asking: the gate makes its own connection."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(BROKER)
-    s.set_inheritable(True)
-    pid = os.fork()
-    if pid == 0:
-        try:
-            devnull = os.open("/dev/null", os.O_WRONLY)
-            os.dup2(devnull, 1)
-            os.execv(SHOW, ["printenv", "DEMO_TOKEN"])
-        finally:
-            os._exit(127)
+    pid = become_gate_after(s, ask=False)
     reply = read_reply(s, timeout=4.0)
     s.close()
     os.waitpid(pid, 0)
