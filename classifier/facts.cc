@@ -168,6 +168,30 @@ std::optional<std::string> secretLocationCovered(const std::string& path) {
   return std::nullopt;
 }
 
+HostSocketsReached hostSocketsReached(const std::string& path) {
+  enum Kind { Runtime, Service };
+  struct Location {
+    Kind kind;
+    const char* path;
+    const char* what;
+  };
+  static constexpr Location kLocations[] = {
+#define SBX_HOST_SOCKET(kind, path, what) {kind, path, what},
+#include "classifier/host_sockets.def"
+#undef SBX_HOST_SOCKET
+  };
+  HostSocketsReached out;
+  for (const auto& l : kLocations) {
+    std::string location = l.path;
+    // /var/run is the traditional name of /run: a grant may use either.
+    std::string alias = location.starts_with("/run/") ? "/var" + location : location;
+    bool hit = false;
+    for (const auto& name : {location, alias}) hit = hit || pathCovers(path, name) || pathCovers(name, path);
+    if (hit) (l.kind == Runtime ? out.runtimes : out.services).push_back(fmt::format("{}: {}", l.path, l.what));
+  }
+  return out;
+}
+
 bool hasEgress(const model::Task& task) {
   return !model::allDestinations(task).empty() || (task.network && task.network->value == model::NetworkMode::Host);
 }

@@ -29,6 +29,14 @@ std::optional<std::string> metadataReached(const model::Destination& d);
 // The host credential location a path grant covers, if any ("/run/secrets: mounted secrets").
 std::optional<std::string> secretLocationCovered(const std::string& path);
 
+// The host sockets a path grant reaches (classifier/host_sockets.def): it is one of them, lies
+// inside one or contains one. Each location reads "/run/dbus: the system D-Bus".
+struct HostSocketsReached {
+  std::vector<std::string> runtimes;  // container runtimes and the kubelet: root on the host
+  std::vector<std::string> services;  // host services: D-Bus, systemd, X11, user sessions
+};
+HostSocketsReached hostSocketsReached(const std::string& path);
+
 // What the executable is when it runs whatever code its arguments name ("the Python
 // interpreter"), by its file name (classifier/interpreters.def).
 std::optional<std::string> interpreterNamed(const std::string& executable);

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/host_sockets.h"
 #include "runtime/safe_path.h"
 #include "runtime/tool_gates.h"
 
@@ -39,7 +40,7 @@ bool makeMountPoint(const std::string& path, bool directory) {
   if (directory) return mkdirs(path);
   if (!mkdirs(std::filesystem::path(path).parent_path().string())) return false;
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return errno == EEXIST;
+  if (fd < 0) return errno == EEXIST || errno == ENXIO;  // ENXIO: a socket is there (host_sockets.h)
   ::close(fd);
   return true;
 }
@@ -217,7 +218,7 @@ bool prepareMounts(const nlohmann::json& plan, const std::string& workspace, std
     }
     out.push_back(std::move(p));
   }
-  return true;
+  return maskHostSockets(out, error);
 }
 
 bool buildRoot(std::vector<PlannedMount>& mounts, std::string& error) {

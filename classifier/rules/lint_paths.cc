@@ -1,6 +1,7 @@
 // Lint of filesystem and host grants: secret-path-mounted (SBX1201), host-privilege (SBX1208),
-// writable-exec (SBX1210).
+// writable-exec (SBX1210), host-service-socket (SBX1228).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "classifier/facts.h"
 #include "classifier/rules/context.h"
@@ -14,6 +15,15 @@ void lintPaths(const LintContext& c, FindingSink& sink) {
     if (auto location = secretLocationCovered(p.path))
       sink.add(RuleId::SecretPathMounted, p.origin.span,
                fmt::format("{} {} exposes host credentials ({})", model::nameOf(p.access), ticked(p.path), *location));
+    auto sockets = hostSocketsReached(p.path);
+    if (!sockets.runtimes.empty())
+      sink.add(RuleId::HostPrivilege, p.origin.span,
+               fmt::format("{} {} reaches a container runtime's or the kubelet's socket, root on the host ({})",
+                           model::nameOf(p.access), ticked(p.path), fmt::join(sockets.runtimes, "; ")));
+    if (!sockets.services.empty())
+      sink.add(RuleId::HostServiceSocket, p.origin.span,
+               fmt::format("{} {} reaches the sockets of host services outside the sandbox ({})",
+                           model::nameOf(p.access), ticked(p.path), fmt::join(sockets.services, "; ")));
     bool procOrSys = pathCovers(p.path, "/proc") || pathCovers("/proc", p.path) || pathCovers(p.path, "/sys") ||
                      pathCovers("/sys", p.path);
     if (p.access == model::Access::Write && procOrSys)
