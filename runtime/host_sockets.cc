@@ -48,17 +48,33 @@ std::vector<HostBind> hostBinds(const std::vector<PlannedMount>& mounts) {
   return out;
 }
 
-// The innermost bind holding `hostPath`, if any.
-const HostBind* innermostBind(const std::vector<HostBind>& binds, const std::string& hostPath) {
+bool insideAnyBind(const std::vector<HostBind>& binds, const std::string& hostPath) {
+  for (const auto& b : binds)
+    if (covers(b.source, hostPath)) return true;
+  return false;
+}
+
+// The mount the sandbox sees at `sandboxPath`: the bind with the innermost target holding it.
+const HostBind* visibleAt(const std::vector<HostBind>& binds, const std::string& sandboxPath) {
   const HostBind* best = nullptr;
   for (const auto& b : binds)
-    if (covers(b.source, hostPath) && (!best || b.source.size() > best->source.size())) best = &b;
+    if (covers(b.target, sandboxPath) && (!best || b.target.size() >= best->target.size())) best = &b;
   return best;
 }
 
-std::string sandboxPath(const HostBind& bind, const std::string& hostPath) {
-  std::string rest = bind.source == "/" ? hostPath : hostPath.substr(bind.source.size());
-  return (bind.target == "/" ? "" : bind.target) + rest;
+// Every path at which the sandbox sees the host file `hostPath` (through each bind holding it
+// that no deeper mount covers there), none for a file the policy declares itself.
+std::vector<std::string> sandboxPaths(const std::vector<HostBind>& binds, const std::string& hostPath) {
+  std::vector<std::string> out;
+  for (const auto& b : binds)
+    if (b.source == hostPath) return {};
+  for (const auto& b : binds) {
+    if (!covers(b.source, hostPath)) continue;
+    std::string rest = b.source == "/" ? hostPath : hostPath.substr(b.source.size());
+    std::string path = (b.target == "/" ? "" : b.target) + rest;
+    if (visibleAt(binds, path) == &b) out.push_back(path);
+  }
+  return out;
 }
 
 class SocketScan {
@@ -73,19 +89,18 @@ class SocketScan {
     auto path = boundSocketPath(line);
     if (!path) return true;
     std::string hostPath = *path;
-    const HostBind* bind = innermostBind(binds_, hostPath);
-    if (!bind) {
+    if (!insideAnyBind(binds_, hostPath)) {
       auto resolved = resolve(hostPath);
-      if (!resolved) return true;
+      if (!resolved || !insideAnyBind(binds_, *resolved)) return true;
       hostPath = *resolved;
-      bind = innermostBind(binds_, hostPath);
     }
-    if (!bind || bind->source == hostPath) return true;  // outside every bind, or declared itself
+    auto targets = sandboxPaths(binds_, hostPath);
+    if (targets.empty()) return true;  // declared itself, or covered by deeper mounts
     // The table lists what processes asked to bind, in their own mount namespace: only a socket
     // file at that path here is masked (a listed name never covers a file of another kind).
     struct stat st {};
     if (lstat(hostPath.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return true;
-    masks_.insert(sandboxPath(*bind, hostPath));
+    masks_.insert(targets.begin(), targets.end());
     return masks_.size() <= kMaxMasks;
   }
 
@@ -126,11 +141,8 @@ std::optional<std::string> boundSocketPath(std::string_view line) {
   return std::string(line.substr(at + 1));
 }
 
-std::optional<std::string> sandboxPathOf(const std::vector<PlannedMount>& mounts, const std::string& hostPath) {
-  auto binds = hostBinds(mounts);
-  const HostBind* bind = innermostBind(binds, hostPath);
-  if (!bind || bind->source == hostPath) return std::nullopt;
-  return sandboxPath(*bind, hostPath);
+std::vector<std::string> sandboxPathsOf(const std::vector<PlannedMount>& mounts, const std::string& hostPath) {
+  return sandboxPaths(hostBinds(mounts), hostPath);
 }
 
 bool maskHostSockets(std::vector<PlannedMount>& mounts, std::string& error) {

@@ -19,10 +19,10 @@ namespace sbx::run {
 // unbound or abstract socket, or a relative path.
 std::optional<std::string> boundSocketPath(std::string_view line);
 
-// Where the sandbox sees the host file `hostPath` (symlink-free, absolute) through the innermost
-// bind or workspace mount holding it; none when no bind holds it or when that bind is the file
-// itself (a declared path).
-std::optional<std::string> sandboxPathOf(const std::vector<PlannedMount>& mounts, const std::string& hostPath);
+// Every path at which the sandbox sees the host file `hostPath` (symlink-free, absolute) through a
+// bind or the workspace mount (each bind holding it, unless a deeper mount covers that path);
+// none when no bind holds it or when the policy declares the file itself.
+std::vector<std::string> sandboxPathsOf(const std::vector<PlannedMount>& mounts, const std::string& hostPath);
 
 // Appends a `mask` for each host socket the planned binds would expose (see above). Fails, with
 // the reason, when the host's socket table is too large to check.

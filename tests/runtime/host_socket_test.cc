@@ -76,6 +76,7 @@ TEST_CASE("sbx-run: host UNIX sockets inside a read bind or the workspace are ma
   read "/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache"
   read "{shared}"
   read "{shared}/declared.sock"
+  read "{workspace}"
   write workspace
   timeout 20s
   limits {{
@@ -84,15 +85,15 @@ TEST_CASE("sbx-run: host UNIX sockets inside a read bind or the workspace are ma
   }}
 }}
 )",
-                                  fmt::arg("shared", shared.string())));
+                                  fmt::arg("shared", shared.string()), fmt::arg("workspace", s.workspace.string())));
     auto tryConnect = [&](bool inside) {
       std::string ws = inside ? "/workspace" : s.workspace.string();
       std::vector<std::string> argv = mode.prefix;
       if (inside)
         argv.insert(argv.end(), {SBX_RUN_BINARY, "--workspace", s.workspace.string(), "--audit", audit.string(),
                                  policy.string(), "--"});
-      argv.insert(argv.end(),
-                  {"/usr/bin/python3", "-c", kConnect, daemon.path.string(), declared.path.string(), ws + "/ide.sock"});
+      argv.insert(argv.end(), {"/usr/bin/python3", "-c", kConnect, daemon.path.string(), declared.path.string(),
+                               ws + "/ide.sock", inWorkspace.path.string()});
       return run(argv, "", s.dir.path().string(), {"PATH=/usr/bin:/bin", "SBX_RUN_CACHE=" + s.cache.string()});
     };
     Run control = tryConnect(false);
@@ -107,12 +108,16 @@ TEST_CASE("sbx-run: host UNIX sockets inside a read bind or the workspace are ma
     REQUIRE(inside.exitCode == 0);
     CHECK(inside.out.find("REFUSED " + daemon.path.string()) != std::string::npos);
     CHECK(inside.out.find("REFUSED /workspace/ide.sock") != std::string::npos);
+    // The workspace's directory read by its host path too: the socket is masked there as well.
+    CHECK(inside.out.find("REFUSED " + inWorkspace.path.string()) != std::string::npos);
     CHECK(inside.out.find("CONNECTED " + declared.path.string()) != std::string::npos);
     // The audit's mount lines name each mask.
     std::string log = readText(audit);
     CHECK(log.find(fmt::format(R"("type":"mask","source":"","target":"{}")", daemon.path.string())) !=
           std::string::npos);
     CHECK(log.find(R"("type":"mask","source":"","target":"/workspace/ide.sock")") != std::string::npos);
+    CHECK(log.find(fmt::format(R"("type":"mask","source":"","target":"{}")", inWorkspace.path.string())) !=
+          std::string::npos);
     CHECK(log.find(fmt::format(R"("target":"{}")", declared.path.string())) != std::string::npos);
   }
 }
@@ -127,17 +132,21 @@ TEST_CASE("host sockets: the socket table's paths, and where the sandbox sees a 
         "/run/dbus/system_bus_socket");
   CHECK(boundSocketPath("000000001f4ad079: 00000002 00000000 00010000 0001 01   985 /tmp/a b.sock") == "/tmp/a b.sock");
 
-  std::vector<sbx::run::PlannedMount> mounts(4);
+  std::vector<sbx::run::PlannedMount> mounts(5);
   mounts[0].type = "bind", mounts[0].source = mounts[0].target = "/run";
   mounts[1].type = "bind", mounts[1].source = mounts[1].target = "/run/dbus/system_bus_socket";
   mounts[2].type = "workspace", mounts[2].source = "/home/dev/project/", mounts[2].target = "/workspace";
   mounts[3].type = "mask", mounts[3].target = "/run/secrets";
-  using sbx::run::sandboxPathOf;
-  CHECK(sandboxPathOf(mounts, "/run/docker.sock") == "/run/docker.sock");
-  CHECK(sandboxPathOf(mounts, "/run/user/1000/bus") == "/run/user/1000/bus");
-  CHECK_FALSE(sandboxPathOf(mounts, "/run/dbus/system_bus_socket"));  // declared itself
-  CHECK(sandboxPathOf(mounts, "/home/dev/project/.ide/sock") == "/workspace/.ide/sock");
-  CHECK_FALSE(sandboxPathOf(mounts, "/home/dev/projects.sock"));
-  CHECK_FALSE(sandboxPathOf(mounts, "/running.sock"));
-  CHECK_FALSE(sandboxPathOf(mounts, "/var/run/docker.sock"));  // by name; maskHostSockets resolves links
+  mounts[4].type = "bind", mounts[4].source = mounts[4].target = "/home/dev";
+  using sbx::run::sandboxPathsOf;
+  using Paths = std::vector<std::string>;
+  CHECK(sandboxPathsOf(mounts, "/run/docker.sock") == Paths{"/run/docker.sock"});
+  CHECK(sandboxPathsOf(mounts, "/run/user/1000/bus") == Paths{"/run/user/1000/bus"});
+  CHECK(sandboxPathsOf(mounts, "/run/dbus/system_bus_socket").empty());  // declared itself
+  // Seen twice: through the workspace and through the read of its parent.
+  CHECK(sandboxPathsOf(mounts, "/home/dev/project/.ide/sock") ==
+        Paths{"/workspace/.ide/sock", "/home/dev/project/.ide/sock"});
+  CHECK(sandboxPathsOf(mounts, "/home/dev/projects.sock") == Paths{"/home/dev/projects.sock"});
+  CHECK(sandboxPathsOf(mounts, "/running.sock").empty());
+  CHECK(sandboxPathsOf(mounts, "/var/run/docker.sock").empty());  // by name; maskHostSockets resolves links
 }
