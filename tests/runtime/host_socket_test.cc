@@ -71,6 +71,11 @@ TEST_CASE("sbx-run: host UNIX sockets inside a read bind or the workspace are ma
     fs::permissions(shared / "daemon", fs::status(shared).permissions());
     UnixListener daemon(shared / "daemon" / "control.sock"), declared(shared / "declared.sock"),
         inWorkspace(s.workspace / "ide.sock");
+    // Bound through a link to the read directory (as daemons bind /var/run/x.sock, /run/x.sock):
+    // /proc/net/unix lists the link's path.
+    fs::create_directory_symlink(shared, s.dir.path() / "alias");
+    UnixListener viaLink(s.dir.path() / "alias" / "daemon" / "linked.sock");
+    fs::path linked = shared / "daemon" / "linked.sock";
     fs::path policy = s.dir.path() / "sockets.sbx", audit = s.dir.path() / "audit.jsonl";
     writeText(policy, fmt::format(R"(task t {{
   read "/usr", "/lib", "/lib64", "/bin", "/etc/ld.so.cache"
@@ -93,7 +98,7 @@ TEST_CASE("sbx-run: host UNIX sockets inside a read bind or the workspace are ma
         argv.insert(argv.end(), {SBX_RUN_BINARY, "--workspace", s.workspace.string(), "--audit", audit.string(),
                                  policy.string(), "--"});
       argv.insert(argv.end(), {"/usr/bin/python3", "-c", kConnect, daemon.path.string(), declared.path.string(),
-                               ws + "/ide.sock", inWorkspace.path.string()});
+                               ws + "/ide.sock", inWorkspace.path.string(), linked.string()});
       return run(argv, "", s.dir.path().string(), {"PATH=/usr/bin:/bin", "SBX_RUN_CACHE=" + s.cache.string()});
     };
     Run control = tryConnect(false);
@@ -102,6 +107,7 @@ TEST_CASE("sbx-run: host UNIX sockets inside a read bind or the workspace are ma
     CHECK(control.out.find("CONNECTED " + daemon.path.string()) != std::string::npos);
     CHECK(control.out.find("CONNECTED " + declared.path.string()) != std::string::npos);
     CHECK(control.out.find("CONNECTED " + inWorkspace.path.string()) != std::string::npos);
+    CHECK(control.out.find("CONNECTED " + linked.string()) != std::string::npos);
 
     Run inside = tryConnect(true);
     INFO("inside: " << inside.exitCode << ": " << inside.out << inside.err);
@@ -110,6 +116,8 @@ TEST_CASE("sbx-run: host UNIX sockets inside a read bind or the workspace are ma
     CHECK(inside.out.find("REFUSED /workspace/ide.sock") != std::string::npos);
     // The workspace's directory read by its host path too: the socket is masked there as well.
     CHECK(inside.out.find("REFUSED " + inWorkspace.path.string()) != std::string::npos);
+    // Listed under the link's name, masked where the sandbox sees it.
+    CHECK(inside.out.find("REFUSED " + linked.string()) != std::string::npos);
     CHECK(inside.out.find("CONNECTED " + declared.path.string()) != std::string::npos);
     // The audit's mount lines name each mask.
     std::string log = readText(audit);
