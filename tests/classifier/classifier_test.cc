@@ -135,3 +135,19 @@ TEST_CASE("interpreters are told by their file name, with a version suffix, not 
     CHECK_MESSAGE(!interpreterNamed(path).has_value(), path);
   CHECK(interpreterNamed("/usr/bin/python3") == "the Python interpreter");
 }
+
+TEST_CASE("host sockets: a grant that is, lies inside or contains one; /var/run is /run") {
+  using classifier::hostSocketsReached;
+  for (const char* path : {"/var/run/docker.sock", "/run/docker.sock", "/run", "/var/run", "/var", "/",
+                           "/run/containerd/containerd.sock", "/var/lib/kubelet", "/var/lib/kubelet/plugins/csi.sock"})
+    CHECK_MESSAGE(!hostSocketsReached(path).runtimes.empty(), path);
+  for (const char* path : {"/run/user/1000", "/var/run/dbus/system_bus_socket", "/tmp", "/tmp/.X11-unix/X0",
+                           "/run/systemd/journal/socket"})
+    CHECK_MESSAGE(!hostSocketsReached(path).services.empty(), path);
+  for (const char* path :
+       {"/run/lock", "/var/runner", "/var/log", "/var/lib/apt", "/tmp/build", "/run/users", "/var/lib/kubeletx"}) {
+    CHECK_MESSAGE(hostSocketsReached(path).runtimes.empty(), path);
+    CHECK_MESSAGE(hostSocketsReached(path).services.empty(), path);
+  }
+  CHECK(hostSocketsReached("/run/dbus").services == std::vector<std::string>{"/run/dbus: the system D-Bus"});
+}
