@@ -4,7 +4,8 @@
 // The launcher lists the sockets bound on the host (/proc/net/unix: it runs in the host's network
 // namespace) and plans a `mask` (/dev/null) over every one that lies inside a bind or the
 // workspace, unless the policy declares that socket's path itself. Not seen: sockets bound in
-// another network namespace or by a relative path, and sockets bound after the launch.
+// another network namespace or by a relative path, sockets bound after the launch, and socket
+// files renamed or hard-linked after they were bound.
 #pragma once
 #include <optional>
 #include <string>
