@@ -136,7 +136,7 @@ TEST_CASE("interpreters are told by their file name, with a version suffix, not 
   CHECK(interpreterNamed("/usr/bin/python3") == "the Python interpreter");
 }
 
-TEST_CASE("host sockets: a grant that is, lies inside or contains one; /var/run is /run") {
+TEST_CASE("host sockets: a grant that is, lies inside or contains one, under /run or /var/run") {
   using classifier::hostSocketsReached;
   for (const char* path : {"/var/run/docker.sock", "/run/docker.sock", "/run", "/var/run", "/var", "/",
                            "/run/containerd/containerd.sock", "/var/lib/kubelet", "/var/lib/kubelet/plugins/csi.sock"})
