@@ -114,13 +114,20 @@ std::string statusField(const std::string& status, std::string_view name) {
 }
 
 // Why the sender of `r` may not have `tool`'s tokens; empty when it may.
-std::string refusalFor(const Request& r, const GatedTool& tool) {
+std::string refusalFor(const Request& r, const ToolGates& gates, const GatedTool& tool) {
   std::string proc = fmt::format("/proc/{}", r.pid);
   struct stat exe {};
   if (stat((proc + "/exe").c_str(), &exe) != 0 || exe.st_dev != tool.gateDevice || exe.st_ino != tool.gateInode)
     return fmt::format("its executable is not tool `{}`'s gate", tool.name);
-  // Not dumpable: the kernel gives the files of its /proc directory to root, not to the payload's
-  // user (never root). The directory itself keeps the process's user.
+  // Its user namespace is the sandbox's: the kernel lets the owner of the namespace a process
+  // exec'd in trace it even when it is not dumpable, and the payload owns any namespace it makes
+  // (where /proc's files of a non-dumpable process are root's as well, when uid 0 is not mapped).
+  struct stat userNs {};
+  if (stat((proc + "/ns/user").c_str(), &userNs) != 0 || userNs.st_dev != gates.userNsDevice ||
+      userNs.st_ino != gates.userNsInode)
+    return "it runs in a user namespace other than the sandbox's, whose owner could trace it";
+  // Not dumpable, in the sandbox's namespace: the kernel gives the files of its /proc directory
+  // to root, not to the payload's user (never root). The directory itself keeps the process's user.
   struct stat owner {};
   if (stat((proc + "/status").c_str(), &owner) != 0 || owner.st_uid != 0)
     return "it is dumpable: the agent could read its memory";
@@ -202,7 +209,7 @@ void ToolBroker::answer(int client) {
   } else {
     for (const auto& t : gates_.tools)
       if (sameKey(*key, t.key)) tool = &t;
-    reason = tool ? refusalFor(r, *tool) : "the key is no tool's";
+    reason = tool ? refusalFor(r, gates_, *tool) : "the key is no tool's";
   }
   if (!reason.empty()) {
     nlohmann::ordered_json line{{"pid", r.pid}, {"exe", executableOf(r.pid)}};

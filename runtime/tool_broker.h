@@ -4,10 +4,11 @@
 // A request is answered only when, in this order: it carries credentials (the kernel checked that
 // the pid is the sender's) and a pidfd of the sender; its key is a tool's key, which only that
 // tool's gate copy holds (it is execute-only); the sender's executable is that gate copy; the
-// sender is not dumpable (its /proc directory is root's, not the payload's), not traced, and runs
-// under the sandbox's one seccomp filter and no filter of the agent's; and the pidfd shows the
-// sender still alive after these checks, so its pid was not reused in between. Every answer and
-// every refusal is an audit line (pid, executable, reason), never with a token's text.
+// sender runs in the sandbox's own user namespace (the owner of a namespace the agent made could
+// trace it, though its /proc files are root's there too) and is not dumpable (its /proc directory is root's, not the
+// payload's), not traced, and runs under the sandbox's one seccomp filter and no filter of the agent's; and the pidfd
+// shows the sender still alive after these checks, so its pid was not reused in between. Every answer and every refusal
+// is an audit line (pid, executable, reason), never with a token's text.
 #pragma once
 #include <sys/types.h>
 

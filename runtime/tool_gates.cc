@@ -277,6 +277,13 @@ bool buildToolGates(const std::string& root, const std::string& target, ToolGate
     error = failed("tmpfs " + target);
     return false;
   }
+  struct stat userNs {};
+  if (::stat("/proc/self/ns/user", &userNs) != 0) {
+    error = failed("the sandbox's user namespace");
+    return false;
+  }
+  gates.userNsDevice = userNs.st_dev;
+  gates.userNsInode = userNs.st_ino;
   std::optional<off_t> slot = keySlot(gates.gateProgram, error);
   int rootFd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   bool ok = slot && rootFd >= 0;

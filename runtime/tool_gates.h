@@ -44,6 +44,11 @@ struct ToolGates {
   std::vector<GatedTool> tools;
   int gateProgram = -1;  // sbx-tool-gate, opened by the launcher
   int listener = -1;     // the broker's socket, made by init and passed to the launcher
+  // The sandbox's user namespace (/proc/self/ns/user of init), written by init: the broker answers
+  // only a gate in it. In a namespace the agent made, the agent (its owner) could trace the gate,
+  // though the gate is not dumpable and its /proc files are root's.
+  dev_t userNsDevice = 0;
+  ino_t userNsInode = 0;
   ToolGates() = default;
   ~ToolGates();
   ToolGates(const ToolGates&) = delete;

@@ -15,6 +15,8 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
   for (std::size_t index = 0; index < model.tasks.size(); ++index) {
     const model::Task& task = model.tasks[index];
     if (!task.root) continue;
+    // Written under outDir through descriptors: a link at outDir or at outDir/<task> is refused
+    // (util/atomic_file.h).
     std::filesystem::path dir = std::filesystem::path(outDir) / task.name;
     auto at = [&](const char* name) { return (dir / name).lexically_normal().string(); };
     seccomp::SeccompOptions options;
@@ -40,20 +42,22 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
     plan["seccomp"] = seccomp::planEntry(filter, options);
     if (artifactOptions.target) {
       auto exported = artifactOptions.target->exportTask({task, plan, options.tier, filter, artifactOptions.image});
-      for (auto& f : exported.files) out.files.push_back({at(f.path.c_str()), std::move(f.content), f.mode});
+      for (auto& f : exported.files) out.files.push_back({at(f.path.c_str()), std::move(f.content), f.mode, outDir});
       std::string text = exporters::lossReportText(task.name, options.tier, exported.losses);
-      out.files.push_back({at("loss.txt"), text, 0644});
-      out.files.push_back(
-          {at("loss.json"), renderJson(exporters::lossReportJson(task.name, options.tier, exported.losses)), 0644});
+      out.files.push_back({at("loss.txt"), text, 0644, outDir});
+      out.files.push_back({at("loss.json"),
+                           renderJson(exporters::lossReportJson(task.name, options.tier, exported.losses)), 0644,
+                           outDir});
       out.lossReport += text;
       for (const auto& loss : exported.losses) out.mandatoryLoss |= exporters::blocks(loss, options.tier);
       continue;
     }
-    out.files.push_back({at("plan.json"), renderJson(plan), 0644});
-    out.files.push_back({at("report.json"), renderJson(classifier::taskJson(model, report, index, sources)), 0644});
-    out.files.push_back({at("seccomp.bpf"), seccomp::toBytes(filter.program), 0644});
-    out.files.push_back({at("seccomp.pfc"), filter.disassembly, 0644});
-    out.files.push_back({at("seccomp.json"), filter.profile, 0644});
+    out.files.push_back({at("plan.json"), renderJson(plan), 0644, outDir});
+    out.files.push_back(
+        {at("report.json"), renderJson(classifier::taskJson(model, report, index, sources)), 0644, outDir});
+    out.files.push_back({at("seccomp.bpf"), seccomp::toBytes(filter.program), 0644, outDir});
+    out.files.push_back({at("seccomp.pfc"), filter.disassembly, 0644, outDir});
+    out.files.push_back({at("seccomp.json"), filter.profile, 0644, outDir});
   }
   return out;
 }

@@ -1,5 +1,8 @@
 // sbxc fmt: rewrite policies in canonical layout (frontend/format.h).
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -8,6 +11,7 @@
 #include "cli/options.h"
 #include "frontend/format.h"
 #include "util/atomic_file.h"
+#include "util/read_file.h"
 
 namespace sbx::cli {
 
@@ -24,12 +28,23 @@ int runFmt(const std::vector<std::string>& argv) {
   int status = kOk;
   for (const auto& path : args->positionals) {
     std::string text, error;
+    // In place: the file is read and replaced through one descriptor of its directory, so that
+    // the directory cannot be swapped between the two (util/atomic_file.h).
+    DirectoryHandle directory;
+    std::string name = std::filesystem::path(path).filename().string();
+    struct stat original {};
     if (path == "-") {
       text = readStdin();
-    } else if (auto read = readFile(path, error)) {
+    } else if (!DirectoryHandle::open(std::filesystem::path(path).parent_path().string(), false, false, directory,
+                                      error)) {
+      fmt::print(stderr, "sbxc fmt: cannot read `{}`: {}\n", path, error);
+      status = kUsageOrIo;
+      continue;
+    } else if (auto read = readRegularFile(directory.fd(), name, error, &original, !check)) {
       text = std::move(*read);
     } else {
-      fmt::print(stderr, "sbxc fmt: {}\n", error);
+      fmt::print(stderr, "sbxc fmt: cannot read `{}`: {}{}\n", path, error,
+                 error == "is a symbolic link" ? "; fmt does not replace links (give the file it points to)" : "");
       status = kUsageOrIo;
       continue;
     }
@@ -53,7 +68,9 @@ int runFmt(const std::vector<std::string>& argv) {
       if (status == kOk) status = kFindings;
       continue;
     }
-    if (!writeFilesAtomically({{path, *formatted, 0644}}, error)) {
+    // The file keeps its mode, owner and group.
+    KeptIdentity identity{original.st_mode & 07777, true, original.st_uid, original.st_gid};
+    if (!replaceFileAt(directory, name, *formatted, identity, error)) {
       fmt::print(stderr, "sbxc fmt: {}\n", error);
       status = kUsageOrIo;
     }

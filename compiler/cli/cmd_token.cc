@@ -68,7 +68,7 @@ int runToken(const std::vector<std::string>& argv) {
   if (args->positionals.size() == 1 && args->positionals[0] == "mint") return mint();
   if (args->positionals.size() != 2 || args->positionals[0] != "verify")
     return usageError("token", "expected `sbxc token verify TOKEN` (or `sbxc token mint`, which sbx-run runs)");
-  std::string token = args->positionals[1] == "-" ? readStdin() : args->positionals[1];
+  std::string token = args->positionals[1] == "-" ? readStdin(tokens::kMaxTokenBytes + 1) : args->positionals[1];
   while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
 
   tokens::VerifyOptions options;

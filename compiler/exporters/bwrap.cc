@@ -18,10 +18,30 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
+// Where the host holds what the sandbox will see at `target`: the last earlier mount that covers
+// it, as (its host source as a shell word, the rest of the path below it). A fresh tmpfs holds
+// nothing. A path no planned mount covers (/proc, which bwrap mounts itself, /sys) is the
+// host's own.
+std::pair<std::string, std::string> hostSide(const json& mounts, std::size_t before, const std::string& target) {
+  for (std::size_t i = before; i-- > 0;) {
+    const json& m = mounts[i];
+    std::string over = m.value("target", ""), type = m.value("type", "");
+    bool covers = target == over || over == "/" || target.starts_with(over + "/");
+    if (!covers || type == "mask") continue;
+    std::string rest = target == over ? "" : target.substr(over == "/" ? 1 : over.size() + 1);
+    if (type == "workspace") return {"\"$workspace\"", shellQuote(rest)};
+    if (type == "bind" || type == "device") return {shellQuote(m.value("source", "")), shellQuote(rest)};
+    return {"''", "''"};
+  }
+  return {shellQuote(target), "''"};
+}
+
 // One line of bash per planned mount, calling the script's mount_* functions (scripts/bwrap.sh).
 std::string mountLines(const json& plan) {
   std::string out;
-  for (const auto& m : plan["mounts"]) {
+  const json& mounts = plan["mounts"];
+  for (std::size_t index = 0; index < mounts.size(); ++index) {
+    const json& m = mounts[index];
     std::string type = m.value("type", ""), target = shellQuote(m.value("target", ""));
     std::string exec = m.value("noexec", false) ? "no" : "yes";
     std::string option = type == "device" ? "--dev-bind" : m.value("readOnly", true) ? "--ro-bind" : "--bind";
@@ -31,8 +51,10 @@ std::string mountLines(const json& plan) {
       out += fmt::format("mount_bind {} \"$workspace\" {} {}\n", option, target, exec);
     else if (type == "tmpfs")
       out += fmt::format("mount_tmpfs {} {}\n", m.value("sizeBytes", std::uint64_t{0}), target);
-    else if (type == "mask")
-      out += fmt::format("mount_mask {}\n", target);
+    else if (type == "mask") {
+      auto [source, rest] = hostSide(mounts, index, m.value("target", ""));
+      out += fmt::format("mount_mask {} {} {}\n", target, source, rest);
+    }
   }
   return out;
 }

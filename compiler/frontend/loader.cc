@@ -1,11 +1,8 @@
 #include "frontend/loader.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -13,6 +10,7 @@
 #include "frontend/ast_builder.h"
 #include "frontend/parse.h"
 #include "util/embedded.h"
+#include "util/read_file.h"
 
 namespace sbx {
 extern const EmbeddedFile kStdlibFiles[];
@@ -24,26 +22,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::optional<std::string> readFile(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  struct stat st {};
-  std::string text;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return std::nullopt;
-  }
-  text.resize(static_cast<std::size_t>(st.st_size));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::read(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  text.resize(done);
-  return text;
+// Policies and imports: regular files only, opened without blocking (util/read_file.h).
+std::optional<std::string> readFile(const fs::path& path, std::string& error) {
+  return readRegularFile(AT_FDCWD, path.string(), error);
 }
 
 // "std.profiles.python" -> "profiles/python.sbx"
@@ -54,7 +35,8 @@ std::string stdlibRelativePath(const ast::QualifiedName& module) {
 }
 
 std::optional<std::string> readStdlib(const std::string& relative, const Options& options) {
-  if (!options.stdlibDir.empty()) return readFile(fs::path(options.stdlibDir) / relative);
+  std::string error;
+  if (!options.stdlibDir.empty()) return readFile(fs::path(options.stdlibDir) / relative, error);
   for (std::size_t i = 0; i < kStdlibFiles_count; ++i)
     if (kStdlibFiles[i].path == relative) return std::string(kStdlibFiles[i].contents);
   return std::nullopt;
@@ -92,11 +74,10 @@ Module* ModuleSet::loadRoot(const std::string& path, const std::string* text, co
   if (text != nullptr) {
     contents = *text;
   } else {
-    auto read = readFile(path);
+    std::string error;
+    auto read = readFile(path, error);
     if (!read) {
-      diags.report(
-          Code::SBX90, {},
-          fmt::format("cannot read `{}`: {}", path, fs::exists(path) ? "not a readable regular file" : "no such file"));
+      diags.report(Code::SBX90, {}, fmt::format("cannot read `{}`: {}", path, error));
       return nullptr;
     }
     contents = std::move(*read);
@@ -165,13 +146,15 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
     } else {
       const std::string& rel = imp.path.value;
       if (rel.empty() || rel[0] == '/' || !rel.ends_with(".sbx")) {
-        std::string why = rel.empty()        ? "the import path is empty"
-                          : rel[0] == '/'    ? fmt::format("`{}` is absolute", rel)
-                                             : fmt::format("`{}` does not end in .sbx", rel);
+        std::string why = rel.empty()     ? "the import path is empty"
+                          : rel[0] == '/' ? fmt::format("`{}` is absolute", rel)
+                                          : fmt::format("`{}` does not end in .sbx", rel);
         auto& d = diags.report(Code::SBX25, imp.path.span, fmt::format("cannot import: {}", why))
                       .note("imports of your own files are relative to the importing file and end in .sbx");
-        if (!rel.empty() && rel[0] != '/') d.help(fmt::format("write import \"{}.sbx\"", rel));
-        else d.help("write e.g. import \"lib/common.sbx\"");
+        if (!rel.empty() && rel[0] != '/')
+          d.help(fmt::format("write import \"{}.sbx\"", rel));
+        else
+          d.help("write e.g. import \"lib/common.sbx\"");
         continue;
       }
       if (module.stdlib) {
@@ -183,12 +166,10 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
       std::error_code ec;
       key = fs::weakly_canonical(joined, ec).string();
       if (!byKey_.contains(key) && !shared_.byKey.contains(key)) {
-        auto read = readFile(joined);
+        std::string error;
+        auto read = readFile(joined, error);
         if (!read) {
-          std::error_code exists;
-          diags.report(Code::SBX21, imp.path.span,
-                       fmt::format("cannot read imported file `{}`: {}", display,
-                                   fs::exists(joined, exists) ? "not a readable regular file" : "no such file"))
+          diags.report(Code::SBX21, imp.path.span, fmt::format("cannot read imported file `{}`: {}", display, error))
               .note(fmt::format("imports are resolved relative to the importing file's directory `{}`",
                                 directory.empty() ? "." : directory));
           continue;

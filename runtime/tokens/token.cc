@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -23,6 +24,35 @@ std::string joined(const std::vector<std::string>& words) {
   std::string out;
   for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
   return out;
+}
+
+bool isInt64(const nlohmann::json& value) {
+  return value.is_number_integer() &&
+         (value.is_number_unsigned() ? value.get<std::uint64_t>() <= std::uint64_t(INT64_MAX) : true);
+}
+
+// Why the decoded header or claims do not have the shape mint() writes; empty when they do. Checked
+// before any field is read, so that no later step meets a value of the wrong type.
+std::string shapeProblem(const nlohmann::json& header, const nlohmann::json& claims) {
+  for (const char* name : {"alg", "kid"})
+    if (!header.contains(name) || !header[name].is_string())
+      return fmt::format("not a token: the header's `{}` is missing or not a string", name);
+  if (header.contains("typ") && !header["typ"].is_string()) return "not a token: the header's `typ` is not a string";
+  for (const char* name : {"iss", "sub", "aud", "scope", "jti"})
+    if (!claims.contains(name) || !claims[name].is_string())
+      return fmt::format("not a token: the claim `{}` is missing or not a string", name);
+  for (const char* name : {"iat", "exp"})
+    if (!claims.contains(name) || !isInt64(claims[name]))
+      return fmt::format("not a token: the claim `{}` is missing or not an integer number of seconds", name);
+  if (claims.contains("sbx")) {
+    const auto& sbx = claims["sbx"];
+    if (!sbx.is_object()) return "not a token: the claim `sbx` is not an object";
+    for (auto field = sbx.begin(); field != sbx.end(); ++field)
+      if (!field.value().is_string())
+        return fmt::format("not a token: the claim `sbx` has a field that is not a string: {}",
+                           nlohmann::json(field.key()).dump());
+  }
+  return "";
 }
 
 }  // namespace
@@ -82,6 +112,10 @@ std::string mint(const KeyStore& keys, const Claims& claims, std::string& error)
 
 Verdict verify(const KeyStore& keys, const std::string& token, const VerifyOptions& options) {
   Verdict v;
+  if (token.size() > kMaxTokenBytes) {
+    v.reason = fmt::format("not a token: longer than {} bytes", kMaxTokenBytes);
+    return v;
+  }
   auto firstDot = token.find('.'), secondDot = token.find('.', firstDot + 1);
   if (firstDot == std::string::npos || secondDot == std::string::npos ||
       token.find('.', secondDot + 1) != std::string::npos) {
@@ -102,12 +136,18 @@ Verdict verify(const KeyStore& keys, const std::string& token, const VerifyOptio
     v.claims = nullptr;
     return v;
   }
+  if (std::string problem = shapeProblem(header, v.claims); !problem.empty()) {
+    v.reason = problem;
+    v.claims = nullptr;
+    return v;
+  }
   if (header.value("alg", "") != "EdDSA") {
-    v.reason = fmt::format("signed with `{}`; sbx tokens are signed with EdDSA (Ed25519)", header.value("alg", ""));
+    // Unsigned text: quoted as JSON, so that no control byte reaches the reader's terminal.
+    v.reason = fmt::format("signed with {}; sbx tokens are signed with EdDSA (Ed25519)", header["alg"].dump());
     return v;
   }
   if (header.value("kid", "") != keys.keyId()) {
-    v.reason = fmt::format("signed by key {}, not by this broker's key {}", header.value("kid", ""), keys.keyId());
+    v.reason = fmt::format("signed by key {}, not by this broker's key {}", header["kid"].dump(), keys.keyId());
     return v;
   }
   std::string input = token.substr(0, secondDot);

@@ -42,7 +42,12 @@ struct VerifyOptions {
   std::optional<std::int64_t> now;  // the time to judge expiry at; default: now
 };
 
-// Signature, issuer, expiry, revocation, audience and scope, in that order.
+// Longer than any token mint() writes (a few hundred bytes), short enough to refuse floods.
+constexpr std::size_t kMaxTokenBytes = 16384;
+
+// The token's shape first: three base64url parts, a JSON object header with string `alg` and
+// `kid`, claims of the types mint() writes (a malformed token is refused with the reason, never
+// an exception); then signature, issuer, expiry, revocation, audience and scope, in that order.
 Verdict verify(const KeyStore& keys, const std::string& token, const VerifyOptions& options);
 
 std::string base64url(std::string_view bytes);

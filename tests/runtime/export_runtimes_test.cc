@@ -4,6 +4,7 @@
 // kills it, and every attempt of the launcher's escape suite is blocked. A task whose tier makes
 // its token mandatory cannot be exported without --allow-lossy.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -254,5 +255,72 @@ task short {
     std::string log = readText(audit);
     CHECK(log.find("\"event\":\"start\"") != std::string::npos);
     CHECK(log.find("\"event\":\"timeout\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("export bwrap: masks inside the workspace hide what the sandbox sees there, and a link is refused") {
+  requireRoot("the switch to nobody");
+  TempDir dir;
+  fs::path policy = dir.path() / "masked.sbx";
+  writeText(policy, R"(import std.programs
+task masked {
+  use programs.shell
+  write workspace
+  mask "/workspace/.secret", "/workspace/key.txt", "/workspace/absent"
+  timeout 20s
+}
+)");
+  fs::path script = exportTask(policy, "bwrap", dir.path() / "out", "masked") / "run.sh";
+  fs::permissions(dir.path(), fs::perms::all);
+  for (const Runner& runner : {Runner{"bwrap as root", {}, ""}, Runner{"bwrap as nobody", kNobody, "", true}}) {
+    CAPTURE(runner.label);
+    EscapeScratch s(runner.nobody);
+    fs::create_directories(s.workspace / ".secret");
+    writeText(s.workspace / ".secret/token", "SECRET-IN-DIR\n");
+    writeText(s.workspace / "key.txt", "SECRET-IN-FILE\n");
+    writeText(s.workspace / "plain.txt", "visible\n");
+    for (const char* p : {".secret", ".secret/token", "key.txt", "plain.txt"})
+      if (runner.nobody && chown((s.workspace / p).c_str(), 65534, 65534) != 0) FAIL("chown");
+    Run r = runScript(runner, script, s,
+                      "/bin/sh -c 'cat /workspace/plain.txt; cat /workspace/.secret/token /workspace/key.txt; "
+                      "ls -A /workspace/.secret; true'");
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(r.out.find("visible") != std::string::npos);  // the control: the workspace is there
+    CHECK(r.out.find("SECRET") == std::string::npos);
+    // The masked path the agent replaced by a link (to a host file) is refused, not skipped.
+    fs::remove(s.workspace / "key.txt");
+    fs::create_symlink("/etc/hostname", s.workspace / "key.txt");
+    Run linked = runScript(runner, script, s, "/bin/cat /workspace/key.txt");
+    CHECK(linked.exitCode == 125);
+    CHECK(linked.err.find("reached through the symbolic link") != std::string::npos);
+  }
+}
+
+TEST_CASE("export oci: a bundle run with the host's devices as its standard streams leaves them as they were") {
+  requireRoot("runc");
+  TempDir dir;
+  fs::path script = exportTask(kContained, "oci", dir.path()) / "run.sh";
+  const char* devices[] = {"/dev/null", "/dev/zero", "/dev/full"};
+  struct stat before[3]{};
+  for (int i = 0; i < 3; ++i) REQUIRE(stat(devices[i], &before[i]) == 0);
+  for (const Runner& runner : {Runner{"runc", {}, "--runtime runc"}, Runner{"crun", kCrunPrefix, "--runtime crun"}}) {
+    CAPTURE(runner.label);
+    EscapeScratch s(false);
+    if (chown(s.workspace.c_str(), 1000, 1000) != 0) FAIL("chown");  // the payload runs as uid 1000
+    Run r = runScript(runner, script, s, "/bin/sh -c 'id -u >/workspace/uid' </dev/null >/dev/full 2>/dev/null");
+    CHECK(r.exitCode == 0);
+    CHECK(readText(s.workspace / "uid") == "1000\n");
+    for (int i = 0; i < 3; ++i) {
+      CAPTURE(devices[i]);
+      struct stat after {};
+      REQUIRE(stat(devices[i], &after) == 0);
+      CHECK(after.st_uid == before[i].st_uid);
+      CHECK(after.st_gid == before[i].st_gid);
+      CHECK(after.st_mode == before[i].st_mode);
+      // Put back what a failure changed: the machine's other users need their devices.
+      if (after.st_uid != before[i].st_uid || after.st_gid != before[i].st_gid)
+        CHECK(chown(devices[i], before[i].st_uid, before[i].st_gid) == 0);
+    }
   }
 }

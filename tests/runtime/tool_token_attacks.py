@@ -35,6 +35,7 @@ PTRACE_GETREGS = 12
 SYS_PIDFD_GETFD = 438
 SYS_PROCESS_VM_READV = 310
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+CLONE_NEWUSER = 0x10000000
 SECRET_FD = 200
 BROKER = "/run/sbx/broker.sock"
 JWT_HEADER = b"eyJhbGciOiJFZERTQSI"  # every token of sbx-run's broker starts with it
@@ -378,6 +379,29 @@ def traced_gate():
                        f"{err.decode(errors='replace').strip()}")
 
 
+def enter_own_user_namespace():
+    """Into a user namespace of the agent's own, uid 0 unmapped: a non-dumpable process exec'd there
+    has root's /proc files, yet the agent, the namespace's owner, might trace it. The broker refuses
+    a gate outside the sandbox's namespace; here the gate's credentials already fail (Landlock keeps
+    the agent from writing an id map, and an unmapped uid cannot be sent)."""
+    if LIBC.unshare(CLONE_NEWUSER) != 0:
+        raise errno_error("unshare(CLONE_NEWUSER)")
+
+
+def gate_in_own_user_namespace():
+    r = run_tool([SHOW, "DEMO_TOKEN"], preexec=enter_own_user_namespace)
+    if JWT_HEADER in r.stdout:
+        return "the tool in the agent's user namespace got its token"
+    raise RuntimeError(f"exit {r.returncode}: {r.stderr.decode(errors='replace').strip()}")
+
+
+def own_user_namespace():
+    """The control: the agent can make a user namespace and run a program in it."""
+    r = run_tool(["/usr/bin/id", "-u"], preexec=enter_own_user_namespace)
+    check(r.returncode == 0, f"exit {r.returncode}")
+    return f"id -u in it: {r.stdout.decode().strip()}"
+
+
 def traced_ordinary():
     """The control: a traced ordinary program's memory is readable by its tracer."""
     pid = os.fork()
@@ -529,6 +553,7 @@ def main():
         attempt("traced-gate", traced_gate, traced_ordinary)
     except Exception as e:
         line("traced-gate", "SKIPPED", f"the agent cannot trace at all here ({e})")
+    attempt("gate-in-own-user-namespace", gate_in_own_user_namespace, own_user_namespace)
     attempt("loader-variables", loader_variables_reach_tool, loader_variables_control)
 
     for _ in range(600):

@@ -50,7 +50,7 @@ std::string hostilePolicy() {
       "    @suppress(baseline-disabled, reason \"the agent may trace and read processes: the kernel must refuse\")\n"
       "    baseline off\n"
       "    @suppress(dangerous-syscall, reason \"the agent attacks the tools with these\")\n"
-      "    allow ptrace, process_vm_readv, pidfd_open, pidfd_getfd, seccomp\n"
+      "    allow ptrace, process_vm_readv, pidfd_open, pidfd_getfd, seccomp, unshare\n"
       "    allow @syscalls.network-io\n");
   return text;
 }
@@ -148,14 +148,15 @@ const char* const kAttacks[] = {
     "broker-connect-then-exec",
     "broker-connect-then-exec-silent",
     "extra-seccomp-filter",
+    "gate-in-own-user-namespace",
     "loader-variables",
 };
 
 // Controls that the example's own filter makes fail (it denies ptrace, process_vm_readv,
-// pidfd_getfd and the socket calls): the hostile policy's run must have them succeed.
+// pidfd_getfd, unshare and the socket calls): the hostile policy's run must have them succeed.
 bool deniedByExampleFilter(const std::string& control) {
   return control.starts_with("show-ptrace-attach") || control.starts_with("show-process-vm-readv") ||
-         control.starts_with("show-pidfd-getfd");
+         control.starts_with("show-pidfd-getfd") || control.starts_with("gate-in-own-user-namespace");
 }
 
 void attackRun(const Mode& mode, bool hostile) {
@@ -219,6 +220,8 @@ void attackRun(const Mode& mode, bool hostile) {
     CHECK(v["traced-gate"].verdict == "BLOCKED");
     CHECK(v["traced-gate"].detail.find("it is traced") != std::string::npos);
     CHECK(v["traced-gate:control"].verdict == "CONTROL-OK");
+    // The agent can make a user namespace; the tool exec'd in it gets no token.
+    CHECK(v["gate-in-own-user-namespace:control"].verdict == "CONTROL-OK");
   } else {
     CHECK(v["traced-gate"].verdict == "SKIPPED");  // the example's filter denies ptrace
   }
