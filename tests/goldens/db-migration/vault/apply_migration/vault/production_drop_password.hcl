@@ -1,0 +1,5 @@
+# sbxc: task `apply_migration`, secret `production_drop_password`: read access to the secret's path, nothing else.
+# Audience orders-db.prod.acme.example; scopes ddl:drop (enforced by that service, not by Vault).
+path "postgres/production/orders/ddl-drop" {
+  capabilities = ["read"]
+}
