@@ -19,7 +19,8 @@ std::string unfitParent(const struct stat& st, const std::string& shown, uid_t m
   if (st.st_uid != 0 && st.st_uid != me)
     return fmt::format("{} belongs to uid {}, not to root or to the running user (uid {})", shown, st.st_uid, me);
   bool othersWrite = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
-  if (othersWrite && !(st.st_uid == 0 && (st.st_mode & S_ISVTX)))
+  // Sticky (like /tmp), its owner root or the user: nobody else can rename or remove what is in it.
+  if (othersWrite && !(st.st_mode & S_ISVTX))
     return fmt::format("{} is writable by its group or by others (mode {:o})", shown, st.st_mode & 07777);
   return "";
 }
