@@ -1,6 +1,13 @@
 // What sbx-run runs: a compiled task directory (plan.json, seccomp.bpf), or a .sbx policy that
-// it has sbxc compile into a cache keyed by the digest of the policy, its imports and the
-// compiler version, so that a second start does no compiling at all.
+// it has sbxc compile into a cache, so that a second start does no compiling at all.
+//
+// The cache (`$SBX_RUN_CACHE`, else `$XDG_CACHE_HOME/sbx-run`, `/var/cache/sbx-run` for root,
+// `~/.cache/sbx-run`; never a guessable path in /tmp) must be the running user's alone
+// (private_directory.h). An entry is keyed by the policy's absolute path and the compiler's
+// version; beside the artifacts, sbx-run records (sbx-run.json) every file the compiler read with
+// its SHA-256 (`sbxc compile --print-inputs`), the embedded stdlib's digest, the sbxc binary it
+// ran, and each plan.json's SHA-256. A start uses the entry only when every input still has its
+// digest, the same sbxc would run, and the plan still has its digest; otherwise it recompiles.
 #pragma once
 #include <linux/filter.h>
 
@@ -24,8 +31,8 @@ struct Task {
 // Loads DIR/plan.json and the filter it names, checking the schema and the filter's digest.
 std::optional<Task> loadTaskDir(const std::string& dir, std::string& error);
 
-// Compiles POLICY (unless the cache has it) and loads the task named `task` (empty: the only
-// root task). Compiler diagnostics go to stderr.
+// Compiles POLICY (unless the cache has it, unchanged) and loads the task named `task` (empty:
+// the only root task). Compiler diagnostics go to stderr.
 std::optional<Task> loadPolicy(const std::string& policy, const std::string& task, std::string& error);
 
 }  // namespace sbx::run

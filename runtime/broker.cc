@@ -18,6 +18,10 @@ bool Broker::issue(const nlohmann::json& plan, const std::string& runId, const s
   if (scopes.empty()) return true;
   runId_ = runId;
   stateDir_ = stateDir;
+  // The lock first: a token exists only while its run's lock is held.
+  if (!tokens::checkStateDir(stateDir, true, error)) return false;
+  runLock_ = tokens::holdRunLock(stateDir, runId, error);
+  if (runLock_ < 0) return false;
   task_ = plan["task"].value("qualifiedName", plan["task"].value("name", ""));
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   nlohmann::json request{{"stateDir", stateDir}, {"tokens", nlohmann::json::array()}};
@@ -94,17 +98,24 @@ std::vector<std::string> Broker::environment() const {
 }
 
 void Broker::revoke() {
-  if (issued_.empty() || revoked_) return;
+  if (revoked_) return;
   revoked_ = true;
+  if (issued_.empty()) {
+    tokens::releaseRunLock(stateDir_, runId_, runLock_);
+    return;
+  }
   std::vector<std::string> secrets;
   for (const auto& t : issued_) secrets.push_back(t.secret);
   std::string error;
   if (!tokens::revokeRun(stateDir_, runId_, task_, secrets, error)) {
     fmt::print(stderr, "sbx-run: {}\n", error);
     audit_.event("token-revoke-failed", {{"jti", runId_}, {"error", error}});
-    return;
+  } else {
+    audit_.event("token-revoked", {{"jti", runId_}, {"secrets", secrets}});
   }
-  audit_.event("token-revoked", {{"jti", runId_}, {"secrets", secrets}});
+  // Without the record, the released lock still makes verifiers refuse the run's tokens.
+  tokens::releaseRunLock(stateDir_, runId_, runLock_);
+  runLock_ = -1;
 }
 
 }  // namespace sbx::run

@@ -1,6 +1,8 @@
 // The broker: for each token scope of the plan (plan.json's "tokens"), a token minted when the
 // task starts (signed by `sbxc token mint` with the key in the state directory), exposed only as
-// declared, and revoked when the task ends.
+// declared, and revoked when the task ends. While it runs, the launcher holds the run's lock in the
+// state directory (revocations.h): if the launcher is killed outright, the lock goes with it and
+// the tokens are refused as revoked all the same.
 //
 // Exposure: a file is written 0400, owned by the payload's user, on a private tmpfs mounted
 // read-only at its directory (/run/secrets by default), which disappears with the sandbox; an
@@ -41,7 +43,7 @@ class Broker {
   std::vector<std::string> environment() const;
   // Every token issued; those with a tool go to that tool's gate.
   const std::vector<IssuedToken>& issued() const { return issued_; }
-  // Records the run as revoked (once); every token of it is refused from then on.
+  // Records the run as revoked (once) and drops its lock; every token of it is refused from then on.
   void revoke();
 
  private:
@@ -49,6 +51,7 @@ class Broker {
   std::vector<IssuedToken> issued_;
   std::string runId_, task_, stateDir_;
   bool revoked_ = false;
+  int runLock_ = -1;  // flock held on the run's lock file while the run lives
 };
 
 }  // namespace sbx::run

@@ -1,5 +1,6 @@
 #include "runtime/limits.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -27,6 +28,30 @@ bool writeFile(const fs::path& path, const std::string& value) {
   bool ok = fd >= 0 && ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
   if (fd >= 0) ::close(fd);
   return ok;
+}
+
+// Whether `pid` is a running sbx-run (its cgroups are its own to remove).
+bool isLiveLauncher(pid_t pid) {
+  auto comm = readWholeFile(fmt::format("/proc/{}/comm", pid));
+  return comm && *comm == "sbx-run\n";
+}
+
+// Removes the cgroups of runs whose launcher is gone (killed with SIGKILL, or the machine went
+// down): sbx-run-PID where PID is no live sbx-run. The kernel refuses to remove a cgroup that
+// still has processes, so nothing running is touched.
+void reapDeadRuns(const fs::path& hierarchy) {
+  DIR* dir = opendir(hierarchy.c_str());
+  if (!dir) return;
+  while (dirent* entry = readdir(dir)) {
+    std::string_view name = entry->d_name;
+    if (entry->d_type != DT_DIR || !name.starts_with("sbx-run-")) continue;
+    pid_t pid = 0;
+    auto digits = name.substr(8);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+    if (ec != std::errc() || end != digits.data() + digits.size() || pid == getpid() || isLiveLauncher(pid)) continue;
+    unlinkat(dirfd(dir), entry->d_name, AT_REMOVEDIR);
+  }
+  closedir(dir);
 }
 
 }  // namespace
@@ -75,10 +100,14 @@ void Cgroups::create(const nlohmann::json& limits, LimitReport& report) {
       {"/sys/fs/cgroup/memory", nullptr, "memory.limit_in_bytes", "memoryBytes"},
       {"/sys/fs/cgroup/pids", nullptr, "pids.max", "pids"},
       {"/sys/fs/cgroup/cpuacct", nullptr, "cpuacct.usage", "cpuMs"}};
-  std::vector<std::string> done;
+  std::vector<std::string> done, reaped;
   for (const auto& c : kControllers) {
     if (!limits.contains(c.key) || std::find(done.begin(), done.end(), c.key) != done.end()) continue;
     fs::path hierarchy = c.hierarchy, dir = hierarchy / name;
+    if (std::find(reaped.begin(), reaped.end(), c.hierarchy) == reaped.end()) {
+      reaped.push_back(c.hierarchy);
+      reapDeadRuns(hierarchy);
+    }
     if (c.v2Controller) {
       auto controllers = readWholeFile(hierarchy / "cgroup.controllers");
       if (!controllers || controllers->find(c.v2Controller) == std::string::npos) continue;

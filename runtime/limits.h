@@ -34,7 +34,9 @@ bool applyRlimits(const std::vector<Rlimit>& rlimits, std::string& error);
 // anything runs inside.
 class Cgroups {
  public:
-  // Creates the cgroups, writes the limits and opens each cgroup.procs.
+  // Creates the cgroups, writes the limits and opens each cgroup.procs. First removes, in each
+  // hierarchy it uses, the cgroups of runs whose launcher is gone (sbx-run-PID where PID is no
+  // running sbx-run: one killed with SIGKILL could not remove its own).
   void create(const nlohmann::json& limits, LimitReport& report);
   // Moves `pid` (init) into them: system calls on descriptors opened by create(), no allocation
   // (the sandbox's init shares the launcher's memory at this point).

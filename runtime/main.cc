@@ -34,8 +34,10 @@ constexpr const char* kUsage =
     "  --audit FILE      append one JSON line per event to FILE (outside the sandbox)\n"
     "  --task NAME       the task to run when the policy declares several\n"
     "\n"
-    "Environment: SBX_RUN_CACHE (compiled policies), SBX_STATE_DIR (the token broker's keys and\n"
-    "revocations), SBXC (the compiler to run on a cache miss).\n"
+    "Environment: SBX_RUN_CACHE (compiled policies; else $XDG_CACHE_HOME/sbx-run, ~/.cache/sbx-run),\n"
+    "SBX_STATE_DIR (the token broker's keys and revocations; else $XDG_STATE_HOME/sbx-run,\n"
+    "~/.local/state/sbx-run), SBXC (the compiler to run on a cache miss). Both directories must be\n"
+    "the running user's alone; without HOME or XDG_* sbx-run refuses rather than use /tmp.\n"
     "\n"
     "Exit: the command's own status; 128+N when it died of signal N (SIGSYS: a seccomp kill;\n"
     "SIGXCPU, 152: the sandbox used its CPU time); 124 the task's timeout expired; 125 sbx-run\n"
@@ -108,7 +110,13 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "sbx-run: {}\n", error);
     return sbx::run::kLauncherFailure;
   }
-  sbx::run::RunOptions options{workspace, command, newRunId(), sbx::tokens::defaultStateDir()};
+  std::string stateError, stateDir = sbx::tokens::defaultStateDir(stateError);
+  if (!stateDir.empty()) stateDir = std::filesystem::absolute(stateDir).lexically_normal().string();
+  if (stateDir.empty() && !task->plan.value("tokens", nlohmann::json::array()).empty()) {
+    fmt::print(stderr, "sbx-run: {}\n", stateError);  // only a task with secrets needs one
+    return sbx::run::kLauncherFailure;
+  }
+  sbx::run::RunOptions options{workspace, command, newRunId(), stateDir};
   if (options.runId.empty()) {
     fmt::print(stderr, "sbx-run: no randomness for the run id (getrandom: {})\n", std::strerror(errno));
     return sbx::run::kLauncherFailure;

@@ -24,6 +24,7 @@
 #include "runtime/mounts.h"
 #include "runtime/network.h"
 #include "runtime/proxy.h"
+#include "runtime/stop_signals.h"
 #include "runtime/tool_broker.h"
 #include "runtime/tool_gates.h"
 #include "runtime/user_ns.h"
@@ -42,31 +43,53 @@ struct SetupReport {
   std::size_t size = 0;
 };
 
-void readReport(int fd, SetupReport& report) {
-  for (ssize_t n; report.size < report.text.size() &&
-                  (n = ::read(fd, report.text.data() + report.size, report.text.size() - report.size)) != 0;)
-    if (n > 0)
-      report.size += static_cast<std::size_t>(n);
-    else if (errno != EINTR)
-      break;
+// Reads the report until the pipe closes (the payload exec'd or init failed), the deadline, or a
+// stop signal.
+Wait readReport(int fd, SetupReport& report, Deadline deadline) {
+  while (report.size < report.text.size()) {
+    if (Wait w = waitReadable(fd, deadline); w != Wait::Ready) return w;
+    ssize_t n = ::read(fd, report.text.data() + report.size, report.text.size() - report.size);
+    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) break;
+    if (n > 0) report.size += static_cast<std::size_t>(n);
+  }
+  return Wait::Ready;
 }
+
+// How long a payload has, after a stop signal was forwarded, before the sandbox is killed.
+constexpr std::chrono::milliseconds kStopGrace{3000};
 
 enum class Ended { Exited, Timeout, CpuTime };
 
 // Waits for init to exit, or for the task's wall-clock timeout, or for the whole sandbox to have
-// used its CPU time (checked every 50 ms where a cgroup accounts for it).
-Ended waitForInit(int pidfd, std::uint64_t timeoutMs, std::chrono::steady_clock::time_point started,
-                  const Cgroups& cgroups) {
+// used its CPU time (checked every 50 ms where a cgroup accounts for it). A stop signal to the
+// launcher is forwarded to init (which forwards it to the payload's session); the sandbox is
+// killed if it is still there after kStopGrace.
+Ended waitForInit(pid_t child, int pidfd, Deadline deadline, const Cgroups& cgroups, AuditLog& audit) {
   using namespace std::chrono;
   bool accounting = cgroups.cpuUsedMs().has_value();
+  int forwarded = 0;
+  auto killAt = Deadline::max();
   for (;;) {
-    auto elapsed = duration_cast<milliseconds>(steady_clock::now() - started).count();
-    if (timeoutMs && elapsed >= static_cast<std::int64_t>(timeoutMs)) return Ended::Timeout;
-    int waitMs = timeoutMs ? static_cast<int>(static_cast<std::int64_t>(timeoutMs) - elapsed) : -1;
+    auto now = steady_clock::now();
+    if (now >= deadline) return Ended::Timeout;
+    if (int signal = stopSignal(); signal && !forwarded) {
+      forwarded = signal;
+      kill(child, signal);
+      audit.event("signal", {{"signal", signal}, {"forwarded", true}});
+      killAt = now + kStopGrace;
+    }
+    if (now >= killAt) {
+      kill(child, SIGKILL);  // init's status then tells the signal
+      killAt = Deadline::max();
+    }
+    auto until = std::min(deadline, killAt);
+    int waitMs = until == Deadline::max() ? -1
+                                          : static_cast<int>(std::min<std::int64_t>(
+                                                duration_cast<milliseconds>(until - now).count() + 1, 50'000'000));
     if (accounting) waitMs = waitMs < 0 ? 50 : std::min(waitMs, 50);
-    pollfd p{pidfd, POLLIN, 0};
-    int ready = poll(&p, 1, waitMs);
-    if (ready > 0) return Ended::Exited;
+    pollfd p[2] = {{pidfd, POLLIN, 0}, {forwarded ? -1 : stopSignalFd(), POLLIN, 0}};
+    int ready = poll(p, 2, waitMs);
+    if (ready > 0 && p[0].revents) return Ended::Exited;
     if (ready < 0 && errno != EINTR) return Ended::Exited;  // waitpid reports what happened
     if (auto used = cgroups.cpuUsedMs(); used && *used >= cgroups.cpuLimitMs()) return Ended::CpuTime;
   }
@@ -88,6 +111,11 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
   const auto& taskJson = task.plan["task"];
   std::vector<PlannedMount> mounts;
   std::string error;
+  // From here on SIGTERM, SIGINT and SIGHUP end the run through its clean-up (stop_signals.h).
+  if (!installStopSignals()) {
+    fmt::print(stderr, "sbx-run: pipe: {}\n", std::strerror(errno));
+    return kLauncherFailure;
+  }
   if (!prepareMounts(task.plan, options.workspace, mounts, error)) {
     fmt::print(stderr, "sbx-run: {}\n", error);
     return kLauncherFailure;
@@ -142,13 +170,20 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
                 !egressRules.empty(),
                 &extraEnvironment,
                 gates ? &*gates : nullptr};
+  if (int signal = stopSignal()) {  // before the sandbox exists: nothing to forward to
+    audit.event("exit", {{"signal", signal}});
+    return kSignalBase + signal;
+  }
+  std::uint64_t timeoutMs = taskJson.value("timeoutMs", std::uint64_t{0});
   pid_t child = startInit(args, kNamespaces, stack);
   if (child < 0) {
     fmt::print(stderr, "sbx-run: cannot create the sandbox's namespaces: {}\n", std::strerror(errno));
     return kLauncherFailure;
   }
   // Until the error pipe closes: system calls on prepared buffers, no allocation (init.h).
-  auto started = std::chrono::steady_clock::now();
+  // The task's timeout bounds the set-up too: a FIFO or a slow mount there must not hang the run.
+  Deadline deadline =
+      timeoutMs ? std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs) : Deadline::max();
   ::close(sync[0]);
   ::close(errors[1]);
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, child, 0));
@@ -156,13 +191,33 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
   int mapError = errno;
   cgroups.join(child);
   bool released = mapped && send(sync[1], "g", 1, MSG_NOSIGNAL) == 1;
-  int proxyListener = released && args.egressProxy ? receiveDescriptor(sync[1]) : -1;
-  int toolListener = released && gates ? receiveDescriptor(sync[1]) : -1;
+  Wait setup = Wait::Ready;
+  int proxyListener = -1, toolListener = -1;
+  if (released && args.egressProxy && (setup = waitReadable(sync[1], deadline)) == Wait::Ready)
+    proxyListener = receiveDescriptor(sync[1]);
+  if (released && gates && setup == Wait::Ready && (setup = waitReadable(sync[1], deadline)) == Wait::Ready)
+    toolListener = receiveDescriptor(sync[1]);
+  if (released && setup == Wait::Ready) setup = readReport(errors[0], report, deadline);
+  if (setup != Wait::Ready) killInitDuringSetup(child);
   ::close(sync[1]);  // without the byte, init exits
-  if (released) readReport(errors[0], report);
   ::close(errors[0]);
-  // From here on init allocates nothing: this process's memory is its own again.
+  // From here on init allocates nothing (or is gone): this process's memory is its own again.
 
+  if (setup != Wait::Ready) {
+    if (proxyListener >= 0) ::close(proxyListener);
+    if (toolListener >= 0) ::close(toolListener);
+    if (setup == Wait::Expired) {
+      audit.event("timeout", {{"timeoutMs", timeoutMs}, {"during", "set-up"}});
+      audit.event("exit", {{"status", kTimeout}});
+      fmt::print(stderr, "sbx-run: the task's timeout of {} ms expired during the sandbox's set-up; it was killed\n",
+                 timeoutMs);
+      return kTimeout;
+    }
+    audit.event("signal", {{"signal", stopSignal()}, {"forwarded", false}});
+    audit.event("exit", {{"signal", stopSignal()}});
+    fmt::print(stderr, "sbx-run: signal {} during the sandbox's set-up; it was killed\n", stopSignal());
+    return kSignalBase + stopSignal();
+  }
   if (!released) {
     waitpid(child, nullptr, 0);
     fmt::print(stderr, "sbx-run: cannot write the user namespace's id maps: {}\n", std::strerror(mapError));
@@ -190,18 +245,19 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
     audit.event("egress-proxy", {{"listen", fmt::format("{}:{}", kProxyAddress, kProxyPort)}});
   }
 
-  std::uint64_t timeoutMs = taskJson.value("timeoutMs", std::uint64_t{0});
-  Ended ended = waitForInit(pidfd, timeoutMs, started, cgroups);
+  Ended ended = waitForInit(child, pidfd, deadline, cgroups, audit);
   if (ended != Ended::Exited) {
     kill(child, SIGKILL);
     waitpid(child, nullptr, 0);
     if (proxy) proxy->stop();
     if (ended == Ended::Timeout) {
       audit.event("timeout", {{"timeoutMs", timeoutMs}});
+      audit.event("exit", {{"status", kTimeout}});
       fmt::print(stderr, "sbx-run: the task's timeout of {} ms expired; the sandbox was killed\n", timeoutMs);
       return kTimeout;
     }
     audit.event("cpu-limit", {{"cpuMs", cgroups.cpuLimitMs()}});
+    audit.event("exit", {{"signal", SIGXCPU}});
     fmt::print(stderr, "sbx-run: the task used its CPU time of {} ms; the sandbox was killed\n", cgroups.cpuLimitMs());
     return kSignalBase + SIGXCPU;
   }

@@ -11,8 +11,49 @@
 #include "exporters/exporter.h"
 #include "frontend/frontend.h"
 #include "util/atomic_file.h"
+#include "util/embedded.h"
+#include "util/sha256.h"
+
+namespace sbx {
+extern const EmbeddedFile kStdlibFiles[];
+extern const std::size_t kStdlibFiles_count;
+}  // namespace sbx
 
 namespace sbx::cli {
+
+namespace {
+
+// The embedded stdlib module at `display` ("stdlib-policies/REL") with exactly `text`, if any.
+bool isEmbeddedStdlib(const SourceFile& file) {
+  constexpr std::string_view kPrefix = "stdlib-policies/";
+  if (!std::string_view(file.path).starts_with(kPrefix)) return false;
+  std::string_view relative = std::string_view(file.path).substr(kPrefix.size());
+  for (std::size_t i = 0; i < kStdlibFiles_count; ++i)
+    if (kStdlibFiles[i].path == relative) return kStdlibFiles[i].contents == file.text;
+  return false;
+}
+
+// What the compile read, for sbx-run's cache (runtime/artifacts.h): each file loaded from disk
+// with the SHA-256 of the bytes the compiler parsed, and the digest of the embedded stdlib.
+nlohmann::ordered_json inputsOf(const SourceManager& sources) {
+  nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
+  for (std::size_t id = 0; id < sources.size(); ++id) {
+    const SourceFile& file = sources.file(static_cast<FileId>(id));
+    if (isEmbeddedStdlib(file)) continue;
+    std::error_code ec;
+    inputs.push_back({{"path", std::filesystem::absolute(file.path, ec).lexically_normal().string()},
+                      {"sha256", sha256Hex(file.text)}});
+  }
+  Sha256 stdlib;
+  for (std::size_t i = 0; i < kStdlibFiles_count; ++i)
+    stdlib.update(
+        fmt::format("{}\n{}\n{}", kStdlibFiles[i].path, kStdlibFiles[i].contents.size(), kStdlibFiles[i].contents));
+  std::string stdlibDigest;
+  for (auto byte : stdlib.finish()) stdlibDigest += fmt::format("{:02x}", byte);
+  return {{"inputs", std::move(inputs)}, {"stdlib", stdlibDigest}};
+}
+
+}  // namespace
 
 int runCompile(const std::vector<std::string>& argv) {
   auto specs = commonOptions();
@@ -25,6 +66,7 @@ int runCompile(const std::vector<std::string>& argv) {
   specs.push_back({"--target", true, targets});
   specs.push_back({"--allow-lossy", false, {}});
   specs.push_back({"--image", true, {}});
+  specs.push_back({"--print-inputs", false, {}});
   auto args = parseArgs("compile", argv, specs);
   if (!args) return kUsageOrIo;
   if (args->positionals.size() != 1) return usageError("compile", "give exactly one policy file");
@@ -101,7 +143,9 @@ int runCompile(const std::vector<std::string>& argv) {
     fmt::print(stderr, "sbxc compile: {}\n", error);
     return kUsageOrIo;
   }
-  if (args->get("--format", "text") == "json") {
+  if (args->has("--print-inputs")) {
+    fmt::print("{}\n", inputsOf(session.sources()).dump());
+  } else if (args->get("--format", "text") == "json") {
     nlohmann::ordered_json out = {{"written", nlohmann::ordered_json::array()}};
     for (const auto& f : files) out["written"].push_back(f.path);
     fmt::print("{}\n", out.dump(2));

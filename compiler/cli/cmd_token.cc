@@ -3,6 +3,7 @@
 // sbxc token mint: what sbx-run's broker runs to sign the tokens of a task that starts (sbx-run
 // links no cryptography; the signing key never leaves the state directory).
 #include <cstdlib>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -26,9 +27,10 @@ int mint() {
     fmt::print(stderr, "sbxc token mint: expected a JSON request on stdin (see sbx-run's broker)\n");
     return kUsageOrIo;
   }
-  std::string error;
+  std::string error, stateDir = request["stateDir"].is_string() ? request["stateDir"].get<std::string>() : "";
+  if (stateDir.empty()) stateDir = tokens::defaultStateDir(error);
   tokens::KeyStore keys;
-  if (!keys.open(request.value("stateDir", tokens::defaultStateDir()), true, error)) {
+  if (stateDir.empty() || !keys.open(stateDir, true, error)) {
     fmt::print(stderr, "sbxc token mint: {}\n", error);
     return kUsageOrIo;
   }
@@ -80,10 +82,12 @@ int runToken(const std::vector<std::string>& argv) {
     options.now = std::strtoll(at.c_str(), &end, 10);
     if (at.empty() || *end) return usageError("token", "--at takes a Unix time in seconds");
   }
-  std::string stateDir = args->get("--state-dir", tokens::defaultStateDir()), error;
+  std::string error, stateDir = args->get("--state-dir", "");
+  if (stateDir.empty()) stateDir = tokens::defaultStateDir(error);
+  if (!stateDir.empty()) stateDir = std::filesystem::absolute(stateDir).lexically_normal().string();
   tokens::KeyStore keys;
-  bool opened = args->has("--key") ? keys.openPublicKey(args->get("--key", ""), stateDir, error)
-                                   : keys.openPublicKey(stateDir + "/signing-key.pub.pem", stateDir, error);
+  std::string publicKey = args->has("--key") ? args->get("--key", "") : stateDir + "/signing-key.pub.pem";
+  bool opened = !stateDir.empty() && keys.openPublicKey(publicKey, stateDir, error);
   if (!opened) {
     fmt::print(stderr, "sbxc token: {}\n", error);
     return kUsageOrIo;

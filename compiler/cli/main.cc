@@ -82,6 +82,8 @@ const std::vector<Command>& commands() {
        "                         the seccomp code generator: sbxc's own (default) or libseccomp, the\n"
        "                         reference it is tested against\n"
        "  --format text|json     how to report what was written (default text)\n"
+       "  --print-inputs         print instead, as JSON, every file the compile read (absolute path,\n"
+       "                         SHA-256) and the embedded stdlib's digest (sbx-run's cache key)\n"
        "  --color auto|always|never\n"
        "  --stdlib DIR           read stdlib modules from DIR\n"
        "\n"

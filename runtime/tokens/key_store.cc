@@ -72,11 +72,10 @@ void KeyStore::Free::operator()(EVP_PKEY* key) const {
 
 bool KeyStore::open(const std::string& dir, bool create, std::string& error) {
   dir_ = dir;
+  // A key or revocation list that another user could plant or swap would be theirs to forge with.
+  if (!checkStateDir(dir, create, error)) return false;
   fs::path privatePath = fs::path(dir) / kPrivate, publicPath = fs::path(dir) / kPublic;
   if (create && !fs::exists(privatePath)) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    ::chmod(dir.c_str(), 0700);
     EVP_PKEY* fresh = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
     if (!fresh) {
       error = "cannot generate an Ed25519 signing key";
@@ -87,9 +86,14 @@ bool KeyStore::open(const std::string& dir, bool create, std::string& error) {
     if (!ok) return false;
   }
   struct stat st {};
-  if (::stat(privatePath.c_str(), &st) != 0) {
+  if (::lstat(privatePath.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     error =
         fmt::format("{}: no signing key (sbx-run creates it on the first task with a secret)", privatePath.string());
+    return false;
+  }
+  if (st.st_uid != geteuid()) {
+    error =
+        fmt::format("{}: the signing key belongs to uid {}, not to the running user", privatePath.string(), st.st_uid);
     return false;
   }
   if (st.st_mode & 077) {
@@ -110,6 +114,7 @@ bool KeyStore::open(const std::string& dir, bool create, std::string& error) {
 
 bool KeyStore::openPublicKey(const std::string& pemFile, const std::string& revocationDir, std::string& error) {
   dir_ = revocationDir;
+  if (!checkStateDir(revocationDir, false, error)) return false;
   public_.reset(readKey(readWholeFile(pemFile).value_or(""), false));
   if (!public_ || EVP_PKEY_get_base_id(public_.get()) != EVP_PKEY_ED25519) {
     error = fmt::format("{}: not an Ed25519 public key (PEM)", pemFile);

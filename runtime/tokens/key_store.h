@@ -1,5 +1,6 @@
 // The broker's signing key in its state directory (revocations.h says where that is): created on
-// first use, 0600, in a 0700 directory; its public half for verifiers.
+// first use, 0600, in a 0700 directory; its public half for verifiers. Both are read only from a
+// state directory that is the running user's alone (revocations.h), else refused with the reason.
 //
 //   signing-key.pem      the private key (PKCS#8 PEM), 0600: never enters a sandbox
 //   signing-key.pub.pem  the public key (SubjectPublicKeyInfo PEM), for `sbxc token verify`
@@ -18,7 +19,8 @@ class KeyStore {
   // Opens `dir`; with `create`, makes the directory and the signing key when they are missing.
   // False, with `error`, when the key cannot be read or made.
   bool open(const std::string& dir, bool create, std::string& error);
-  // Verification only: the public key from a PEM file.
+  // Verification only: the public key from a PEM file; the revocations (and runs' locks) in
+  // `revocationDir`, which must be the running user's alone.
   bool openPublicKey(const std::string& pemFile, const std::string& revocationDir, std::string& error);
 
   EVP_PKEY* signingKey() const { return private_.get(); }

@@ -168,7 +168,7 @@ struct Sandbox {
   fs::path workspace = dir.path() / "ws", audit = dir.path() / "audit.jsonl", policy = dir.path() / "relay.sbx";
   Sandbox() {
     fs::create_directories(workspace);
-    fs::permissions(dir.path(), fs::perms::all);
+    fs::permissions(dir.path(), fs::perms::all | fs::perms::sticky_bit);  // like /tmp: the cache may sit below it
     writeText(policy, kPolicy);
     writeText(workspace / "client.py", kClient);
   }

@@ -23,7 +23,7 @@ struct Sandbox {
   fs::path workspace = dir.path() / "ws", audit = dir.path() / "audit.jsonl";
   Sandbox() {
     fs::create_directories(workspace);
-    fs::permissions(dir.path(), fs::perms::all);
+    fs::permissions(dir.path(), fs::perms::all | fs::perms::sticky_bit);  // like /tmp: the cache may sit below it
     if (geteuid() == 0 && chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown");
   }
   Run run(const fs::path& policy, const std::string& script, const std::vector<std::string>& prefix = {}) const {

@@ -63,7 +63,7 @@ struct Scratch {
   explicit Scratch(bool nobody) {
     for (const auto& d : {workspace, cache, state}) fs::create_directories(d);
     fs::copy_file(sourceDir() / "tests/runtime/tool_token_attacks.py", workspace / "tool_token_attacks.py");
-    fs::permissions(dir.path(), fs::perms::all);
+    fs::permissions(dir.path(), fs::perms::all | fs::perms::sticky_bit);  // like /tmp: the cache may sit below it
     if (geteuid() == 0 && chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown " << workspace);
     if (nobody)
       for (const auto& p : {dir.path(), cache, state, workspace / "tool_token_attacks.py"})

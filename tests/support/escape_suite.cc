@@ -75,7 +75,7 @@ EscapeScratch::EscapeScratch(bool nobody) : workspace(dir.path() / "ws"), cache(
   fs::create_directories(workspace);
   fs::create_directories(cache);
   fs::copy_file(sourceDir() / "tests/runtime/escapes.py", workspace / "escapes.py");
-  fs::permissions(dir.path(), fs::perms::all);
+  fs::permissions(dir.path(), fs::perms::all | fs::perms::sticky_bit);  // like /tmp: the cache may sit below it
   if (geteuid() == 0)
     if (chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown " << workspace);
   if (nobody)

@@ -1,0 +1,213 @@
+// sbx-run's compile cache and the broker's state directory against another local user
+// (runtime/artifacts.h, runtime/private_directory.h): a cache or state directory that is not the
+// running user's alone is refused, as is a guessable one in /tmp; an entry altered after its
+// compile, or whose imports changed (however the import is written), is compiled again.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "support/escape_suite.h"
+#include "support/paths.h"
+#include "support/process.h"
+
+namespace fs = std::filesystem;
+using namespace sbx::test;
+
+namespace {
+
+// The victim (the mode's user) and the attacker: another local user.
+struct Users {
+  const Mode& victim;
+  uid_t attacker;
+};
+
+std::vector<Users> victims() {
+  if (geteuid() != 0) return {};  // the attacks need a second user
+  return {{kModes[0], 65534}, {kModes[1], 1000}};
+}
+
+// A scratch directory both users can traverse, owned by root, writable by root alone.
+struct Scratch {
+  TempDir dir;
+  fs::path workspace = dir.path() / "ws";
+  Scratch() {
+    fs::create_directories(workspace);
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                    fs::perms::others_read | fs::perms::others_exec);
+    if (chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown");
+  }
+  // A directory of `owner`'s, mode `mode`.
+  fs::path owned(const std::string& name, uid_t owner, fs::perms mode) const {
+    fs::path p = dir.path() / name;
+    fs::create_directories(p);
+    if (chown(p.c_str(), owner, owner) != 0) FAIL("chown");
+    fs::permissions(p, mode);
+    return p;
+  }
+};
+
+Run runAs(const Mode& mode, std::vector<std::string> argv, const std::vector<std::string>& env,
+          const std::string& input = "") {
+  argv.insert(argv.begin(), mode.prefix.begin(), mode.prefix.end());
+  return run(argv, input, "", env);
+}
+
+Run launch(const Mode& mode, const Scratch& s, const std::vector<std::string>& env) {
+  return runAs(mode,
+               {SBX_RUN_BINARY, "--workspace", s.workspace.string(), (sourceDir() / "examples/contained.sbx").string(),
+                "--", "/bin/true"},
+               env);
+}
+
+}  // namespace
+
+TEST_CASE("cache: another user's cache directory, or one below a directory others can write, is refused") {
+  for (const auto& [victim, attacker] : victims()) {
+    INFO(victim.name << ", attacker uid " << attacker);
+    Scratch s;
+    uid_t victimUid = victim.name == "root" ? 0 : 65534;
+    // The attacker made the directory first, open to the victim's writes (as /tmp/sbx-run-UID was).
+    fs::path planted = s.owned("planted", attacker, fs::perms::all);
+    Run theirs = launch(victim, s, {"SBX_RUN_CACHE=" + planted.string(), "PATH=/usr/bin:/bin"});
+    CHECK(theirs.exitCode == 125);
+    CHECK(theirs.err.find(fmt::format("belongs to uid {}", attacker)) != std::string::npos);
+    CHECK(fs::is_empty(planted));  // nothing compiled into it, nothing read from it
+    // The victim's own directory, in a directory the attacker can write to (and so swap).
+    fs::path open = s.owned("open", 0, fs::perms::all);  // no sticky bit: anyone may rename what is in it
+    fs::path below = open / "cache";
+    fs::create_directory(below);
+    if (chown(below.c_str(), victimUid, victimUid) != 0) FAIL("chown");
+    Run swappable = launch(victim, s, {"SBX_RUN_CACHE=" + below.string(), "PATH=/usr/bin:/bin"});
+    CHECK(swappable.exitCode == 125);
+    CHECK(swappable.err.find("writable by its group or by others") != std::string::npos);
+    // The control: a directory of the victim's own.
+    fs::path own = s.owned("own", victimUid, fs::perms::owner_all);
+    Run ok = launch(victim, s, {"SBX_RUN_CACHE=" + (own / "cache").string(), "PATH=/usr/bin:/bin"});
+    INFO(ok.err);
+    CHECK(ok.exitCode == 0);
+    CHECK((fs::status(own / "cache").permissions() & fs::perms::all) == fs::perms::owner_all);  // made 0700
+  }
+}
+
+TEST_CASE("cache: without HOME or XDG_CACHE_HOME, an unprivileged sbx-run refuses rather than use /tmp") {
+  if (geteuid() != 0) return;
+  Scratch s;
+  fs::path guessable = "/tmp/sbx-run-65534";
+  bool existed = fs::exists(guessable);
+  Run r = launch(kModes[1], s, {"PATH=/usr/bin:/bin"});
+  CHECK(r.exitCode == 125);
+  CHECK(r.err.find("set SBX_RUN_CACHE, XDG_CACHE_HOME or HOME") != std::string::npos);
+  CHECK(fs::exists(guessable) == existed);
+}
+
+TEST_CASE("state: a public key planted in another user's state directory does not make sbxc accept a token") {
+  for (const auto& [victim, attacker] : victims()) {
+    INFO(victim.name << ", attacker uid " << attacker);
+    Scratch s;
+    // Readable by all, so that the victim's sbxc could read it before it checked owners.
+    fs::path state = s.owned("state", attacker,
+                             fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                 fs::perms::others_read | fs::perms::others_exec);
+    // The attacker signs a token of their own, with the scope they want, in their directory.
+    Mode asAttacker{"attacker",
+                    {"/usr/bin/setpriv", fmt::format("--reuid={}", attacker), fmt::format("--regid={}", attacker),
+                     "--clear-groups"}};
+    nlohmann::json request{{"stateDir", state.string()},
+                           {"tokens",
+                            {{{"subject", "spiffe://sbx.local/x"},
+                              {"audience", "demo.local"},
+                              {"scopes", {"admin:all"}},
+                              {"runId", std::string(32, 'a')},
+                              {"task", "x"},
+                              {"secret", "x"},
+                              {"source", "broker://x"},
+                              {"issuedAt", std::time(nullptr)},
+                              {"expiresAt", std::time(nullptr) + 600}}}}};
+    Run minted = runAs(asAttacker, {SBXC_BINARY, "token", "mint"}, {"PATH=/usr/bin:/bin"}, request.dump());
+    INFO(minted.err);
+    REQUIRE(minted.exitCode == 0);
+    std::string token = nlohmann::json::parse(minted.out)["tokens"][0];
+    Run verified =
+        runAs(victim, {SBXC_BINARY, "token", "verify", "--state-dir", state.string(), "--scope", "admin:all", token},
+              {"PATH=/usr/bin:/bin", "NO_COLOR=1"});
+    CHECK(verified.exitCode == 3);
+    CHECK(!verified.out.starts_with("valid"));
+    CHECK(verified.err.find(fmt::format("belongs to uid {}", attacker)) != std::string::npos);
+  }
+}
+
+TEST_CASE("cache: a plan altered after its compile is compiled again") {
+  TempDir dir;
+  fs::path workspace = dir.path() / "ws", cache = dir.path() / "cache", policy = dir.path() / "contained.sbx";
+  fs::create_directories(workspace);
+  if (geteuid() == 0 && chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown");
+  fs::copy_file(sourceDir() / "examples/contained.sbx", policy);
+  auto start = [&] {
+    return run({SBX_RUN_BINARY, "--workspace", workspace.string(), policy.string(), "--", "/bin/true"}, "", "",
+               {"SBX_RUN_CACHE=" + cache.string(), "PATH=/usr/bin:/bin"});
+  };
+  REQUIRE(start().exitCode == 0);
+  std::vector<fs::path> plans;
+  for (const auto& e : fs::recursive_directory_iterator(cache))
+    if (e.path().filename() == "plan.json") plans.push_back(e.path());
+  REQUIRE(plans.size() == 1);
+  std::string compiled = readText(plans[0]);
+  auto altered = nlohmann::json::parse(compiled);
+  altered["task"]["timeoutMs"] = 1;  // still a plan; not the one compiled
+  writeText(plans[0], altered.dump());
+  Run again = start();
+  INFO(again.err);
+  CHECK(again.exitCode == 0);
+  CHECK(readText(plans[0]) == compiled);
+}
+
+TEST_CASE("cache: a library imported with `import` and its path on the next line is part of the key") {
+  TempDir dir;
+  fs::path workspace = dir.path() / "ws", cache = dir.path() / "cache", data = dir.path() / "data";
+  fs::create_directories(workspace);
+  fs::create_directories(data);
+  fs::create_directories(dir.path() / "lib");
+  if (geteuid() == 0 && (chown(workspace.c_str(), 65534, 65534) != 0 || chown(data.c_str(), 65534, 65534) != 0))
+    FAIL("chown");
+  writeText(dir.path() / "policy.sbx", R"(import std.syscalls
+import
+  "lib/extra.sbx"
+
+task split_import {
+  timeout 10s
+  read "/usr", "/lib", "/lib64", "/bin"
+  write workspace
+  use extra.data
+  syscalls {
+    default errno EPERM
+    allow @syscalls.default, @syscalls.basic-io, @syscalls.file-system, @syscalls.memory, @syscalls.process,
+        @syscalls.signal
+  }
+}
+)");
+  auto library = [&](const std::string& access) {
+    writeText(dir.path() / "lib/extra.sbx", fmt::format("profile data {{\n  {} \"{}\"\n}}\n", access, data.string()));
+  };
+  auto start = [&] {
+    return run({SBX_RUN_BINARY, "--workspace", workspace.string(), (dir.path() / "policy.sbx").string(), "--",
+                "/bin/sh", "-c", "echo x > " + (data / "f").string()},
+               "", "", {"SBX_RUN_CACHE=" + cache.string(), "PATH=/usr/bin:/bin"});
+  };
+  library("write");
+  Run writable = start();
+  INFO(writable.err);
+  CHECK(writable.exitCode == 0);  // the control: the library's `write` is enforced
+  CHECK(fs::exists(data / "f"));
+  fs::remove(data / "f");
+  library("read");
+  Run readOnly = start();
+  INFO(readOnly.err);
+  CHECK(readOnly.exitCode != 0);
+  CHECK(!fs::exists(data / "f"));
+}
