@@ -1,6 +1,7 @@
 #include "runtime/hardening.h"
 
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -125,6 +127,42 @@ bool loadSeccomp(const std::vector<sock_filter>& filter, std::string& error) {
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) == 0) return true;
   error = failed("load the seccomp filter");
   return false;
+}
+
+bool noExecFromWritable(const std::vector<PlannedMount>& mounts) {
+  for (const auto& m : mounts)
+    if (!m.readOnly && !m.noexec) return false;
+  return true;
+}
+
+bool executableMemfdsForbidden() {
+  int fd = ::open("/proc/sys/vm/memfd_noexec", O_RDONLY | O_CLOEXEC);
+  char scope = 0;
+  bool read = fd >= 0 && ::read(fd, &scope, 1) == 1;
+  if (fd >= 0) ::close(fd);
+  return read && scope == '2';
+}
+
+std::vector<sock_filter> refusingExecutableMemfds(const std::vector<sock_filter>& filter) {
+#if defined(__x86_64__)
+  constexpr std::uint32_t kArch = AUDIT_ARCH_X86_64;
+#else
+  constexpr std::uint32_t kArch = AUDIT_ARCH_AARCH64;
+#endif
+  constexpr std::uint32_t kNoExecSeal = 0x0008;  // MFD_NOEXEC_SEAL (Linux 6.3; not in Debian 12's headers)
+  constexpr std::uint32_t kFlagsLow = offsetof(seccomp_data, args) + sizeof(std::uint64_t);  // args[1], low half
+  // Every other case jumps to the task's filter, which follows (jumps are relative: it is intact).
+  std::vector<sock_filter> guarded = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kArch, 0, 5),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_memfd_create, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kFlagsLow),
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kNoExecSeal, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+  };
+  guarded.insert(guarded.end(), filter.begin(), filter.end());
+  return guarded;
 }
 
 }  // namespace sbx::run

@@ -19,4 +19,14 @@ bool setNoNewPrivileges(std::string& error);
 bool applyLandlock(const std::vector<PlannedMount>& mounts, bool& applied, std::string& error);
 bool loadSeccomp(const std::vector<sock_filter>& filter, std::string& error);
 
+// Whether the plan runs nothing from a writable path (each writable mount noexec): then nothing
+// runs from anonymous memory either (mounts.cc sets vm.memfd_noexec = 2 where it can).
+bool noExecFromWritable(const std::vector<PlannedMount>& mounts);
+// Whether this PID namespace's vm.memfd_noexec is 2 (no memfd is executable).
+bool executableMemfdsForbidden();
+// Where the kernel setting could not be made (rootless: /proc/sys belongs to the host's root):
+// the task's filter with a prologue that refuses memfd_create without MFD_NOEXEC_SEAL (EACCES),
+// since a memfd made without it would be executable. One filter, as the tool broker expects.
+std::vector<sock_filter> refusingExecutableMemfds(const std::vector<sock_filter>& filter);
+
 }  // namespace sbx::run

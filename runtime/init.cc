@@ -77,6 +77,10 @@ std::string programPath(const std::string& name) {
   for (const auto& m : mounts)
     if (m.type == "workspace") workspace = m.target.c_str();
   std::vector<Rlimit> rlimits = plannedRlimits(task.plan["task"].value("limits", nlohmann::json::object()));
+  // Where vm.memfd_noexec could not be set (mounts.cc), the filter refuses executable memfds.
+  std::vector<sock_filter> memfdGuarded;
+  if (noExecFromWritable(mounts) && !executableMemfdsForbidden()) memfdGuarded = refusingExecutableMemfds(task.filter);
+  const std::vector<sock_filter>& filter = memfdGuarded.empty() ? task.filter : memfdGuarded;
 
   std::string error;
   if (setsid() < 0) fail(errorFd, kLauncherFailure, "setsid: " + std::string(std::strerror(errno)));
@@ -98,7 +102,7 @@ std::string programPath(const std::string& name) {
   syscall(SYS_close_range, 4, ~0U, 0);
   if (chdir(workspace) != 0) fail(errorFd, kLauncherFailure, std::string("chdir ") + workspace);
 
-  if (!loadSeccomp(task.filter, error)) fail(errorFd, kLauncherFailure, error);  // last: the payload starts filtered
+  if (!loadSeccomp(filter, error)) fail(errorFd, kLauncherFailure, error);  // last: the payload starts filtered
   execve(program.c_str(), argv.data(), envp.data());
   int e = errno;
   fail(errorFd, e == ENOENT ? kNotFound : kCannotExecute, fmt::format("{}: {}", options.command[0], std::strerror(e)));
@@ -150,7 +154,7 @@ pid_t spawnPayload(PayloadStart& start) {
     ::close(listener);
   }
   if (!args.toolGates) ::close(args.syncFd);
-  if (!buildRoot(mounts, error)) fail(errorFd, kLauncherFailure, error);
+  if (!buildRoot(mounts, id, error)) fail(errorFd, kLauncherFailure, error);
   if (args.toolGates) {  // the socket is made with the gates (tool_gates.h), in the new root
     if (!sendDescriptor(args.syncFd, args.toolGates->listener))
       fail(errorFd, kLauncherFailure, "pass the token broker's socket");

@@ -35,16 +35,6 @@ bool mkdirs(const std::string& path) {
   return !ec;
 }
 
-// Creates the mount point inside the new root: a directory, or an empty file for a file source.
-bool makeMountPoint(const std::string& path, bool directory) {
-  if (directory) return mkdirs(path);
-  if (!mkdirs(std::filesystem::path(path).parent_path().string())) return false;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return errno == EEXIST || errno == ENXIO;  // ENXIO: a socket is there (host_sockets.h)
-  ::close(fd);
-  return true;
-}
-
 std::uint64_t attributes(const PlannedMount& m) {
   std::uint64_t a = 0;
   if (m.readOnly) a |= MOUNT_ATTR_RDONLY;
@@ -54,31 +44,68 @@ std::uint64_t attributes(const PlannedMount& m) {
   return a;
 }
 
-// Clones the tree under `fd`, sets its attributes on every submount, and attaches it at `target`.
-bool bindTree(int fd, const std::string& target, std::uint64_t attrs, std::string& error) {
+// Attaches the detached mount `tree` onto the mount point `target` (a descriptor): the mount
+// lands on what was resolved, whatever the path names by now.
+bool attach(int tree, int target, const std::string& what, std::string& error) {
+  if (syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0)
+    return true;
+  error = failed("mount " + what);
+  return false;
+}
+
+// Clones the tree under `source`, sets its attributes on every submount, and attaches it onto
+// `target`.
+bool bindOnto(int source, int target, std::uint64_t attrs, const std::string& what, std::string& error) {
   int tree = static_cast<int>(
-      syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+      syscall(SYS_open_tree, source, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
   if (tree < 0) {
-    error = failed("open_tree " + target);
+    error = failed("open_tree " + what);
     return false;
   }
   mount_attr attr{};
   attr.attr_set = attrs;
   attr.propagation = MS_PRIVATE;
-  bool ok = syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0 &&
-            syscall(SYS_move_mount, tree, "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) == 0;
-  if (!ok) error = failed("bind " + target);
+  bool ok = syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0;
+  if (!ok) error = failed("bind " + what);
+  ok = ok && attach(tree, target, what, error);
   ::close(tree);
   return ok;
 }
 
-bool bindHostPath(const std::string& source, const std::string& target, std::uint64_t attrs, std::string& error) {
+// A tmpfs made with fsopen/fsconfig/fsmount and attached onto `target` (a descriptor).
+bool tmpfsOnto(int target, std::uint64_t size, const char* mode, std::uint64_t attrs, const std::string& what,
+               std::string& error) {
+  int fs = static_cast<int>(syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC));
+  std::string sizeText = std::to_string(size);
+  bool ok = fs >= 0 && syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", mode, 0) == 0 &&
+            (size == 0 || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", sizeText.c_str(), 0) == 0) &&
+            syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0;
+  int mount = ok ? static_cast<int>(syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attrs)) : -1;
+  if (mount < 0) error = failed("tmpfs " + what);
+  ok = mount >= 0 && attach(mount, target, what, error);
+  if (mount >= 0) ::close(mount);
+  if (fs >= 0) ::close(fs);
+  return ok;
+}
+
+// The mount point of a bind of `source`: a directory, or a file for a file source.
+int mountPointFor(int root, int source, const std::string& target, const Creator* creator, std::string& error) {
+  struct stat st {};
+  if (fstat(source, &st) != 0) {
+    error = failed("stat the source of " + target);
+    return -1;
+  }
+  return S_ISDIR(st.st_mode) ? openDirectoryBeneath(root, target, creator, target, error)
+                             : openFileBeneath(root, target, creator, target, error);
+}
+
+bool bindHostPath(int root, const std::string& source, const std::string& target, std::uint64_t attrs,
+                  std::string& error) {
   int fd = openWithoutSymlinks(source, error);
   if (fd < 0) return false;
-  struct stat st {};
-  fstat(fd, &st);
-  bool ok = makeMountPoint(target, S_ISDIR(st.st_mode)) && bindTree(fd, target, attrs, error);
-  if (error.empty() && !ok) error = failed("mount point " + target);
+  int point = mountPointFor(root, fd, target, nullptr, error);
+  bool ok = point >= 0 && bindOnto(fd, point, attrs, target, error);
+  if (point >= 0) ::close(point);
   ::close(fd);
   return ok;
 }
@@ -124,27 +151,66 @@ bool mountSecrets(const std::string& target, const PlannedMount& m, std::string&
   return true;
 }
 
-bool mountProc(const std::string& root, std::string& error) {
-  std::string proc = root + "/proc";
-  if (!mkdirs(proc) || ::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
-    error = failed("mount /proc");
-    return false;
+// vm.memfd_noexec = 2 in the sandbox's PID namespace (kernel 6.3+; a namespace can only raise
+// it): no memfd is executable, so a program copied into memory cannot be run where every
+// writable path is noexec. Writing it needs CAP_SYS_ADMIN over the namespace (init has it) and,
+// /proc/sys being the host's root's, a root init: rootless, the write fails (EACCES) and the
+// payload loads a filter instead (hardening.h: refuseExecutableMemfds).
+void forbidExecutableMemfds(const std::string& proc) {
+  int fd = ::open((proc + "/sys/vm/memfd_noexec").c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  [[maybe_unused]] auto written = ::write(fd, "2", 1);
+  ::close(fd);
+}
+
+// Init shares the launcher's memory (init.h), so /proc/1/cmdline and environ are the launcher's
+// argv and environment (the policy's and the workspace's host paths among them): /dev/null covers
+// them, for the process and its thread. Giving init a neutral argv with PR_SET_MM_MAP would
+// rewrite the launcher's own command line on the host too (one mm); hidepid would hide init but
+// also the tools' gated processes, which the payload may watch. Init is PID 1 for as long as the
+// sandbox lives, so the entries (and the mounts on them) stay.
+bool coverInitsCommandLine(int root, int devNull, std::string& error) {
+  for (const char* path : {"/proc/1/cmdline", "/proc/1/environ", "/proc/1/task/1/cmdline", "/proc/1/task/1/environ"}) {
+    int fd = openBeneath(root, path);
+    bool ok = fd >= 0 && bindOnto(devNull, fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, path, error);
+    if (fd < 0) error = failed(path);
+    if (fd >= 0) ::close(fd);
+    if (!ok) return false;
   }
-  // /proc/sys read-only; /proc/sysrq-trigger read-only (bound onto itself).
-  for (const char* path : {"/sys", "/sysrq-trigger"})  // a kernel without magic SysRq has no trigger
-    if (access((proc + path).c_str(), F_OK) == 0 &&
-        !bindHostPath(proc + path, proc + path,
-                      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, error))
-      return false;
   return true;
 }
 
+bool mountProc(int root, int devNull, const std::string& rootPath, bool noExecFromWritable, std::string& error) {
+  std::string proc = rootPath + "/proc";
+  int point = openDirectoryBeneath(root, "/proc", nullptr, "/proc", error);
+  if (point < 0) return false;
+  ::close(point);
+  if (::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    error = failed("mount /proc");
+    return false;
+  }
+  if (noExecFromWritable) forbidExecutableMemfds(proc);  // before /proc/sys is read-only
+  // /proc/sys read-only; /proc/sysrq-trigger read-only (bound onto itself).
+  for (const char* path : {"/sys", "/sysrq-trigger"}) {  // a kernel without magic SysRq has no trigger
+    int fd = openBeneath(root, std::string("/proc") + path);
+    if (fd < 0 && errno == ENOENT) continue;
+    bool ok = fd >= 0 && bindOnto(fd, fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                                  std::string("/proc") + path, error);
+    if (fd < 0) error = failed(std::string("/proc") + path);
+    if (fd >= 0) ::close(fd);
+    if (!ok) return false;
+  }
+  return coverInitsCommandLine(root, devNull, error);
+}
+
 // A minimal /dev: the harmless character devices, a private devpts, /dev/shm, and the usual links.
-bool mountDev(const std::string& root, std::string& error) {
-  std::string dev = root + "/dev";
+// The tmpfs is read-only once populated: rootless, init made it as the payload's user, who would
+// otherwise own /dev and could add to it or chmod it.
+bool mountDev(int root, const std::string& rootPath, std::string& error) {
+  std::string dev = rootPath + "/dev";
   if (!mountTmpfs(dev, 1 << 20, "0755", MS_NOSUID | MS_NOEXEC, error)) return false;
   for (const char* node : {"null", "zero", "full", "random", "urandom", "tty"})
-    if (!bindHostPath(fmt::format("/dev/{}", node), fmt::format("{}/{}", dev, node),
+    if (!bindHostPath(root, fmt::format("/dev/{}", node), fmt::format("/dev/{}", node),
                       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, error))
       return false;
   std::string pts = dev + "/pts";
@@ -164,16 +230,78 @@ bool mountDev(const std::string& root, std::string& error) {
       error = failed(fmt::format("/dev/{}", name));
       return false;
     }
+  if (::mount(nullptr, dev.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, nullptr) != 0) {
+    error = failed("make /dev read-only");
+    return false;
+  }
   return true;
 }
 
-// A masked path: an empty read-only tmpfs over a directory, /dev/null over a file. Masks of
-// paths that do not exist in the sandbox hide nothing and are skipped.
-bool mask(const std::string& target, std::string& error) {
+// A masked path: an empty read-only tmpfs over a directory, /dev/null over anything else (a file,
+// a FIFO, a socket, a device node: looked at with O_PATH only, never opened). Masks of paths that
+// do not exist in the sandbox hide nothing and are skipped; a symbolic link at or on the way to
+// a masked path is refused (it could name anything, and masking it hides nothing).
+bool mask(int root, int devNull, const std::string& target, std::string& error) {
+  int fd = openBeneath(root, target);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return true;
+    error = "mask " + beneathError(target, errno);
+    return false;
+  }
   struct stat st {};
-  if (lstat(target.c_str(), &st) != 0) return true;
-  if (S_ISDIR(st.st_mode)) return mountTmpfs(target, 4096, "0000", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, error);
-  return bindHostPath("/dev/null", target, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, error);
+  bool ok = fstat(fd, &st) == 0;
+  if (!ok) error = failed("mask " + target);
+  if (ok && S_ISDIR(st.st_mode))
+    ok = tmpfsOnto(fd, 4096, "0000", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                   "mask " + target, error);
+  else if (ok)
+    ok = bindOnto(devNull, fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "mask " + target, error);
+  ::close(fd);
+  return ok;
+}
+
+// A directory on the staging tmpfs itself (secrets, tool gates: built there by path), refused
+// when a bind the plan put on the way holds it.
+bool stagingDirectory(int root, const std::string& target, const Creator& creator, std::string& error) {
+  int fd = openDirectoryBeneath(root, target, nullptr, target, error);
+  if (fd < 0) return false;
+  struct stat st {};
+  bool staging = fstat(fd, &st) == 0 && st.st_dev == creator.stagingDevice;
+  ::close(fd);
+  if (!staging) error = fmt::format("{}: lies inside a bind mount of the plan; refused", target);
+  return staging;
+}
+
+// One planned mount, its mount point resolved beneath `root` by descriptors (safe_path.h).
+bool placeMount(int root, const std::string& rootPath, PlannedMount& m, const Creator& creator, std::string& error) {
+  if (m.type == "symlink") {
+    auto slash = m.target.rfind('/');
+    int parent = openDirectoryBeneath(root, m.target.substr(0, slash), &creator, m.target, error);
+    if (parent < 0) return false;
+    bool ok = symlinkat(m.linkTarget.c_str(), parent, m.target.c_str() + slash + 1) == 0;
+    ::close(parent);
+    if (!ok) error = failed("symlink " + m.target);
+    return ok;
+  }
+  if (m.type == "tmpfs") {
+    int point = openDirectoryBeneath(root, m.target, &creator, m.target, error);
+    bool ok = point >= 0 &&
+              tmpfsOnto(point, m.sizeBytes, "1777",
+                        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m.noexec ? MOUNT_ATTR_NOEXEC : 0), m.target, error);
+    if (point >= 0) ::close(point);
+    return ok;
+  }
+  if (m.type == "secrets")
+    return stagingDirectory(root, m.target, creator, error) && mountSecrets(rootPath + m.target, m, error);
+  if (m.type == "tool-gates")
+    return stagingDirectory(root, m.target, creator, error) && buildToolGates(rootPath, m.target, *m.gates, error);
+  if (m.fd < 0) return true;  // masks come after /proc and /dev
+  int point = mountPointFor(root, m.fd, m.target, &creator, error);
+  bool ok = point >= 0 && bindOnto(m.fd, point, attributes(m), m.target, error);
+  if (point >= 0) ::close(point);
+  ::close(m.fd);
+  m.fd = -1;
+  return ok;
 }
 
 }  // namespace
@@ -221,7 +349,7 @@ bool prepareMounts(const nlohmann::json& plan, const std::string& workspace, std
   return maskHostSockets(out, error);
 }
 
-bool buildRoot(std::vector<PlannedMount>& mounts, std::string& error) {
+bool buildRoot(std::vector<PlannedMount>& mounts, const Identity& payload, std::string& error) {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     error = failed("make / private");
     return false;
@@ -229,41 +357,41 @@ bool buildRoot(std::vector<PlannedMount>& mounts, std::string& error) {
   // Open every source before the staging tmpfs hides the host's /tmp.
   for (auto& m : mounts)
     if (!m.source.empty() && (m.fd = openWithoutSymlinks(m.source, error)) < 0) return false;
-  if (!mountTmpfs(kStage, 16 << 20, "0755", MS_NOSUID | MS_NODEV, error)) return false;
-  std::string root = kStage;
+  int devNull = openWithoutSymlinks("/dev/null", error);
+  if (devNull < 0 || !mountTmpfs(kStage, 16 << 20, "0755", MS_NOSUID | MS_NODEV, error)) return false;
+  std::string rootPath = kStage;
+  // The new root as a descriptor: every mount point is resolved beneath it (safe_path.h).
+  auto openRoot = [&] { return ::open(kStage, O_PATH | O_DIRECTORY | O_CLOEXEC); };
+  int root = openRoot();
+  struct stat staging {};
+  if (root < 0 || fstat(root, &staging) != 0) {
+    error = failed("open the new root");
+    return false;
+  }
+  Creator creator{payload.uid, payload.gid, staging.st_dev};
+  bool ok = true;
   for (auto& m : mounts) {
-    std::string target = root + m.target;
-    if (m.type == "symlink") {
-      if (!mkdirs(std::filesystem::path(target).parent_path().string()) ||
-          symlink(m.linkTarget.c_str(), target.c_str()) != 0) {
-        error = failed("symlink " + m.target);
+    if (!(ok = placeMount(root, rootPath, m, creator, error))) break;
+    if (m.target.find_first_not_of('/') == std::string::npos) {  // a mount over the root itself
+      ::close(root);
+      if ((root = openRoot()) < 0) {
+        error = failed("open the new root");
         return false;
       }
-    } else if (m.type == "tmpfs") {
-      unsigned long flags = MS_NOSUID | MS_NODEV | (m.noexec ? MS_NOEXEC : 0);
-      if (!mountTmpfs(target, m.sizeBytes, "1777", flags, error)) return false;
-    } else if (m.type == "secrets") {
-      if (!mountSecrets(target, m, error)) return false;
-    } else if (m.type == "tool-gates") {
-      if (!buildToolGates(root, m.target, *m.gates, error)) return false;
-    } else if (m.fd >= 0) {
-      struct stat st {};
-      fstat(m.fd, &st);
-      if (!makeMountPoint(target, S_ISDIR(st.st_mode))) {
-        error = failed("mount point " + m.target);
-        return false;
-      }
-      if (!bindTree(m.fd, target, attributes(m), error)) return false;
-      ::close(m.fd);
-      m.fd = -1;
     }
   }
-  if (!mountProc(root, error) || !mountDev(root, error)) return false;
+  // No exec from writable paths (each writable mount noexec): no exec from anonymous memory either.
+  bool noExecFromWritable = true;
+  for (const auto& m : mounts) noExecFromWritable &= m.readOnly || m.noexec;
+  ok = ok && mountProc(root, devNull, rootPath, noExecFromWritable, error) && mountDev(root, rootPath, error);
   for (const auto& m : mounts)
-    if (m.type == "mask" && !mask(root + m.target, error)) return false;
+    if (ok && m.type == "mask") ok = mask(root, devNull, m.target, error);
+  ::close(root);
+  ::close(devNull);
+  if (!ok) return false;
 
   // Enter the new root; the old one is detached and unreachable from inside.
-  if (chdir(root.c_str()) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 ||
+  if (chdir(rootPath.c_str()) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 ||
       chdir("/") != 0) {
     error = failed("pivot_root");
     return false;

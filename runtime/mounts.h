@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/user_ns.h"
+
 namespace sbx::run {
 
 struct SecretFile {
@@ -42,7 +44,10 @@ bool prepareMounts(const nlohmann::json& plan, const std::string& workspace, std
                    std::string& error);
 
 // In the sandbox's init (new user and mount namespace, before pivot_root): builds the new root
-// and enters it. `error` says which step failed.
-bool buildRoot(std::vector<PlannedMount>& mounts, std::string& error);
+// and enters it. Every mount point is resolved and created through descriptors beneath the new
+// root (safe_path.h) and every mount attached to what was resolved, never by path: inside the
+// writable binds an agent chose what is there. What set-up creates inside a bind is the
+// payload's. `error` says which step failed, and for which path.
+bool buildRoot(std::vector<PlannedMount>& mounts, const Identity& payload, std::string& error);
 
 }  // namespace sbx::run

@@ -15,7 +15,8 @@ namespace sbx::run {
 Identity payloadIdentity(const std::string& workspace) {
   if (geteuid() != 0) return {getuid(), getgid()};
   struct stat st {};
-  if (!workspace.empty() && stat(workspace.c_str(), &st) == 0 && st.st_uid != 0) return {st.st_uid, st.st_gid};
+  if (!workspace.empty() && stat(workspace.c_str(), &st) == 0 && st.st_uid != 0)
+    return {st.st_uid, st.st_gid == 0 ? gid_t{65534} : st.st_gid};  // never root's group: nogroup
   return {65534, 65534};
 }
 

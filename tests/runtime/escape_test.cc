@@ -168,3 +168,27 @@ TEST_CASE("sbx-run: the audit log has start, mounts, limits and exit, outside th
                             "\"event\":\"limits\"", "\"event\":\"exit\""})
     CHECK(log.find(event) != std::string::npos);
 }
+
+// The payload's attempts on what sbx-run itself sets up (issue 15): code run from a memfd though
+// every writable path is noexec, a /dev it could write, root's group (the workspace is owned by
+// nobody and group root), and the launcher's command line (the policy's and the workspace's host
+// paths) in /proc/*/cmdline. Each is blocked inside; the control shows what it detects outside.
+TEST_CASE("sbx-run: memfd exec, /dev writes, root's group and host paths in /proc are blocked, as root and as nobody") {
+  for (const auto& mode : kModes) {
+    EscapeScratch s(mode.name == "nobody");
+    if (geteuid() == 0 && mode.name == "root" && chown(s.workspace.c_str(), 65534, 0) != 0) FAIL("chown");
+    writeText(s.workspace / "host-paths.txt",
+              fmt::format("{}\n{}\n", s.workspace.string(), (sourceDir() / "examples/contained.sbx").string()));
+    int applicable = 0;
+    for (const char* name : {"memfd-exec", "dev-write", "root-group", "host-paths-in-cmdline"}) {
+      Run control = attempt(mode, s, name, "", false);
+      Run inside = attempt(mode, s, name, "", true);
+      INFO(mode.name << " " << name << "\ncontrol: " << control.out << control.err << "\ninside (exit "
+                     << inside.exitCode << "): " << inside.out << inside.err);
+      CHECK(inside.out.starts_with("BLOCKED"));
+      applicable += control.out.starts_with("ESCAPED");
+    }
+    // Outside, root has group 0 and may write /dev; nobody may run a memfd; anyone sees the paths.
+    CHECK(applicable >= (mode.name == "root" ? 4 : 2));
+  }
+}

@@ -103,6 +103,56 @@ def loopback(port):
     return True
 
 
+def memfd_exec():
+    # A program copied into anonymous memory and run from there: /workspace and /tmp are noexec,
+    # a memfd is on no mount of the plan.
+    fd = os.memfd_create("payload", 0)
+    with open("/bin/true", "rb") as f:
+        os.write(fd, f.read())
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execv(f"/proc/self/fd/{fd}", ["true"])
+        except OSError as e:
+            os._exit(e.errno)
+        os._exit(255)
+    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    return True if status == 0 else -status  # the errno of the failed exec
+
+
+def dev_write():
+    # Creating in /dev or changing its mode (to the mode it has: nothing changes where it works).
+    try:
+        os.chmod("/dev", os.stat("/dev").st_mode & 0o7777)
+        return True
+    except OSError:
+        pass
+    probe = "/dev/sbx-escape-probe"
+    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    os.unlink(probe)
+    return True
+
+
+def root_group():
+    return True if 0 in (os.getgid(), os.getegid()) or 0 in os.getgroups() else -1
+
+
+def host_paths_in_cmdline():
+    # The host paths to look for are in host-paths.txt beside this script (the environment is
+    # cleared inside): any of them in a command line readable here exposes the host's layout.
+    here = os.path.dirname(os.path.abspath(__file__))
+    paths = open(os.path.join(here, "host-paths.txt")).read().split()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+        except OSError:
+            continue
+        if any(p in cmdline for p in paths):
+            return True
+    return -1
+
+
 ATTEMPTS = {
     "read-host-file": lambda: read("/etc/hostname"),
     "read-proc-1-root": lambda: read("/proc/1/root/etc/hostname"),
@@ -135,6 +185,10 @@ ATTEMPTS = {
     "host-environment": lambda: True if os.environ.get("SBX_ESCAPE_CANARY") else -1,
     "inherited-fd": lambda: inherited_fd(sys.argv[2]),
     "host-loopback": lambda: loopback(sys.argv[2]),
+    "memfd-exec": memfd_exec,
+    "dev-write": dev_write,
+    "root-group": root_group,
+    "host-paths-in-cmdline": host_paths_in_cmdline,
 }
 
 if __name__ == "__main__":

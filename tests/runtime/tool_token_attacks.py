@@ -113,7 +113,7 @@ def blocked_tool(argv):
 
 def ordinary_process():
     """A dumpable process of the agent with a canary in its environment and at descriptor 200."""
-    fd = os.memfd_create("control")
+    fd = os.memfd_create("control", os.MFD_CLOEXEC | 0x0008)  # MFD_NOEXEC_SEAL: sbx-run refuses executable memfds
     os.write(fd, b"canary-fd")
     os.lseek(fd, 0, os.SEEK_SET)
     os.dup2(fd, SECRET_FD)
@@ -487,7 +487,7 @@ def agent_environment():
 def secret_link_with_own_descriptor():
     """The link names /proc/self/fd/200: opened by the agent, that is the agent's own descriptor."""
     target = os.readlink("/run/secrets/reader_token")
-    mine = os.memfd_create("mine")
+    mine = os.memfd_create("mine", os.MFD_CLOEXEC | 0x0008)  # MFD_NOEXEC_SEAL
     os.write(mine, b"the agent's own")
     os.dup2(mine, SECRET_FD)
     try:
