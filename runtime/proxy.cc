@@ -424,10 +424,9 @@ void EgressProxy::serve(int client, const std::string& toolAtAccept) {
   // client's socket, at accept and again now that the head is complete, must run the same tool's
   // executable. The socket carries nothing of its creator, and a descriptor moves between processes
   // (inherited, SCM_RIGHTS, pidfd_getfd): a process of the agent that connected and handed the
-  // socket to a tool's process, or that took one over before the head was complete, is a holder at
-  // one of the two moments, or still holds it now to write the rest. What this cannot see is a
-  // socket whose every descriptor is in flight in a UNIX socket's queue at both moments
-  // (docs/egress.md); a gated tool's process cannot be made to send or receive one.
+  // socket to a tool's process holds it at accept, one that completes the head holds it now.
+  // Not seen: a descriptor only in flight in a UNIX socket's queue at both looks, its writer
+  // having let go before the second (a race; docs/egress.md says what would close it).
   std::string tool = clientTool(client) == toolAtAccept ? toolAtAccept : "";
   auto refuse = [&](int status, const char* reason, const std::string& destination, const std::string& why) {
     respond(client, status, reason, why + "\n");
