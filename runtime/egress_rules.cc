@@ -106,6 +106,13 @@ bool EgressRules::hasToolRules() const {
   return std::any_of(rules_.begin(), rules_.end(), [](const EgressRule& r) { return !r.tool.empty(); });
 }
 
+std::vector<std::string> EgressRules::toolsWithRules() const {
+  std::vector<std::string> tools;
+  for (const auto& r : rules_)
+    if (!r.tool.empty() && std::find(tools.begin(), tools.end(), r.tool) == tools.end()) tools.push_back(r.tool);
+  return tools;
+}
+
 std::string EgressRules::toolOf(const std::string& path) const {
   for (const auto& [exec, tool] : toolExecutables_)
     if (!path.empty() && exec == path) return tool;

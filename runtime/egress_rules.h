@@ -47,6 +47,8 @@ class EgressRules {
   bool empty() const { return rules_.empty(); }
   // Whether some rule is a tool's: only then does the proxy look up who a client is.
   bool hasToolRules() const;
+  // The tools that some rule is for.
+  std::vector<std::string> toolsWithRules() const;
   // The tool whose executable is `path`; empty when none is.
   std::string toolOf(const std::string& path) const;
 

@@ -40,33 +40,49 @@ std::string link(const fs::path& path) {
   return ec ? "" : target.string();
 }
 
-// The sandbox's processes: init and its descendants.
+// The sandbox's processes: init and its descendants. Every thread's children: a process forked by
+// a thread other than the main one is listed under that thread alone.
 std::vector<pid_t> processesUnder(pid_t init) {
   std::vector<pid_t> out{init};
   for (std::size_t i = 0; i < out.size(); ++i) {
-    std::ifstream children(fmt::format("/proc/{0}/task/{0}/children", out[i]));
-    for (pid_t child; children >> child;) out.push_back(child);
+    std::error_code ec;
+    for (const auto& thread : fs::directory_iterator(fmt::format("/proc/{}/task", out[i]), ec)) {
+      std::ifstream children(thread.path() / "children");
+      for (pid_t child; children >> child;) out.push_back(child);
+    }
   }
   return out;
 }
 
 }  // namespace
 
-std::string peerExecutable(int accepted, pid_t sandboxInit) {
+std::optional<std::vector<std::string>> peerExecutables(int accepted, pid_t sandboxInit) {
   sockaddr_in self{}, peer{};
   socklen_t length = sizeof self;
-  if (getsockname(accepted, reinterpret_cast<sockaddr*>(&self), &length) != 0 || self.sin_family != AF_INET) return "";
+  if (getsockname(accepted, reinterpret_cast<sockaddr*>(&self), &length) != 0 || self.sin_family != AF_INET)
+    return std::vector<std::string>{};
   length = sizeof peer;
-  if (getpeername(accepted, reinterpret_cast<sockaddr*>(&peer), &length) != 0) return "";
+  if (getpeername(accepted, reinterpret_cast<sockaddr*>(&peer), &length) != 0) return std::vector<std::string>{};
   std::string inode = socketInode(sandboxInit, ntohs(peer.sin_port), ntohs(self.sin_port));
-  if (inode.empty() || inode == "0") return "";
+  if (inode.empty() || inode == "0") return std::vector<std::string>{};
   std::string wanted = "socket:[" + inode + "]";
-  for (pid_t pid : processesUnder(sandboxInit)) {
-    std::error_code ec;
-    for (const auto& fd : fs::directory_iterator(fmt::format("/proc/{}/fd", pid), ec))
-      if (link(fd.path()) == wanted) return link(fmt::format("/proc/{}/exe", pid));
-  }
-  return "";
+  std::vector<std::string> holders;
+  bool unreadable = false;
+  // Each thread's table: a thread that called unshare(CLONE_FILES) has its own.
+  auto holds = [&](pid_t pid) {
+    std::error_code threadsError;
+    for (const auto& thread : fs::directory_iterator(fmt::format("/proc/{}/task", pid), threadsError)) {
+      std::error_code ec;
+      for (const auto& fd : fs::directory_iterator(thread.path() / "fd", ec))
+        if (link(fd.path()) == wanted) return true;
+      if (ec == std::errc::permission_denied) unreadable = true;  // gone (ENOENT) is no holder
+    }
+    return false;
+  };
+  for (pid_t pid : processesUnder(sandboxInit))
+    if (holds(pid)) holders.push_back(link(fmt::format("/proc/{}/exe", pid)));
+  if (unreadable) return std::nullopt;
+  return holders;
 }
 
 }  // namespace sbx::run

@@ -1,19 +1,26 @@
-// Which program inside the sandbox opened a connection to the egress proxy: how the proxy tells
-// a tool's connections (which may use that tool's destinations) from everyone else's.
+// Which programs inside the sandbox hold the client end of a connection to the egress proxy: how
+// the proxy tells a tool's connections (which may use that tool's destinations) from everyone
+// else's.
 //
-// The client's end of the connection is found in the sandbox's /proc/net/tcp by its port, then
-// the process holding that socket among the sandbox's processes, then its executable. A client
-// that is not found gets no tool: it may use the task's destinations only.
+// The client's end of the connection is found in the sandbox's /proc/net/tcp by its ports, then
+// every process of the sandbox holding that socket (a descriptor of it), then their executables.
+// A TCP socket carries no credentials of its creator (SO_PEERCRED is for UNIX sockets, and would
+// name the process that connected, which may since have exec'd, exited or handed the socket on),
+// so the proxy judges who holds the socket, and does so twice (proxy.cc).
 #pragma once
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace sbx::run {
 
-// The path (as seen inside the sandbox) of the executable of the process that holds the client
-// end of `accepted`, a connection accepted on loopback in the namespace of `sandboxInit`.
-// Empty when it cannot be found.
-std::string peerExecutable(int accepted, pid_t sandboxInit);
+// The paths of the executables of the processes that hold the client end of `accepted`, a
+// connection accepted on loopback in the network namespace of `sandboxInit`: one per process,
+// empty when none is found. nullopt when some process's descriptors cannot be read (a process
+// that is not dumpable, for a launcher without CAP_SYS_PTRACE over it): any process may make
+// itself so, so the holders are then unknown.
+std::optional<std::vector<std::string>> peerExecutables(int accepted, pid_t sandboxInit);
 
 }  // namespace sbx::run

@@ -13,28 +13,68 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <optional>
-#include <system_error>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "runtime/peer_process.h"
 #include "runtime/resolver.h"
+#include "util/host_name.h"
 
 namespace sbx::run {
 
 namespace {
 
 constexpr std::size_t kMaxHead = 16 * 1024;
-constexpr int kMaxConnections = 256;                  // each is a thread or two of the launcher's
 constexpr int kSpareThreads = 2;                      // threads left waiting in accept when connections end
+constexpr int kMaxIdentifying = 4;                    // threads placing new clients, beyond the connections'
 constexpr auto kDrainTime = std::chrono::seconds(2);  // for what clients sent before the sandbox ended
-constexpr int kPipeBytes = 1 << 20;
+constexpr auto kHeadTime = std::chrono::seconds(10);  // for a whole request head: idle ones hold a connection
+constexpr int kListenBacklog = 64;
+// The threads' stacks: address space, but the threads are many (two a connection) and do little.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::size_t kStackScale = 4;
+#else
+constexpr std::size_t kStackScale = 1;
+#endif
+constexpr std::size_t kServeStack = kStackScale * 512 * 1024, kRelayStack = kStackScale * 128 * 1024;
+
+// Starts `body` on a thread with a `stackBytes` stack, detached unless `joinable` receives it;
+// false when no thread could be made.
+bool spawn(std::function<void()> body, std::size_t stackBytes, pthread_t* joinable = nullptr) {
+  auto owned = std::make_unique<std::function<void()>>(std::move(body));
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setstacksize(&attributes, stackBytes);
+  if (!joinable) pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+  pthread_t thread;
+  int error = pthread_create(
+      &thread, &attributes,
+      [](void* argument) -> void* {
+        std::unique_ptr<std::function<void()>> run(static_cast<std::function<void()>*>(argument));
+        (*run)();
+        return nullptr;
+      },
+      owned.get());
+  pthread_attr_destroy(&attributes);
+  if (error != 0) return false;
+  owned.release();  // the thread's now
+  if (joinable) *joinable = thread;
+  return true;
+}
+
+// The proxy's socket buffers, on both ends of every connection, before either carries data.
+void boundBuffers(int fd) {
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kProxySocketBuffer, sizeof kProxySocketBuffer);
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kProxySocketBuffer, sizeof kProxySocketBuffer);
+}
 
 struct Request {
-  bool tunnel = false;  // CONNECT
-  std::string host;     // a name or an address literal, without brackets
+  bool tunnel = false;     // CONNECT
+  bool bracketed = false;  // the host was written [...]
+  std::string host;        // a name or an address literal, without brackets
   std::uint16_t port = 0;
   std::string upstreamHead;  // plain HTTP: the request as the origin server gets it
 };
@@ -53,6 +93,7 @@ bool splitAuthority(std::string_view authority, std::uint16_t defaultPort, Reque
     auto close = authority.find(']');
     if (close == std::string_view::npos) return false;
     r.host = std::string(authority.substr(1, close - 1));
+    r.bracketed = true;
     if (close + 1 < authority.size()) {
       if (authority[close + 1] != ':') return false;
       portText = authority.substr(close + 2);
@@ -102,6 +143,30 @@ std::optional<Request> parseRequest(std::string_view head) {
   return r;
 }
 
+// Puts `r.host` in the one form that rules and resolver both read: an IPv6 literal in brackets,
+// an IPv4 dotted quad, or a canonical host name (util/host_name.h, the compiler's check of the
+// policy's names). A name the resolver would read differently from the rules (a NUL where it
+// stops, a byte it folds or decodes) never reaches either. False with `why` otherwise.
+bool canonicalHost(Request& r, std::string& why) {
+  if (r.bracketed) {
+    in6_addr v6;
+    if (r.host.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos &&
+        inet_pton(AF_INET6, r.host.c_str(), &v6) == 1)
+      return true;
+    why = fmt::format("`[{}]` is not an IPv6 address", printableHostText(r.host));
+    return false;
+  }
+  in_addr v4;
+  if (inet_pton(AF_INET, r.host.c_str(), &v4) == 1 && r.host.find('\0') == std::string::npos) return true;
+  auto name = canonicalHostName(r.host, why);
+  if (!name) {
+    why = fmt::format("host name `{}` {}", printableHostText(r.host), why);
+    return false;
+  }
+  r.host = std::move(*name);
+  return true;
+}
+
 bool sendAll(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -127,9 +192,9 @@ std::uint64_t relay(int from, int to) {
   int pipe[2];
   std::uint64_t moved = 0;
   if (pipe2(pipe, O_CLOEXEC) != 0) return 0;
-  fcntl(pipe[1], F_SETPIPE_SZ, kPipeBytes);
+  fcntl(pipe[1], F_SETPIPE_SZ, kProxyPipeBytes);
   for (;;) {
-    ssize_t in = splice(from, nullptr, pipe[1], nullptr, kPipeBytes, SPLICE_F_MOVE);
+    ssize_t in = splice(from, nullptr, pipe[1], nullptr, kProxyPipeBytes, SPLICE_F_MOVE);
     if (in < 0 && errno == EINTR) continue;
     if (in <= 0) break;
     while (in > 0) {
@@ -166,6 +231,7 @@ int connectTo(const IpAddress& address, std::uint16_t port) {
   }
   int fd = socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
+  boundBuffers(fd);  // before connect: the window it advertises follows from it
   timeval timeout{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   if (connect(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
@@ -195,7 +261,10 @@ int listenForProxy(std::string& error) {
   address.sin_family = AF_INET;
   address.sin_port = htons(kProxyPort);
   inet_pton(AF_INET, kProxyAddress, &address.sin_addr);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || listen(fd, 128) != 0) {
+  // Accepted connections inherit the listener's buffer sizes, before their handshake.
+  if (fd >= 0) boundBuffers(fd);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      listen(fd, kListenBacklog) != 0) {
     error = fmt::format("egress proxy: listen on {}:{}: {}", kProxyAddress, kProxyPort, std::strerror(errno));
     if (fd >= 0) ::close(fd);
     return -1;
@@ -203,8 +272,16 @@ int listenForProxy(std::string& error) {
   return fd;
 }
 
-EgressProxy::EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit)
-    : listener_(listener), rules_(std::move(rules)), audit_(audit), sandboxInit_(sandboxInit) {}
+EgressProxy::EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit,
+                         const nlohmann::json& limits)
+    : listener_(listener),
+      rules_(std::move(rules)),
+      audit_(audit),
+      sandboxInit_(sandboxInit),
+      capacity_(limits.is_object() && limits.value("memoryBytes", nlohmann::json()).is_number_unsigned()
+                    ? limits["memoryBytes"].get<std::uint64_t>()
+                    : 0,
+                rules_.toolsWithRules()) {}
 
 EgressProxy::~EgressProxy() {
   stop();
@@ -217,13 +294,22 @@ void EgressProxy::start() {
 }
 
 void EgressProxy::startThread() {
-  try {
-    std::thread([this] { acceptLoop(); }).detach();
-    ++threads_;
-    ++waiting_;
-  } catch (const std::system_error&) {
-    // No thread to spare: the busy ones accept again when their connections end.
-  }
+  // Enough for every admitted connection, the clients being placed, and those waiting in accept;
+  // past that (or with no thread to spare) the busy ones accept again when they are done.
+  if (threads_ >= capacity_.limit() + kMaxIdentifying + kSpareThreads) return;
+  if (!spawn([this] { acceptLoop(); }, kServeStack)) return;
+  ++threads_;
+  ++waiting_;
+}
+
+std::string EgressProxy::clientTool(int client) const {
+  if (!rules_.hasToolRules()) return "";
+  auto holders = peerExecutables(client, sandboxInit_);
+  if (!holders || holders->empty()) return "";
+  std::string tool = rules_.toolOf(holders->front());
+  for (const auto& exe : *holders)
+    if (rules_.toolOf(exe) != tool) return "";
+  return tool;
 }
 
 void EgressProxy::stop() {
@@ -273,18 +359,29 @@ void EgressProxy::acceptLoop() {
       --waiting_;  // the listener was shut down, or cannot accept
       break;
     }
-    if (connections_ >= kMaxConnections) {
-      lock.unlock();
-      respond(client, 503, "Service Unavailable", fmt::format("more than {} connections at once\n", kMaxConnections));
-      ::close(client);
-      continue;
-    }
-    ++connections_;
     if (--waiting_ == 0 && !stopping_) startThread();  // someone must be in accept
     lock.unlock();
-    serve(client);
+    // Who is asking decides whose share the connection takes (proxy_capacity.h): the task's
+    // clients cannot take what is kept for its tools.
+    std::string tool = clientTool(client);
     lock.lock();
-    --connections_;
+    bool admitted = !stopping_ && capacity_.admit(tool);
+    lock.unlock();
+    if (admitted) {
+      serve(client, tool);
+    } else {
+      respond(client, 503, "Service Unavailable",
+              fmt::format("the task's connections through the proxy are all in use ({} at most{})\n", capacity_.limit(),
+                          tool.empty() && rules_.hasToolRules() ? ", some kept for its tools" : ""));
+      // What the client sent already is read, without waiting: closed with it unread, the socket
+      // would reset the connection, and the client might lose the answer.
+      shutdown(client, SHUT_WR);
+      for (char discard[4096]; recv(client, discard, sizeof discard, MSG_DONTWAIT) > 0;) {
+      }
+      ::close(client);
+    }
+    lock.lock();
+    if (admitted) capacity_.release(tool);
     if (stopping_ || waiting_ >= kSpareThreads) break;
     ++waiting_;
     lock.unlock();
@@ -293,16 +390,25 @@ void EgressProxy::acceptLoop() {
   finished_.notify_all();
 }
 
-void EgressProxy::serve(int client) {
+void EgressProxy::serve(int client, const std::string& toolAtAccept) {
   track(client, true);
-  timeval timeout{10, 0};
-  setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  boundBuffers(client);
   std::string buffer;
   std::size_t headEnd = std::string::npos;
   char chunk[4096];
-  while ((headEnd = buffer.find("\r\n\r\n")) == std::string::npos && buffer.size() < kMaxHead) {
+  bool timedOut = false;
+  for (auto deadline = std::chrono::steady_clock::now() + kHeadTime;
+       (headEnd = buffer.find("\r\n\r\n")) == std::string::npos && buffer.size() < kMaxHead;) {
+    auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timedOut = true;
+      break;
+    }
+    timeval timeout{static_cast<time_t>(left.count() / 1000000), static_cast<suseconds_t>(left.count() % 1000000)};
+    setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     ssize_t n = recv(client, chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR) continue;
+    timedOut = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     if (n <= 0) break;
     buffer.append(chunk, static_cast<std::size_t>(n));
   }
@@ -314,8 +420,14 @@ void EgressProxy::serve(int client) {
       ::close(upstream);
     }
   };
-  // Tools' destinations are for their own processes: who is asking?
-  std::string tool = rules_.hasToolRules() ? rules_.toolOf(peerExecutable(client, sandboxInit_)) : "";
+  // Tools' destinations are for their own processes: who is asking? Every process that holds the
+  // client's socket, at accept and again now that the head is complete, must run the same tool's
+  // executable. The socket carries nothing of its creator, and a descriptor moves between processes
+  // (inherited, SCM_RIGHTS, pidfd_getfd): a process of the agent that connected and handed the
+  // socket to a tool's process holds it at accept, one that completes the head holds it now.
+  // Not seen: a descriptor only in flight in a UNIX socket's queue at both looks, its writer
+  // having let go before the second (a race; docs/egress.md says what would close it).
+  std::string tool = clientTool(client) == toolAtAccept ? toolAtAccept : "";
   auto refuse = [&](int status, const char* reason, const std::string& destination, const std::string& why) {
     respond(client, status, reason, why + "\n");
     nlohmann::ordered_json line{{"destination", destination}, {"verdict", "refused"}, {"reason", why}};
@@ -325,8 +437,13 @@ void EgressProxy::serve(int client) {
   };
   std::optional<Request> request;
   if (headEnd != std::string::npos) request = parseRequest(std::string_view(buffer).substr(0, headEnd + 4));
+  if (!request && timedOut) return refuse(408, "Request Timeout", "", "no complete request head within 10 seconds");
   if (!request)
     return refuse(400, "Bad Request", "", "not an HTTP proxy request (CONNECT host:port, or GET http://...)");
+  // The host is checked before any rule sees it or any name is resolved.
+  std::string badHost;
+  if (!canonicalHost(*request, badHost))
+    return refuse(400, "Bad Request", fmt::format("{}:{}", printableHostText(request->host), request->port), badHost);
   std::string destination = fmt::format("{}:{}", request->host, request->port);
 
   const EgressRule* byName = rules_.matchName(request->host, request->port, tool);
@@ -362,17 +479,11 @@ void EgressProxy::serve(int client) {
                             : sendAll(upstream, request->upstreamHead);
   ok = ok && sendAll(upstream, early);
   std::uint64_t sent = early.size() + request->upstreamHead.size(), received = 0;
-  std::thread back;
-  if (ok) {
-    try {
-      back = std::thread([&] { received = relay(upstream, client); });
-    } catch (const std::system_error&) {
-      // No thread for the replies' direction: the connection ends here.
-    }
-  }
-  if (back.joinable()) {
+  pthread_t back;
+  // No thread for the replies' direction: the connection ends here.
+  if (ok && spawn([&] { received = relay(upstream, client); }, kRelayStack, &back)) {
     sent += relay(client, upstream);
-    back.join();
+    pthread_join(back, nullptr);
   }
   nlohmann::ordered_json line{
       {"destination", destination}, {"address", chosen->text()}, {"verdict", "allowed"}, {"rule", byName->destination}};

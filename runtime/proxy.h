@@ -17,6 +17,7 @@
 
 #include "runtime/audit.h"
 #include "runtime/egress_rules.h"
+#include "runtime/proxy_capacity.h"
 
 namespace sbx::run {
 
@@ -31,8 +32,9 @@ int listenForProxy(std::string& error);
 
 class EgressProxy {
  public:
-  // `sandboxInit`: the sandbox's init, whose processes the clients are.
-  EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit);
+  // `sandboxInit`: the sandbox's init, whose processes the clients are. `limits`: the plan's task
+  // limits, whose memory limit bounds the connections the task may hold (proxy_capacity.h).
+  EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit, const nlohmann::json& limits);
   ~EgressProxy();
   EgressProxy(const EgressProxy&) = delete;
   EgressProxy& operator=(const EgressProxy&) = delete;
@@ -49,7 +51,10 @@ class EgressProxy {
   // a waking one does not. One that finishes accepts again, unless enough others already wait.
   void acceptLoop();
   void startThread();  // with mutex_ held
-  void serve(int client);
+  // Who the client is, from every process that holds its socket now: a tool only when all of them
+  // run that tool's executable.
+  std::string clientTool(int client) const;
+  void serve(int client, const std::string& toolAtAccept);
   void track(int fd, bool add, bool upstream = false);
 
   int listener_;
@@ -57,9 +62,10 @@ class EgressProxy {
   AuditLog& audit_;
   pid_t sandboxInit_;
   std::mutex mutex_;
+  ProxyCapacity capacity_;  // with mutex_ held
   std::condition_variable finished_;
   std::map<int, bool> open_;  // the sockets of live connections: true for an upstream one
-  int threads_ = 0, waiting_ = 0, connections_ = 0;
+  int threads_ = 0, waiting_ = 0;
   bool started_ = false, stopping_ = false;
 };
 

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "util/host_name.h"
+
 namespace sbx::run {
 
 namespace {
@@ -56,7 +58,13 @@ void run(ares_channel channel, const Lookup& lookup) {
 }  // namespace
 
 std::vector<IpAddress> resolveHost(const std::string& host, std::string& error) {
-  if (auto literal = IpAddress::parse(host)) return {*literal};
+  if (auto literal = IpAddress::parse(host); literal && host.find('\0') == std::string::npos) return {*literal};
+  // c-ares reads a C string: only a name in the form the rules were matched against may reach it.
+  std::string why;
+  if (canonicalHostName(host, why) != host) {
+    error = fmt::format("host name `{}` {}", printableHostText(host), why.empty() ? "is not canonical" : why);
+    return {};
+  }
   static std::once_flag initialized;
   std::call_once(initialized, [] { ares_library_init(ARES_LIB_INIT_ALL); });
   ares_options options{};

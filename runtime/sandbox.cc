@@ -240,7 +240,8 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
   if (toolListener >= 0) toolBroker.emplace(toolListener, *gates, audit).start();
   std::optional<EgressProxy> proxy;
   if (proxyListener >= 0) {
-    proxy.emplace(proxyListener, std::move(egressRules), audit, child);
+    proxy.emplace(proxyListener, std::move(egressRules), audit, child,
+                  taskJson.value("limits", nlohmann::json::object()));
     proxy->start();
     audit.event("egress-proxy", {{"listen", fmt::format("{}:{}", kProxyAddress, kProxyPort)}});
   }

@@ -19,6 +19,8 @@
 
 #include <fmt/format.h>
 
+#include "util/host_name.h"
+
 namespace sbx::frontend {
 namespace {
 
@@ -315,39 +317,6 @@ std::optional<std::string> checkPath(std::string_view path, Span span, Diagnosti
 
 namespace {
 
-bool validHostName(std::string_view host, std::string& why) {
-  if (host.size() > 253) {
-    why = "is longer than 253 characters";
-    return false;
-  }
-  std::size_t i = 0;
-  while (i <= host.size()) {
-    std::size_t j = host.find('.', i);
-    if (j == std::string_view::npos) j = host.size();
-    std::string_view label = host.substr(i, j - i);
-    if (label.empty()) {
-      why = j == host.size() ? "ends with a dot" : "has an empty label";
-      return false;
-    }
-    if (label.size() > 63) {
-      why = fmt::format("has a label longer than 63 characters (`{}`)", label);
-      return false;
-    }
-    for (char c : label) {
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) {
-        why = fmt::format("contains `{}`; host names have letters, digits, `-` and `.`", c);
-        return false;
-      }
-    }
-    if (label.front() == '-' || label.back() == '-') {
-      why = fmt::format("has a label starting or ending with `-` (`{}`)", label);
-      return false;
-    }
-    i = j + 1;
-  }
-  return true;
-}
-
 bool looksNumeric(std::string_view host) {
   return !host.empty() && host.find_first_not_of("0123456789.") == std::string_view::npos;
 }
@@ -480,17 +449,17 @@ std::optional<model::Destination> parseDestination(std::string_view text, Span s
   } else if (host == "*") {
     dest.kind = model::Destination::Kind::Any;
   } else {
-    std::string lower = host;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    bool wildcard = lower.starts_with("*.");
-    std::string name = wildcard ? lower.substr(2) : lower;
-    std::string why;
-    if (name.find('*') != std::string::npos)
-      return fail(fmt::format("`{}` has a `*` that is not a whole leftmost label", host),
+    bool wildcard = host.starts_with("*.");
+    std::string_view named = std::string_view(host).substr(wildcard ? 2 : 0);
+    if (named.find('*') != std::string_view::npos)
+      return fail(fmt::format("`{}` has a `*` that is not a whole leftmost label", printableHostText(host)),
                   "a wildcard covers subdomains: \"*.example.com:443\"");
-    if (!validHostName(name, why)) return fail(fmt::format("host name `{}` {}", host, why), "");
+    // The proxy checks a request's host with the same function (util/host_name.h).
+    std::string why;
+    auto name = canonicalHostName(named, why);
+    if (!name) return fail(fmt::format("host name `{}` {}", printableHostText(host), why), "");
     dest.kind = wildcard ? model::Destination::Kind::Wildcard : model::Destination::Kind::Host;
-    dest.host = name;
+    dest.host = *name;
   }
 
   std::string hostText;

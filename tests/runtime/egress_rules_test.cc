@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "runtime/egress_rules.h"
+#include "runtime/proxy_capacity.h"
 
 using namespace sbx::run;
 
@@ -86,4 +87,30 @@ TEST_CASE("egress rules: a tool's destinations are that tool's alone") {
   CHECK(rules.matchName("task.example", 443, "deployer"));
   CHECK_FALSE(rules.matchName("deploy.example", 443, ""));
   CHECK(rules.matchName("deploy.example", 443, "deployer"));
+}
+
+TEST_CASE("proxy capacity: connections in proportion to the memory limit, tools' reserves kept") {
+  using namespace sbx::run;
+  CHECK(ProxyCapacity(0, {}).limit() == kMaxProxyConnections);            // no memory limit
+  CHECK(ProxyCapacity(64ull << 30, {}).limit() == kMaxProxyConnections);  // at most 256
+  CHECK(ProxyCapacity(512ull << 20, {}).limit() == 170);                  // 256 MiB / 1.5 MiB
+  CHECK(ProxyCapacity(64ull << 20, {"a"}).limit() == 21);                 // 32 MiB / 1.5 MiB
+  CHECK(ProxyCapacity(1ull << 20, {"a", "b"}).limit() == 2 * kToolReserve + kMinAgentConnections);
+
+  ProxyCapacity capacity(64ull << 20, {"a", "b"});  // 21: 8 kept for a and b
+  int agent = 0;
+  while (capacity.admit("")) ++agent;
+  CHECK(agent == 21 - 2 * kToolReserve);
+  CHECK_FALSE(capacity.admit("not-a-tool-with-rules"));  // the task's own share
+  for (int i = 0; i < kToolReserve; ++i) CHECK(capacity.admit("a"));
+  CHECK_FALSE(capacity.admit("a"));  // b's reserve is b's
+  for (int i = 0; i < kToolReserve; ++i) CHECK(capacity.admit("b"));
+  CHECK_FALSE(capacity.admit("b"));
+  capacity.release("");
+  CHECK(capacity.admit("a"));  // what the task frees is anyone's
+  capacity.release("a");
+  capacity.release("a");            // a holds 3: one of its reserve is free, and one more
+  CHECK(capacity.admit(""));        // the task takes the one that is not a's
+  CHECK_FALSE(capacity.admit(""));  // but not a's
+  CHECK(capacity.admit("a"));
 }

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+# Attacks on sbx-run's egress proxy, run inside the sandbox by tests/runtime/egress_attacks_test.cc.
+# Each prints one line per attempt: NAME -> what the proxy answered (status line and body).
+#
+#   egress_attacks.py hosts PORT          request heads whose host a C resolver reads otherwise
+#   egress_attacks.py borrow PORT [hide]  a tool's egress borrowed by descriptor passing
+#   egress_attacks.py flood PORT COUNT    COUNT idle connections, then a tool's request
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+PROXY = ("127.0.0.1", 3128)
+
+
+def answer(s, timeout=10.0):
+    """The proxy's reply on `s`: its status line and body, on one line."""
+    s.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except socket.timeout:
+        if not data:
+            return "no answer"
+    head, _, body = data.partition(b"\r\n\r\n")
+    return (head.split(b"\r\n")[0] + b" | " + body.strip()).decode(errors="replace")
+
+
+def ask(name, head):
+    s = socket.create_connection(PROXY, timeout=10)
+    s.sendall(head)
+    print(name, "->", answer(s), flush=True)
+    s.close()
+
+
+def hosts(port):
+    # Every host's first part, up to the byte a C string or a percent-decoder stops at, is
+    # `localhost`: were the bytes passed on, the resolver would read /etc/hosts, never the network.
+    attempts = {
+        "nul-absolute": f"GET http://localhost\0.example.test:{port}/ HTTP/1.1\r\nHost: x\r\n\r\n",
+        "nul-connect": f"CONNECT localhost\0.example.test:{port} HTTP/1.1\r\n\r\n",
+        "nul-after-address": f"GET http://127.0.0.1\0.example.test:{port}/ HTTP/1.1\r\n\r\n",
+        "control-byte": f"GET http://localhost\x01.example.test:{port}/ HTTP/1.1\r\n\r\n",
+        "tab": f"CONNECT localhost\t.example.test:{port} HTTP/1.1\r\n\r\n",
+        "percent": f"GET http://localhost%00.example.test:{port}/ HTTP/1.1\r\n\r\n",
+        "underscore": f"CONNECT local_host.example.test:{port} HTTP/1.1\r\n\r\n",
+        "non-ascii": f"CONNECT l\u00f6calhost.example.test:{port} HTTP/1.1\r\n\r\n",
+        "userinfo": f"GET http://user@localhost.example.test:{port}/ HTTP/1.1\r\n\r\n",
+        "numeric-last-label": f"CONNECT example.127:{port} HTTP/1.1\r\n\r\n",
+        "bracketed-nul": f"CONNECT [::1\0.example.test]:{port} HTTP/1.1\r\n\r\n",
+        "unbracketed-ipv6": f"CONNECT ::1:{port} HTTP/1.1\r\n\r\n",
+        # Controls: the same proxy serves an allowed name, with a trailing dot and in capitals.
+        "control-name": f"GET http://LocalHost.:{port}/ HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "control-address": f"GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    }
+    for name, head in attempts.items():
+        ask(name, head.encode("utf-8"))
+
+
+def wait_tool(pid):
+    """Waits until `pid` runs the dynamically linked tool, not its static gate (whose process is
+    not dumpable: its status is readable, its maps are not)."""
+    for _ in range(400):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                fields = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
+            if fields.get("VmLib", "0 kB").strip() != "0 kB":
+                time.sleep(0.1)
+                return
+        except OSError:
+            pass
+        time.sleep(0.025)
+    raise RuntimeError("the tool never ran")
+
+
+def borrow(port, hide):
+    """The issue's attack: a head without its final CRLF, the socket handed to a stopped process
+    running the tool's executable, and a sibling completing the request. With `hide`, the sibling
+    makes itself not dumpable, so that a launcher without CAP_SYS_PTRACE cannot list its
+    descriptors."""
+    s = socket.create_connection(PROXY, timeout=10)
+    s.sendall(f"GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
+    r, w = os.pipe()  # the tool waits for its configuration on stdin, holding the socket
+    tool = subprocess.Popen(["/usr/bin/curl", "-s", "-K", "-"], stdin=r, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, pass_fds=(s.fileno(),))
+    os.close(r)
+    wait_tool(tool.pid)
+    os.kill(tool.pid, signal.SIGSTOP)
+    sibling = os.fork()
+    if sibling == 0:
+        if hide:
+            ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+        time.sleep(0.5)  # the agent's own copy is closed by then
+        s.sendall(b"\r\n")
+        print("borrow-hidden ->" if hide else "borrow ->", answer(s), flush=True)
+        os._exit(0)
+    s.close()
+    os.waitpid(sibling, 0)
+    os.kill(tool.pid, signal.SIGKILL)
+    os.close(w)
+    tool.wait()
+    # The control: the tool's own request.
+    out = subprocess.run(["/usr/bin/curl", "-s", f"http://127.0.0.1:{port}/"], capture_output=True, text=True)
+    print("tool-itself ->", out.stdout.strip(), flush=True)
+
+
+def flood(port, count, wait_idle):
+    """`count` idle connections (heads never sent), then a request of the agent's and one of the tool's."""
+    opened = [socket.create_connection(PROXY, timeout=10) for _ in range(count)]
+    time.sleep(2)  # the proxy refuses at once what is beyond the task's share
+    held, refused = [], 0
+    for s in opened:
+        s.setblocking(False)
+        try:
+            answered = s.recv(4096)
+        except BlockingIOError:
+            answered = b""
+        if answered.startswith(b"HTTP/1.1 503"):
+            refused += 1
+            s.close()
+        else:
+            s.setblocking(True)
+            held.append(s)
+    print("flood -> held", len(held), "refused", refused, flush=True)
+    s = socket.create_connection(PROXY, timeout=10)
+    s.sendall(f"GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    print("agent-request ->", answer(s), flush=True)
+    out = subprocess.run(["/usr/bin/curl", "-s", f"http://127.0.0.1:{port}/"], capture_output=True, text=True)
+    print("tool-request ->", out.stdout.strip(), flush=True)
+    if wait_idle:
+        print("idle-head ->", answer(held[0], timeout=15), flush=True)
+
+
+def main():
+    what, port = sys.argv[1], int(sys.argv[2])
+    if what == "hosts":
+        hosts(port)
+    elif what == "borrow":
+        borrow(port, len(sys.argv) > 3 and sys.argv[3] == "hide")
+    else:
+        flood(port, int(sys.argv[3]), sys.argv[4] == "wait")
+
+
+main()

@@ -1,0 +1,211 @@
+// Attacks on the egress proxy (tests/runtime/egress_attacks.py, issue 15), inside sbx-run against
+// loopback servers of the test's own, as root and as nobody:
+//   - request hosts that a C resolver reads otherwise than the rules (a NUL that cuts the name, a
+//     control byte, `%`, `_`, non-ASCII, userinfo, a numeric last label, an unbracketed IPv6
+//     address) are refused before any rule or lookup, with the reason in the audit;
+//   - a tool's egress cannot be borrowed by handing the socket to the tool's process;
+//   - a task with a small memory limit holds few connections, and none that its tools need.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "support/escape_suite.h"
+#include "support/http_server.h"
+#include "support/paths.h"
+#include "support/process.h"
+
+namespace fs = std::filesystem;
+using namespace sbx::test;
+
+namespace {
+
+struct Scratch {
+  TempDir dir;
+  fs::path workspace = dir.path() / "ws", cache = dir.path() / "cache", state = dir.path() / "state",
+           audit = dir.path() / "audit.jsonl", policy = dir.path() / "egress.sbx";
+  Scratch(bool nobody, const std::string& policyText) {
+    for (const auto& d : {workspace, cache, state}) fs::create_directories(d);
+    fs::copy_file(sourceDir() / "tests/runtime/egress_attacks.py", workspace / "egress_attacks.py");
+    writeText(policy, policyText);
+    fs::permissions(dir.path(), fs::perms::all);
+    if (geteuid() == 0 && chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown " << workspace);
+    if (nobody)
+      for (const auto& p : {dir.path(), cache, state, workspace / "egress_attacks.py"})
+        if (chown(p.c_str(), 65534, 65534) != 0) FAIL("chown " << p);
+  }
+  Run launch(const Mode& mode, const std::string& arguments) const {
+    std::vector<std::string> argv = mode.prefix;
+    argv.insert(argv.end(),
+                {SBX_RUN_BINARY, "--workspace", workspace.string(), "--audit", audit.string(), policy.string(), "--",
+                 "/bin/sh", "-c", "python3 /workspace/egress_attacks.py " + arguments});
+    return run(argv, "", dir.path().string(),
+               {"SBX_RUN_CACHE=" + cache.string(), "SBX_STATE_DIR=" + state.string(), "PATH=/usr/bin:/bin"});
+  }
+};
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("egress attacks: a host name is checked before any rule matches it or any resolver reads it") {
+  HttpServer server(28096);
+  const std::string policy = R"(import std.programs
+import std.syscalls
+task t {
+  use programs.python3
+  write workspace
+  timeout 60s
+  @suppress(wildcard-egress, reason "the attacks need a wildcard rule to match")
+  connect "*.example.test:28096", "localhost:28096", "127.0.0.1:28096"
+  syscalls {
+    default errno EPERM
+    allow @syscalls.network-io
+  }
+  limits { memory 512MiB  pids 64 }
+}
+)";
+  for (const auto& mode : kModes) {
+    CAPTURE(mode.name);
+    Scratch s(mode.name == "nobody", policy);
+    Run r = s.launch(mode, "hosts 28096");
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    const std::string bad = "-> HTTP/1.1 400 Bad Request | sbx-run: host name ";
+    CHECK(has(r.out, "nul-absolute " + bad + "`localhost\\x00.example.test` contains the control byte 0x00"));
+    CHECK(has(r.out, "nul-connect " + bad + "`localhost\\x00.example.test` contains the control byte 0x00"));
+    CHECK(has(r.out, "nul-after-address " + bad + "`127.0.0.1\\x00.example.test` contains the control byte 0x00"));
+    CHECK(has(r.out, "control-byte " + bad + "`localhost\\x01.example.test` contains the control byte 0x01"));
+    CHECK(has(r.out, "tab " + bad + "`localhost\\x09.example.test` contains the control byte 0x09"));
+    CHECK(has(r.out, "percent " + bad + "`localhost%00.example.test` contains `%`"));
+    CHECK(has(r.out, "underscore " + bad + "`local_host.example.test` contains `_`"));
+    CHECK(has(r.out, "non-ascii " + bad + "`l\\xc3\\xb6calhost.example.test` is not ASCII"));
+    CHECK(has(r.out, "userinfo " + bad + "`user@localhost.example.test` contains `@`"));
+    CHECK(has(r.out, "numeric-last-label " + bad + "`example.127` ends in an all-numeric label"));
+    CHECK(has(r.out, "bracketed-nul -> HTTP/1.1 400 Bad Request | sbx-run: `[::1\\x00.example.test]` is not an IPv6"));
+    CHECK(has(r.out, "unbracketed-ipv6 " + bad + "`::1` contains `:`"));
+    CHECK(has(r.out, "control-name -> HTTP/1.1 200 OK | hello from 28096"));
+    CHECK(has(r.out, "control-address -> HTTP/1.1 200 OK | hello from 28096"));
+    // Refused before any lookup: no audit line names an address or a resolver's answer for them.
+    std::string audit = readText(s.audit);
+    CHECK(has(audit, R"("destination":"localhost\\x00.example.test:28096","verdict":"refused","reason":"host name)"));
+    CHECK(has(audit, R"("destination":"localhost:28096","address":"127.0.0.1","verdict":"allowed")"));
+    CHECK_FALSE(has(audit, "cannot resolve"));
+    CHECK_FALSE(has(audit, "loopback or private"));
+  }
+  CHECK(server.served() == 4);  // the two controls, twice
+}
+
+constexpr const char* kToolSecret = R"(  secret fetch_token {
+    source "broker://test/fetch"
+    scope "fetch:read"
+    audience "fetch.local"
+    ttl 1m
+  }
+)";
+
+// The tool's policy: gated (its process not dumpable, holding a token) or not.
+std::string borrowPolicy(bool gated) {
+  return fmt::format(R"(import std.programs
+import std.syscalls
+task t {{
+  identity spiffe "spiffe://sbx.local/test"
+  use programs.curl
+  use programs.python3
+  write workspace
+  timeout 60s
+  tool fetcher {{
+    description "Fetches from the tool's own service"
+    exec "/usr/bin/curl"
+    action get effect read
+    connect "127.0.0.1:28097"
+    {}
+  }}
+{}  syscalls {{
+    default errno EPERM
+    allow @syscalls.network-io
+  }}
+  limits {{ memory 512MiB  pids 64 }}
+}}
+)",
+                     gated ? "uses secret fetch_token" : "", gated ? kToolSecret : "");
+}
+
+TEST_CASE("egress attacks: a tool's egress is not borrowed by handing its process the socket") {
+  HttpServer toolServer(28097);
+  // As nobody the launcher cannot read a gated (not dumpable) process's descriptors, so no gated
+  // tool's connection can be placed there (docs/egress.md): nobody runs the ungated tool, and
+  // also a sibling that hides its descriptors the same way.
+  struct Attempt {
+    const Mode& mode;
+    bool gated;
+    std::string arguments, verdictLine;
+  };
+  const Attempt attempts[] = {{kModes[0], true, "borrow 28097", "borrow -> "},
+                              {kModes[0], false, "borrow 28097", "borrow -> "},
+                              {kModes[1], false, "borrow 28097", "borrow -> "},
+                              {kModes[1], false, "borrow 28097 hide", "borrow-hidden -> "}};
+  for (const auto& a : attempts) {
+    CAPTURE(a.mode.name);
+    CAPTURE(a.gated);
+    CAPTURE(a.arguments);
+    Scratch s(a.mode.name == "nobody", borrowPolicy(a.gated));
+    Run r = s.launch(a.mode, a.arguments);
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(has(r.out, a.verdictLine + "HTTP/1.1 403 Forbidden | sbx-run: 127.0.0.1:28097 is not on the task's egress"));
+    CHECK(has(r.out, "tool-itself -> hello from 28097"));  // the control: the tool's own request
+    std::string audit = readText(s.audit);
+    CHECK(has(audit, R"("destination":"127.0.0.1:28097","verdict":"refused")"));
+    CHECK(has(audit, R"("verdict":"allowed","rule":"127.0.0.1:28097","tool":"fetcher")"));
+  }
+  CHECK(toolServer.served() == 4);  // the tool's own requests alone
+}
+
+TEST_CASE("egress attacks: a small task holds few connections, and leaves its tools theirs") {
+  HttpServer taskServer(28098);
+  // 64 MiB: half of it at 1.5 MiB a connection is 21 connections, 4 of them kept for `fetcher`
+  // (runtime/proxy_capacity.h): the agent holds 17, then is refused; the tool still gets in.
+  const std::string policy = R"(import std.programs
+import std.syscalls
+task t {
+  use programs.curl
+  use programs.python3
+  write workspace
+  timeout 60s
+  connect "127.0.0.1:28098"
+  tool fetcher {
+    description "Fetches from the tool's own service"
+    exec "/usr/bin/curl"
+    action get effect read
+    connect "127.0.0.1:28099"
+  }
+  syscalls {
+    default errno EPERM
+    allow @syscalls.network-io
+  }
+  limits { memory 64MiB  pids 64 }
+}
+)";
+  for (const auto& mode : kModes) {
+    CAPTURE(mode.name);
+    Scratch s(mode.name == "nobody", policy);
+    Run r = s.launch(mode, fmt::format("flood 28098 40 {}", mode.name == "root" ? "wait" : "no"));
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(has(r.out, "flood -> held 17 refused 23"));
+    CHECK(has(r.out,
+              "agent-request -> HTTP/1.1 503 Service Unavailable | sbx-run: the task's connections through "
+              "the proxy are all in use (21 at most, some kept for its tools)"));
+    CHECK(has(r.out, "tool-request -> hello from 28098"));
+    if (mode.name == "root")
+      CHECK(has(r.out,
+                "idle-head -> HTTP/1.1 408 Request Timeout | sbx-run: no complete request head within 10 "
+                "seconds"));
+  }
+  CHECK(taskServer.served() == 2);
+}
