@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
                                                  {"protocol", "tcp"}}});
   sbx::run::AuditLog audit;  // no file: the proxy's decisions are not written
   sbx::run::EgressProxy proxy(proxyListener, sbx::run::EgressRules::fromPlan(allow, nlohmann::json::array()), audit,
-                              getpid());
+                              getpid(), nlohmann::json::object());  // no memory limit: the proxy's own caps
   proxy.start();
 
   std::vector<double> direct, proxied, ratios, directCpu, proxiedCpu, directConnect, proxiedConnect;

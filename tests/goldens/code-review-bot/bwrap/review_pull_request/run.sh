@@ -85,8 +85,22 @@ mount_tmpfs() { # mount_tmpfs SIZE TARGET
   mounts+=(--bind "$stage/${#scratch[@]}" "$2")
   scratch+=("$1" "$stage/${#scratch[@]}")
 }
-mount_mask() { # mount_mask TARGET: an empty read-only directory, or /dev/null over a file
-  if [[ -d $1 ]]; then mounts+=(--tmpfs "$1" --remount-ro "$1"); elif [[ -e $1 ]]; then mounts+=(--ro-bind /dev/null "$1"); fi
+# mount_mask TARGET HOST RELATIVE: an empty read-only directory, or /dev/null over a file. What
+# the sandbox will see at TARGET is HOST/RELATIVE on the host (HOST: the source of the mount that
+# covers TARGET, e.g. the workspace; empty for a fresh tmpfs, which holds nothing to hide), looked
+# at step by step below HOST without following links: a link there (the agent may have left one
+# in the workspace) is refused, as bwrap would follow it inside the sandbox.
+mount_mask() {
+  [[ -n $2 ]] || return 0
+  local path=$2 rest=$3 part
+  while [[ -n $rest ]]; do
+    part=${rest%%/*}
+    if [[ $rest == */* ]]; then rest=${rest#*/}; else rest=; fi
+    path=$path/$part
+    [[ ! -L $path ]] || die "the masked path $1 is reached through the symbolic link $path; remove it"
+    [[ -e $path ]] || return 0 # nothing there to hide
+  done
+  if [[ -d $path ]]; then mounts+=(--tmpfs "$1" --remount-ro "$1"); else mounts+=(--ro-bind /dev/null "$1"); fi
 }
 mount_bind --ro-bind /bin /bin yes
 mount_bind --ro-bind /etc/alternatives /etc/alternatives yes
@@ -97,11 +111,11 @@ mount_bind --ro-bind /etc/passwd /etc/passwd yes
 mount_bind --ro-bind /etc/ssl/certs /etc/ssl/certs yes
 mount_bind --ro-bind /lib /lib yes
 mount_bind --ro-bind /lib64 /lib64 yes
-mount_mask /proc/kcore
-mount_mask /proc/keys
-mount_mask /proc/sysrq-trigger
-mount_mask /proc/timer_list
-mount_mask /sys/firmware
+mount_mask /proc/kcore /proc/kcore ''
+mount_mask /proc/keys /proc/keys ''
+mount_mask /proc/sysrq-trigger /proc/sysrq-trigger ''
+mount_mask /proc/timer_list /proc/timer_list ''
+mount_mask /sys/firmware /sys/firmware ''
 mount_tmpfs 67108864 /tmp
 mount_bind --ro-bind /usr /usr yes
 mount_bind --ro-bind /usr/bin/git /usr/bin/git yes

@@ -108,9 +108,23 @@ if ((timeout_s > 0)); then
   ) &
   timer=$!
 fi
+# The runtime's init chowns its standard streams to the payload's user unless it takes them for a
+# terminal or /dev/null (crun before 1.24 chowns a device too; runc 1.1.3 and 1.1.4 did), and it
+# succeeds, as the container's root is the host's root in this user namespace: run with stdin
+# from /dev/null, crun 1.8 left the host's /dev/null owned by the workspace's owner. So the
+# runtime gets pipes, never the caller's descriptors; cat copies between them.
+exec {stdin_pipe}< <(exec cat)
+stdin_copier=$!
 audit start ",\"runtime\":\"$runtime\",\"container\":\"$id\",\"uid\":$payload_uid"
-status=0
-"$runtime" run --bundle "$work" "$id" || status=$?
+{
+  set +e
+  "$runtime" run --bundle "$work" "$id" <&"$stdin_pipe" {stdin_pipe}<&- 2>&1 1>&3 3>&- | cat >&2
+  printf '%s' "${PIPESTATUS[0]}" >"$work/status"
+} 3>&1 | cat || true
+exec {stdin_pipe}<&-
+kill "$stdin_copier" 2>/dev/null || true
+status=125
+[[ ! -s $work/status ]] || status=$(<"$work/status")
 if [[ -n $timer ]]; then
   kill "$timer" 2>/dev/null || true
   wait "$timer" 2>/dev/null || true
