@@ -28,6 +28,8 @@ packages=(
   libicu72
   # real consumers of exported configs, and what the launcher tests use
   bubblewrap runc crun iproute2 curl
+  # strace: a test slows the sandbox's set-up down to check that the task's timeout bounds it
+  strace
 )
 
 die() {
