@@ -163,7 +163,8 @@ TEST_CASE("lifecycle: leftover cgroups of dead runs are removed at the next star
 // the sandbox's init by far more than the task's timeout: without the deadline, set-up would
 // finish late and /bin/true would exit 0.
 TEST_CASE("lifecycle: a set-up that hangs (every mount delayed) ends at the task's timeout") {
-  if (access("/usr/bin/strace", X_OK) != 0) FAIL("no /usr/bin/strace to slow the set-up down: run scripts/install-deps.sh");
+  if (access("/usr/bin/strace", X_OK) != 0)
+    FAIL("no /usr/bin/strace to slow the set-up down: run scripts/install-deps.sh");
   for (const Mode& mode : kModes) {
     if (!mode.prefix.empty() && geteuid() != 0) continue;
     INFO(mode.name);
