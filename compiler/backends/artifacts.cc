@@ -32,7 +32,7 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
           break;
         }
       out.errors.push_back(makeDiagnostic(
-          Code::SBX56, where, fmt::format("cannot build the seccomp filter of task `{}`: {}", task.name, error)));
+          Code::SeccompFilterTooLarge, where, fmt::format("cannot build the seccomp filter of task `{}`: {}", task.name, error)));
       out.errors.back().help(
           "merge rules that share an action into groups, or use fewer argument conditions on one syscall");
       continue;

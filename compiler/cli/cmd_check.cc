@@ -30,7 +30,7 @@ int runCheck(const std::vector<std::string>& argv) {
   for (const auto& path : args->positionals) {
     frontend::Result result = path == "-" ? session.loadText("<stdin>", readStdin()) : session.load(path);
     for (auto& d : result.diagnostics.sorted()) {
-      if (d.id == codeId(static_cast<int>(Code::SBX90)) && !d.span.valid())
+      if (d.id == codeId(static_cast<int>(Code::IoError)) && !d.span.valid())
         io = true;
       else if (d.severity == Severity::Error)
         invalid = true;

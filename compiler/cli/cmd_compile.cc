@@ -99,7 +99,7 @@ int runCompile(const std::vector<std::string>& argv) {
     bool anyRoot = false;
     for (const auto& t : result.model->tasks) anyRoot |= t.root;
     if (!anyRoot) {
-      diagnostics.push_back(makeDiagnostic(Code::SBX55, {}, fmt::format("`{}` declares no task to compile", input)));
+      diagnostics.push_back(makeDiagnostic(Code::NoTask, {}, fmt::format("`{}` declares no task to compile", input)));
       diagnostics.back().help("declare one: task NAME { ... }");
     }
   }
@@ -108,7 +108,7 @@ int runCompile(const std::vector<std::string>& argv) {
                                [](const Diagnostic& d) { return d.severity == Severity::Error; });
   if (!result.model || hasErrors) {
     for (const auto& d : diagnostics)
-      if (d.id == codeId(static_cast<int>(Code::SBX90)) && !d.span.valid()) return kUsageOrIo;
+      if (d.id == codeId(static_cast<int>(Code::IoError)) && !d.span.valid()) return kUsageOrIo;
     return kInvalidInput;
   }
 

@@ -20,7 +20,7 @@ int runParse(const std::vector<std::string>& argv) {
   printDiagnostics(diagnostics, session.sources(), *args);
   if (!result.model) {
     for (const auto& d : diagnostics)
-      if (d.id == codeId(static_cast<int>(Code::SBX90)) && !d.span.valid()) return kUsageOrIo;
+      if (d.id == codeId(static_cast<int>(Code::IoError)) && !d.span.valid()) return kUsageOrIo;
     return kInvalidInput;
   }
   auto json = model::toJson(*result.model, {&session.sources()});

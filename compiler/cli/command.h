@@ -1,4 +1,4 @@
-// The sbxc subcommands, registered in one table (commands.cc): name, summary, help, handler.
+// The sbxc subcommands, registered in one table (commands() in main.cc): name, summary, help, handler.
 #pragma once
 #include <string>
 #include <string_view>

@@ -15,7 +15,7 @@ LoadedPolicy loadPolicy(frontend::Session& session, const std::string& path, con
                             [](const Diagnostic& d) { return d.severity == Severity::Error; });
   if (result.model && !errors) return {std::move(result.model), kOk};
   for (const auto& d : diagnostics)
-    if (d.id == codeId(static_cast<int>(Code::SBX90)) && !d.span.valid()) return {std::nullopt, kUsageOrIo};
+    if (d.id == codeId(static_cast<int>(Code::IoError)) && !d.span.valid()) return {std::nullopt, kUsageOrIo};
   return {std::nullopt, kInvalidInput};
 }
 

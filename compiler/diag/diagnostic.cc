@@ -29,7 +29,7 @@ std::optional<Severity> parseSeverity(std::string_view text) {
 
 const std::vector<CodeInfo>& frontEndCodes() {
   static const std::vector<CodeInfo> codes = {
-#define SBX_DIAGNOSTIC(number, name, severity, summary) {number, name, Severity::severity, summary},
+#define SBX_DIAGNOSTIC(number, identifier, name, severity, summary) {number, name, Severity::severity, summary},
 #include "diag/codes.def"
 #undef SBX_DIAGNOSTIC
   };

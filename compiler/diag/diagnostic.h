@@ -16,7 +16,7 @@ std::optional<Severity> parseSeverity(std::string_view text);
 
 // Front-end diagnostic codes, generated from codes.def.
 enum class Code {
-#define SBX_DIAGNOSTIC(number, name, severity, summary) SBX##number = number,
+#define SBX_DIAGNOSTIC(number, identifier, name, severity, summary) identifier = number,
 #include "diag/codes.def"
 #undef SBX_DIAGNOSTIC
 };

@@ -198,7 +198,7 @@ struct Body {
   std::vector<Limits> limits;
 };
 
-struct Task : Statement {
+struct TaskDecl : Statement {  // a `task` declaration as written (model::Task is the resolved one)
   Ident name;
   Body body;
 };
@@ -223,7 +223,7 @@ struct Import {
 struct File {
   FileId id = kNoFile;
   std::vector<Import> imports;
-  std::vector<Task> tasks;
+  std::vector<TaskDecl> tasks;
   std::vector<Profile> profiles;
   std::vector<Group> groups;
 };

@@ -38,7 +38,7 @@ class Builder {
     for (auto* top : ctx->topDecl()) {
       auto suppressions = attributes(top->attribute(), top);
       if (auto* t = top->taskDecl()) {
-        ast::Task task;
+        ast::TaskDecl task;
         task.span = span(t);
         task.suppressions = std::move(suppressions);
         task.name = ident(t->name());
@@ -53,7 +53,7 @@ class Builder {
         out.profiles.push_back(std::move(profile));
       } else if (auto* g = top->groupDecl()) {
         for (const auto& s : suppressions)
-          diags_.report(Code::SBX50, s.span, "a syscall group cannot carry a suppression")
+          diags_.report(Code::InvalidSuppression, s.span, "a syscall group cannot carry a suppression")
               .help("put it on the syscalls rule or the task that uses the group");
         ast::Group group;
         group.span = span(g);
@@ -121,7 +121,7 @@ class Builder {
         default: {
           // Point at the escape itself; report every bad escape of the string.
           Span at{out.span.file, out.span.line, column - 1, out.span.line, column + 1};
-          diags_.report(Code::SBX7, at, fmt::format("unknown escape `\\{}` in string", next))
+          diags_.report(Code::InvalidEscape, at, fmt::format("unknown escape `\\{}` in string", next))
               .help("the escapes are \\\", \\\\, \\n and \\t; write `\\\\` for a backslash");
           ok = false;
         }
@@ -135,7 +135,7 @@ class Builder {
     auto s = str(node);
     if (!s) return std::nullopt;
     if (s->value.empty()) {
-      diags_.report(Code::SBX44, s->span, fmt::format("{} is empty", what));
+      diags_.report(Code::InvalidValue, s->span, fmt::format("{} is empty", what));
       return std::nullopt;
     }
     return s->value;
@@ -145,7 +145,7 @@ class Builder {
   std::optional<E> word(const std::string& text, Span where, std::string_view what) {
     if (auto value = model::fromName<E>(text)) return value;
     auto candidates = model::names<E>();
-    auto& d = diags_.report(Code::SBX44, where, fmt::format("unknown {} `{}`", what, text));
+    auto& d = diags_.report(Code::InvalidValue, where, fmt::format("unknown {} `{}`", what, text));
     if (auto m = closestMatch(text, candidates)) d.help(fmt::format("did you mean `{}`?", *m));
     std::string list;
     for (const auto& c : candidates) list += (list.empty() ? "" : ", ") + c;
@@ -191,7 +191,7 @@ class Builder {
   template <typename T>
   bool once(const std::optional<T>& existing, Span where, std::string_view what) {
     if (!existing) return true;
-    diags_.report(Code::SBX45, where, fmt::format("`{}` is set twice", what))
+    diags_.report(Code::DuplicateSetting, where, fmt::format("`{}` is set twice", what))
         .label(existing->span, "first set here")
         .help("keep one of them");
     return false;
@@ -211,7 +211,7 @@ class Builder {
         bool blank = std::all_of(s.reason.begin(), s.reason.end(),
                                  [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
         if (blank) {
-          diags_.report(Code::SBX50, reason->span, "a suppression needs a reason")
+          diags_.report(Code::InvalidSuppression, reason->span, "a suppression needs a reason")
               .help("say why the finding does not apply, e.g. reason \"vendor CDN rotates hosts; reviewed by secops\"");
           continue;
         }
@@ -298,7 +298,7 @@ class Builder {
       auto v = parseInteger(c->INT()->getText(), at, diags_);
       if (!v) return;
       if (*v > 4) {
-        diags_.report(Code::SBX46, at, fmt::format("tier {} does not exist", *v)).help("tiers are 0 to 4");
+        diags_.report(Code::OutOfRange, at, fmt::format("tier {} does not exist", *v)).help("tiers are 0 to 4");
         return;
       }
       ast::Setting<int> s;
@@ -359,7 +359,7 @@ class Builder {
         for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         if (!name.starts_with("CAP_")) name = "CAP_" + name;
         if (!capabilityKnown(name)) {
-          auto& d = diags_.report(Code::SBX51, span(n), fmt::format("unknown capability `{}`", text(n)));
+          auto& d = diags_.report(Code::InvalidName, span(n), fmt::format("unknown capability `{}`", text(n)));
           if (auto m = closestMatch(name, capabilityNames())) d.help(fmt::format("did you mean `{}`?", *m));
           continue;
         }
@@ -450,7 +450,7 @@ class Builder {
     switch (*kind) {
       case model::IdentityKind::Spiffe:
         if (!validSpiffeId(v)) {
-          diags_.report(Code::SBX48, value->span, fmt::format("`{}` is not a SPIFFE ID", v))
+          diags_.report(Code::InvalidIdentity, value->span, fmt::format("`{}` is not a SPIFFE ID", v))
               .help("write spiffe://TRUST-DOMAIN/PATH, e.g. \"spiffe://acme.example/agents/triage\"")
               .note(
                   "the trust domain is lower-case letters, digits, `.`, `-` and `_`; the path is not empty and has no "
@@ -458,21 +458,21 @@ class Builder {
           return;
         }
         if (hasSubject) {
-          diags_.report(Code::SBX48, span(c->SUBJECT()), "a SPIFFE identity has no separate subject")
+          diags_.report(Code::InvalidIdentity, span(c->SUBJECT()), "a SPIFFE identity has no separate subject")
               .help("the subject is the SPIFFE ID itself; delete `subject ...`");
           return;
         }
         break;
       case model::IdentityKind::Oidc:
         if (!v.starts_with("https://") || v.size() <= 8) {
-          diags_.report(Code::SBX48, value->span, fmt::format("OIDC issuer `{}` is not an https URL", v))
+          diags_.report(Code::InvalidIdentity, value->span, fmt::format("OIDC issuer `{}` is not an https URL", v))
               .help(
                   "write the issuer URL, e.g. identity oidc \"https://token.actions.example\" subject "
                   "\"repo:acme/app\"");
           return;
         }
         if (!s.subject || s.subject->value.empty()) {
-          diags_.report(Code::SBX48, s.subject ? s.subject->span : span(c),
+          diags_.report(Code::InvalidIdentity, s.subject ? s.subject->span : span(c),
                         s.subject ? "the OIDC subject is empty" : "an OIDC identity needs a subject")
               .help("add `subject \"...\"` naming the workload within the issuer");
           return;
@@ -480,7 +480,7 @@ class Builder {
         break;
       case model::IdentityKind::Person:
         if (v.empty()) {
-          diags_.report(Code::SBX48, value->span, "a person identity is empty");
+          diags_.report(Code::InvalidIdentity, value->span, "a person identity is empty");
           return;
         }
         break;
@@ -566,7 +566,7 @@ class Builder {
       }
     }
     if (s.access == model::Access::Exec && s.flags.noexec) {
-      diags_.report(Code::SBX44, span(c), "`exec` paths cannot be `noexec`").help("delete `noexec`");
+      diags_.report(Code::InvalidValue, span(c), "`exec` paths cannot be `noexec`").help("delete `noexec`");
       return;
     }
     body.paths.push_back(std::move(s));
@@ -615,7 +615,7 @@ class Builder {
         if (!e.value) continue;
       }
       if (!validEnvName(e.name.text)) {
-        diags_.report(Code::SBX51, e.name.span, fmt::format("`{}` is not an environment variable name", e.name.text))
+        diags_.report(Code::InvalidName, e.name.span, fmt::format("`{}` is not an environment variable name", e.name.text))
             .help("use letters, digits and `_`, not starting with a digit");
         continue;
       }
@@ -720,7 +720,7 @@ class Builder {
       if (auto* src = as<P::SecretSourceContext>(stmt)) {
         textSetting(s.source, src->STRING(), where, suppressions, "source");
         if (s.source && s.source->text.value.empty()) {
-          diags_.report(Code::SBX44, s.source->span, "secret source is empty")
+          diags_.report(Code::InvalidValue, s.source->span, "secret source is empty")
               .help("name the broker path, e.g. source \"broker://tickets/labeler\"");
           s.source.reset();
         }
@@ -739,7 +739,7 @@ class Builder {
           auto v = str(node);
           if (!v) continue;
           if (v->value.empty() || v->value.find_first_of(" \t\n\"\\") != std::string::npos) {
-            diags_.report(Code::SBX51, v->span,
+            diags_.report(Code::InvalidName, v->span,
                           v->value.empty() ? std::string("a scope is empty") : fmt::format("`{}` is not a scope", v->value))
                 .help("scopes are non-empty and have no spaces, quotes or backslashes, e.g. \"tickets:read\"");
             continue;
@@ -773,7 +773,7 @@ class Builder {
         if (e->FOR() != nullptr && names.size() > 1) x.tool = ident(names[1]);
         if (*kind == model::ExposureKind::File) {
           if (e->IDENT() != nullptr) {
-            diags_.report(Code::SBX10, span(e->IDENT()), "a file exposure takes a path in quotes")
+            diags_.report(Code::SyntaxError, span(e->IDENT()), "a file exposure takes a path in quotes")
                 .help(fmt::format("write expose file \"/run/secrets/{}\"", e->IDENT()->getText()));
             continue;
           }
@@ -784,17 +784,17 @@ class Builder {
           }
         } else {
           if (e->STRING() != nullptr) {
-            diags_.report(Code::SBX10, span(e->STRING()), "an env exposure takes a variable name without quotes")
+            diags_.report(Code::SyntaxError, span(e->STRING()), "an env exposure takes a variable name without quotes")
                 .help("write expose env NAME");
             continue;
           }
           if (e->IDENT() == nullptr) {
-            diags_.report(Code::SBX53, where, "`expose env` needs the variable name")
+            diags_.report(Code::MissingSetting, where, "`expose env` needs the variable name")
                 .help(fmt::format("write expose env {}", upper(s.name.text)));
             continue;
           }
           if (!validEnvName(e->IDENT()->getText())) {
-            diags_.report(Code::SBX51, span(e->IDENT()),
+            diags_.report(Code::InvalidName, span(e->IDENT()),
                           fmt::format("`{}` is not an environment variable name", e->IDENT()->getText()))
                 .help("use letters, digits and `_`, not starting with a digit");
             continue;
@@ -854,7 +854,7 @@ class Builder {
       }
       if (!value) return std::nullopt;
       if (*value == 0 || *value > 4095) {
-        diags_.report(Code::SBX46, where, fmt::format("errno {} is out of range", *value))
+        diags_.report(Code::OutOfRange, where, fmt::format("errno {} is out of range", *value))
             .help("errno values are 1-4095, e.g. EPERM");
         return std::nullopt;
       }
@@ -869,7 +869,7 @@ class Builder {
     auto v = lookupConstant(name);
     if (v && (!errnoOnly || name.starts_with("E"))) return v;
     auto& d =
-        diags_.report(Code::SBX35, where, fmt::format("unknown {} `{}`", errnoOnly ? "errno name" : "constant", name));
+        diags_.report(Code::UnknownConstant, where, fmt::format("unknown {} `{}`", errnoOnly ? "errno name" : "constant", name));
     auto names = constantNames();
     if (errnoOnly) std::erase_if(names, [](const std::string& n) { return !n.starts_with("E"); });
     if (auto m = closestMatch(name, names))
@@ -935,7 +935,7 @@ class Builder {
       if (!mask || !v) return std::nullopt;
       if ((*v & ~*mask) != 0) {
         diags_
-            .report(Code::SBX49, span(values[1]),
+            .report(Code::InvalidCondition, span(values[1]),
                     fmt::format("value 0x{:x} has bits outside mask 0x{:x}; the condition can never hold", *v, *mask))
             .help("compare against a value within the mask");
         return std::nullopt;
@@ -958,7 +958,7 @@ class Builder {
     std::string argName = text(arg->name());
     Span argSpan = span(arg->name());
     if (argName.size() != 4 || !argName.starts_with("arg") || argName[3] < '0' || argName[3] > '5') {
-      auto& d = diags_.report(Code::SBX49, argSpan, fmt::format("`{}` is not a syscall argument", argName));
+      auto& d = diags_.report(Code::InvalidCondition, argSpan, fmt::format("`{}` is not a syscall argument", argName));
       d.help("arguments are arg0 to arg5");
       return std::nullopt;
     }
@@ -967,14 +967,14 @@ class Builder {
       auto width = parseInteger(arg->INT()->getText(), span(arg->INT()), diags_);
       if (!width) return std::nullopt;
       if (*width != 32 && *width != 64) {
-        diags_.report(Code::SBX49, span(arg->INT()), fmt::format("argument width {} is not 32 or 64", *width))
+        diags_.report(Code::InvalidCondition, span(arg->INT()), fmt::format("argument width {} is not 32 or 64", *width))
             .help("write arg1:32 to compare the low 32 bits, arg1:64 for all 64");
         return std::nullopt;
       }
       cond.width = static_cast<unsigned>(*width);
       for (auto v : cond.values) {
         if (cond.width == 32 && v > 0xffffffffu) {
-          diags_.report(Code::SBX49, cond.span, fmt::format("value 0x{:x} does not fit the 32-bit argument", v))
+          diags_.report(Code::InvalidCondition, cond.span, fmt::format("value 0x{:x} does not fit the 32-bit argument", v))
               .help(fmt::format("compare all 64 bits with arg{}:64, or write a value below 0x100000000", cond.arg));
           return std::nullopt;
         }
@@ -1007,7 +1007,7 @@ class Builder {
         if (!once(block.foreignArch, where, "foreign-arch")) continue;
         if (auto a = action(f->action())) {
           if (a->kind == model::SyscallActionKind::Allow || a->kind == model::SyscallActionKind::Log) {
-            diags_.report(Code::SBX44, span(f->action()), "x32 and i386 syscalls can never be allowed")
+            diags_.report(Code::InvalidValue, span(f->action()), "x32 and i386 syscalls can never be allowed")
                 .note("their numbers bypass a filter written for x86_64")
                 .help("write foreign-arch kill or foreign-arch errno ENOSYS");
             continue;
@@ -1051,7 +1051,7 @@ class Builder {
         }
         if (rule.conditions.size() > 6) {
           diags_
-              .report(Code::SBX49, where,
+              .report(Code::InvalidCondition, where,
                       fmt::format("{} conditions on one rule; the limit is 6", rule.conditions.size()))
               .help("split the rule");
           ok = false;
@@ -1083,7 +1083,7 @@ class Builder {
         case model::Limit::Memory:
         case model::Limit::FileSize:
           if (n != nullptr) {
-            diags_.report(Code::SBX41, span(n), fmt::format("`{}` needs a size unit", item->IDENT()->getText()))
+            diags_.report(Code::InvalidSize, span(n), fmt::format("`{}` needs a size unit", item->IDENT()->getText()))
                 .help(fmt::format("write e.g. {}MiB", n->getText()));
             continue;
           }
@@ -1091,7 +1091,7 @@ class Builder {
           break;
         case model::Limit::Cpu:
           if (n != nullptr) {
-            diags_.report(Code::SBX40, span(n), "`cpu` needs a duration unit")
+            diags_.report(Code::InvalidDuration, span(n), "`cpu` needs a duration unit")
                 .help(fmt::format("write e.g. {}s", n->getText()));
             continue;
           }
@@ -1100,7 +1100,7 @@ class Builder {
         case model::Limit::Pids:
         case model::Limit::Files:
           if (q != nullptr) {
-            diags_.report(Code::SBX46, span(q), fmt::format("`{}` is a count without a unit", item->IDENT()->getText()))
+            diags_.report(Code::OutOfRange, span(q), fmt::format("`{}` is a count without a unit", item->IDENT()->getText()))
                 .help("write a plain number, e.g. 64");
             continue;
           }
@@ -1109,7 +1109,7 @@ class Builder {
             if (auto count = parseInteger(n->getText(), where, diags_)) {
               if (*count == 0 || *count > (1u << 30)) {
                 diags_
-                    .report(Code::SBX46, where,
+                    .report(Code::OutOfRange, where,
                             fmt::format("{} limit {} is out of range", item->IDENT()->getText(), *count))
                     .help("give a count between 1 and 1073741824");
                 continue;

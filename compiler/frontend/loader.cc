@@ -77,7 +77,7 @@ Module* ModuleSet::loadRoot(const std::string& path, const std::string* text, co
     std::string error;
     auto read = readFile(path, error);
     if (!read) {
-      diags.report(Code::SBX90, {}, fmt::format("cannot read `{}`: {}", path, error));
+      diags.report(Code::IoError, {}, fmt::format("cannot read `{}`: {}", path, error));
       return nullptr;
     }
     contents = std::move(*read);
@@ -115,7 +115,7 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
     std::string alias = imp.aliasName();
     Span aliasSpan = imp.alias ? imp.alias->span : imp.span;
     if (auto previous = module.importDecls.find(alias); previous != module.importDecls.end()) {
-      diags.report(Code::SBX23, aliasSpan, fmt::format("two imports are both named `{}`", alias))
+      diags.report(Code::DuplicateImport, aliasSpan, fmt::format("two imports are both named `{}`", alias))
           .label(previous->second->span, "first imported here")
           .help(fmt::format("give one of them another name with `as`, e.g. `as {}2`", alias));
       continue;
@@ -126,7 +126,7 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
     module.failedImports.insert(alias);  // until it loads
     if (stdlib) {
       if (imp.module.parts.size() < 2 || imp.module.parts[0].text != "std") {
-        diags.report(Code::SBX20, imp.module.span, fmt::format("`{}` is not a stdlib module", imp.module.joined()))
+        diags.report(Code::ModuleNotFound, imp.module.span, fmt::format("`{}` is not a stdlib module", imp.module.joined()))
             .help("stdlib modules are imported as `import std.NAME`; your own files as `import \"path/file.sbx\"`");
         continue;
       }
@@ -137,7 +137,7 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
       if (!byKey_.contains(key) && !shared_.byKey.contains(key)) {
         auto read = readStdlib(relative, options);
         if (!read) {
-          auto& d = diags.report(Code::SBX20, imp.module.span, fmt::format("no stdlib module `{}`", key));
+          auto& d = diags.report(Code::ModuleNotFound, imp.module.span, fmt::format("no stdlib module `{}`", key));
           if (auto m = closestMatch(key, stdlibModules(options))) d.help(fmt::format("did you mean `{}`?", *m));
           continue;
         }
@@ -149,7 +149,7 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
         std::string why = rel.empty()     ? "the import path is empty"
                           : rel[0] == '/' ? fmt::format("`{}` is absolute", rel)
                                           : fmt::format("`{}` does not end in .sbx", rel);
-        auto& d = diags.report(Code::SBX25, imp.path.span, fmt::format("cannot import: {}", why))
+        auto& d = diags.report(Code::InvalidImportPath, imp.path.span, fmt::format("cannot import: {}", why))
                       .note("imports of your own files are relative to the importing file and end in .sbx");
         if (!rel.empty() && rel[0] != '/')
           d.help(fmt::format("write import \"{}.sbx\"", rel));
@@ -158,7 +158,7 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
         continue;
       }
       if (module.stdlib) {
-        diags.report(Code::SBX25, imp.path.span, "stdlib modules import only other stdlib modules");
+        diags.report(Code::InvalidImportPath, imp.path.span, "stdlib modules import only other stdlib modules");
         continue;
       }
       fs::path joined = (fs::path(directory) / rel).lexically_normal();
@@ -169,7 +169,7 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
         std::string error;
         auto read = readFile(joined, error);
         if (!read) {
-          diags.report(Code::SBX21, imp.path.span, fmt::format("cannot read imported file `{}`: {}", display, error))
+          diags.report(Code::ImportNotFound, imp.path.span, fmt::format("cannot read imported file `{}`: {}", display, error))
               .note(fmt::format("imports are resolved relative to the importing file's directory `{}`",
                                 directory.empty() ? "." : directory));
           continue;
@@ -182,7 +182,7 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
       std::string chain;
       for (auto it = cycle; it != inProgress_.end(); ++it) chain += fs::path(*it).filename().string() + " -> ";
       chain += fs::path(key).filename().string();
-      diags.report(Code::SBX22, imp.span, fmt::format("import cycle: {}", chain))
+      diags.report(Code::ImportCycle, imp.span, fmt::format("import cycle: {}", chain))
           .help("move the shared declarations into a file that both import");
       continue;
     }

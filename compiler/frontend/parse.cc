@@ -237,7 +237,7 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
 
     bool topLevelWord = type == SbxLexer::TASK || type == SbxLexer::PROFILE || type == SbxLexer::GROUP;
     if (topLevelWord && contains(expected, SbxLexer::RBRACE) && offending->getCharPositionInLine() == 0) {
-      auto& d = diags_.report(Code::SBX10, span,
+      auto& d = diags_.report(Code::SyntaxError, span,
                               fmt::format("expected `}}` before `{}`: a block is not closed", offending->getText()));
       if (auto* open = parser->getContext(); open != nullptr)
         d.label(tokenSpan(file_, open->getStart()), "this block is not closed");
@@ -245,12 +245,12 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       return;
     }
     if (type == SbxLexer::IMPORT && statementPosition) {
-      diags_.report(Code::SBX10, span, "imports must come before the first task, profile or group")
+      diags_.report(Code::SyntaxError, span, "imports must come before the first task, profile or group")
           .help("move this import to the top of the file");
       return;
     }
     if (previousType == SbxLexer::AT_SIGN && contains(expected, SbxLexer::SUPPRESS) && types.size() == 1) {
-      diags_.report(Code::SBX10, span, fmt::format("expected `,` before `@{}`", offending->getText()))
+      diags_.report(Code::SyntaxError, span, fmt::format("expected `,` before `@{}`", offending->getText()))
           .help("separate syscalls and @groups with `,`");
       return;
     }
@@ -260,7 +260,7 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       std::string what = duration ? "a duration (e.g. 10m)"
                          : size   ? "a size (e.g. 64MiB)"
                                   : "a duration or size (e.g. 10m, 512MiB)";
-      auto& d = diags_.report(Code::SBX10, span, fmt::format("expected {}, found {}", what, describeToken(offending)));
+      auto& d = diags_.report(Code::SyntaxError, span, fmt::format("expected {}, found {}", what, describeToken(offending)));
       if (type == SbxLexer::INT) {
         antlr4::Token* next = parser->getTokenStream()->LT(2);
         bool unitFollows =
@@ -275,7 +275,7 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       return;
     }
     if (statementPosition && wordFound) {
-      auto& d = diags_.report(Code::SBX11, span,
+      auto& d = diags_.report(Code::UnknownStatement, span,
                               fmt::format("unknown statement `{}`; expected {}", offending->getText(), expectedText));
       if (auto match = closestMatch(offending->getText(), keywords)) {
         d.help(fmt::format("did you mean `{}`?", *match));
@@ -288,7 +288,7 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       return;
     }
     auto& d =
-        diags_.report(Code::SBX10, span, fmt::format("expected {}, found {}", expectedText, describeToken(offending)));
+        diags_.report(Code::SyntaxError, span, fmt::format("expected {}, found {}", expectedText, describeToken(offending)));
     if (statementPosition && (type == SbxLexer::STRING || type == SbxLexer::QUANTITY || type == SbxLexer::INT)) {
       d.help("is a `,` missing between list items before this?");
       return;
@@ -342,7 +342,7 @@ void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, Diagnos
       continue;
     }
     if (type == SbxLexer::UNTERMINATED_STRING) {
-      diags.report(Code::SBX6, span, "string is not closed before the end of the line")
+      diags.report(Code::UnterminatedString, span, "string is not closed before the end of the line")
           .help(
               "add the closing `\"`; strings cannot span lines, and `\\\"` is an escaped quote (write `\\\\` for a "
               "backslash)");
@@ -361,7 +361,7 @@ void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, Diagnos
       }
       bool closed = close < all.size() && all[close]->getLine() == token->getLine();
       if (closed && inner.find_first_of("\"\\") == std::string::npos) {
-        diags.report(Code::SBX5, join(span, tokenSpan(file, all[close])), "strings use double quotes, not `'`")
+        diags.report(Code::UnexpectedCharacter, join(span, tokenSpan(file, all[close])), "strings use double quotes, not `'`")
             .help(fmt::format("write \"{}\"", inner));
         becomeString(i, close, inner);
         i = close;
@@ -381,13 +381,13 @@ void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, Diagnos
              all[last + 1]->getType() != SbxLexer::LBRACE) {
         word += all[++last]->getText();
       }
-      diags.report(Code::SBX5, join(span, tokenSpan(file, all[last])), fmt::format("`{}` must be a string", word))
+      diags.report(Code::UnexpectedCharacter, join(span, tokenSpan(file, all[last])), fmt::format("`{}` must be a string", word))
           .help(fmt::format("put it in double quotes: \"{}\"", word));
       becomeString(i, last, word);
       i = last;
       continue;
     }
-    auto& d = diags.report(Code::SBX5, span, fmt::format("unexpected character `{}`", text));
+    auto& d = diags.report(Code::UnexpectedCharacter, span, fmt::format("unexpected character `{}`", text));
     std::string next = i + 1 < all.size() ? all[i + 1]->getText() : "";
     if (text == "'")
       d.help("strings use double quotes");

@@ -29,7 +29,7 @@ std::string_view kindName(Kind k) {
 
 struct Found {
   Module* module = nullptr;
-  const ast::Task* task = nullptr;
+  const ast::TaskDecl* task = nullptr;
   const ast::Profile* profile = nullptr;
   const ast::Group* group = nullptr;
   std::string display;  // "alias.name" or "name"
@@ -52,7 +52,7 @@ struct PendingRule {
 struct TaskState {
   model::Task task;
   Module* module = nullptr;
-  const ast::Task* decl = nullptr;
+  const ast::TaskDecl* decl = nullptr;
   std::vector<PendingRule> rules;
   // Single-valued settings seen from profiles, for conflict reports, and those the task sets.
   std::map<std::string, Span> profileSettings;
@@ -87,7 +87,7 @@ class Resolver {
       for (const auto& item : items) {
         auto [it, fresh] = seen.emplace(item.name.text, item.name.span);
         if (!fresh)
-          diags_.report(Code::SBX31, item.name.span, fmt::format("{} `{}` is declared twice", what, item.name.text))
+          diags_.report(Code::DuplicateDeclaration, item.name.span, fmt::format("{} `{}` is declared twice", what, item.name.text))
               .label(it->second, "first declared here")
               .help("rename or delete one of them");
       }
@@ -102,7 +102,7 @@ class Resolver {
     Module* target = &m;
     std::string alias;
     if (name.parts.size() > 2) {
-      diags_.report(Code::SBX30, name.span, fmt::format("`{}` is not a name in scope", name.joined()))
+      diags_.report(Code::UnknownName, name.span, fmt::format("`{}` is not a name in scope", name.joined()))
           .help(fmt::format("refer to imported declarations as ALIAS.NAME, e.g. `{}.{}`",
                             name.parts[name.parts.size() - 2].text, name.parts.back().text));
       return std::nullopt;
@@ -112,7 +112,7 @@ class Resolver {
       auto it = m.imports.find(alias);
       if (it == m.imports.end() && m.failedImports.contains(alias)) return std::nullopt;  // reported at the import
       if (it == m.imports.end()) {
-        auto& d = diags_.report(Code::SBX30, name.parts[0].span, fmt::format("no import is named `{}`", alias));
+        auto& d = diags_.report(Code::UnknownName, name.parts[0].span, fmt::format("no import is named `{}`", alias));
         std::vector<std::string> aliases;
         for (const auto& [a, mod] : m.imports) aliases.push_back(a);
         if (auto match = closestMatch(alias, aliases))
@@ -139,14 +139,14 @@ class Resolver {
                                 : found.group   ? std::optional(Kind::Group)
                                                 : std::nullopt;
     if (other) {
-      auto& d = diags_.report(Code::SBX32, name.span,
+      auto& d = diags_.report(Code::WrongKind, name.span,
                               fmt::format("`{}` is a {}, not a {}", name.joined(), kindName(*other), kindName(kind)));
       if (kind == Kind::Group) d.help("syscall groups are declared with `group NAME { ... }`");
       if (kind == Kind::Profile && *other == Kind::Group)
         d.help(fmt::format("use it in a syscalls block: `allow @{}`", name.joined()));
       return std::nullopt;
     }
-    auto& d = diags_.report(Code::SBX30, name.span, fmt::format("no {} named `{}`", kindName(kind), name.joined()));
+    auto& d = diags_.report(Code::UnknownName, name.span, fmt::format("no {} named `{}`", kindName(kind), name.joined()));
     std::vector<std::string> candidates = candidatesOf(m, kind);
     if (auto match = closestMatch(name.joined(), candidates)) d.help(fmt::format("did you mean `{}`?", *match));
     return std::nullopt;
@@ -204,14 +204,14 @@ class Resolver {
     for (const auto& [alias, used] : m.importUsed) {
       if (used) continue;
       const ast::Import* imp = m.importDecls.at(alias);
-      diags_.report(Code::SBX24, imp->span, fmt::format("import `{}` is never used", alias))
+      diags_.report(Code::UnusedImport, imp->span, fmt::format("import `{}` is never used", alias))
           .help("delete the import, or refer to its declarations as `" + alias + ".NAME`");
     }
   }
 
   // ---- tasks ---------------------------------------------------------------------------
 
-  std::size_t taskIndex(Module& m, const ast::Task& decl, const std::string& qualified, bool root) {
+  std::size_t taskIndex(Module& m, const ast::TaskDecl& decl, const std::string& qualified, bool root) {
     auto key = std::make_pair(&m, &decl);
     if (auto it = taskIndex_.find(key); it != taskIndex_.end()) return it->second;
     std::size_t index = states_.size();
@@ -283,7 +283,7 @@ class Resolver {
     if (fresh) return true;
     if (!(it->second == span))
       diags_
-          .report(Code::SBX45, span,
+          .report(Code::DuplicateSetting, span,
                   fmt::format("`{}` is set by two profiles used in task `{}`", what, state.task.name))
           .label(it->second, "also set here")
           .help(fmt::format("set `{}` in the task itself to choose", what));
@@ -368,7 +368,7 @@ class Resolver {
         if (same != task.paths.end()) {
           if (fromTask && same->origin.via.empty())
             diags_
-                .report(Code::SBX54, ref.span,
+                .report(Code::DuplicateGrant, ref.span,
                         fmt::format("`{} {}` is declared twice", model::nameOf(p.access),
                                     ref.workspace ? std::string("workspace") : "\"" + ref.path + "\""))
                 .label(same->origin.span, "first declared here")
@@ -388,7 +388,7 @@ class Resolver {
         if (fromTask && !same->origin.via.empty()) {
           *same = std::move(scratch);
         } else {
-          diags_.report(Code::SBX31, s.path.span, fmt::format("scratch `{}` is declared twice", s.path.path))
+          diags_.report(Code::DuplicateDeclaration, s.path.span, fmt::format("scratch `{}` is declared twice", s.path.path))
               .label(same->origin.span, "first declared here")
               .help("declare each scratch directory once, with the size it needs");
         }
@@ -423,7 +423,7 @@ class Resolver {
         if (same != task.env.end()) {
           if (fromTask && same->origin.via.empty()) {
             diags_
-                .report(Code::SBX31, item.name.span,
+                .report(Code::DuplicateDeclaration, item.name.span,
                         fmt::format("environment variable `{}` is declared twice", item.name.text))
                 .label(same->origin.span, "first declared here");
           } else if (fromTask) {
@@ -468,7 +468,7 @@ class Resolver {
                    const std::string& where = "") {
     auto same = std::find_if(existing.begin(), existing.end(), [&](const T& x) { return x.name == name.text; });
     if (same == existing.end()) return true;
-    diags_.report(Code::SBX31, name.span, fmt::format("{} `{}`{} is declared twice", what, name.text, where))
+    diags_.report(Code::DuplicateDeclaration, name.span, fmt::format("{} `{}`{} is declared twice", what, name.text, where))
         .label(same->origin.span, "first declared here")
         .help("rename or delete one of them");
     return false;
@@ -541,7 +541,7 @@ class Resolver {
     if (s.source) {
       secret.source = s.source->text.value;
     } else {
-      diags_.report(Code::SBX53, s.name.span, fmt::format("secret `{}` has no source", s.name.text))
+      diags_.report(Code::MissingSetting, s.name.span, fmt::format("secret `{}` has no source", s.name.text))
           .help("name where the broker gets it: source \"broker://team/name\"");
     }
     if (s.audience) secret.audience = s.audience->text.value;
@@ -581,7 +581,7 @@ class Resolver {
       chain += (*it)->name.text + " -> ";
     }
     if (!known)
-      diags_.report(Code::SBX33, at, fmt::format(message, node->name.text, chain + node->name.text)).help(help);
+      diags_.report(Code::UseCycle, at, fmt::format(message, node->name.text, chain + node->name.text)).help(help);
     return true;
   }
 
@@ -628,7 +628,7 @@ class Resolver {
   bool checkSyscall(const ast::Ident& name) {
     if (syscallKnown(name.text)) return true;
     if (!reportedSyscalls_.insert({name.span.file, name.span.line, name.span.col}).second) return false;
-    auto& d = diags_.report(Code::SBX34, name.span, fmt::format("unknown syscall `{}`", name.text));
+    auto& d = diags_.report(Code::UnknownSyscall, name.span, fmt::format("unknown syscall `{}`", name.text));
     if (auto m = closestMatch(name.text, knownSyscalls())) d.help(fmt::format("did you mean `{}`?", *m));
     d.note("syscall names are checked against libseccomp's tables for x86_64 and aarch64");
     return false;
@@ -720,7 +720,7 @@ class Resolver {
       };
       bool direct = p.rule.groups.empty() && first.groups.empty();
       auto& d =
-          diags_.report(Code::SBX52, p.rule.origin.span,
+          diags_.report(Code::ConflictingSyscallRules, p.rule.origin.span,
                         fmt::format("syscall `{}` is given `{}` here and `{}` elsewhere under the same conditions",
                                     p.rule.syscall, describe(p.rule.action), describe(first.action)));
       d.label(first.origin.span, "first rule here");
@@ -742,7 +742,7 @@ class Resolver {
     for (const auto& item : block.items) {
       collectSuppressions(task, item);
       if (auto [it, fresh] = seenHere.emplace(item.kind, item.span); !fresh) {
-        diags_.report(Code::SBX45, item.span, fmt::format("limit `{}` is set twice", model::nameOf(item.kind)))
+        diags_.report(Code::DuplicateSetting, item.span, fmt::format("limit `{}` is set twice", model::nameOf(item.kind)))
             .label(it->second, "first set here");
         continue;
       }
@@ -778,7 +778,7 @@ class Resolver {
     for (const auto& t : task.tools) toolNames.push_back(t.name);
     auto unknown = [&](const ast::Ident& name, const std::vector<std::string>& names, std::string_view what) {
       if (std::find(names.begin(), names.end(), name.text) != names.end()) return;
-      auto& d = diags_.report(Code::SBX30, name.span,
+      auto& d = diags_.report(Code::UnknownName, name.span,
                               fmt::format("task `{}` declares no {} `{}`", task.name, what, name.text));
       if (auto m = closestMatch(name.text, names))
         d.help(fmt::format("did you mean `{}`?", *m));
@@ -816,7 +816,7 @@ class Resolver {
           continue;
         }
         diags_
-            .report(Code::SBX57, name.span,
+            .report(Code::SecretForSeveralTools, name.span,
                     fmt::format("secret `{}` is already for tool `{}`; tool `{}` cannot have it too", secret.name,
                                 first, tool))
             .help(fmt::format("declare a secret of its own for `{}`: each token is minted for one tool", tool));
@@ -837,7 +837,7 @@ class Resolver {
       if (secret.empty()) continue;
       if (tool.exec.empty()) {
         diags_
-            .report(Code::SBX58, tool.nameSpan,
+            .report(Code::ToolExecutableShared, tool.nameSpan,
                     fmt::format("tool `{}` is given secret `{}` but declares no executable", tool.name, secret))
             .help("declare the program that is the tool, `exec \"PATH\"`: its token is handed to that program alone");
         continue;
@@ -846,7 +846,7 @@ class Resolver {
                                 [&](const model::Tool& t) { return &t != &tool && t.exec == tool.exec; });
       if (other == task.tools.end()) continue;
       diags_
-          .report(Code::SBX58, tool.execSpan,
+          .report(Code::ToolExecutableShared, tool.execSpan,
                   fmt::format("tool `{}` is given secret `{}`, and tool `{}` runs its executable {} too", tool.name,
                               secret, other->name, tool.exec))
           .label(other->execSpan, "also run here")
@@ -864,7 +864,7 @@ class Resolver {
   ModuleSet& modules_;
   DiagnosticSink& diags_;
   std::vector<TaskState> states_;
-  std::map<std::pair<Module*, const ast::Task*>, std::size_t> taskIndex_;
+  std::map<std::pair<Module*, const ast::TaskDecl*>, std::size_t> taskIndex_;
   std::set<Module*> checkedModules_;
   std::set<const ast::Profile*> usedProfiles_, cyclicProfiles_;
   std::set<const ast::Group*> cyclicGroups_;

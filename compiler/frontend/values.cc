@@ -103,7 +103,7 @@ bool splitQuantity(std::string_view text, std::vector<std::pair<std::string, std
 std::optional<std::uint64_t> parseDuration(std::string_view text, Span span, DiagnosticSink& diags) {
   std::vector<std::pair<std::string, std::string>> parts;
   if (!splitQuantity(text, parts) || parts.empty()) {
-    diags.report(Code::SBX40, span, fmt::format("`{}` is not a duration", text))
+    diags.report(Code::InvalidDuration, span, fmt::format("`{}` is not a duration", text))
         .help("write a number with a unit, e.g. 30s, 10m, 1h30m");
     return std::nullopt;
   }
@@ -112,19 +112,19 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, Span span, Dia
   for (std::size_t p = 0; p < parts.size(); ++p) {
     const auto& [number, unit] = parts[p];
     if (unit.empty()) {
-      diags.report(Code::SBX40, span, fmt::format("duration `{}` has a number without a unit", text))
+      diags.report(Code::InvalidDuration, span, fmt::format("duration `{}` has a number without a unit", text))
           .help(fmt::format("units are {}", unitList(kDurationUnits)));
       return std::nullopt;
     }
     if (number.find('.') != std::string::npos) {
-      diags.report(Code::SBX40, span, fmt::format("duration `{}` has a fraction", text))
+      diags.report(Code::InvalidDuration, span, fmt::format("duration `{}` has a fraction", text))
           .help("combine whole units instead, e.g. 1h30m for one and a half hours");
       return std::nullopt;
     }
     std::size_t u = 0;
     while (u < kDurationUnits.size() && kDurationUnits[u].name != unit) ++u;
     if (u == kDurationUnits.size()) {
-      auto& d = diags.report(Code::SBX40, span, fmt::format("unknown duration unit `{}`", unit));
+      auto& d = diags.report(Code::InvalidDuration, span, fmt::format("unknown duration unit `{}`", unit));
       std::string_view written = unit;  // (structured bindings cannot be captured before C++20's P1091 in clang 14)
       bool sizeUnit =
           std::any_of(kSizeUnits.begin(), kSizeUnits.end(), [&](const Unit& s) { return s.name == written; });
@@ -144,7 +144,7 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, Span span, Dia
       return std::nullopt;
     }
     if (p > 0 && u <= lastUnit) {
-      diags.report(Code::SBX40, span, fmt::format("duration `{}` repeats a unit or lists units out of order", text))
+      diags.report(Code::InvalidDuration, span, fmt::format("duration `{}` repeats a unit or lists units out of order", text))
           .help("write units from largest to smallest, each once, e.g. 1h30m");
       return std::nullopt;
     }
@@ -153,12 +153,12 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, Span span, Dia
     auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
     if (ec != std::errc() || ptr != number.data() + number.size() ||
         mulOverflows(n, kDurationUnits[u].factor, scaled) || addOverflows(total, scaled, total)) {
-      diags.report(Code::SBX40, span, fmt::format("duration `{}` is too large", text));
+      diags.report(Code::InvalidDuration, span, fmt::format("duration `{}` is too large", text));
       return std::nullopt;
     }
   }
   if (total == 0) {
-    diags.report(Code::SBX40, span, "a duration of zero is not allowed").help("give a positive duration, e.g. 30s");
+    diags.report(Code::InvalidDuration, span, "a duration of zero is not allowed").help("give a positive duration, e.g. 30s");
     return std::nullopt;
   }
   return total;
@@ -167,20 +167,20 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, Span span, Dia
 std::optional<std::uint64_t> parseSize(std::string_view text, Span span, DiagnosticSink& diags) {
   std::vector<std::pair<std::string, std::string>> parts;
   if (!splitQuantity(text, parts) || parts.size() != 1) {
-    diags.report(Code::SBX41, span, fmt::format("`{}` is not a size", text))
+    diags.report(Code::InvalidSize, span, fmt::format("`{}` is not a size", text))
         .help("write a number with one unit, e.g. 512MiB or 2GiB");
     return std::nullopt;
   }
   const auto& [number, unit] = parts[0];
   if (number.find('.') != std::string::npos) {
-    diags.report(Code::SBX41, span, fmt::format("size `{}` has a fraction", text))
+    diags.report(Code::InvalidSize, span, fmt::format("size `{}` has a fraction", text))
         .help("use a smaller unit, e.g. 1536MiB instead of 1.5GiB");
     return std::nullopt;
   }
   std::size_t u = 0;
   while (u < kSizeUnits.size() && kSizeUnits[u].name != unit) ++u;
   if (u == kSizeUnits.size()) {
-    auto& d = diags.report(Code::SBX41, span, fmt::format("unknown size unit `{}`", unit));
+    auto& d = diags.report(Code::InvalidSize, span, fmt::format("unknown size unit `{}`", unit));
     std::string_view written = unit;  // (structured bindings cannot be captured in clang 14)
     bool durationUnit =
         std::any_of(kDurationUnits.begin(), kDurationUnits.end(), [&](const Unit& t) { return t.name == written; });
@@ -196,11 +196,11 @@ std::optional<std::uint64_t> parseSize(std::string_view text, Span span, Diagnos
   std::uint64_t n = 0, bytes = 0;
   auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
   if (ec != std::errc() || ptr != number.data() + number.size() || mulOverflows(n, kSizeUnits[u].factor, bytes)) {
-    diags.report(Code::SBX41, span, fmt::format("size `{}` is too large", text));
+    diags.report(Code::InvalidSize, span, fmt::format("size `{}` is too large", text));
     return std::nullopt;
   }
   if (bytes == 0) {
-    diags.report(Code::SBX41, span, "a size of zero is not allowed").help("give a positive size, e.g. 64MiB");
+    diags.report(Code::InvalidSize, span, "a size of zero is not allowed").help("give a positive size, e.g. 64MiB");
     return std::nullopt;
   }
   return bytes;
@@ -230,7 +230,7 @@ std::optional<std::uint64_t> parseInteger(std::string_view text, Span span, Diag
   std::uint64_t value = 0;
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
   if (ec != std::errc() || ptr != digits.data() + digits.size()) {
-    diags.report(Code::SBX46, span, fmt::format("`{}` does not fit in 64 bits", text));
+    diags.report(Code::OutOfRange, span, fmt::format("`{}` does not fit in 64 bits", text));
     return std::nullopt;
   }
   return value;
@@ -252,7 +252,7 @@ std::optional<model::Date> parseDate(std::string_view text, Span span, Diagnosti
                date.day <= kDays[static_cast<std::size_t>(date.month - 1)] &&
                !(date.month == 2 && date.day == 29 && !leap);
   if (!valid) {
-    diags.report(Code::SBX47, span, fmt::format("`{}` is not a calendar date", text)).help("write YYYY-MM-DD");
+    diags.report(Code::InvalidDate, span, fmt::format("`{}` is not a calendar date", text)).help("write YYYY-MM-DD");
     return std::nullopt;
   }
   return date;
@@ -260,15 +260,15 @@ std::optional<model::Date> parseDate(std::string_view text, Span span, Diagnosti
 
 std::optional<std::string> checkPath(std::string_view path, Span span, DiagnosticSink& diags) {
   if (path.find('\0') != std::string_view::npos) {
-    diags.report(Code::SBX42, span, "path contains a NUL byte");
+    diags.report(Code::InvalidPath, span, "path contains a NUL byte");
     return std::nullopt;
   }
   if (path.empty()) {
-    diags.report(Code::SBX42, span, "path is empty").help("write an absolute path, e.g. \"/usr\"");
+    diags.report(Code::InvalidPath, span, "path is empty").help("write an absolute path, e.g. \"/usr\"");
     return std::nullopt;
   }
   if (path[0] == '~') {
-    diags.report(Code::SBX42, span, fmt::format("path `{}` uses `~`, which sbxc does not expand", path))
+    diags.report(Code::InvalidPath, span, fmt::format("path `{}` uses `~`, which sbxc does not expand", path))
         .help("write the absolute path, e.g. \"/home/agent/.cache\"");
     return std::nullopt;
   }
@@ -297,19 +297,19 @@ std::optional<std::string> checkPath(std::string_view path, Span span, Diagnosti
   for (auto p : parts) normal += "/" + std::string(p);
   if (normal.empty()) normal = "/";
   if (path[0] != '/') {
-    diags.report(Code::SBX42, span, fmt::format("path `{}` is relative", path))
+    diags.report(Code::InvalidPath, span, fmt::format("path `{}` is relative", path))
         .note("paths are resolved in the sandbox, where there is no meaningful working directory")
         .help(fmt::format("write it absolute, e.g. \"{}\"", normal));
     return std::nullopt;
   }
   if (path == "/") return std::string(path);
   if (!problem.empty()) {
-    auto& d = diags.report(Code::SBX42, span, fmt::format("path `{}` has {}", path, problem));
+    auto& d = diags.report(Code::InvalidPath, span, fmt::format("path `{}` has {}", path, problem));
     if (problem.find("255") == std::string_view::npos) d.help(fmt::format("write \"{}\"", normal));
     return std::nullopt;
   }
   if (path.size() > 4095) {
-    diags.report(Code::SBX42, span, "path is longer than PATH_MAX (4096 bytes)");
+    diags.report(Code::InvalidPath, span, "path is longer than PATH_MAX (4096 bytes)");
     return std::nullopt;
   }
   return std::string(path);
@@ -355,7 +355,7 @@ bool parsePort(std::string_view text, std::uint16_t& value) {
 
 std::optional<model::Destination> parseDestination(std::string_view text, Span span, DiagnosticSink& diags) {
   auto fail = [&](std::string message, std::string help) -> std::optional<model::Destination> {
-    auto& d = diags.report(Code::SBX43, span, std::move(message));
+    auto& d = diags.report(Code::InvalidDestination, span, std::move(message));
     if (!help.empty()) d.help(std::move(help));
     return std::nullopt;
   };

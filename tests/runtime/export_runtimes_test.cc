@@ -42,7 +42,7 @@ struct Runner {
 };
 
 // The hybrid cgroup layout of these machines: crun refuses it unless the unified hierarchy is
-// out of sight, in a private mount namespace (DEVELOPERS.md).
+// out of sight, in a private mount namespace (the machines' notes for developers).
 const std::vector<std::string> kCrunPrefix = {"/usr/bin/unshare",
                                               "--mount",
                                               "--propagation",
