@@ -30,7 +30,7 @@ struct Scratch {
     for (const auto& d : {workspace, cache, state}) fs::create_directories(d);
     fs::copy_file(sourceDir() / "tests/runtime/egress_attacks.py", workspace / "egress_attacks.py");
     writeText(policy, policyText);
-    fs::permissions(dir.path(), fs::perms::all);
+    fs::permissions(dir.path(), fs::perms::all | fs::perms::sticky_bit);
     if (geteuid() == 0 && chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown " << workspace);
     if (nobody)
       for (const auto& p : {dir.path(), cache, state, workspace / "egress_attacks.py"})
