@@ -251,6 +251,34 @@ def core_dumps():
     return True if hard != 0 else -1  # the payload could raise its soft limit and dump a core
 
 
+def sysv_shm(shm_id):
+    # A segment the host made for every user (mode 0666): the IPC namespace must hide it.
+    libc.shmat.restype = ctypes.c_void_p
+    address = libc.shmat(ctypes.c_int(int(shm_id)), None, 0)
+    return True if address not in (None, ctypes.c_void_p(-1).value) else -ctypes.get_errno()
+
+
+def abstract_unix(name):
+    # An abstract UNIX socket listening on the host: the network namespace must hide it.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(2)
+    s.connect("\0" + name)
+    return True
+
+
+def raise_rlimit():
+    # Raising the hard address-space limit (outside, lowered first so that there is a limit).
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 40, 1 << 40))
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    except ValueError:  # how Python reports EPERM here
+        return -errno.EPERM
+    return True
+
+
 def sys_fs_cgroup():
     os.listdir("/sys/fs/cgroup")
     return True
@@ -318,6 +346,9 @@ ATTEMPTS = {
     "vsock-listen": vsock_listen,
     "core-dumps": core_dumps,
     "sys-fs-cgroup": sys_fs_cgroup,
+    "sysv-shm": lambda: sysv_shm(sys.argv[2]),
+    "abstract-unix": lambda: abstract_unix(sys.argv[2]),
+    "raise-rlimit": raise_rlimit,
 }
 
 if __name__ == "__main__":
