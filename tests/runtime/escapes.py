@@ -279,6 +279,13 @@ def raise_rlimit():
     return True
 
 
+def oom_score_adj_lower():
+    # -1000: never OOM-killed, so the host's processes would be instead (CAP_SYS_RESOURCE).
+    with open("/proc/self/oom_score_adj", "w") as f:
+        f.write("-1000")
+    return True
+
+
 def sys_fs_cgroup():
     os.listdir("/sys/fs/cgroup")
     return True
@@ -349,6 +356,12 @@ ATTEMPTS = {
     "sysv-shm": lambda: sysv_shm(sys.argv[2]),
     "abstract-unix": lambda: abstract_unix(sys.argv[2]),
     "raise-rlimit": raise_rlimit,
+    # kill(-1, 0) probes every process we may signal except PID 1 and ourselves: none inside.
+    "signal-all": lambda: os.kill(-1, 0),
+    "nice-raise": lambda: os.setpriority(os.PRIO_PROCESS, 0, -20),  # CAP_SYS_NICE
+    "sched-fifo": lambda: os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1)),  # real-time CPU
+    "ioprio-rt": lambda: syscall(251, 1, 0, (1 << 13) | 4),  # ioprio_set: the real-time I/O class
+    "oom-score-adj-lower": oom_score_adj_lower,
 }
 
 if __name__ == "__main__":

@@ -53,12 +53,13 @@ const std::vector<std::string>& escapeAttempts() {
 
 const std::vector<std::string>& launcherAttempts() {
   static const std::vector<std::string> names = {
-      "proc-1-mem-open", "proc-1-maps",      "proc-1-fd",         "proc-1-cwd",       "proc-1-map-files",
-      "proc-1-environ",  "process-vm-readv", "process-vm-writev", "pidfd-getfd-init", "kcmp-init",
-      "clone-newuser",   "clone-newns",      "clone3-newuser",    "unshare-newns",    "unshare-newtime",
-      "fsopen",          "open-tree",        "open-by-handle",    "prctl-set-mm",     "tiocsetd",
-      "tioccons",        "keyctl-join",      "personality",       "vsock-listen",     "core-dumps",
-      "sys-fs-cgroup",   "sysv-shm",         "abstract-unix",     "raise-rlimit"};
+      "proc-1-mem-open", "proc-1-maps",      "proc-1-fd",         "proc-1-cwd",         "proc-1-map-files",
+      "proc-1-environ",  "process-vm-readv", "process-vm-writev", "pidfd-getfd-init",   "kcmp-init",
+      "clone-newuser",   "clone-newns",      "clone3-newuser",    "unshare-newns",      "unshare-newtime",
+      "fsopen",          "open-tree",        "open-by-handle",    "prctl-set-mm",       "tiocsetd",
+      "tioccons",        "keyctl-join",      "personality",       "vsock-listen",       "core-dumps",
+      "sys-fs-cgroup",   "sysv-shm",         "abstract-unix",     "raise-rlimit",       "signal-all",
+      "nice-raise",      "sched-fifo",       "ioprio-rt",         "oom-score-adj-lower"};
   return names;
 }
 
