@@ -102,6 +102,11 @@ std::string programPath(const std::string& name) {
   syscall(SYS_close_range, 4, ~0U, 0);
   if (chdir(workspace) != 0) fail(errorFd, kLauncherFailure, std::string("chdir ") + workspace);
 
+  // Init keeps sharing the launcher's memory after this exec (init.h): non-dumpable, its /proc
+  // files (mem, fd, maps) are the host root's and only a tracer with CAP_SYS_PTRACE in the host's
+  // namespace reaches them, even where Landlock's scoping is missing. Not earlier: the launcher
+  // writes init's id maps and reads /proc/INIT/syscall during the set-up (stop_signals.cc).
+  prctl(PR_SET_DUMPABLE, 0);
   if (!loadSeccomp(filter, error)) fail(errorFd, kLauncherFailure, error);  // last: the payload starts filtered
   execve(program.c_str(), argv.data(), envp.data());
   int e = errno;

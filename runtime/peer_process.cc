@@ -79,8 +79,10 @@ std::optional<std::vector<std::string>> peerExecutables(int accepted, pid_t sand
     }
     return false;
   };
+  // Not init: it never receives the payload's descriptors, and its /proc/PID/fd is the host
+  // root's once the payload starts (init.cc makes the memory it shares non-dumpable).
   for (pid_t pid : processesUnder(sandboxInit))
-    if (holds(pid)) holders.push_back(link(fmt::format("/proc/{}/exe", pid)));
+    if (pid != sandboxInit && holds(pid)) holders.push_back(link(fmt::format("/proc/{}/exe", pid)));
   if (unreadable) return std::nullopt;
   return holders;
 }

@@ -45,9 +45,9 @@ def i386_getpid():
     return ctypes.CFUNCTYPE(ctypes.c_long)(addr)()
 
 
-def tiocsti(request):
+def tiocsti(request, argument=b"x"):
     master, slave = os.openpty()
-    c = ctypes.c_char(b"x")
+    c = ctypes.c_char(argument)
     r = libc.ioctl(slave, ctypes.c_ulong(request), ctypes.byref(c))
     return -ctypes.get_errno() if r == -1 else r
 
@@ -153,6 +153,144 @@ def host_paths_in_cmdline():
     return -1
 
 
+def peer():
+    # The process to attack through /proc and the cross-process calls: inside, the sandbox's init
+    # (our parent, PID 1), which shares the launcher's memory (runtime/init.h); outside, as the
+    # control, a child of ours of the same user, which these calls may reach.
+    if os.getppid() == 1:
+        return 1
+    import signal
+    pid = os.fork()
+    if pid == 0:
+        signal.pause()
+        os._exit(0)
+    import atexit
+    atexit.register(lambda: os.kill(pid, 9))
+    return pid
+
+
+def process_vm(nr):
+    # One byte at an address of ours: init shares the launcher's memory, a child ours (same layout).
+    buf = ctypes.create_string_buffer(1)
+    local = (ctypes.c_void_p * 2)(ctypes.addressof(buf), 1)
+    remote = (ctypes.c_void_p * 2)(ctypes.addressof(buf), 1)
+    return syscall(nr, peer(), ctypes.addressof(local), 1, ctypes.addressof(remote), 1, 0)
+
+
+def pidfd_getfd_init():
+    # Steal any descriptor of PID 1 (the sync socket, the proxy's listener, the workspace).
+    pidfd = syscall(434, peer(), 0)  # pidfd_open
+    if pidfd < 0:
+        return pidfd
+    last = -1
+    for target in range(64):
+        last = syscall(438, pidfd, target, 0)  # pidfd_getfd
+        if last >= 0:
+            return True
+    return last
+
+
+def kcmp_init():
+    return syscall(312, peer(), os.getpid(), 0, 0, 0)  # kcmp(peer, self, KCMP_FILE, 0, 0)
+
+
+def clone_flags(flags):
+    # clone(flags | SIGCHLD) through the raw call; the child exits at once.
+    pid = syscall(56, flags | 17, 0, 0, 0, 0)
+    if pid == 0:
+        os._exit(0)
+    if pid > 0:
+        os.waitpid(pid, 0)
+    return pid
+
+
+def clone3_newuser():
+    # clone3 keeps its flags in memory, out of seccomp's sight: struct clone_args, 88 bytes.
+    args = (ctypes.c_uint64 * 11)(0x10000000, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0)
+    pid = syscall(435, ctypes.addressof(args), 88)
+    if pid == 0:
+        os._exit(0)
+    if pid > 0:
+        os.waitpid(pid, 0)
+    return pid
+
+
+def open_by_handle():
+    # The "shocker" breakout: open_by_handle_at with a handle of a file (needs CAP_DAC_READ_SEARCH).
+    handle = ctypes.create_string_buffer(8 + 128)
+    ctypes.c_uint32.from_buffer(handle).value = 128
+    mount_id = ctypes.c_int()
+    here = os.path.abspath(__file__).encode()
+    r = libc.syscall(ctypes.c_long(303), ctypes.c_long(-100), here, handle, ctypes.byref(mount_id), ctypes.c_long(0))
+    if r != 0:
+        return -ctypes.get_errno()
+    mount_fd = os.open(os.path.dirname(here), os.O_RDONLY)
+    return syscall(304, mount_fd, ctypes.addressof(handle), os.O_RDONLY)
+
+
+def prctl_set_mm():
+    # PR_SET_MM_BRK to the current break: rewriting the memory map's fields (CAP_SYS_RESOURCE).
+    libc.sbrk.restype = ctypes.c_void_p
+    brk = libc.sbrk(ctypes.c_long(0))
+    r = libc.prctl(35, 7, ctypes.c_ulong(brk), 0, 0)
+    return r if r == 0 else -ctypes.get_errno()
+
+
+def vsock_listen():
+    # vsock reaches the hypervisor's host past the network namespace: bind and listen only
+    # (no traffic leaves: a listener the host could reach is the escape).
+    s = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
+    s.bind((socket.VMADDR_CID_ANY, socket.VMADDR_PORT_ANY))
+    s.listen(1)
+    return True
+
+
+def core_dumps():
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    return True if hard != 0 else -1  # the payload could raise its soft limit and dump a core
+
+
+def sysv_shm(shm_id):
+    # A segment the host made for every user (mode 0666): the IPC namespace must hide it.
+    libc.shmat.restype = ctypes.c_void_p
+    address = libc.shmat(ctypes.c_int(int(shm_id)), None, 0)
+    return True if address not in (None, ctypes.c_void_p(-1).value) else -ctypes.get_errno()
+
+
+def abstract_unix(name):
+    # An abstract UNIX socket listening on the host: the network namespace must hide it.
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(2)
+    s.connect("\0" + name)
+    return True
+
+
+def raise_rlimit():
+    # Raising the hard address-space limit (outside, lowered first so that there is a limit).
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 40, 1 << 40))
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    except ValueError:  # how Python reports EPERM here
+        return -errno.EPERM
+    return True
+
+
+def oom_score_adj_lower():
+    # -1000: never OOM-killed, so the host's processes would be instead (CAP_SYS_RESOURCE).
+    with open("/proc/self/oom_score_adj", "w") as f:
+        f.write("-1000")
+    return True
+
+
+def sys_fs_cgroup():
+    os.listdir("/sys/fs/cgroup")
+    return True
+
+
 ATTEMPTS = {
     "read-host-file": lambda: read("/etc/hostname"),
     "read-proc-1-root": lambda: read("/proc/1/root/etc/hostname"),
@@ -189,6 +327,41 @@ ATTEMPTS = {
     "dev-write": dev_write,
     "root-group": root_group,
     "host-paths-in-cmdline": host_paths_in_cmdline,
+    "proc-1-mem-open": lambda: os.open(f"/proc/{peer()}/mem", os.O_RDWR) >= 0,
+    "proc-1-maps": lambda: read(f"/proc/{peer()}/maps"),
+    "proc-1-fd": lambda: os.listdir(f"/proc/{peer()}/fd") and True,
+    "proc-1-cwd": lambda: os.listdir(f"/proc/{peer()}/cwd") and True,
+    "proc-1-map-files": lambda: os.listdir(f"/proc/{peer()}/map_files") and True,
+    "proc-1-environ": lambda: True if open(f"/proc/{peer()}/environ", "rb").read() else -1,  # masked: empty
+    "process-vm-readv": lambda: process_vm(310),
+    "process-vm-writev": lambda: process_vm(311),
+    "pidfd-getfd-init": pidfd_getfd_init,
+    "kcmp-init": kcmp_init,
+    "clone-newuser": lambda: clone_flags(0x10000000),
+    "clone-newns": lambda: clone_flags(0x00020000),
+    "clone3-newuser": clone3_newuser,
+    "unshare-newns": lambda: syscall(272, 0x00020000),
+    "unshare-newtime": lambda: syscall(272, 0x80),
+    "fsopen": lambda: libc.syscall(ctypes.c_long(430), b"tmpfs", ctypes.c_long(0)) >= 0 or -ctypes.get_errno(),
+    "open-tree": lambda: libc.syscall(ctypes.c_long(428), ctypes.c_long(-100), b"/", ctypes.c_long(1)) >= 0 or -ctypes.get_errno(),
+    "open-by-handle": open_by_handle,
+    "prctl-set-mm": prctl_set_mm,
+    "tiocsetd": lambda: tiocsti(0x5423, b"\0"),  # N_TTY, the discipline it has
+    "tioccons": lambda: tiocsti(0x541D),
+    "keyctl-join": lambda: syscall(250, 1, 0),  # KEYCTL_JOIN_SESSION_KEYRING: a fresh keyring
+    "personality": lambda: syscall(135, 0x0040000),  # ADDR_NO_RANDOMIZE for what it execs
+    "vsock-listen": vsock_listen,
+    "core-dumps": core_dumps,
+    "sys-fs-cgroup": sys_fs_cgroup,
+    "sysv-shm": lambda: sysv_shm(sys.argv[2]),
+    "abstract-unix": lambda: abstract_unix(sys.argv[2]),
+    "raise-rlimit": raise_rlimit,
+    # kill(-1, 0) probes every process we may signal except PID 1 and ourselves: none inside.
+    "signal-all": lambda: os.kill(-1, 0),
+    "nice-raise": lambda: os.setpriority(os.PRIO_PROCESS, 0, -20),  # CAP_SYS_NICE
+    "sched-fifo": lambda: os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1)),  # real-time CPU
+    "ioprio-rt": lambda: syscall(251, 1, 0, (1 << 13) | 4),  # ioprio_set: the real-time I/O class
+    "oom-score-adj-lower": oom_score_adj_lower,
 }
 
 if __name__ == "__main__":

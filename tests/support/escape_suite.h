@@ -22,8 +22,13 @@ struct Mode {
 inline const Mode kModes[] = {{"root", {}},
                               {"nobody", {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}}};
 
-// Every attempt of escapes.py, by name.
+// Every attempt of escapes.py that any sandbox must block, by name.
 const std::vector<std::string>& escapeAttempts();
+
+// The attempts on sbx-run's own set-up: its init (PID 1, sharing the launcher's memory) through
+// /proc and the cross-process calls, the namespace, mount, handle, terminal and keyring calls,
+// vsock and core dumps. Outside a sandbox the peer attacked is a child of the attempt itself.
+const std::vector<std::string>& launcherAttempts();
 
 // How to run `python3 escapes.py NAME ARG`: inside the sandbox, or outside as the control.
 // The command line must keep fd 7 open and SBX_ESCAPE_CANARY=1 set (see escapeCommand).
@@ -35,7 +40,8 @@ std::string escapeCommand(const std::string& command);
 
 // Runs every attempt both ways, CHECKs each is blocked inside, and returns how many were
 // applicable (escaped in the control run). `label` names the sandbox in messages.
-int runEscapeSuite(const std::string& label, const EscapeRunner& runner);
+int runEscapeSuite(const std::string& label, const EscapeRunner& runner,
+                   const std::vector<std::string>& names = escapeAttempts());
 
 // A scratch directory for a sandbox run as root or as nobody: the workspace (with escapes.py,
 // owned by nobody when run as root, since the payload then runs as the workspace's owner, never
