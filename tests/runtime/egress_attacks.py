@@ -5,6 +5,7 @@
 #   egress_attacks.py hosts PORT          request heads whose host a C resolver reads otherwise
 #   egress_attacks.py borrow PORT [hide]  a tool's egress borrowed by descriptor passing
 #   egress_attacks.py flood PORT COUNT    COUNT idle connections, then a tool's request
+#   egress_attacks.py front PORT          plain HTTP that asks the allowed server for another host
 import ctypes
 import os
 import signal
@@ -138,10 +139,37 @@ def flood(port, count, wait_idle):
         print("idle-head ->", answer(held[0], timeout=15), flush=True)
 
 
+def front(port):
+    # The rules matched `localhost`; the server behind it answers for whatever host it is asked.
+    allowed = f"GET http://localhost:{port}/ HTTP/1.1\r\n"
+    attempts = {
+        "host-header": allowed + "Host: other.test\r\n\r\n",
+        "pipelined": allowed + "Host: localhost\r\n\r\nGET / HTTP/1.1\r\nHost: other.test\r\n\r\n",
+        "keep-alive": allowed + "Connection: keep-alive\r\n\r\nGET / HTTP/1.1\r\nHost: other.test\r\n\r\n",
+        "lone-lf": allowed + "X-A: 1\nHost: other.test\r\n\r\n",
+        "space-before-colon": allowed + "Host : other.test\r\n\r\n",
+        "folded": allowed + "X-A: 1\r\n Host: other.test\r\n\r\n",
+        "control": allowed + f"Host: localhost:{port}\r\nAccept: */*\r\n\r\n",
+    }
+    for name, head in attempts.items():
+        s = socket.create_connection(PROXY, timeout=10)
+        s.sendall(head.encode())
+        s.shutdown(socket.SHUT_WR)  # then the server's every answer, up to its close
+        s.settimeout(10)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        s.close()
+        print(name, "->", " | ".join(l.decode(errors="replace").strip() for l in data.split(b"\r\n")
+                                     if l.startswith((b"HTTP/", b"served ", b"sbx-run:"))), flush=True)
+
+
 def main():
     what, port = sys.argv[1], int(sys.argv[2])
     if what == "hosts":
         hosts(port)
+    elif what == "front":
+        front(port)
     elif what == "borrow":
         borrow(port, len(sys.argv) > 3 and sys.argv[3] == "hide")
     else:

@@ -4,11 +4,17 @@
 //     control byte, `%`, `_`, non-ASCII, userinfo, a numeric last label, an unbracketed IPv6
 //     address) are refused before any rule or lookup, with the reason in the audit;
 //   - a tool's egress cannot be borrowed by handing the socket to the tool's process;
-//   - a task with a small memory limit holds few connections, and none that its tools need.
+//   - a task with a small memory limit holds few connections, and none that its tools need;
+//   - plain HTTP to an allowed server asks it for that host only: no Host header of the client's,
+//     no second request on the connection, no head a lenient server splits otherwise.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -30,7 +36,7 @@ struct Scratch {
     for (const auto& d : {workspace, cache, state}) fs::create_directories(d);
     fs::copy_file(sourceDir() / "tests/runtime/egress_attacks.py", workspace / "egress_attacks.py");
     writeText(policy, policyText);
-    fs::permissions(dir.path(), fs::perms::all);
+    fs::permissions(dir.path(), fs::perms::all | fs::perms::sticky_bit);  // like /tmp: the cache may sit below it
     if (geteuid() == 0 && chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown " << workspace);
     if (nobody)
       for (const auto& p : {dir.path(), cache, state, workspace / "egress_attacks.py"})
@@ -49,6 +55,62 @@ struct Scratch {
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
+
+std::string trimmedLower(std::string text) {
+  auto start = text.find_first_not_of(" \t\r"), end = text.find_last_not_of(" \t\r");
+  text = start == std::string::npos ? "" : text.substr(start, end - start + 1);
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// A virtual-hosting server as lenient as many are: lines end at LF, a header name may have space
+// around it, requests are served one after another on a connection until one says `close`. Each
+// answer names the host it was asked for.
+class VirtualHostServer {
+ public:
+  explicit VirtualHostServer(int port) : fd_(listenOnLoopback(port, 16)) {
+    thread_ = std::thread([this] {
+      for (int client; (client = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC)) >= 0; close(client)) serve(client);
+    });
+  }
+  ~VirtualHostServer() {
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+
+ private:
+  static void serve(int client) {
+    std::string data;
+    char chunk[4096];
+    for (bool open = true; open;) {
+      auto end = data.find("\n\r\n"), lfEnd = data.find("\n\n");
+      if (end == std::string::npos && lfEnd == std::string::npos) {
+        ssize_t n = recv(client, chunk, sizeof chunk, 0);
+        if (n <= 0) return;
+        data.append(chunk, static_cast<std::size_t>(n));
+        continue;
+      }
+      std::size_t headSize = std::min(end == std::string::npos ? data.size() : end + 3,
+                                      lfEnd == std::string::npos ? data.size() : lfEnd + 2);
+      std::string head = data.substr(0, headSize), host = "none";
+      data.erase(0, headSize);
+      for (std::size_t at = head.find('\n'); at != std::string::npos; at = head.find('\n', at + 1)) {
+        std::string line = head.substr(at + 1, head.find('\n', at + 1) - at - 1);
+        auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string name = trimmedLower(line.substr(0, colon)), value = trimmedLower(line.substr(colon + 1));
+        if (name == "host") host = value;
+        if (name == "connection" && value == "close") open = false;
+      }
+      std::string body = "served " + host + "\r\n";
+      std::string reply = fmt::format("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{}", body.size(), body);
+      send(client, reply.data(), reply.size(), MSG_NOSIGNAL);
+    }
+  }
+  int fd_;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -208,4 +270,40 @@ task t {
                 "seconds"));
   }
   CHECK(taskServer.served() == 2);
+}
+
+TEST_CASE("egress attacks: plain HTTP asks the allowed server for the allowed host, once") {
+  VirtualHostServer server(28093);
+  const std::string policy = R"(import std.programs
+import std.syscalls
+task t {
+  use programs.python3
+  write workspace
+  timeout 60s
+  connect "localhost:28093", "127.0.0.1:28093"
+  syscalls {
+    default errno EPERM
+    allow @syscalls.network-io
+  }
+  limits { memory 512MiB  pids 64 }
+}
+)";
+  for (const auto& mode : kModes) {
+    CAPTURE(mode.name);
+    Scratch s(mode.name == "nobody", policy);
+    Run r = s.launch(mode, "front 28093");
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    const std::string once = " -> HTTP/1.1 200 OK | served localhost:28093\n";
+    CHECK(has(r.out, "host-header" + once));
+    CHECK(has(r.out, "pipelined" + once));
+    CHECK(has(r.out, "keep-alive" + once));
+    CHECK(has(r.out, "control" + once));
+    const std::string refused = " -> HTTP/1.1 400 Bad Request | sbx-run: ";
+    CHECK(has(r.out, "lone-lf" + refused + "the request head has a NUL, or a CR or LF that is not part of a CRLF"));
+    CHECK(
+        has(r.out, "space-before-colon" + refused + "a header line is folded, has no `:`, or its name is not a token"));
+    CHECK(has(r.out, "folded" + refused + "a header line is folded, has no `:`, or its name is not a token"));
+    CHECK_FALSE(has(r.out, "other.test"));
+  }
 }
