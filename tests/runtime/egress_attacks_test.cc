@@ -5,11 +5,13 @@
 //     address) are refused before any rule or lookup, with the reason in the audit;
 //   - a tool's egress cannot be borrowed by handing the socket to the tool's process;
 //   - a task with a small memory limit holds few connections, and none that its tools need;
+//   - many descriptors in many processes do not make each request cost the launcher seconds;
 //   - plain HTTP to an allowed server asks it for that host only: no Host header of the client's,
 //     no second request on the connection, no head a lenient server splits otherwise.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -306,4 +308,50 @@ task t {
     CHECK(has(r.out, "folded" + refused + "a header line is folded, has no `:`, or its name is not a token"));
     CHECK_FALSE(has(r.out, "other.test"));
   }
+}
+
+TEST_CASE("egress attacks: descriptors hoarded in many processes do not slow the proxy's look at a client") {
+  HttpServer server(28093);
+  // The proxy looks at every holder of a client's socket only when the task has tools.
+  const std::string policy = R"(import std.programs
+import std.syscalls
+task t {
+  use programs.curl
+  use programs.python3
+  write workspace
+  timeout 120s
+  connect "127.0.0.1:28093"
+  tool fetcher {
+    description "Fetches from the tool's own service"
+    exec "/usr/bin/curl"
+    action get effect read
+    connect "127.0.0.1:28094"
+  }
+  syscalls {
+    default errno EPERM
+    allow @syscalls.network-io
+  }
+  limits { memory 512MiB  pids 64 }
+}
+)";
+  // 20000 descriptors a process, as a common hard limit allows (many allow a million).
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  if (files.rlim_max < 20000 && geteuid() == 0) {
+    files.rlim_max = files.rlim_cur = 20000;
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &files) == 0);
+  }
+  for (const auto& mode : kModes) {
+    CAPTURE(mode.name);
+    Scratch s(mode.name == "nobody", policy);
+    Run r = s.launch(mode, "hoard 28093 40");
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(has(r.out, "hoard-control -> HTTP/1.1 200 OK | hello from 28093"));
+    // 41 processes of 19900 descriptors: 816000 links a look, two looks, some 16 s of the
+    // launcher's CPU before; at most 8192 entries a look now (about 0.2 s).
+    CHECK(has(r.out,
+              "hoard -> 19900 descriptors in 41 processes: HTTP/1.1 200 OK | hello from 28093; answered within 3 s"));
+  }
+  CHECK(server.served() == 4);
 }
