@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -142,5 +143,28 @@ TEST_CASE("sbx-run: mount points created inside the workspace belong to the payl
     CHECK(S_ISDIR(st.st_mode));
     CHECK(st.st_uid == (geteuid() == 0 ? 65534u : geteuid()));
     CHECK_FALSE(fs::exists(a.s.workspace / "build/tmp/f"));  // it was on the scratch tmpfs
+  }
+}
+
+// A mask covers a name. An agent that links a file of its own to the masked name while the mask
+// hides nothing (the file is not there yet), then waits for the user to write the secret into
+// that file in place (`echo KEY=... > .env`), reads it through the other name in its next run.
+TEST_CASE("sbx-run: a hard link left to a masked workspace file does not show what it hides, as root and as nobody") {
+  for (const auto& mode : kModes) {
+    CAPTURE(mode.name);
+    AttackScratch a(mode);
+    Run plant = sbxRun(mode, a, "echo template > /workspace/env.example && ln /workspace/env.example /workspace/.env");
+    REQUIRE(plant.exitCode == 0);
+    REQUIRE(fs::hard_link_count(a.s.workspace / ".env") == 2);
+    {
+      std::ofstream user(a.s.workspace / ".env", std::ios::trunc);  // in place: the same file
+      user << "KEY=hunter2\n";
+    }
+    REQUIRE(readText(a.s.workspace / "env.example") == "KEY=hunter2\n");  // the control: one file
+    Run next = sbxRun(mode, a, "cat /workspace/.env /workspace/env.example");
+    INFO("exit " << next.exitCode << ": " << next.out << next.err);
+    CHECK(next.out.find("hunter2") == std::string::npos);
+    CHECK(next.exitCode == 125);
+    CHECK(next.err.find("mask /workspace/.env: the file has 2 names (hard links)") != std::string::npos);
   }
 }
