@@ -75,6 +75,15 @@ Run sbxRun(const Mode& mode, const AttackScratch& a, const std::string& script) 
   return run(argv, "", a.s.dir.path().string(), {"PATH=/usr/bin:/bin"});
 }
 
+// sbx-run as above, with its audit log at `audit` (where the user keeps it: in the workspace).
+Run sbxRunAudited(const Mode& mode, const AttackScratch& a, const fs::path& audit) {
+  std::vector<std::string> argv = mode.prefix;
+  argv.insert(argv.end(), {"/usr/bin/timeout", "-s", "KILL", "30", "/usr/bin/env",
+                           "SBX_RUN_CACHE=" + a.s.cache.string(), SBX_RUN_BINARY, "--workspace", a.s.workspace.string(),
+                           "--audit", audit.string(), a.policy.string(), "--", "/bin/true"});
+  return run(argv, "", a.s.dir.path().string(), {"PATH=/usr/bin:/bin"});
+}
+
 // Refused with the path and the reason, or done safely: never killed by the timeout.
 void checkRefusedOrSafe(const Run& r, const std::string& path) {
   INFO("exit " << r.exitCode << ": " << r.out << r.err);
@@ -166,5 +175,43 @@ TEST_CASE("sbx-run: a hard link left to a masked workspace file does not show wh
     CHECK(next.out.find("hunter2") == std::string::npos);
     CHECK(next.exitCode == 125);
     CHECK(next.err.find("mask /workspace/.env: the file has 2 names (hard links)") != std::string::npos);
+  }
+}
+
+// The audit log where the user keeps it, beside the work: the agent's previous run (or another
+// local user, in /tmp) plants a FIFO there, which held sbx-run in open() before any timeout ran,
+// or a file of its own, which it could read and rewrite. Both refused, at once.
+TEST_CASE("sbx-run: an audit log planted at the audit path is refused without hanging, as root and as nobody") {
+  for (const auto& mode : kModes) {
+    CAPTURE(mode.name);
+    AttackScratch a(mode);
+    fs::path fifo = a.s.workspace / "audit.jsonl";
+    REQUIRE(mkfifo(fifo.c_str(), 0666) == 0);
+    a.own(fifo);
+    Run r = sbxRunAudited(mode, a, fifo);
+    INFO("exit " << r.exitCode << ": " << r.out << r.err);
+    CHECK(r.exitCode == 125);
+    CHECK(r.err.find("audit log " + fifo.string()) != std::string::npos);
+
+    // Someone else's file: the agent's when sbx-run runs as root, root's when it runs as nobody.
+    fs::path planted = a.s.workspace / "planted.jsonl";
+    writeText(planted, "");
+    fs::permissions(planted,
+                    fs::perms::all & ~fs::perms::owner_exec & ~fs::perms::group_exec & ~fs::perms::others_exec);
+    uid_t other = mode.name == "nobody" ? 0 : 65534;
+    if (geteuid() == 0 && chown(planted.c_str(), other, other) != 0) FAIL("chown");
+    Run p = sbxRunAudited(mode, a, planted);
+    INFO("exit " << p.exitCode << ": " << p.out << p.err);
+    if (geteuid() == 0) {
+      CHECK(p.exitCode == 125);
+      CHECK(p.err.find(fmt::format("refusing the audit log {}: it belongs to uid {}", planted.string(), other)) !=
+            std::string::npos);
+      CHECK(readText(planted).empty());
+    }
+    // The control: a log of the user's own is written.
+    Run own = sbxRunAudited(mode, a, a.s.dir.path() / "own.jsonl");
+    INFO("exit " << own.exitCode << ": " << own.out << own.err);
+    CHECK(own.exitCode == 0);
+    CHECK(readText(a.s.dir.path() / "own.jsonl").find("\"event\":\"exit\"") != std::string::npos);
   }
 }
