@@ -240,7 +240,8 @@ bool mountDev(int root, const std::string& rootPath, std::string& error) {
 // A masked path: an empty read-only tmpfs over a directory, /dev/null over anything else (a file,
 // a FIFO, a socket, a device node: looked at with O_PATH only, never opened). Masks of paths that
 // do not exist in the sandbox hide nothing and are skipped; a symbolic link at or on the way to
-// a masked path is refused (it could name anything, and masking it hides nothing).
+// a masked path is refused (it could name anything, and masking it hides nothing), and so is a
+// regular file with other names (hard links), which would show it.
 bool mask(int root, int devNull, const std::string& target, std::string& error) {
   int fd = openBeneath(root, target);
   if (fd < 0) {
@@ -251,6 +252,15 @@ bool mask(int root, int devNull, const std::string& target, std::string& error) 
   struct stat st {};
   bool ok = fstat(fd, &st) == 0;
   if (!ok) error = failed("mask " + target);
+  // A mask covers a name: another name of the same file (a hard link an earlier run left, which
+  // the user then wrote the secret through) would show what it hides.
+  if (ok && S_ISREG(st.st_mode) && st.st_nlink > 1) {
+    ok = false;
+    error = fmt::format(
+        "mask {}: the file has {} names (hard links) and the mask would hide only this one; refused (remove the "
+        "other links, or mask every name)",
+        target, st.st_nlink);
+  }
   if (ok && S_ISDIR(st.st_mode))
     ok = tmpfsOnto(fd, 4096, "0000", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
                    "mask " + target, error);

@@ -20,7 +20,8 @@ namespace sbx::run {
 // connection accepted on loopback in the network namespace of `sandboxInit`: one per process,
 // empty when none is found. nullopt when some process's descriptors cannot be read (a process
 // that is not dumpable, for a launcher without CAP_SYS_PTRACE over it): any process may make
-// itself so, so the holders are then unknown.
+// itself so, so the holders are then unknown), and when finding them would take more than a
+// bounded number of /proc entries (peer_process.cc: kMaxEntriesExamined).
 std::optional<std::vector<std::string>> peerExecutables(int accepted, pid_t sandboxInit);
 
 }  // namespace sbx::run

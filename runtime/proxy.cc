@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -71,6 +73,14 @@ void boundBuffers(int fd) {
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kProxySocketBuffer, sizeof kProxySocketBuffer);
 }
 
+// RFC 9110 5.6.2's token: what a header name is made of.
+constexpr const char* kTokenCharacters =
+    "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+// Headers the client does not pass on: the proxy's own, and those that would keep the upstream
+// connection open or switch it to another protocol.
+constexpr std::string_view kProxyOwnedHeaders[] = {
+    "host", "connection", "keep-alive", "proxy-connection", "proxy-authorization", "upgrade", "te"};
+
 struct Request {
   bool tunnel = false;     // CONNECT
   bool bracketed = false;  // the host was written [...]
@@ -109,8 +119,9 @@ bool splitAuthority(std::string_view authority, std::uint16_t defaultPort, Reque
   return true;
 }
 
-// The request line and headers of `head` (up to and including the blank line).
-std::optional<Request> parseRequest(std::string_view head) {
+// The request line and headers of `head` (up to and including the blank line); nullopt, with
+// `why` when a head of plain HTTP is refused for what it would make a server read.
+std::optional<Request> parseRequest(std::string_view head, std::string& why) {
   auto lineEnd = head.find("\r\n");
   std::string_view line = head.substr(0, lineEnd);
   auto sp1 = line.find(' '), sp2 = line.rfind(' ');
@@ -130,15 +141,38 @@ std::optional<Request> parseRequest(std::string_view head) {
   std::string_view authority = target.substr(0, slash),
                    path = slash == std::string_view::npos ? "/" : target.substr(slash);
   if (!splitAuthority(authority, 80, r)) return std::nullopt;
-  // The origin server gets the path form, without the proxy's own headers.
+  // The head an origin server reads is the one the rules judged: no byte a lenient server splits
+  // lines at (a lone CR or LF) or stops at (NUL; one in the host is refused with the host's
+  // reason), no folded line, no header name that is not a token.
+  for (std::size_t i = 0; i < head.size(); ++i) {
+    bool loneCr = head[i] == '\r' && (i + 1 == head.size() || head[i + 1] != '\n');
+    bool loneLf = head[i] == '\n' && (i == 0 || head[i - 1] != '\r');
+    bool nulOutsideHost = head[i] == '\0' && (i >= lineEnd || path.find('\0') != std::string_view::npos);
+    if (nulOutsideHost || loneCr || loneLf) {
+      why = "the request head has a NUL, or a CR or LF that is not part of a CRLF";
+      return std::nullopt;
+    }
+  }
+  // The origin server gets the path form, without the proxy's own headers. Host and the connection's
+  // options are the proxy's (written in serve): the rules matched the request's URI, so that is
+  // the host the server is asked for (RFC 9112 3.2.2), and the connection closes after this one
+  // request, so no second request, for another host behind the same address, follows it.
   r.upstreamHead = fmt::format("{} {} {}\r\n", method, path, version);
-  for (std::string_view rest = head.substr(lineEnd + 2); !rest.empty();) {
-    auto end = rest.find("\r\n");
-    std::string_view header = rest.substr(0, end + 2);
+  for (std::string_view rest = head.substr(lineEnd + 2); rest.size() > 2;) {
+    std::string_view header = rest.substr(0, rest.find("\r\n") + 2);
     rest.remove_prefix(header.size());
+    auto colon = header.find(':');
+    std::string_view name = header.substr(0, colon);
+    if (colon == std::string_view::npos || name.empty() ||
+        name.find_first_not_of(kTokenCharacters) != std::string_view::npos) {
+      why = "a header line is folded, has no `:`, or its name is not a token";
+      return std::nullopt;
+    }
     std::string lowerName;
-    for (char c : header.substr(0, header.find(':'))) lowerName += static_cast<char>(std::tolower(c));
-    if (lowerName != "proxy-connection" && lowerName != "proxy-authorization") r.upstreamHead += header;
+    for (char c : name) lowerName += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::find(std::begin(kProxyOwnedHeaders), std::end(kProxyOwnedHeaders), lowerName) ==
+        std::end(kProxyOwnedHeaders))
+      r.upstreamHead += header;
   }
   return r;
 }
@@ -436,7 +470,9 @@ void EgressProxy::serve(int client, const std::string& toolAtAccept) {
     finish(-1);
   };
   std::optional<Request> request;
-  if (headEnd != std::string::npos) request = parseRequest(std::string_view(buffer).substr(0, headEnd + 4));
+  std::string badHead;
+  if (headEnd != std::string::npos) request = parseRequest(std::string_view(buffer).substr(0, headEnd + 4), badHead);
+  if (!request && !badHead.empty()) return refuse(400, "Bad Request", "", badHead);
   if (!request && timedOut) return refuse(408, "Request Timeout", "", "no complete request head within 10 seconds");
   if (!request)
     return refuse(400, "Bad Request", "", "not an HTTP proxy request (CONNECT host:port, or GET http://...)");
@@ -445,6 +481,10 @@ void EgressProxy::serve(int client, const std::string& toolAtAccept) {
   if (!canonicalHost(*request, badHost))
     return refuse(400, "Bad Request", fmt::format("{}:{}", printableHostText(request->host), request->port), badHost);
   std::string destination = fmt::format("{}:{}", request->host, request->port);
+  if (!request->tunnel)
+    request->upstreamHead +=
+        fmt::format("Host: {}{}{}{}\r\nConnection: close\r\n\r\n", request->bracketed ? "[" : "", request->host,
+                    request->bracketed ? "]" : "", request->port == 80 ? "" : fmt::format(":{}", request->port));
 
   const EgressRule* byName = rules_.matchName(request->host, request->port, tool);
   if (!byName) return refuse(403, "Forbidden", destination, destination + " is not on the task's egress allowlist");

@@ -5,6 +5,8 @@
 #   egress_attacks.py hosts PORT          request heads whose host a C resolver reads otherwise
 #   egress_attacks.py borrow PORT [hide]  a tool's egress borrowed by descriptor passing
 #   egress_attacks.py flood PORT COUNT    COUNT idle connections, then a tool's request
+#   egress_attacks.py front PORT          plain HTTP that asks the allowed server for another host
+#   egress_attacks.py hoard PORT COUNT    COUNT processes holding many descriptors, then a request
 import ctypes
 import os
 import signal
@@ -138,10 +140,73 @@ def flood(port, count, wait_idle):
         print("idle-head ->", answer(held[0], timeout=15), flush=True)
 
 
+def front(port):
+    # The rules matched `localhost`; the server behind it answers for whatever host it is asked.
+    allowed = f"GET http://localhost:{port}/ HTTP/1.1\r\n"
+    attempts = {
+        "host-header": allowed + "Host: other.test\r\n\r\n",
+        "pipelined": allowed + "Host: localhost\r\n\r\nGET / HTTP/1.1\r\nHost: other.test\r\n\r\n",
+        "keep-alive": allowed + "Connection: keep-alive\r\n\r\nGET / HTTP/1.1\r\nHost: other.test\r\n\r\n",
+        "lone-lf": allowed + "X-A: 1\nHost: other.test\r\n\r\n",
+        "space-before-colon": allowed + "Host : other.test\r\n\r\n",
+        "folded": allowed + "X-A: 1\r\n Host: other.test\r\n\r\n",
+        "control": allowed + f"Host: localhost:{port}\r\nAccept: */*\r\n\r\n",
+    }
+    for name, head in attempts.items():
+        s = socket.create_connection(PROXY, timeout=10)
+        s.sendall(head.encode())
+        s.shutdown(socket.SHUT_WR)  # then the server's every answer, up to its close
+        s.settimeout(10)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        s.close()
+        print(name, "->", " | ".join(l.decode(errors="replace").strip() for l in data.split(b"\r\n")
+                                     if l.startswith((b"HTTP/", b"served ", b"sbx-run:"))), flush=True)
+
+
+def hoard(port, processes):
+    # The proxy looks for the holders of each client's socket among every descriptor of the
+    # sandbox: how long does a request wait (and the launcher work) when there are many?
+    def timed():
+        start = time.monotonic()
+        s = socket.create_connection(PROXY, timeout=600)
+        s.sendall(f"GET http://127.0.0.1:{port}/ HTTP/1.1\r\n\r\n".encode())
+        reply = answer(s, timeout=600)
+        s.close()
+        return reply, time.monotonic() - start
+    reply, alone = timed()
+    print("hoard-control ->", reply, flush=True)
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    count = min(hard, 20000) - 100
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count + 100, hard))
+    null = os.open("/dev/null", os.O_RDONLY)
+    for _ in range(count):
+        os.dup(null)
+    children = []
+    for _ in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(600)
+            os._exit(0)
+        children.append(pid)
+    reply, hoarding = timed()
+    for pid in children:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    print(f"hoard -> {count} descriptors in {processes + 1} processes: {reply}; "
+          f"{'slower by more than 3 s' if hoarding > alone + 3 else 'answered within 3 s'}", flush=True)
+
+
 def main():
     what, port = sys.argv[1], int(sys.argv[2])
     if what == "hosts":
         hosts(port)
+    elif what == "hoard":
+        hoard(port, int(sys.argv[3]))
+    elif what == "front":
+        front(port)
     elif what == "borrow":
         borrow(port, len(sys.argv) > 3 and sys.argv[3] == "hide")
     else:

@@ -4,11 +4,19 @@
 //     control byte, `%`, `_`, non-ASCII, userinfo, a numeric last label, an unbracketed IPv6
 //     address) are refused before any rule or lookup, with the reason in the audit;
 //   - a tool's egress cannot be borrowed by handing the socket to the tool's process;
-//   - a task with a small memory limit holds few connections, and none that its tools need.
+//   - a task with a small memory limit holds few connections, and none that its tools need;
+//   - many descriptors in many processes do not make each request cost the launcher seconds;
+//   - plain HTTP to an allowed server asks it for that host only: no Host header of the client's,
+//     no second request on the connection, no head a lenient server splits otherwise.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -49,6 +57,62 @@ struct Scratch {
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
+
+std::string trimmedLower(std::string text) {
+  auto start = text.find_first_not_of(" \t\r"), end = text.find_last_not_of(" \t\r");
+  text = start == std::string::npos ? "" : text.substr(start, end - start + 1);
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// A virtual-hosting server as lenient as many are: lines end at LF, a header name may have space
+// around it, requests are served one after another on a connection until one says `close`. Each
+// answer names the host it was asked for.
+class VirtualHostServer {
+ public:
+  explicit VirtualHostServer(int port) : fd_(listenOnLoopback(port, 16)) {
+    thread_ = std::thread([this] {
+      for (int client; (client = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC)) >= 0; close(client)) serve(client);
+    });
+  }
+  ~VirtualHostServer() {
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+
+ private:
+  static void serve(int client) {
+    std::string data;
+    char chunk[4096];
+    for (bool open = true; open;) {
+      auto end = data.find("\n\r\n"), lfEnd = data.find("\n\n");
+      if (end == std::string::npos && lfEnd == std::string::npos) {
+        ssize_t n = recv(client, chunk, sizeof chunk, 0);
+        if (n <= 0) return;
+        data.append(chunk, static_cast<std::size_t>(n));
+        continue;
+      }
+      std::size_t headSize = std::min(end == std::string::npos ? data.size() : end + 3,
+                                      lfEnd == std::string::npos ? data.size() : lfEnd + 2);
+      std::string head = data.substr(0, headSize), host = "none";
+      data.erase(0, headSize);
+      for (std::size_t at = head.find('\n'); at != std::string::npos; at = head.find('\n', at + 1)) {
+        std::string line = head.substr(at + 1, head.find('\n', at + 1) - at - 1);
+        auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string name = trimmedLower(line.substr(0, colon)), value = trimmedLower(line.substr(colon + 1));
+        if (name == "host") host = value;
+        if (name == "connection" && value == "close") open = false;
+      }
+      std::string body = "served " + host + "\r\n";
+      std::string reply = fmt::format("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{}", body.size(), body);
+      send(client, reply.data(), reply.size(), MSG_NOSIGNAL);
+    }
+  }
+  int fd_;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -208,4 +272,86 @@ task t {
                 "seconds"));
   }
   CHECK(taskServer.served() == 2);
+}
+
+TEST_CASE("egress attacks: plain HTTP asks the allowed server for the allowed host, once") {
+  VirtualHostServer server(28093);
+  const std::string policy = R"(import std.programs
+import std.syscalls
+task t {
+  use programs.python3
+  write workspace
+  timeout 60s
+  connect "localhost:28093", "127.0.0.1:28093"
+  syscalls {
+    default errno EPERM
+    allow @syscalls.network-io
+  }
+  limits { memory 512MiB  pids 64 }
+}
+)";
+  for (const auto& mode : kModes) {
+    CAPTURE(mode.name);
+    Scratch s(mode.name == "nobody", policy);
+    Run r = s.launch(mode, "front 28093");
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    const std::string once = " -> HTTP/1.1 200 OK | served localhost:28093\n";
+    CHECK(has(r.out, "host-header" + once));
+    CHECK(has(r.out, "pipelined" + once));
+    CHECK(has(r.out, "keep-alive" + once));
+    CHECK(has(r.out, "control" + once));
+    const std::string refused = " -> HTTP/1.1 400 Bad Request | sbx-run: ";
+    CHECK(has(r.out, "lone-lf" + refused + "the request head has a NUL, or a CR or LF that is not part of a CRLF"));
+    CHECK(
+        has(r.out, "space-before-colon" + refused + "a header line is folded, has no `:`, or its name is not a token"));
+    CHECK(has(r.out, "folded" + refused + "a header line is folded, has no `:`, or its name is not a token"));
+    CHECK_FALSE(has(r.out, "other.test"));
+  }
+}
+
+TEST_CASE("egress attacks: descriptors hoarded in many processes do not slow the proxy's look at a client") {
+  HttpServer server(28093);
+  // The proxy looks at every holder of a client's socket only when the task has tools.
+  const std::string policy = R"(import std.programs
+import std.syscalls
+task t {
+  use programs.curl
+  use programs.python3
+  write workspace
+  timeout 120s
+  connect "127.0.0.1:28093"
+  tool fetcher {
+    description "Fetches from the tool's own service"
+    exec "/usr/bin/curl"
+    action get effect read
+    connect "127.0.0.1:28094"
+  }
+  syscalls {
+    default errno EPERM
+    allow @syscalls.network-io
+  }
+  limits { memory 512MiB  pids 64 }
+}
+)";
+  // 20000 descriptors a process, as a common hard limit allows (many allow a million).
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  if (files.rlim_max < 20000 && geteuid() == 0) {
+    files.rlim_max = files.rlim_cur = 20000;
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &files) == 0);
+  }
+  for (const auto& mode : kModes) {
+    CAPTURE(mode.name);
+    Scratch s(mode.name == "nobody", policy);
+    Run r = s.launch(mode, "hoard 28093 40");
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(has(r.out, "hoard-control -> HTTP/1.1 200 OK | hello from 28093"));
+    // 41 processes of 19900 descriptors: 816000 links a look, two looks, some 16 s of the
+    // launcher's CPU before; at most 8192 entries a look now (about 0.2 s).
+    CHECK(has(r.out,
+              "hoard -> 19900 descriptors in 41 processes: HTTP/1.1 200 OK | hello from 28093; answered within 3 s"));
+  }
+  CHECK(server.served() == 4);
 }

@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -71,6 +72,15 @@ Run sbxRun(const Mode& mode, const AttackScratch& a, const std::string& script) 
   argv.insert(argv.end(), {"/usr/bin/timeout", "-s", "KILL", "30", "/usr/bin/env",
                            "SBX_RUN_CACHE=" + a.s.cache.string(), SBX_RUN_BINARY, "--workspace", a.s.workspace.string(),
                            a.policy.string(), "--", "/bin/sh", "-c", script});
+  return run(argv, "", a.s.dir.path().string(), {"PATH=/usr/bin:/bin"});
+}
+
+// sbx-run as above, with its audit log at `audit` (where the user keeps it: in the workspace).
+Run sbxRunAudited(const Mode& mode, const AttackScratch& a, const fs::path& audit) {
+  std::vector<std::string> argv = mode.prefix;
+  argv.insert(argv.end(), {"/usr/bin/timeout", "-s", "KILL", "30", "/usr/bin/env",
+                           "SBX_RUN_CACHE=" + a.s.cache.string(), SBX_RUN_BINARY, "--workspace", a.s.workspace.string(),
+                           "--audit", audit.string(), a.policy.string(), "--", "/bin/true"});
   return run(argv, "", a.s.dir.path().string(), {"PATH=/usr/bin:/bin"});
 }
 
@@ -142,5 +152,66 @@ TEST_CASE("sbx-run: mount points created inside the workspace belong to the payl
     CHECK(S_ISDIR(st.st_mode));
     CHECK(st.st_uid == (geteuid() == 0 ? 65534u : geteuid()));
     CHECK_FALSE(fs::exists(a.s.workspace / "build/tmp/f"));  // it was on the scratch tmpfs
+  }
+}
+
+// A mask covers a name. An agent that links a file of its own to the masked name while the mask
+// hides nothing (the file is not there yet), then waits for the user to write the secret into
+// that file in place (`echo KEY=... > .env`), reads it through the other name in its next run.
+TEST_CASE("sbx-run: a hard link left to a masked workspace file does not show what it hides, as root and as nobody") {
+  for (const auto& mode : kModes) {
+    CAPTURE(mode.name);
+    AttackScratch a(mode);
+    Run plant = sbxRun(mode, a, "echo template > /workspace/env.example && ln /workspace/env.example /workspace/.env");
+    REQUIRE(plant.exitCode == 0);
+    REQUIRE(fs::hard_link_count(a.s.workspace / ".env") == 2);
+    {
+      std::ofstream user(a.s.workspace / ".env", std::ios::trunc);  // in place: the same file
+      user << "KEY=hunter2\n";
+    }
+    REQUIRE(readText(a.s.workspace / "env.example") == "KEY=hunter2\n");  // the control: one file
+    Run next = sbxRun(mode, a, "cat /workspace/.env /workspace/env.example");
+    INFO("exit " << next.exitCode << ": " << next.out << next.err);
+    CHECK(next.out.find("hunter2") == std::string::npos);
+    CHECK(next.exitCode == 125);
+    CHECK(next.err.find("mask /workspace/.env: the file has 2 names (hard links)") != std::string::npos);
+  }
+}
+
+// The audit log where the user keeps it, beside the work: the agent's previous run (or another
+// local user, in /tmp) plants a FIFO there, which held sbx-run in open() before any timeout ran,
+// or a file of its own, which it could read and rewrite. Both refused, at once.
+TEST_CASE("sbx-run: an audit log planted at the audit path is refused without hanging, as root and as nobody") {
+  for (const auto& mode : kModes) {
+    CAPTURE(mode.name);
+    AttackScratch a(mode);
+    fs::path fifo = a.s.workspace / "audit.jsonl";
+    REQUIRE(mkfifo(fifo.c_str(), 0666) == 0);
+    a.own(fifo);
+    Run r = sbxRunAudited(mode, a, fifo);
+    INFO("exit " << r.exitCode << ": " << r.out << r.err);
+    CHECK(r.exitCode == 125);
+    CHECK(r.err.find("audit log " + fifo.string()) != std::string::npos);
+
+    // Someone else's file: the agent's when sbx-run runs as root, root's when it runs as nobody.
+    fs::path planted = a.s.workspace / "planted.jsonl";
+    writeText(planted, "");
+    fs::permissions(planted,
+                    fs::perms::all & ~fs::perms::owner_exec & ~fs::perms::group_exec & ~fs::perms::others_exec);
+    uid_t other = mode.name == "nobody" ? 0 : 65534;
+    if (geteuid() == 0 && chown(planted.c_str(), other, other) != 0) FAIL("chown");
+    Run p = sbxRunAudited(mode, a, planted);
+    INFO("exit " << p.exitCode << ": " << p.out << p.err);
+    if (geteuid() == 0) {
+      CHECK(p.exitCode == 125);
+      CHECK(p.err.find(fmt::format("refusing the audit log {}: it belongs to uid {}", planted.string(), other)) !=
+            std::string::npos);
+      CHECK(readText(planted).empty());
+    }
+    // The control: a log of the user's own is written.
+    Run own = sbxRunAudited(mode, a, a.s.dir.path() / "own.jsonl");
+    INFO("exit " << own.exitCode << ": " << own.out << own.err);
+    CHECK(own.exitCode == 0);
+    CHECK(readText(a.s.dir.path() / "own.jsonl").find("\"event\":\"exit\"") != std::string::npos);
   }
 }
