@@ -31,8 +31,9 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
           where = rule.origin.span;
           break;
         }
-      out.errors.push_back(makeDiagnostic(
-          Code::SeccompFilterTooLarge, where, fmt::format("cannot build the seccomp filter of task `{}`: {}", task.name, error)));
+      out.errors.push_back(
+          makeDiagnostic(Code::SeccompFilterTooLarge, where,
+                         fmt::format("cannot build the seccomp filter of task `{}`: {}", task.name, error)));
       out.errors.back().help(
           "merge rules that share an action into groups, or use fewer argument conditions on one syscall");
       continue;

@@ -472,8 +472,9 @@ class Builder {
           return;
         }
         if (!s.subject || s.subject->value.empty()) {
-          diags_.report(Code::InvalidIdentity, s.subject ? s.subject->span : span(c),
-                        s.subject ? "the OIDC subject is empty" : "an OIDC identity needs a subject")
+          diags_
+              .report(Code::InvalidIdentity, s.subject ? s.subject->span : span(c),
+                      s.subject ? "the OIDC subject is empty" : "an OIDC identity needs a subject")
               .help("add `subject \"...\"` naming the workload within the issuer");
           return;
         }
@@ -615,7 +616,9 @@ class Builder {
         if (!e.value) continue;
       }
       if (!validEnvName(e.name.text)) {
-        diags_.report(Code::InvalidName, e.name.span, fmt::format("`{}` is not an environment variable name", e.name.text))
+        diags_
+            .report(Code::InvalidName, e.name.span,
+                    fmt::format("`{}` is not an environment variable name", e.name.text))
             .help("use letters, digits and `_`, not starting with a digit");
         continue;
       }
@@ -739,8 +742,10 @@ class Builder {
           auto v = str(node);
           if (!v) continue;
           if (v->value.empty() || v->value.find_first_of(" \t\n\"\\") != std::string::npos) {
-            diags_.report(Code::InvalidName, v->span,
-                          v->value.empty() ? std::string("a scope is empty") : fmt::format("`{}` is not a scope", v->value))
+            diags_
+                .report(
+                    Code::InvalidName, v->span,
+                    v->value.empty() ? std::string("a scope is empty") : fmt::format("`{}` is not a scope", v->value))
                 .help("scopes are non-empty and have no spaces, quotes or backslashes, e.g. \"tickets:read\"");
             continue;
           }
@@ -794,8 +799,9 @@ class Builder {
             continue;
           }
           if (!validEnvName(e->IDENT()->getText())) {
-            diags_.report(Code::InvalidName, span(e->IDENT()),
-                          fmt::format("`{}` is not an environment variable name", e->IDENT()->getText()))
+            diags_
+                .report(Code::InvalidName, span(e->IDENT()),
+                        fmt::format("`{}` is not an environment variable name", e->IDENT()->getText()))
                 .help("use letters, digits and `_`, not starting with a digit");
             continue;
           }
@@ -868,8 +874,8 @@ class Builder {
   std::optional<std::uint64_t> constant(const std::string& name, Span where, bool errnoOnly) {
     auto v = lookupConstant(name);
     if (v && (!errnoOnly || name.starts_with("E"))) return v;
-    auto& d =
-        diags_.report(Code::UnknownConstant, where, fmt::format("unknown {} `{}`", errnoOnly ? "errno name" : "constant", name));
+    auto& d = diags_.report(Code::UnknownConstant, where,
+                            fmt::format("unknown {} `{}`", errnoOnly ? "errno name" : "constant", name));
     auto names = constantNames();
     if (errnoOnly) std::erase_if(names, [](const std::string& n) { return !n.starts_with("E"); });
     if (auto m = closestMatch(name, names))
@@ -967,14 +973,17 @@ class Builder {
       auto width = parseInteger(arg->INT()->getText(), span(arg->INT()), diags_);
       if (!width) return std::nullopt;
       if (*width != 32 && *width != 64) {
-        diags_.report(Code::InvalidCondition, span(arg->INT()), fmt::format("argument width {} is not 32 or 64", *width))
+        diags_
+            .report(Code::InvalidCondition, span(arg->INT()), fmt::format("argument width {} is not 32 or 64", *width))
             .help("write arg1:32 to compare the low 32 bits, arg1:64 for all 64");
         return std::nullopt;
       }
       cond.width = static_cast<unsigned>(*width);
       for (auto v : cond.values) {
         if (cond.width == 32 && v > 0xffffffffu) {
-          diags_.report(Code::InvalidCondition, cond.span, fmt::format("value 0x{:x} does not fit the 32-bit argument", v))
+          diags_
+              .report(Code::InvalidCondition, cond.span,
+                      fmt::format("value 0x{:x} does not fit the 32-bit argument", v))
               .help(fmt::format("compare all 64 bits with arg{}:64, or write a value below 0x100000000", cond.arg));
           return std::nullopt;
         }
@@ -1100,7 +1109,9 @@ class Builder {
         case model::Limit::Pids:
         case model::Limit::Files:
           if (q != nullptr) {
-            diags_.report(Code::OutOfRange, span(q), fmt::format("`{}` is a count without a unit", item->IDENT()->getText()))
+            diags_
+                .report(Code::OutOfRange, span(q),
+                        fmt::format("`{}` is a count without a unit", item->IDENT()->getText()))
                 .help("write a plain number, e.g. 64");
             continue;
           }

@@ -126,7 +126,9 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
     module.failedImports.insert(alias);  // until it loads
     if (stdlib) {
       if (imp.module.parts.size() < 2 || imp.module.parts[0].text != "std") {
-        diags.report(Code::ModuleNotFound, imp.module.span, fmt::format("`{}` is not a stdlib module", imp.module.joined()))
+        diags
+            .report(Code::ModuleNotFound, imp.module.span,
+                    fmt::format("`{}` is not a stdlib module", imp.module.joined()))
             .help("stdlib modules are imported as `import std.NAME`; your own files as `import \"path/file.sbx\"`");
         continue;
       }
@@ -169,7 +171,9 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
         std::string error;
         auto read = readFile(joined, error);
         if (!read) {
-          diags.report(Code::ImportNotFound, imp.path.span, fmt::format("cannot read imported file `{}`: {}", display, error))
+          diags
+              .report(Code::ImportNotFound, imp.path.span,
+                      fmt::format("cannot read imported file `{}`: {}", display, error))
               .note(fmt::format("imports are resolved relative to the importing file's directory `{}`",
                                 directory.empty() ? "." : directory));
           continue;

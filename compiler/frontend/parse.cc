@@ -260,7 +260,8 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       std::string what = duration ? "a duration (e.g. 10m)"
                          : size   ? "a size (e.g. 64MiB)"
                                   : "a duration or size (e.g. 10m, 512MiB)";
-      auto& d = diags_.report(Code::SyntaxError, span, fmt::format("expected {}, found {}", what, describeToken(offending)));
+      auto& d =
+          diags_.report(Code::SyntaxError, span, fmt::format("expected {}, found {}", what, describeToken(offending)));
       if (type == SbxLexer::INT) {
         antlr4::Token* next = parser->getTokenStream()->LT(2);
         bool unitFollows =
@@ -287,8 +288,8 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       }
       return;
     }
-    auto& d =
-        diags_.report(Code::SyntaxError, span, fmt::format("expected {}, found {}", expectedText, describeToken(offending)));
+    auto& d = diags_.report(Code::SyntaxError, span,
+                            fmt::format("expected {}, found {}", expectedText, describeToken(offending)));
     if (statementPosition && (type == SbxLexer::STRING || type == SbxLexer::QUANTITY || type == SbxLexer::INT)) {
       d.help("is a `,` missing between list items before this?");
       return;
@@ -361,7 +362,9 @@ void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, Diagnos
       }
       bool closed = close < all.size() && all[close]->getLine() == token->getLine();
       if (closed && inner.find_first_of("\"\\") == std::string::npos) {
-        diags.report(Code::UnexpectedCharacter, join(span, tokenSpan(file, all[close])), "strings use double quotes, not `'`")
+        diags
+            .report(Code::UnexpectedCharacter, join(span, tokenSpan(file, all[close])),
+                    "strings use double quotes, not `'`")
             .help(fmt::format("write \"{}\"", inner));
         becomeString(i, close, inner);
         i = close;
@@ -381,7 +384,9 @@ void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, Diagnos
              all[last + 1]->getType() != SbxLexer::LBRACE) {
         word += all[++last]->getText();
       }
-      diags.report(Code::UnexpectedCharacter, join(span, tokenSpan(file, all[last])), fmt::format("`{}` must be a string", word))
+      diags
+          .report(Code::UnexpectedCharacter, join(span, tokenSpan(file, all[last])),
+                  fmt::format("`{}` must be a string", word))
           .help(fmt::format("put it in double quotes: \"{}\"", word));
       becomeString(i, last, word);
       i = last;

@@ -87,7 +87,9 @@ class Resolver {
       for (const auto& item : items) {
         auto [it, fresh] = seen.emplace(item.name.text, item.name.span);
         if (!fresh)
-          diags_.report(Code::DuplicateDeclaration, item.name.span, fmt::format("{} `{}` is declared twice", what, item.name.text))
+          diags_
+              .report(Code::DuplicateDeclaration, item.name.span,
+                      fmt::format("{} `{}` is declared twice", what, item.name.text))
               .label(it->second, "first declared here")
               .help("rename or delete one of them");
       }
@@ -146,7 +148,8 @@ class Resolver {
         d.help(fmt::format("use it in a syscalls block: `allow @{}`", name.joined()));
       return std::nullopt;
     }
-    auto& d = diags_.report(Code::UnknownName, name.span, fmt::format("no {} named `{}`", kindName(kind), name.joined()));
+    auto& d =
+        diags_.report(Code::UnknownName, name.span, fmt::format("no {} named `{}`", kindName(kind), name.joined()));
     std::vector<std::string> candidates = candidatesOf(m, kind);
     if (auto match = closestMatch(name.joined(), candidates)) d.help(fmt::format("did you mean `{}`?", *match));
     return std::nullopt;
@@ -388,7 +391,9 @@ class Resolver {
         if (fromTask && !same->origin.via.empty()) {
           *same = std::move(scratch);
         } else {
-          diags_.report(Code::DuplicateDeclaration, s.path.span, fmt::format("scratch `{}` is declared twice", s.path.path))
+          diags_
+              .report(Code::DuplicateDeclaration, s.path.span,
+                      fmt::format("scratch `{}` is declared twice", s.path.path))
               .label(same->origin.span, "first declared here")
               .help("declare each scratch directory once, with the size it needs");
         }
@@ -468,7 +473,9 @@ class Resolver {
                    const std::string& where = "") {
     auto same = std::find_if(existing.begin(), existing.end(), [&](const T& x) { return x.name == name.text; });
     if (same == existing.end()) return true;
-    diags_.report(Code::DuplicateDeclaration, name.span, fmt::format("{} `{}`{} is declared twice", what, name.text, where))
+    diags_
+        .report(Code::DuplicateDeclaration, name.span,
+                fmt::format("{} `{}`{} is declared twice", what, name.text, where))
         .label(same->origin.span, "first declared here")
         .help("rename or delete one of them");
     return false;
@@ -742,7 +749,8 @@ class Resolver {
     for (const auto& item : block.items) {
       collectSuppressions(task, item);
       if (auto [it, fresh] = seenHere.emplace(item.kind, item.span); !fresh) {
-        diags_.report(Code::DuplicateSetting, item.span, fmt::format("limit `{}` is set twice", model::nameOf(item.kind)))
+        diags_
+            .report(Code::DuplicateSetting, item.span, fmt::format("limit `{}` is set twice", model::nameOf(item.kind)))
             .label(it->second, "first set here");
         continue;
       }

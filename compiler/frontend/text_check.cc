@@ -52,18 +52,23 @@ TextCheck checkText(FileId file, std::string_view text, DiagnosticSink& diags) {
     std::size_t len = decode(text, i, c);
     Span span{file, line, col, line, col + 1};
     if (len == 0) {
-      diags.report(Code::InvalidUtf8, span, fmt::format("invalid UTF-8 byte 0x{:02X}", static_cast<unsigned char>(text[i])))
+      diags
+          .report(Code::InvalidUtf8, span,
+                  fmt::format("invalid UTF-8 byte 0x{:02X}", static_cast<unsigned char>(text[i])))
           .help("save the file as UTF-8");
       result.lexable = false;
       return result;  // positions after this point are meaningless
     }
     if (isBidiControl(c)) {
-      diags.report(Code::BidiControlCharacter, span, fmt::format("bidirectional control character U+{:04X}", static_cast<unsigned>(c)))
+      diags
+          .report(Code::BidiControlCharacter, span,
+                  fmt::format("bidirectional control character U+{:04X}", static_cast<unsigned>(c)))
           .note("it can make the text shown to a reviewer differ from the text sbxc reads")
           .help("delete it; write right-to-left text without control characters");
       result.reported.insert({line, col});
     } else if (isInvisible(c)) {
-      diags.report(Code::InvisibleCharacter, span, fmt::format("invisible character U+{:04X}", static_cast<unsigned>(c)))
+      diags
+          .report(Code::InvisibleCharacter, span, fmt::format("invisible character U+{:04X}", static_cast<unsigned>(c)))
           .note("invisible characters can hide or disguise text from a reviewer")
           .help("delete it");
       result.reported.insert({line, col});

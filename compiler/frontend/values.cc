@@ -144,7 +144,9 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, Span span, Dia
       return std::nullopt;
     }
     if (p > 0 && u <= lastUnit) {
-      diags.report(Code::InvalidDuration, span, fmt::format("duration `{}` repeats a unit or lists units out of order", text))
+      diags
+          .report(Code::InvalidDuration, span,
+                  fmt::format("duration `{}` repeats a unit or lists units out of order", text))
           .help("write units from largest to smallest, each once, e.g. 1h30m");
       return std::nullopt;
     }
@@ -158,7 +160,8 @@ std::optional<std::uint64_t> parseDuration(std::string_view text, Span span, Dia
     }
   }
   if (total == 0) {
-    diags.report(Code::InvalidDuration, span, "a duration of zero is not allowed").help("give a positive duration, e.g. 30s");
+    diags.report(Code::InvalidDuration, span, "a duration of zero is not allowed")
+        .help("give a positive duration, e.g. 30s");
     return std::nullopt;
   }
   return total;
