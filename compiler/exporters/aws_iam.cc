@@ -13,7 +13,6 @@ namespace sbx::exporters {
 namespace {
 
 constexpr std::uint64_t kMinimumSessionSeconds = 900;  // STS refuses shorter sessions
-constexpr int kTtlControlTier = 3;                     // "a TTL no longer than the task's timeout"
 
 bool isIamAction(const std::string& scope) {
   auto colon = scope.find(':');
@@ -35,21 +34,22 @@ ExportResult AwsIamExporter::exportTask(const ExportInput& input) const {
       if (isIamAction(scope))
         actions.push_back(scope);
       else
-        out.losses.push_back({fmt::format("scope `{}` of `{}`", scope.get<std::string>(), secret),
-                              "not an IAM action (`service:Action`): left out of the session policy", 5});
+        out.losses.push_back(lost(Control::TokenScopes,
+                                  fmt::format("scope `{}` of `{}`", scope.get<std::string>(), secret),
+                                  "not an IAM action (`service:Action`): left out of the session policy"));
     }
     std::string audience = token.value("audience", "");
     bool arnAudience = audience.starts_with("arn:");
     nlohmann::ordered_json statement{
         {"Sid", "SbxTask"}, {"Effect", "Allow"}, {"Action", actions}, {"Resource", arnAudience ? audience : "*"}};
     if (!arnAudience)
-      out.losses.push_back({fmt::format("audience of `{}`", secret),
-                            audience.empty() ? "none declared: the policy's resource is *"
-                                             : fmt::format("`{}` is not an ARN: the policy's resource is *", audience),
-                            5});
+      out.losses.push_back(lost(Control::TokenAudience, fmt::format("audience of `{}`", secret),
+                                audience.empty()
+                                    ? "none declared: the policy's resource is *"
+                                    : fmt::format("`{}` is not an ARN: the policy's resource is *", audience)));
     if (actions.empty())
-      out.losses.push_back({fmt::format("every scope of `{}`", secret),
-                            "no scope is an IAM action: the session policy allows nothing", 5});
+      out.losses.push_back(lost(Control::TokenScopes, fmt::format("every scope of `{}`", secret),
+                                "no scope is an IAM action: the session policy allows nothing"));
     nlohmann::ordered_json policy{{"Version", "2012-10-17"}, {"Statement", {statement}}};
     out.files.emplace_back(fmt::format("aws-iam/{}.session-policy.json", secret), policy.dump(2) + "\n");
 
@@ -62,24 +62,25 @@ ExportResult AwsIamExporter::exportTask(const ExportInput& input) const {
     if (source.starts_with("arn:aws:iam::"))
       assume["RoleArn"] = source;
     else
-      out.losses.push_back({fmt::format("role of `{}`", secret),
-                            "the source is not a role ARN: add RoleArn before calling sts:AssumeRole", 5});
+      out.losses.push_back(lost(Control::TokenRole, fmt::format("role of `{}`", secret),
+                                "the source is not a role ARN: add RoleArn before calling sts:AssumeRole"));
     out.files.emplace_back(fmt::format("aws-iam/{}.assume-role.json", secret), assume.dump(2) + "\n");
     if (duration > ttlSeconds) {
       bool outlivesTask = timeoutSeconds && duration > timeoutSeconds;
-      out.losses.push_back(
-          {fmt::format("TTL of `{}` ({} s)", secret, ttlSeconds),
-           fmt::format("STS sessions last at least {} s{}", kMinimumSessionSeconds,
-                       outlivesTask ? fmt::format(", longer than the task's timeout of {} s", timeoutSeconds) : ""),
-           outlivesTask ? kTtlControlTier : 5});
+      out.losses.push_back(lost(
+          outlivesTask ? Control::TokenTtlWithinTimeout : Control::TokenTtlRounded,
+          fmt::format("TTL of `{}` ({} s)", secret, ttlSeconds),
+          fmt::format("STS sessions last at least {} s{}", kMinimumSessionSeconds,
+                      outlivesTask ? fmt::format(", longer than the task's timeout of {} s", timeoutSeconds) : "")));
     }
-    out.losses.push_back({fmt::format("revocation of `{}` when the task ends", secret),
-                          "STS credentials cannot be revoked one by one: they expire at DurationSeconds, or every "
-                          "session of the role issued before a time is denied (IAM's revoke-older-sessions policy)",
-                          5});
+    out.losses.push_back(
+        lost(Control::TokenRevocation, fmt::format("revocation of `{}` when the task ends", secret),
+             "STS credentials cannot be revoked one by one: they expire at DurationSeconds, or every "
+             "session of the role issued before a time is denied (IAM's revoke-older-sessions policy)"));
   }
   if (input.plan["tokens"].empty())
-    out.losses.push_back({"secrets", "the task declares none: there is nothing to export to AWS IAM", 5});
+    out.losses.push_back(
+        lost(Control::NothingToExport, "secrets", "the task declares none: there is nothing to export to AWS IAM"));
   return out;
 }
 

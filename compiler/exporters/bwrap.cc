@@ -101,16 +101,16 @@ ExportResult BwrapExporter::exportTask(const ExportInput& input) const {
   out.files.emplace_back("seccomp.bpf", seccomp::toBytes(input.filter.program));
   const json limits = input.plan["task"].value("limits", json::object());
   if (limits.contains("memoryBytes"))
-    out.losses.push_back({"the memory limit as a cgroup",
-                          "bwrap has no cgroup: the limit is the address-space rlimit of each process, which counts "
-                          "mappings rather than resident memory",
-                          5});
+    out.losses.push_back(
+        lost(Control::CgroupLimits, "the memory limit as a cgroup",
+             "bwrap has no cgroup: the limit is the address-space rlimit of each process, which counts "
+             "mappings rather than resident memory"));
   if (limits.contains("pids"))
-    out.losses.push_back({"the pids limit as a cgroup",
-                          "bwrap has no cgroup: RLIMIT_NPROC limits the processes of the payload's user", 5});
+    out.losses.push_back(lost(Control::CgroupLimits, "the pids limit as a cgroup",
+                              "bwrap has no cgroup: RLIMIT_NPROC limits the processes of the payload's user"));
   addRuntimeLosses(input, "bwrap", out.losses);
-  out.losses.push_back({"the audit of the sandbox's set-up",
-                        "run.sh --audit FILE records start, exit and timeout; bwrap's own steps are not audited", 5});
+  out.losses.push_back(lost(Control::SetupAudit, "the audit of the sandbox's set-up",
+                            "run.sh --audit FILE records start, exit and timeout; bwrap's own steps are not audited"));
   return out;
 }
 

@@ -11,10 +11,9 @@ ExportResult DockerSeccompExporter::exportTask(const ExportInput& input) const {
   ExportResult out;
   out.files.emplace_back("seccomp.json", runtimeSeccompProfile(input, out.losses).dump(2) + "\n");
   out.losses.push_back(
-      {"everything but the syscall filter",
-       "a seccomp profile carries no mounts, limits, capabilities, egress or tokens (docs/exporters.md "
-       "lists the targets that do)",
-       5});
+      lost(Control::AllButSyscallFilter, "everything but the syscall filter",
+           "a seccomp profile carries no mounts, limits, capabilities, egress or tokens (docs/exporters.md "
+           "lists the targets that do)"));
   return out;
 }
 

@@ -3,8 +3,8 @@
 // selected with `sbxc compile FILE --target NAME -o DIR`.
 //
 // Every exporter also says what its target cannot express: a loss report. A loss of a control
-// that the task's tier makes mandatory (classifier/tiers.def) fails the export unless the user
-// passes --allow-lossy.
+// that the task's tier makes mandatory (controls.def, after classifier/tiers.def) fails the export
+// unless the user passes --allow-lossy.
 #pragma once
 #include <string>
 #include <string_view>
@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/seccomp/seccomp.h"
+#include "exporters/controls.h"
 #include "model/model.h"
 
 namespace sbx::exporters {
@@ -27,10 +28,15 @@ struct ExportInput {
 };
 
 struct Loss {
-  std::string control;  // what is lost, e.g. "token TTL no longer than the task's timeout"
+  Control kind;         // its row in controls.def
+  std::string control;  // what is lost, e.g. "TTL of `ci` (1 s)"
   std::string detail;   // why, and what to do instead
-  int mandatoryFrom;    // the lowest tier that makes the control mandatory; 5: never
+  // The kind's tier in controls.def; kNeverMandatory: never.
+  int mandatoryFrom() const { return controlRow(kind).mandatoryFrom; }
 };
+
+// A loss of one control of the table, in this task's words.
+Loss lost(Control control, std::string what, std::string detail);
 
 struct ExportedFile {
   ExportedFile(std::string filePath, std::string fileContent, unsigned fileMode = 0644)

@@ -32,12 +32,6 @@ constexpr std::uint64_t kNobody = 65534;
 constexpr std::uint64_t kMinimumTokenSeconds = 600;  // the API server refuses shorter projected tokens
 constexpr const char* kProfileDirectory = "/var/lib/kubelet/seccomp/sbxc";
 
-constexpr int kLimitsTier = 1;       // "limits on memory, pids and wall time"
-constexpr int kNoExecTier = 1;       // "no exec from writable paths unless declared"
-constexpr int kTokenTtlTier = 3;     // "TTL no longer than the task's timeout"
-constexpr int kToolTokenTier = 3;    // "just-in-time tokens scoped per tool"
-constexpr int kReplayableAudit = 4;  // "replayable audit"
-
 // A DNS-1123 label from the task's name: lower case, '_' -> '-', at most 63 characters.
 std::string objectName(const std::string& prefix, const std::string& task) {
   std::string out = prefix;
@@ -105,10 +99,9 @@ void addMounts(const ExportInput& input, PodParts& pod, std::vector<Loss>& losse
       hostReads.push_back(target);
     } else if (type == "bind") {
       pod.add(pod.volumeName("write"), {{"emptyDir", Json::object()}}, target, false);
-      losses.push_back({fmt::format("writable host path `{}`", target),
-                        "an emptyDir stands in for it: it starts empty and is discarded with the pod (use a "
-                        "PersistentVolumeClaim to keep what the task writes)",
-                        5});
+      losses.push_back(lost(Control::WritableHostPath, fmt::format("writable host path `{}`", target),
+                            "an emptyDir stands in for it: it starts empty and is discarded with the pod (use a "
+                            "PersistentVolumeClaim to keep what the task writes)"));
     } else if (type == "tmpfs") {
       Json emptyDir{{"medium", "Memory"}};
       if (m.contains("sizeBytes")) emptyDir["sizeLimit"] = quantity(m["sizeBytes"].get<std::uint64_t>());
@@ -117,33 +110,31 @@ void addMounts(const ExportInput& input, PodParts& pod, std::vector<Loss>& losse
       procMasks.push_back(target);
     } else if (type == "mask") {
       pod.add(pod.volumeName("mask"), {{"emptyDir", Json::object()}}, target, true);
-      losses.push_back({fmt::format("mask of `{}`", target),
-                        "an empty read-only directory covers it; if it is a file in the image the container does not "
-                        "start (remove the file from the image instead)",
-                        5});
+      losses.push_back(
+          lost(Control::PathMask, fmt::format("mask of `{}`", target),
+               "an empty read-only directory covers it; if it is a file in the image the container does not "
+               "start (remove the file from the image instead)"));
     } else if (type == "device") {
-      losses.push_back({fmt::format("device `{}`", target),
-                        "not given: a host device needs a hostPath volume in a privileged container, which would undo "
-                        "the sandbox; use the device plugin that offers it as a resource",
-                        5});
+      losses.push_back(
+          lost(Control::Device, fmt::format("device `{}`", target),
+               "not given: a host device needs a hostPath volume in a privileged container, which would undo "
+               "the sandbox; use the device plugin that offers it as a resource"));
     }
   }
   if (!hostReads.empty())
-    losses.push_back({"reads narrowed to the declared paths",
-                      fmt::format("the container reads its image's own files, all of them, read-only "
-                                  "(readOnlyRootFilesystem) instead of the host's {}; image {}",
-                                  joined(hostReads), input.image.empty() ? kDefaultImage : input.image),
-                      5});
+    losses.push_back(lost(Control::ReadsNarrowed, "reads narrowed to the declared paths",
+                          fmt::format("the container reads its image's own files, all of them, read-only "
+                                      "(readOnlyRootFilesystem) instead of the host's {}; image {}",
+                                      joined(hostReads), input.image.empty() ? kDefaultImage : input.image)));
   if (!procMasks.empty())
-    losses.push_back({fmt::format("masks of {}", joined(procMasks)),
-                      "Kubernetes cannot mount over /proc or /sys; the runtime's default masked paths (procMount "
-                      "Default: /proc/kcore, /proc/keys, /proc/timer_list, /sys/firmware, ...) hide the usual ones",
-                      5});
+    losses.push_back(
+        lost(Control::PathMask, fmt::format("masks of {}", joined(procMasks)),
+             "Kubernetes cannot mount over /proc or /sys; the runtime's default masked paths (procMount "
+             "Default: /proc/kcore, /proc/keys, /proc/timer_list, /sys/firmware, ...) hide the usual ones"));
   if (!executableWrites.empty())
-    losses.push_back({"no exec from writable paths",
-                      fmt::format("Kubernetes mounts volumes without noexec: programs written to {} can be run",
-                                  joined(executableWrites)),
-                      kNoExecTier});
+    losses.push_back(lost(Control::NoExecFromWritable, "no exec from writable paths",
+                          fmt::format("Kubernetes mounts volumes without noexec: programs written to {} can be run",
+                                      joined(executableWrites))));
 }
 
 // The secrets as projected service-account tokens, one volume per directory of the exposures.
@@ -154,11 +145,10 @@ void addTokens(const ExportInput& input, PodParts& pod, std::vector<Loss>& losse
     std::string secret = token["secret"];
     std::string target = token["exposure"]["target"];
     if (token["exposure"]["kind"] == "env") {
-      losses.push_back({fmt::format("`{}` as the variable {}", secret, target),
-                        fmt::format("Kubernetes puts service-account tokens in files only: it is the file "
-                                    "/run/secrets/{}",
-                                    secret),
-                        5});
+      losses.push_back(lost(Control::TokenAsVariable, fmt::format("`{}` as the variable {}", secret, target),
+                            fmt::format("Kubernetes puts service-account tokens in files only: it is the file "
+                                        "/run/secrets/{}",
+                                        secret)));
       target = "/run/secrets/" + secret;
     }
     std::uint64_t ttlSeconds = (token["ttlMs"].get<std::uint64_t>() + 999) / 1000;
@@ -166,11 +156,11 @@ void addTokens(const ExportInput& input, PodParts& pod, std::vector<Loss>& losse
     std::string audience = token.value("audience", "");
     if (audience.empty()) {
       audience = token.value("source", "");
-      losses.push_back({fmt::format("audience of `{}`", secret),
-                        fmt::format("none declared: the token is for `{}` (Kubernetes would make it one for the API "
-                                    "server)",
-                                    audience),
-                        5});
+      losses.push_back(
+          lost(Control::TokenAudience, fmt::format("audience of `{}`", secret),
+               fmt::format("none declared: the token is for `{}` (Kubernetes would make it one for the API "
+                           "server)",
+                           audience)));
     }
     Json source{
         {"serviceAccountToken", {{"audience", audience}, {"expirationSeconds", expiration}, {"path", baseOf(target)}}}};
@@ -182,36 +172,35 @@ void addTokens(const ExportInput& input, PodParts& pod, std::vector<Loss>& losse
       it->second.push_back(source);
 
     losses.push_back(
-        {fmt::format("scopes of `{}` ({})", secret, joined(token["scopes"].get<std::vector<std::string>>())),
-         "a service-account token carries its audience and expiry only: the audience service maps the "
-         "service account to the scopes",
-         5});
+        lost(Control::TokenScopes,
+             fmt::format("scopes of `{}` ({})", secret, joined(token["scopes"].get<std::vector<std::string>>())),
+             "a service-account token carries its audience and expiry only: the audience service maps the "
+             "service account to the scopes"));
     losses.push_back(
-        {fmt::format("sbxc's token for `{}`", secret),
-         fmt::format("the token is the cluster's service-account JWT (subject system:serviceaccount:NS:"
-                     "{}, not {}), not one sbx-run's broker signs from `{}`: the service checks it with "
-                     "a TokenReview or the cluster's OIDC issuer, not `sbxc token verify`; the kubelet "
-                     "renews it at 80% of its lifetime while the pod runs",
-                     objectName("sbx-", input.task.name), token.value("subject", ""), token.value("source", "")),
-         5});
-    losses.push_back({fmt::format("revocation of `{}` when the task ends", secret),
-                      "the Job is deleted when it finishes (ttlSecondsAfterFinished: 0), which invalidates the bound "
-                      "token for services that check it with a TokenReview; one that checks only the signature "
-                      "accepts it until it expires",
-                      5});
+        lost(Control::SbxcSignedToken, fmt::format("sbxc's token for `{}`", secret),
+             fmt::format("the token is the cluster's service-account JWT (subject system:serviceaccount:NS:"
+                         "{}, not {}), not one sbx-run's broker signs from `{}`: the service checks it with "
+                         "a TokenReview or the cluster's OIDC issuer, not `sbxc token verify`; the kubelet "
+                         "renews it at 80% of its lifetime while the pod runs",
+                         objectName("sbx-", input.task.name), token.value("subject", ""), token.value("source", ""))));
+    losses.push_back(
+        lost(Control::TokenRevocation, fmt::format("revocation of `{}` when the task ends", secret),
+             "the Job is deleted when it finishes (ttlSecondsAfterFinished: 0), which invalidates the bound "
+             "token for services that check it with a TokenReview; one that checks only the signature "
+             "accepts it until it expires"));
     if (expiration > ttlSeconds) {
       bool outlivesTask = timeoutSeconds && expiration > timeoutSeconds;
-      losses.push_back(
-          {fmt::format("TTL of `{}` ({} s)", secret, ttlSeconds),
-           fmt::format("projected tokens last at least {} s{}", kMinimumTokenSeconds,
-                       outlivesTask ? fmt::format(", longer than the task's timeout of {} s", timeoutSeconds) : ""),
-           outlivesTask ? kTokenTtlTier : 5});
+      losses.push_back(lost(
+          outlivesTask ? Control::TokenTtlWithinTimeout : Control::TokenTtlRounded,
+          fmt::format("TTL of `{}` ({} s)", secret, ttlSeconds),
+          fmt::format("projected tokens last at least {} s{}", kMinimumTokenSeconds,
+                      outlivesTask ? fmt::format(", longer than the task's timeout of {} s", timeoutSeconds) : "")));
     }
     if (token.contains("tool"))
-      losses.push_back({fmt::format("`{}` for tool `{}` alone", secret, token.value("tool", "")),
-                        "a projected token is a file every process of the container can read; run the tool in a pod "
-                        "of its own",
-                        kToolTokenTier});
+      losses.push_back(
+          lost(Control::ToolScopedToken, fmt::format("`{}` for tool `{}` alone", secret, token.value("tool", "")),
+               "a projected token is a file every process of the container can read; run the tool in a pod "
+               "of its own"));
   }
   for (auto& [directory, sources] : directories)
     pod.add(pod.volumeName("secrets"), {{"projected", {{"sources", sources}, {"defaultMode", 0440}}}}, directory, true);
@@ -223,11 +212,11 @@ Json containerSecurity(const model::Task& task, std::vector<Loss>& losses) {
     std::string name = c.name.starts_with("CAP_") ? c.name.substr(4) : c.name;
     if (!capabilities.contains("add")) capabilities["add"] = Json::array();
     capabilities["add"].push_back(name);
-    losses.push_back({fmt::format("capability {}", c.name),
-                      "added to the container's bounding set only: the task runs as 65534 with no privilege "
-                      "escalation, so its processes cannot raise it (and the pod no longer meets the restricted Pod "
-                      "Security Standard unless it is NET_BIND_SERVICE)",
-                      5});
+    losses.push_back(
+        lost(Control::DeclaredCapabilities, fmt::format("capability {}", c.name),
+             "added to the container's bounding set only: the task runs as 65534 with no privilege "
+             "escalation, so its processes cannot raise it (and the pod no longer meets the restricted Pod "
+             "Security Standard unless it is NET_BIND_SERVICE)"));
   }
   return {{"allowPrivilegeEscalation", false},
           {"privileged", false},
@@ -239,19 +228,19 @@ Json containerSecurity(const model::Task& task, std::vector<Loss>& losses) {
 Json resources(const model::Task& task, std::vector<Loss>& losses) {
   const auto& limits = task.limits;
   if (limits.pids)
-    losses.push_back({fmt::format("pids limit ({})", limits.pids->value),
-                      "a pod spec cannot limit its processes: set the kubelet's podPidsLimit on the nodes that run "
-                      "sbxc tasks, then export with --allow-lossy",
-                      kLimitsTier});
+    losses.push_back(lost(Control::PidsLimit, fmt::format("pids limit ({})", limits.pids->value),
+                          "a pod spec cannot limit its processes: set the kubelet's podPidsLimit on the nodes that run "
+                          "sbxc tasks, then export with --allow-lossy"));
   if (limits.cpuMs)
-    losses.push_back({fmt::format("CPU time limit ({} ms)", limits.cpuMs->value),
-                      "Kubernetes limits the CPU rate, not CPU time; activeDeadlineSeconds bounds the wall time", 5});
+    losses.push_back(lost(Control::SandboxCpuTime, fmt::format("CPU time limit ({} ms)", limits.cpuMs->value),
+                          "Kubernetes limits the CPU rate, not CPU time; activeDeadlineSeconds bounds the wall time"));
   if (limits.openFiles)
-    losses.push_back({fmt::format("open files limit ({})", limits.openFiles->value),
-                      "a pod spec cannot set RLIMIT_NOFILE: the container runtime's default applies", 5});
+    losses.push_back(lost(Control::ProcessRlimits, fmt::format("open files limit ({})", limits.openFiles->value),
+                          "a pod spec cannot set RLIMIT_NOFILE: the container runtime's default applies"));
   if (limits.fileSizeBytes)
-    losses.push_back({fmt::format("file size limit ({} bytes)", limits.fileSizeBytes->value),
-                      "a pod spec cannot set RLIMIT_FSIZE; emptyDir sizeLimit bounds the scratch volumes", 5});
+    losses.push_back(lost(Control::ProcessRlimits,
+                          fmt::format("file size limit ({} bytes)", limits.fileSizeBytes->value),
+                          "a pod spec cannot set RLIMIT_FSIZE; emptyDir sizeLimit bounds the scratch volumes"));
   if (!limits.memoryBytes) return Json::object();
   std::string memory = quantity(limits.memoryBytes->value);
   return {{"limits", {{"memory", memory}}}, {"requests", {{"memory", memory}}}};
@@ -263,15 +252,13 @@ Json environment(const model::Task& task, std::vector<Loss>& losses) {
     if (v.value)
       env.push_back({{"name", v.name}, {"value", *v.value}});
     else
-      losses.push_back({fmt::format("variable {} passed through", v.name),
-                        "a manifest has no launcher environment to take it from: set its value in the container's "
-                        "env",
-                        5});
+      losses.push_back(lost(Control::PassThroughVariables, fmt::format("variable {} passed through", v.name),
+                            "a manifest has no launcher environment to take it from: set its value in the container's "
+                            "env"));
   }
-  losses.push_back({"an environment of the declared variables only",
-                    "the container also gets its image's ENV, HOSTNAME and KUBERNETES_SERVICE_* (service links "
-                    "are off)",
-                    5});
+  losses.push_back(lost(Control::DeclaredEnvironmentOnly, "an environment of the declared variables only",
+                        "the container also gets its image's ENV, HOSTNAME and KUBERNETES_SERVICE_* (service links "
+                        "are off)"));
   return env;
 }
 
@@ -443,11 +430,11 @@ ExportResult K8sExporter::exportTask(const ExportInput& input) const {
                              SBXC_VERSION, task, input.tier) +
                          toYaml(account) + "---\n" + toYaml(job(input, name, labels, out.losses));
   for (const auto& policy : k8sNetworkPolicies(input, name, labels, out.losses)) manifest += "---\n" + toYaml(policy);
-  out.losses.push_back({"the audit log",
-                        "sbx-run's audit lines (mounts, tokens, egress verdicts, seccomp kills, exit) are not written; "
-                        "the cluster keeps the Job's events and exit status, and the API server's audit log its "
-                        "creation, which is not a replayable record of the run",
-                        kReplayableAudit});
+  out.losses.push_back(
+      lost(Control::ReplayableAudit, "the audit log",
+           "sbx-run's audit lines (mounts, tokens, egress verdicts, seccomp kills, exit) are not written; "
+           "the cluster keeps the Job's events and exit status, and the API server's audit log its "
+           "creation, which is not a replayable record of the run"));
 
   out.files.emplace_back("k8s/task.yaml", manifest);
   out.files.emplace_back(fmt::format("k8s/seccomp/{}.json", task), profile);

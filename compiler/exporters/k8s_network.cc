@@ -13,10 +13,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Kind = model::Destination::Kind;
 
-constexpr int kAuditTier = 2;        // "every connection audited"
-constexpr int kMetadataTier = 2;     // "cloud metadata endpoints unreachable"
-constexpr int kToolBindingTier = 4;  // per-action authorization: a tool's destination for that tool alone
-
 std::string protocolName(model::Protocol p) {
   return p == model::Protocol::Udp ? "UDP" : "TCP";
 }
@@ -52,11 +48,10 @@ void addAddressRules(const model::Destination& d, Json& egress, std::vector<Loss
   for (const auto& network : networksOf(d)) {
     auto holes = unreachableParts(network, d.kind == Kind::Any);
     if (holes.size() == 1 && holes.front() == network) {
-      losses.push_back({fmt::format("destination `{}`", d.text),
-                        fmt::format("{} is link-local, cloud metadata or not unicast: sbx-run never connects there "
-                                    "either, and the NetworkPolicy leaves it out",
-                                    network.text()),
-                        5});
+      losses.push_back(lost(Control::UnreachableDestination, fmt::format("destination `{}`", d.text),
+                            fmt::format("{} is link-local, cloud metadata or not unicast: sbx-run never connects there "
+                                        "either, and the NetworkPolicy leaves it out",
+                                        network.text())));
       continue;
     }
     Json block{{"cidr", network.text()}};
@@ -66,10 +61,9 @@ void addAddressRules(const model::Destination& d, Json& egress, std::vector<Loss
     }
     egress.push_back({{"to", {{{"ipBlock", block}}}}, {"ports", {policyPort(d)}}});
     if (isLoopback(network))
-      losses.push_back({fmt::format("destination `{}`", d.text),
-                        "a pod's loopback is its own: this reaches a server in the same pod, not one on the node "
-                        "(sbx-run connects to the host's)",
-                        5});
+      losses.push_back(lost(Control::HostLoopback, fmt::format("destination `{}`", d.text),
+                            "a pod's loopback is its own: this reaches a server in the same pod, not one on the node "
+                            "(sbx-run connects to the host's)"));
   }
 }
 
@@ -127,10 +121,10 @@ std::vector<Json> k8sNetworkPolicies(const ExportInput& input, const std::string
     if (d->kind == Kind::Ip || d->kind == Kind::Cidr || d->kind == Kind::Any) addAddressRules(*d, egress, losses);
     wildcards |= d->kind == Kind::Wildcard;
     if (!d->tool.empty())
-      losses.push_back({fmt::format("destination `{}` for tool `{}` alone", d->text, d->tool),
-                        "a policy selects pods, not processes: every process of the pod may connect there; run the "
-                        "tool in a pod of its own",
-                        kToolBindingTier});
+      losses.push_back(lost(Control::ToolScopedDestination,
+                            fmt::format("destination `{}` for tool `{}` alone", d->text, d->tool),
+                            "a policy selects pods, not processes: every process of the pod may connect there; run the "
+                            "tool in a pod of its own"));
   }
   std::vector<Json> out;
   out.push_back(
@@ -141,27 +135,25 @@ std::vector<Json> k8sNetworkPolicies(const ExportInput& input, const std::string
         {{"podSelector", {{"matchLabels", podLabels}}}, {"policyTypes", {"Ingress", "Egress"}}, {"egress", egress}}}});
   if (namesHosts(input.task)) {
     out.push_back(ciliumPolicy(destinations, name, podLabels));
-    losses.push_back({"addresses behind the host names",
-                      "Cilium allows whatever address the name resolves to (metadata and link-local ones are denied); "
-                      "sbx-run's proxy also refuses loopback and private addresses unless a rule names them",
-                      5});
+    losses.push_back(
+        lost(Control::HostNameAddresses, "addresses behind the host names",
+             "Cilium allows whatever address the name resolves to (metadata and link-local ones are denied); "
+             "sbx-run's proxy also refuses loopback and private addresses unless a rule names them"));
   }
   if (wildcards)
-    losses.push_back({"subdomains more than one label deep",
-                      "Cilium's `*` does not cross a dot: `*.example.com` allows `a.example.com` but not "
-                      "`a.b.example.com`, which sbx-run allows (the narrower rule fails closed)",
-                      5});
+    losses.push_back(lost(Control::DeepSubdomains, "subdomains more than one label deep",
+                          "Cilium's `*` does not cross a dot: `*.example.com` allows `a.example.com` but not "
+                          "`a.b.example.com`, which sbx-run allows (the narrower rule fails closed)"));
   if (!destinations.empty())
-    losses.push_back({"every connection audited",
-                      "NetworkPolicy and Cilium enforce the allowlist without a record of each connection; enable "
-                      "Cilium's Hubble flow logs (or the CNI's policy-verdict log) to keep one, then export with "
-                      "--allow-lossy",
-                      kAuditTier});
+    losses.push_back(lost(Control::ConnectionAudit, "every connection audited",
+                          "NetworkPolicy and Cilium enforce the allowlist without a record of each connection; enable "
+                          "Cilium's Hubble flow logs (or the CNI's policy-verdict log) to keep one, then export with "
+                          "--allow-lossy"));
   if (input.task.network && input.task.network->value == model::NetworkMode::Host)
-    losses.push_back({"cloud metadata endpoints unreachable",
-                      "NetworkPolicy does not apply to pods with hostNetwork: nothing filters the pod's egress, the "
-                      "metadata addresses included",
-                      kMetadataTier});
+    losses.push_back(
+        lost(Control::MetadataUnreachable, "cloud metadata endpoints unreachable",
+             "NetworkPolicy does not apply to pods with hostNetwork: nothing filters the pod's egress, the "
+             "metadata addresses included"));
   return out;
 }
 

@@ -193,21 +193,20 @@ ExportResult OciExporter::exportTask(const ExportInput& input) const {
   out.files.emplace_back("run.sh", runScript(input), 0755);
   std::uint64_t timeout = timeoutSeconds(input);
   if (timeout)
-    out.losses.push_back({"the wall-clock timeout in config.json",
-                          fmt::format("OCI has no timeout: run.sh kills the container after {} s; a runner that starts "
-                                      "config.json itself must do the same",
-                                      timeout),
-                          5});
+    out.losses.push_back(
+        lost(Control::WallClockTimeout, "the wall-clock timeout in config.json",
+             fmt::format("OCI has no timeout: run.sh kills the container after {} s; a runner that starts "
+                         "config.json itself must do the same",
+                         timeout)));
   addRuntimeLosses(input, "runc or crun", out.losses);
   for (const auto& m : input.plan["mounts"])
     if (m.value("type", "") == "device")
-      out.losses.push_back({fmt::format("the device {}", m.value("target", "")),
-                            "bound, but the runtime's device cgroup refuses it unless linux.resources.devices "
-                            "allows its major and minor numbers",
-                            5});
-  out.losses.push_back({"the audit of the sandbox's set-up",
-                        "run.sh --audit FILE records start, exit and timeout; the runtime's own steps are not audited",
-                        5});
+      out.losses.push_back(lost(Control::Device, fmt::format("the device {}", m.value("target", "")),
+                                "bound, but the runtime's device cgroup refuses it unless linux.resources.devices "
+                                "allows its major and minor numbers"));
+  out.losses.push_back(
+      lost(Control::SetupAudit, "the audit of the sandbox's set-up",
+           "run.sh --audit FILE records start, exit and timeout; the runtime's own steps are not audited"));
   return out;
 }
 

@@ -28,12 +28,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr int kAuditTier = 2;        // "every connection audited"
-constexpr int kTokenTier = 3;        // "just-in-time tokens ... revoked at exit"
-constexpr int kToolBindingTier = 3;  // "scoped per tool"
-constexpr int kToolEgressTier = 4;   // per-action authorization: a tool's destination for that tool alone
-constexpr int kReplayableAudit = 4;  // "replayable audit"
-
 // Host paths that hold credentials (classifier/secret_locations.def, the absolute ones).
 constexpr const char* kSecretLocations[] = {
 #define SBX_SECRET_PATH(kind, pattern, what) SBX_SECRET_PATH_##kind(pattern)
@@ -176,18 +170,17 @@ void addFiles(const ExportInput& input, const std::vector<std::string>& tokenDir
     unit.add("BindPaths=" + bindWord(d));
     unit.add("DeviceAllow=" + unitWord(d) + " rw");
   }
-  losses.push_back({"reads narrowed to the declared paths",
-                    "ProtectSystem=strict makes the host's files read-only, not invisible: what the service's dynamic "
-                    "user may read stays readable, apart from home directories, /tmp, devices, masks and the known "
-                    "secret locations (InaccessiblePaths=)",
-                    5});
+  losses.push_back(
+      lost(Control::ReadsNarrowed, "reads narrowed to the declared paths",
+           "ProtectSystem=strict makes the host's files read-only, not invisible: what the service's dynamic "
+           "user may read stays readable, apart from home directories, /tmp, devices, masks and the known "
+           "secret locations (InaccessiblePaths=)"));
   for (const auto& s : scratchOnPrivateTmp)
-    losses.push_back({fmt::format("the size of scratch `{}`", s),
-                      fmt::format("{} is the unit's private directory (PrivateTmp=, which a dynamic user implies), "
-                                  "emptied when it stops and not executable, but on the host's file system without "
-                                  "a size limit",
-                                  s),
-                      5});
+    losses.push_back(lost(Control::ScratchSize, fmt::format("the size of scratch `{}`", s),
+                          fmt::format("{} is the unit's private directory (PrivateTmp=, which a dynamic user implies), "
+                                      "emptied when it stops and not executable, but on the host's file system without "
+                                      "a size limit",
+                                      s)));
 }
 
 void addSecrets(const ExportInput& input, Unit& unit, std::vector<Loss>& losses) {
@@ -201,26 +194,25 @@ void addSecrets(const ExportInput& input, Unit& unit, std::vector<Loss>& losses)
     unit.add(fmt::format("LoadCredential={0}:/run/sbxc/%n/{0}", secret));
     removals.push_back(fmt::format("/run/sbxc/%n/{}", secret));
     if (token["exposure"]["kind"] == "env") {
-      losses.push_back({fmt::format("`{}` as the variable {}", secret, target),
-                        fmt::format("systemd gives credentials as files only: the task reads "
-                                    "$CREDENTIALS_DIRECTORY/{}",
-                                    secret),
-                        5});
+      losses.push_back(lost(Control::TokenAsVariable, fmt::format("`{}` as the variable {}", secret, target),
+                            fmt::format("systemd gives credentials as files only: the task reads "
+                                        "$CREDENTIALS_DIRECTORY/{}",
+                                        secret)));
     } else {
       if (std::find(directories.begin(), directories.end(), parentOf(target)) == directories.end())
         directories.push_back(parentOf(target));
       binds.push_back(fmt::format("%d/{}:{}", secret, bindWord(target)));
     }
-    losses.push_back({fmt::format("just-in-time `{}`", secret),
-                      "systemd mints no token: the unit loads whatever the runner wrote, so the TTL, scopes and "
-                      "audience are the runner's to get right (README.txt); export with --allow-lossy once it does",
-                      kTokenTier});
-    losses.push_back({fmt::format("revocation of `{}` when the task ends", secret),
-                      "the unit deletes its copies when it stops; revoking the token itself is the runner's job", 5});
+    losses.push_back(
+        lost(Control::JustInTimeToken, fmt::format("just-in-time `{}`", secret),
+             "systemd mints no token: the unit loads whatever the runner wrote, so the TTL, scopes and "
+             "audience are the runner's to get right (README.txt); export with --allow-lossy once it does"));
+    losses.push_back(lost(Control::TokenRevocation, fmt::format("revocation of `{}` when the task ends", secret),
+                          "the unit deletes its copies when it stops; revoking the token itself is the runner's job"));
     if (token.contains("tool"))
-      losses.push_back({fmt::format("`{}` for tool `{}` alone", secret, token.value("tool", "")),
-                        "every process of the unit can read its credentials: run the tool in a unit of its own",
-                        kToolBindingTier});
+      losses.push_back(lost(Control::ToolScopedToken,
+                            fmt::format("`{}` for tool `{}` alone", secret, token.value("tool", "")),
+                            "every process of the unit can read its credentials: run the tool in a unit of its own"));
   }
   // An empty read-only tmpfs over each token directory hides the host's, then the tokens are bound in.
   for (const auto& d : directories) unit.add("TemporaryFileSystem=" + unitWord(d) + ":ro");
@@ -262,26 +254,24 @@ void addNetwork(const ExportInput& input, Unit& unit, std::vector<Loss>& losses)
     }
     bool reachable = d->kind != Kind::Host && d->kind != Kind::Wildcard;
     if (!d->tool.empty() && reachable)
-      losses.push_back({fmt::format("destination `{}` for tool `{}` alone", d->text, d->tool),
-                        "IPAddressAllow= applies to every process of the unit; run the tool in a unit of its own",
-                        kToolEgressTier});
+      losses.push_back(lost(Control::ToolScopedDestination,
+                            fmt::format("destination `{}` for tool `{}` alone", d->text, d->tool),
+                            "IPAddressAllow= applies to every process of the unit; run the tool in a unit of its own"));
   }
   unit.add("RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6");
   unit.add("IPAddressDeny=any");
   listDirective(unit.lines, "IPAddressAllow", allowed);
   if (!names.empty())
-    losses.push_back({fmt::format("egress to {}", joined(names)),
-                      "systemd allows addresses, not names: these hosts stay unreachable (and so does DNS), which "
-                      "keeps the allowlist but not the task's access; run it under sbx-run or export it to k8s",
-                      5});
+    losses.push_back(lost(Control::DeclaredEgress, fmt::format("egress to {}", joined(names)),
+                          "systemd allows addresses, not names: these hosts stay unreachable (and so does DNS), which "
+                          "keeps the allowlist but not the task's access; run it under sbx-run or export it to k8s"));
   if (!ports.empty())
-    losses.push_back({"ports and protocols of " + joined(ports),
-                      "IPAddressAllow= opens every port and protocol of an address; the metadata, link-local and "
-                      "other never-reachable ranges are left out of it",
-                      5});
-  losses.push_back({"every connection audited",
-                    "systemd filters addresses without a record of each connection (IPAccounting= counts bytes only)",
-                    kAuditTier});
+    losses.push_back(lost(Control::PortsAndProtocols, "ports and protocols of " + joined(ports),
+                          "IPAddressAllow= opens every port and protocol of an address; the metadata, link-local and "
+                          "other never-reachable ranges are left out of it"));
+  losses.push_back(
+      lost(Control::ConnectionAudit, "every connection audited",
+           "systemd filters addresses without a record of each connection (IPAccounting= counts bytes only)"));
 }
 
 void addLimits(const ExportInput& input, Unit& unit) {
@@ -323,10 +313,9 @@ void addEnvironment(const model::Task& task, Unit& unit, std::vector<Loss>& loss
   }
   if (!passed.empty()) {
     unit.add("PassEnvironment=" + joined(passed, " "));
-    losses.push_back({"variables passed through: " + joined(passed),
-                      "PassEnvironment= takes them from the service manager's environment, not from whoever starts "
-                      "the unit",
-                      5});
+    losses.push_back(lost(Control::PassThroughVariables, "variables passed through: " + joined(passed),
+                          "PassEnvironment= takes them from the service manager's environment, not from whoever starts "
+                          "the unit"));
   }
 }
 
@@ -421,8 +410,8 @@ ExportResult SystemdExporter::exportTask(const ExportInput& input) const {
         "RestrictSUIDSGID=yes", "RestrictRealtime=yes", "LockPersonality=yes", "RemoveIPC=yes", "KeyringMode=private"})
     unit.add(line);
   if (!task.capabilities.empty())
-    out.losses.push_back(
-        {"the declared capabilities", "not granted: every capability set is empty, as under sbx-run", 5});
+    out.losses.push_back(lost(Control::DeclaredCapabilities, "the declared capabilities",
+                              "not granted: every capability set is empty, as under sbx-run"));
 
   unit.section("System calls: the task's filter, by name (loss.txt says where that is broader).");
   unit.add("SystemCallArchitectures=native");
@@ -431,10 +420,10 @@ ExportResult SystemdExporter::exportTask(const ExportInput& input) const {
 
   addNetwork(input, unit, out.losses);
   addLimits(input, unit);
-  out.losses.push_back({"the audit log",
-                        "the journal keeps the unit's start, exit status and the signal of a seccomp kill; sbx-run's "
-                        "audit lines (mounts, tokens, egress verdicts) are not written, and nothing replayable is",
-                        kReplayableAudit});
+  out.losses.push_back(
+      lost(Control::ReplayableAudit, "the audit log",
+           "the journal keeps the unit's start, exit status and the signal of a seccomp kill; sbx-run's "
+           "audit lines (mounts, tokens, egress verdicts) are not written, and nothing replayable is"));
 
   std::string text;
   for (const auto& line : unit.lines) text += line + "\n";

@@ -194,11 +194,10 @@ std::vector<std::string> systemdSyscallDirectives(const Json& profile, const sec
     if (unknown != "ENOSYS")
       answeredOtherwise.push_back("calls newer than systemd's table may answer ENOSYS instead of " + unknown);
     if (fallback != systemdAnswer(fallback))
-      losses.push_back({fmt::format("the default action `{}`", fallback),
-                        fmt::format("systemd has no {}: a call outside the list {} instead",
-                                    fallback == "trap" ? "SIGSYS handler action" : "seccomp agent",
-                                    systemdAnswer(fallback) == "kill" ? "kills the process" : "fails with EPERM"),
-                        5});
+      losses.push_back(lost(Control::SyscallDefaultAction, fmt::format("the default action `{}`", fallback),
+                            fmt::format("systemd has no {}: a call outside the list {} instead",
+                                        fallback == "trap" ? "SIGSYS handler action" : "seccomp agent",
+                                        systemdAnswer(fallback) == "kill" ? "kills the process" : "fails with EPERM")));
   } else {
     // A deny list: each call the filter refuses, with its answer (several answers, or one under
     // some arguments: refused with the first, which is stricter than sbxc, and reported).
@@ -219,16 +218,16 @@ std::vector<std::string> systemdSyscallDirectives(const Json& profile, const sec
   }
   if (!logged.empty()) wrapped("SystemCallLog", "", logged, lines);
   if (!broadened.empty())
-    losses.push_back(
-        {"syscalls decided by their arguments, or refused",
-         "systemd filters by name only and always allows its @default set; allowed more broadly: " + joined(broadened),
-         5});
+    losses.push_back(lost(
+        Control::SyscallArguments, "syscalls decided by their arguments, or refused",
+        "systemd filters by name only and always allows its @default set; allowed more broadly: " + joined(broadened)));
   if (!answeredOtherwise.empty())
     losses.push_back(
-        {"the filter's answer to some syscalls",
-         "systemd answers each by name, with one errno for the calls off its list: " + joined(answeredOtherwise), 5});
+        lost(Control::SyscallAnswers, "the filter's answer to some syscalls",
+             "systemd answers each by name, with one errno for the calls off its list: " + joined(answeredOtherwise)));
   if (!unlogged.empty())
-    losses.push_back({"logging of calls", "SystemCallLog= is not written for " + joined(unlogged), 5});
+    losses.push_back(
+        lost(Control::SyscallLogging, "logging of calls", "SystemCallLog= is not written for " + joined(unlogged)));
   return lines;
 }
 

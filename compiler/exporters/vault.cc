@@ -55,19 +55,22 @@ ExportResult VaultExporter::exportTask(const ExportInput& input) const {
         "  # when the task starts:  vault token create -role={0} -format=json\n"
         "  # when the task ends:    vault token revoke <token>\n\n",
         role, secret);
-    out.losses.push_back({fmt::format("scopes of `{}` ({})", secret, joined(token["scopes"])),
-                          "Vault grants read on the secret's path; the scopes are for the audience service to enforce",
-                          5});
+    out.losses.push_back(
+        lost(Control::TokenScopes, fmt::format("scopes of `{}` ({})", secret, joined(token["scopes"])),
+             "Vault grants read on the secret's path; the scopes are for the audience service to enforce"));
     if (token.contains("tool"))
-      out.losses.push_back({fmt::format("`{}` for tool `{}` alone", secret, token.value("tool", "")),
-                            "a Vault token is whoever's holds it: hand it to that tool's process only", 5});
-    out.losses.push_back({fmt::format("revocation of `{}` when the task ends", secret),
-                          "Vault expires the token at its TTL; the runner revokes it early (`vault token revoke`)", 5});
-    out.losses.push_back({fmt::format("number of uses of `{}`", secret),
-                          "unlimited within the TTL (token_num_uses 0): a task's use count is not declared", 5});
+      out.losses.push_back(lost(Control::ToolScopedToken,
+                                fmt::format("`{}` for tool `{}` alone", secret, token.value("tool", "")),
+                                "a Vault token is whoever's holds it: hand it to that tool's process only"));
+    out.losses.push_back(
+        lost(Control::TokenRevocation, fmt::format("revocation of `{}` when the task ends", secret),
+             "Vault expires the token at its TTL; the runner revokes it early (`vault token revoke`)"));
+    out.losses.push_back(lost(Control::TokenUseCount, fmt::format("number of uses of `{}`", secret),
+                              "unlimited within the TTL (token_num_uses 0): a task's use count is not declared"));
   }
   if (input.plan["tokens"].empty())
-    out.losses.push_back({"secrets", "the task declares none: there is nothing to export to Vault", 5});
+    out.losses.push_back(
+        lost(Control::NothingToExport, "secrets", "the task declares none: there is nothing to export to Vault"));
   else
     out.files.emplace_back("vault/README.txt", guide);
   return out;
