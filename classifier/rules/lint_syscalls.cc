@@ -36,7 +36,7 @@ std::vector<std::string> baselineChanges(const model::SyscallPolicy& sys, int ti
     else if (r.syscall == "clone" || r.syscall == "unshare")
       out.push_back(fmt::format("{}`{}` with namespace flags would be denied", when, r.syscall));
     else if (r.syscall == "ioctl")
-      out.push_back(when + "ioctl TIOCSTI and TIOCLINUX would be denied (low 32 bits of arg1)");
+      out.push_back(when + "ioctl TIOCSTI, TIOCLINUX and TIOCSETD would be denied (low 32 bits of arg1)");
     else if (r.syscall == "socket")
       out.push_back(when + "socket would be limited to the address families the task needs");
   }

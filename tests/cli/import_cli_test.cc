@@ -24,7 +24,7 @@ TEST_CASE("import docker-seccomp: stdout, notes, -o, and the result compiles") {
   CHECK(compiled.exitCode == 0);
   Run checked = sbxc({"check", "--fail-level", "warning", file});
   CHECK(checked.exitCode == 1);
-  CHECK(checked.err.find("with the baseline on, from T1 on, ioctl TIOCSTI and TIOCLINUX would be denied") !=
+  CHECK(checked.err.find("with the baseline on, from T1 on, ioctl TIOCSTI, TIOCLINUX and TIOCSETD would be denied") !=
         std::string::npos);
 }
 

@@ -114,25 +114,46 @@ class VirtualHostServer {
   std::thread thread_;
 };
 
+// A python3 and curl task on the host's loopback; `body` holds its egress, tools and secrets.
+std::string networkTask(const std::string& body, const std::string& memory = "512MiB",
+                        const std::string& timeout = "60s") {
+  return fmt::format(R"(import std.programs
+import std.syscalls
+task t {{
+  use programs.curl
+  use programs.python3
+  write workspace
+  timeout {}
+{}  syscalls {{
+    default errno EPERM
+    allow @syscalls.network-io
+  }}
+  limits {{ memory {}  pids 64 }}
+}}
+)",
+                     timeout, body, memory);
+}
+
+// The tool `fetcher`: curl, reaching 127.0.0.1:`port` alone; `extra` adds to its block.
+std::string fetcherTool(int port, const std::string& extra = "") {
+  return fmt::format(R"(  tool fetcher {{
+    description "Fetches from the tool's own service"
+    exec "/usr/bin/curl"
+    action get effect read
+    connect "127.0.0.1:{}"
+    {}
+  }}
+)",
+                     port, extra);
+}
+
 }  // namespace
 
 TEST_CASE("egress attacks: a host name is checked before any rule matches it or any resolver reads it") {
   HttpServer server(28096);
-  const std::string policy = R"(import std.programs
-import std.syscalls
-task t {
-  use programs.python3
-  write workspace
-  timeout 60s
-  @suppress(wildcard-egress, reason "the attacks need a wildcard rule to match")
-  connect "*.example.test:28096", "localhost:28096", "127.0.0.1:28096"
-  syscalls {
-    default errno EPERM
-    allow @syscalls.network-io
-  }
-  limits { memory 512MiB  pids 64 }
-}
-)";
+  const std::string policy = networkTask(
+      "  @suppress(wildcard-egress, reason \"the attacks need a wildcard rule to match\")\n"
+      "  connect \"*.example.test:28096\", \"localhost:28096\", \"127.0.0.1:28096\"\n");
   for (const auto& mode : kModes) {
     CAPTURE(mode.name);
     Scratch s(mode.name == "nobody", policy);
@@ -174,29 +195,8 @@ constexpr const char* kToolSecret = R"(  secret fetch_token {
 
 // The tool's policy: gated (its process not dumpable, holding a token) or not.
 std::string borrowPolicy(bool gated) {
-  return fmt::format(R"(import std.programs
-import std.syscalls
-task t {{
-  identity spiffe "spiffe://sbx.local/test"
-  use programs.curl
-  use programs.python3
-  write workspace
-  timeout 60s
-  tool fetcher {{
-    description "Fetches from the tool's own service"
-    exec "/usr/bin/curl"
-    action get effect read
-    connect "127.0.0.1:28097"
-    {}
-  }}
-{}  syscalls {{
-    default errno EPERM
-    allow @syscalls.network-io
-  }}
-  limits {{ memory 512MiB  pids 64 }}
-}}
-)",
-                     gated ? "uses secret fetch_token" : "", gated ? kToolSecret : "");
+  return networkTask(fmt::format("  identity spiffe \"spiffe://sbx.local/test\"\n{}{}",
+                                 fetcherTool(28097, gated ? "uses secret fetch_token" : ""), gated ? kToolSecret : ""));
 }
 
 TEST_CASE("egress attacks: a tool's egress is not borrowed by handing its process the socket") {
@@ -234,27 +234,7 @@ TEST_CASE("egress attacks: a small task holds few connections, and leaves its to
   HttpServer taskServer(28098);
   // 64 MiB: half of it at 1.5 MiB a connection is 21 connections, 4 of them kept for `fetcher`
   // (runtime/proxy_capacity.h): the agent holds 17, then is refused; the tool still gets in.
-  const std::string policy = R"(import std.programs
-import std.syscalls
-task t {
-  use programs.curl
-  use programs.python3
-  write workspace
-  timeout 60s
-  connect "127.0.0.1:28098"
-  tool fetcher {
-    description "Fetches from the tool's own service"
-    exec "/usr/bin/curl"
-    action get effect read
-    connect "127.0.0.1:28099"
-  }
-  syscalls {
-    default errno EPERM
-    allow @syscalls.network-io
-  }
-  limits { memory 64MiB  pids 64 }
-}
-)";
+  const std::string policy = networkTask("  connect \"127.0.0.1:28098\"\n" + fetcherTool(28099), "64MiB");
   for (const auto& mode : kModes) {
     CAPTURE(mode.name);
     Scratch s(mode.name == "nobody", policy);
@@ -276,20 +256,7 @@ task t {
 
 TEST_CASE("egress attacks: plain HTTP asks the allowed server for the allowed host, once") {
   VirtualHostServer server(28093);
-  const std::string policy = R"(import std.programs
-import std.syscalls
-task t {
-  use programs.python3
-  write workspace
-  timeout 60s
-  connect "localhost:28093", "127.0.0.1:28093"
-  syscalls {
-    default errno EPERM
-    allow @syscalls.network-io
-  }
-  limits { memory 512MiB  pids 64 }
-}
-)";
+  const std::string policy = networkTask("  connect \"localhost:28093\", \"127.0.0.1:28093\"\n");
   for (const auto& mode : kModes) {
     CAPTURE(mode.name);
     Scratch s(mode.name == "nobody", policy);
@@ -313,27 +280,7 @@ task t {
 TEST_CASE("egress attacks: descriptors hoarded in many processes do not slow the proxy's look at a client") {
   HttpServer server(28093);
   // The proxy looks at every holder of a client's socket only when the task has tools.
-  const std::string policy = R"(import std.programs
-import std.syscalls
-task t {
-  use programs.curl
-  use programs.python3
-  write workspace
-  timeout 120s
-  connect "127.0.0.1:28093"
-  tool fetcher {
-    description "Fetches from the tool's own service"
-    exec "/usr/bin/curl"
-    action get effect read
-    connect "127.0.0.1:28094"
-  }
-  syscalls {
-    default errno EPERM
-    allow @syscalls.network-io
-  }
-  limits { memory 512MiB  pids 64 }
-}
-)";
+  const std::string policy = networkTask("  connect \"127.0.0.1:28093\"\n" + fetcherTool(28094), "512MiB", "120s");
   // 20000 descriptors a process, as a common hard limit allows (many allow a million).
   rlimit files{};
   getrlimit(RLIMIT_NOFILE, &files);
