@@ -15,6 +15,10 @@
 
 #include <fmt/format.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include "runtime/exit_codes.h"
 #include "runtime/hardening.h"
 #include "runtime/limits.h"
@@ -199,7 +203,14 @@ ChildStack::ChildStack()
     : base_(mmap(nullptr, kStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0)) {}
 
 ChildStack::~ChildStack() {
-  if (base_ != MAP_FAILED) munmap(base_, kStackBytes);
+  if (base_ == MAP_FAILED) return;
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer does not know this memory was a stack: the frames init and the payload left
+  // poisoned here would outlive the mapping and be found by whatever is mapped here next (a proxy
+  // thread's stack, reported as a stack-use-after-scope).
+  __asan_unpoison_memory_region(base_, kStackBytes);
+#endif
+  munmap(base_, kStackBytes);
 }
 
 void* ChildStack::top() const {
