@@ -74,9 +74,10 @@ for path in sys.argv[1:]:
     egress = [d["text"] for d in task["egress"]] + [d["text"] for t in task["tools"] for d in t["egress"]]
     print(f"  egress: {', '.join(egress) or 'none'}")
     print(f"  secrets: {', '.join(s['name'] for s in task['secrets']) or 'none'}")
-    rules = task["syscalls"]["rules"]
-    default = task["syscalls"]["default"]
-    print(f"  syscalls: {len(rules)} rules, default {default['action']}" + (f" {default['errno']}" if "errno" in default else ""))
+    # The plan names the compiled filter; its rules are in seccomp.pfc beside it.
+    f = plan["seccomp"]
+    print(f"  seccomp: {f['instructions']} instructions, default {f['defaultAction']}, "
+          f"{'/'.join(f['arches'])} ({f['file']}, disassembled in {f['disassembly']})")
 PY
 
 # Run a command inside the contained task's sandbox (as root the payload runs as nobody, so the
