@@ -139,7 +139,7 @@ std::optional<std::string> secretLocationCovered(const std::string& path) {
   };
   static constexpr Location kLocations[] = {
 #define SBX_SECRET_PATH(kind, pattern, what) {kind, pattern, what},
-#include "classifier/secret_locations.def"
+#include "tables/secret_locations.def"
 #undef SBX_SECRET_PATH
   };
   std::string last = path.substr(path.rfind('/') + 1);

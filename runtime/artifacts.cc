@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/private_directory.h"
+#include "util/private_directory.h"
 #include "runtime/sbxc_process.h"
 #include "util/read_file.h"
 #include "util/sha256.h"

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "runtime/sbxc_process.h"
-#include "runtime/tokens/revocations.h"
+#include "tokens/revocations.h"
 #include "runtime/tool_gate/protocol.h"
 
 namespace sbx::run {

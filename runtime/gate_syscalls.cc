@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 
-#include "backends/seccomp/bpf_interpreter.h"
+#include "bpf/bpf_interpreter.h"
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U  // Linux 6.3

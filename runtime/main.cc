@@ -17,7 +17,7 @@
 #include "runtime/audit.h"
 #include "runtime/exit_codes.h"
 #include "runtime/sandbox.h"
-#include "runtime/tokens/revocations.h"
+#include "tokens/revocations.h"
 #include "util/sha256.h"
 #include "version.h"
 

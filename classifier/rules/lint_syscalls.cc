@@ -1,4 +1,4 @@
-// Lint of the syscall policy against the tier baseline (compiler/backends/seccomp/baseline.def):
+// Lint of the syscall policy against the tier baseline (common/tables/baseline.def):
 // dangerous-syscall (SBX1209), baseline-disabled (SBX1219) with what the baseline would change,
 // missing-kill-on-violation (SBX1217).
 #include <algorithm>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "backends/seccomp/baseline.h"
+#include "tables/baseline.h"
 #include "classifier/rules/context.h"
 #include "model/model_json.h"
 

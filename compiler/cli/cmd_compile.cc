@@ -1,11 +1,11 @@
-// sbxc compile: write the artifacts of every task of a policy (backends/artifacts.h) under -o DIR,
+// sbxc compile: write the artifacts of every task of a policy (driver/artifacts.h) under -o DIR,
 // all or nothing.
 #include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
 
-#include "backends/artifacts.h"
+#include "driver/artifacts.h"
 #include "cli/command.h"
 #include "cli/options.h"
 #include "exporters/exporter.h"

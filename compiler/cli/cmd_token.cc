@@ -1,4 +1,4 @@
-// sbxc token verify: what a downstream service runs (or embeds, linking runtime/tokens/) to
+// sbxc token verify: what a downstream service runs (or embeds, linking tokens/) to
 // check a token from sbx-run's broker: signature, issuer, expiry, revocation, audience, scope.
 // sbxc token mint: what sbx-run's broker runs to sign the tokens of a task that starts (sbx-run
 // links no cryptography; the signing key never leaves the state directory).
@@ -11,9 +11,9 @@
 #include "cli/command.h"
 #include "cli/io.h"
 #include "cli/options.h"
-#include "runtime/tokens/key_store.h"
-#include "runtime/tokens/revocations.h"
-#include "runtime/tokens/token.h"
+#include "tokens/key_store.h"
+#include "tokens/revocations.h"
+#include "tokens/token.h"
 
 namespace sbx::cli {
 

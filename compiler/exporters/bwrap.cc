@@ -6,7 +6,7 @@
 // timeout(1), with inherited descriptors closed and the payload never root.
 #include <fmt/format.h>
 
-#include "backends/seccomp/bpf_program.h"
+#include "bpf/bpf_program.h"
 #include "exporters/runtime_losses.h"
 #include "exporters/shell_script.h"
 #include "exporters/targets.h"

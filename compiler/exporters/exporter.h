@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/seccomp/seccomp.h"
-#include "exporters/controls.h"
+#include "tables/controls.h"
 #include "model/model.h"
 
 namespace sbx::exporters {

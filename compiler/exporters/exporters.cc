@@ -60,6 +60,10 @@ const Exporter* findExporter(std::string_view name) {
   return nullptr;
 }
 
+Loss lost(Control control, std::string what, std::string detail) {
+  return Loss{control, std::move(what), std::move(detail)};
+}
+
 bool blocks(const Loss& loss, int tier) {
   return tier >= loss.mandatoryFrom();
 }

@@ -28,14 +28,14 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// Host paths that hold credentials (classifier/secret_locations.def, the absolute ones).
+// Host paths that hold credentials (tables/secret_locations.def, the absolute ones).
 constexpr const char* kSecretLocations[] = {
 #define SBX_SECRET_PATH(kind, pattern, what) SBX_SECRET_PATH_##kind(pattern)
 #define SBX_SECRET_PATH_Absolute(pattern) pattern,
 #define SBX_SECRET_PATH_Component(pattern)
 #define SBX_SECRET_PATH_Suffix(pattern)
 #define SBX_SECRET_PATH_HomeRoot(pattern)
-#include "classifier/secret_locations.def"
+#include "tables/secret_locations.def"
 #undef SBX_SECRET_PATH
 #undef SBX_SECRET_PATH_Absolute
 #undef SBX_SECRET_PATH_Component

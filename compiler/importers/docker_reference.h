@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/seccomp/bpf_program.h"
+#include "bpf/bpf_program.h"
 
 namespace sbx::importers {
 

@@ -1,4 +1,4 @@
-// The table of controls a target can lose (compiler/exporters/controls.def): docs/exporters.md
+// The table of controls a target can lose (common/tables/controls.def): docs/exporters.md
 // shows it row for row, and its tiers decide which exports are refused.
 #include <doctest/doctest.h>
 
@@ -30,7 +30,7 @@ std::vector<std::string> tableRows() {
   return {
 #define SBX_CONTROL(name, tier, lostBy, summary) \
   "| `" #name "` | " + tierName(#tier) + " | " + targets(lostBy) + " | " + summary + " |",
-#include "exporters/controls.def"
+#include "tables/controls.def"
 #undef SBX_CONTROL
   };
 }

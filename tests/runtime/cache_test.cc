@@ -1,5 +1,5 @@
 // sbx-run's compile cache and the broker's state directory against another local user
-// (runtime/artifacts.h, runtime/private_directory.h): a cache or state directory that is not the
+// (runtime/artifacts.h, util/private_directory.h): a cache or state directory that is not the
 // running user's alone is refused, as is a guessable one in /tmp; an entry altered after its
 // compile, or whose imports changed (however the import is written), is compiled again.
 #include <doctest/doctest.h>

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "backends/seccomp/bpf_program.h"
+#include "bpf/bpf_program.h"
 #include "backends/seccomp/policy.h"
 
 namespace sbx::test {

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "backends/seccomp/bpf_interpreter.h"
+#include "bpf/bpf_interpreter.h"
 #include "backends/seccomp/codegen.h"
 #include "backends/seccomp/flat_rules.h"
 #include "frontend/frontend.h"

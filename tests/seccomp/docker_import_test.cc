@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <random>
 
-#include "backends/seccomp/bpf_interpreter.h"
+#include "bpf/bpf_interpreter.h"
 #include "backends/seccomp/codegen.h"
 #include "backends/seccomp/libseccomp_codegen.h"
 #include "backends/seccomp/metrics.h"

@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "backends/seccomp/bpf_program.h"
+#include "bpf/bpf_program.h"
 #include "backends/seccomp/policy.h"
 
 namespace sbx::test {

@@ -1,5 +1,5 @@
 // The one check of host names that the compiler (policies) and sbx-run's proxy (requests) share
-// (compiler/util/host_name.h): what it accepts, how it normalises, and why it refuses.
+// (common/util/host_name.h): what it accepts, how it normalises, and why it refuses.
 #include <doctest/doctest.h>
 
 #include <string>

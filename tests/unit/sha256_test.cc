@@ -1,4 +1,4 @@
-// sbxc's SHA-256 (compiler/util/sha256.cc) against the FIPS 180-4 examples and against libcrypto
+// sbxc's SHA-256 (common/util/sha256.cc) against the FIPS 180-4 examples and against libcrypto
 // on inputs of every length around the block and padding boundaries, fed whole and in pieces.
 #include <doctest/doctest.h>
 #include <openssl/evp.h>

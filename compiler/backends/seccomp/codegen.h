@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-#include "backends/seccomp/bpf_program.h"
+#include "bpf/bpf_program.h"
 #include "backends/seccomp/policy.h"
 
 namespace sbx::seccomp {

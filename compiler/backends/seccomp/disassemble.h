@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "backends/seccomp/bpf_program.h"
+#include "bpf/bpf_program.h"
 
 namespace sbx::seccomp {
 

@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-#include "backends/seccomp/bpf_program.h"
+#include "bpf/bpf_program.h"
 #include "backends/seccomp/flat_rules.h"
 
 namespace sbx::seccomp {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "backends/seccomp/bpf_interpreter.h"
+#include "bpf/bpf_interpreter.h"
 
 namespace sbx::seccomp {
 

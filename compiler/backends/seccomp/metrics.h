@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/seccomp/bpf_program.h"
+#include "bpf/bpf_program.h"
 #include "backends/seccomp/policy.h"
 
 namespace sbx::seccomp {

@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "backends/seccomp/baseline.h"
+#include "tables/baseline.h"
 
 namespace sbx::seccomp {
 

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backends/seccomp/bpf_program.h"
+#include "bpf/bpf_program.h"
 #include "backends/seccomp/policy.h"
 
 namespace sbx::seccomp {

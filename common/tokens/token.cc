@@ -1,4 +1,4 @@
-#include "runtime/tokens/token.h"
+#include "tokens/token.h"
 
 #include <openssl/evp.h>
 
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/tokens/key_store.h"
+#include "tokens/key_store.h"
 
 namespace sbx::tokens {
 

@@ -1,4 +1,4 @@
-#include "backends/artifacts.h"
+#include "driver/artifacts.h"
 
 #include <filesystem>
 

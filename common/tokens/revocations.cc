@@ -1,4 +1,4 @@
-#include "runtime/tokens/revocations.h"
+#include "tokens/revocations.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "runtime/private_directory.h"
+#include "util/private_directory.h"
 
 namespace sbx::tokens {
 

@@ -1,4 +1,4 @@
-#include "runtime/tokens/key_store.h"
+#include "tokens/key_store.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/tokens/revocations.h"
+#include "tokens/revocations.h"
 #include "util/read_file.h"
 #include "util/sha256.h"
 

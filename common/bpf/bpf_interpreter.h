@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "backends/seccomp/bpf_program.h"
+#include "bpf/bpf_program.h"
 
 namespace sbx::seccomp {
 

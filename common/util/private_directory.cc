@@ -1,4 +1,4 @@
-#include "runtime/private_directory.h"
+#include "util/private_directory.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

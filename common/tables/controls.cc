@@ -1,10 +1,8 @@
-#include "exporters/controls.h"
+#include "tables/controls.h"
 
 #include <array>
 
-#include "exporters/exporter.h"
-
-namespace sbx::exporters {
+namespace sbx {
 
 namespace {
 
@@ -18,7 +16,7 @@ namespace {
 constexpr std::array kControls = {
 #define SBX_CONTROL(name, tier, lostBy, summary) \
   ControlRow{Control::name, #name, SBX_CONTROL_TIER_##tier, lostBy, summary},
-#include "exporters/controls.def"
+#include "tables/controls.def"
 #undef SBX_CONTROL
 };
 
@@ -42,8 +40,4 @@ bool canLose(std::string_view target, Control control) {
   return false;
 }
 
-Loss lost(Control control, std::string what, std::string detail) {
-  return Loss{control, std::move(what), std::move(detail)};
-}
-
-}  // namespace sbx::exporters
+}  // namespace sbx

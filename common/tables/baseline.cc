@@ -1,5 +1,5 @@
 // Lookups over the baseline tables; the data itself lives in baseline.def and arg_width.def.
-#include "backends/seccomp/baseline.h"
+#include "tables/baseline.h"
 
 #include <algorithm>
 #include <array>
@@ -10,32 +10,32 @@ namespace {
 
 constexpr auto kDangerous = std::to_array<std::string_view>({
 #define SBX_DANGEROUS(name) #name,
-#include "backends/seccomp/baseline.def"
+#include "tables/baseline.def"
 });
 
 constexpr auto kEnosys = std::to_array<std::string_view>({
 #define SBX_ANSWER_ENOSYS(name) #name,
-#include "backends/seccomp/baseline.def"
+#include "tables/baseline.def"
 });
 
 constexpr auto kCloneFlags = std::to_array<std::uint64_t>({
 #define SBX_CLONE_NAMESPACE_FLAG(name, value) value,
-#include "backends/seccomp/baseline.def"
+#include "tables/baseline.def"
 });
 
 constexpr auto kIoctls = std::to_array<NamedValue>({
 #define SBX_IOCTL_DENIED(name, value) NamedValue{#name, value},
-#include "backends/seccomp/baseline.def"
+#include "tables/baseline.def"
 });
 
 constexpr auto kFamilies = std::to_array<SocketFamily>({
 #define SBX_SOCKET_FAMILY(name, value, needsEgress) SocketFamily{#name, value, needsEgress},
-#include "backends/seccomp/baseline.def"
+#include "tables/baseline.def"
 });
 
 constexpr auto kArg32 = std::to_array<std::pair<std::string_view, unsigned>>({
 #define SBX_ARG32(syscall, index) std::pair<std::string_view, unsigned>{#syscall, index},
-#include "backends/seccomp/arg_width.def"
+#include "tables/arg_width.def"
 });
 
 template <typename Table>

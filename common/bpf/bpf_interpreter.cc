@@ -1,7 +1,7 @@
 // The interpreter follows the kernel's classic BPF semantics as seccomp restricts them
 // (kernel/seccomp.c seccomp_check_filter, net/core/filter.c): 32-bit A and X, 16 scratch words,
 // absolute loads from struct seccomp_data only, forward jumps only.
-#include "backends/seccomp/bpf_interpreter.h"
+#include "bpf/bpf_interpreter.h"
 
 #include <cstring>
 

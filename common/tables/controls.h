@@ -6,11 +6,11 @@
 #include <string>
 #include <string_view>
 
-namespace sbx::exporters {
+namespace sbx {
 
 enum class Control {
 #define SBX_CONTROL(name, tier, lostBy, summary) name,
-#include "exporters/controls.def"
+#include "tables/controls.def"
 #undef SBX_CONTROL
 };
 
@@ -29,4 +29,4 @@ const ControlRow& controlRow(Control control);
 // Whether `target` (a name of `sbxc compile --target`) is listed as one that can lose `control`.
 bool canLose(std::string_view target, Control control);
 
-}  // namespace sbx::exporters
+}  // namespace sbx

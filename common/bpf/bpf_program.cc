@@ -1,5 +1,5 @@
 // Serialization of BPF programs: the raw struct sock_filter array, native byte order.
-#include "backends/seccomp/bpf_program.h"
+#include "bpf/bpf_program.h"
 
 #include <cstring>
 
