@@ -1,11 +1,8 @@
 #include "classifier/facts.h"
 
-#include <arpa/inet.h>
-
-#include <array>
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include "net/ip_address.h"
 
 namespace sbx::classifier {
 
@@ -29,23 +26,6 @@ bool changesState(model::Effect effect) {
 }
 
 namespace {
-
-using Bytes = std::array<unsigned char, 16>;
-
-std::optional<Bytes> parseAddress(const std::string& text, int family) {
-  Bytes out{};
-  if (inet_pton(family == 6 ? AF_INET6 : AF_INET, text.c_str(), out.data()) != 1) return std::nullopt;
-  return out;
-}
-
-// Whether `address` (same family) lies in `network`/`prefix`.
-bool inNetwork(const Bytes& network, int prefix, const Bytes& address) {
-  for (int bit = 0; bit < prefix; ++bit) {
-    int byte = bit / 8, shift = 7 - bit % 8;
-    if (((network[byte] >> shift) & 1) != ((address[byte] >> shift) & 1)) return false;
-  }
-  return true;
-}
 
 bool portOpen(const model::Destination& d, std::uint16_t port) {
   return d.portLow <= port && port <= d.portHigh;
@@ -77,11 +57,7 @@ bool isWildcardEgress(const model::Destination& d) {
 
 std::optional<std::string> metadataReached(const model::Destination& d) {
   using K = model::Destination::Kind;
-  struct Endpoint {
-    const char* address;
-    int family;
-  };
-  static constexpr Endpoint kEndpoints[] = {{"169.254.169.254", 4}, {"fd00:ec2::254", 6}};
+  static constexpr const char* kEndpoints[] = {"169.254.169.254", "fd00:ec2::254"};
   static constexpr const char* kHosts[] = {"metadata.google.internal", "metadata.goog", "metadata"};
   if (!portOpen(d, 80)) return std::nullopt;  // every metadata service answers on port 80
   if (d.kind == K::Any) return std::string("169.254.169.254");
@@ -93,13 +69,10 @@ std::optional<std::string> metadataReached(const model::Destination& d) {
     }
     return std::nullopt;
   }
-  auto network = parseAddress(d.address, d.family);
+  auto network = net::Network::parse(d.address, d.prefix);
   if (!network) return std::nullopt;
-  for (const auto& e : kEndpoints) {
-    if (e.family != d.family) continue;
-    auto address = parseAddress(e.address, e.family);
-    if (address && inNetwork(*network, d.prefix, *address)) return std::string(e.address);
-  }
+  for (const char* endpoint : kEndpoints)
+    if (network->contains(*net::IpAddress::parse(endpoint))) return std::string(endpoint);
   return std::nullopt;
 }
 
