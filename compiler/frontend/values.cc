@@ -1,3 +1,5 @@
+// Units (durations, sizes), integers, dates, paths, named constants and their formatting; see
+// values.h for the other value checks.
 #include "frontend/values.h"
 
 #include <arpa/inet.h>
