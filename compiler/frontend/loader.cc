@@ -1,3 +1,5 @@
+// Loads the root file and its imports (see loader.h): stdlib modules from the embedded copy or
+// Options::stdlibDir, files relative to the importing file; each module is parsed once per session.
 #include "frontend/loader.h"
 
 #include <fcntl.h>
@@ -120,83 +122,17 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
           .help(fmt::format("give one of them another name with `as`, e.g. `as {}2`", alias));
       continue;
     }
-
-    std::string key, display, text;
     bool stdlib = imp.stdlib;
     module.failedImports.insert(alias);  // until it loads
-    if (stdlib) {
-      if (imp.module.parts.size() < 2 || imp.module.parts[0].text != "std") {
-        diags
-            .report(Code::ModuleNotFound, imp.module.span,
-                    fmt::format("`{}` is not a stdlib module", imp.module.joined()))
-            .help("stdlib modules are imported as `import std.NAME`; your own files as `import \"path/file.sbx\"`");
-        continue;
-      }
-      std::string relative = stdlibRelativePath(imp.module);
-      key = imp.module.joined();
-      display = options.stdlibDir.empty() ? "stdlib-policies/" + relative
-                                          : (fs::path(options.stdlibDir) / relative).lexically_normal().string();
-      if (!byKey_.contains(key) && !shared_.byKey.contains(key)) {
-        auto read = readStdlib(relative, options);
-        if (!read) {
-          auto& d = diags.report(Code::ModuleNotFound, imp.module.span, fmt::format("no stdlib module `{}`", key));
-          if (auto m = closestMatch(key, stdlibModules(options))) d.help(fmt::format("did you mean `{}`?", *m));
-          continue;
-        }
-        text = std::move(*read);
-      }
-    } else {
-      const std::string& rel = imp.path.value;
-      if (rel.empty() || rel[0] == '/' || !rel.ends_with(".sbx")) {
-        std::string why = rel.empty()     ? "the import path is empty"
-                          : rel[0] == '/' ? fmt::format("`{}` is absolute", rel)
-                                          : fmt::format("`{}` does not end in .sbx", rel);
-        auto& d = diags.report(Code::InvalidImportPath, imp.path.span, fmt::format("cannot import: {}", why))
-                      .note("imports of your own files are relative to the importing file and end in .sbx");
-        if (!rel.empty() && rel[0] != '/')
-          d.help(fmt::format("write import \"{}.sbx\"", rel));
-        else
-          d.help("write e.g. import \"lib/common.sbx\"");
-        continue;
-      }
-      if (module.stdlib) {
-        diags.report(Code::InvalidImportPath, imp.path.span, "stdlib modules import only other stdlib modules");
-        continue;
-      }
-      fs::path joined = (fs::path(directory) / rel).lexically_normal();
-      display = joined.string();
-      std::error_code ec;
-      key = fs::weakly_canonical(joined, ec).string();
-      if (!byKey_.contains(key) && !shared_.byKey.contains(key)) {
-        std::string error;
-        auto read = readFile(joined, error);
-        if (!read) {
-          diags
-              .report(Code::ImportNotFound, imp.path.span,
-                      fmt::format("cannot read imported file `{}`: {}", display, error))
-              .note(fmt::format("imports are resolved relative to the importing file's directory `{}`",
-                                directory.empty() ? "." : directory));
-          continue;
-        }
-        text = std::move(*read);
-      }
-    }
-
-    if (auto cycle = std::find(inProgress_.begin(), inProgress_.end(), key); cycle != inProgress_.end()) {
-      std::string chain;
-      for (auto it = cycle; it != inProgress_.end(); ++it) chain += fs::path(*it).filename().string() + " -> ";
-      chain += fs::path(key).filename().string();
-      diags.report(Code::ImportCycle, imp.span, fmt::format("import cycle: {}", chain))
-          .help("move the shared declarations into a file that both import");
-      continue;
-    }
+    auto source = stdlib ? locateStdlibImport(imp, options, diags) : locateFileImport(module, imp, directory, diags);
+    if (!source || reportImportCycle(imp, source->key, diags)) continue;
     Module* target = nullptr;
-    if (auto it = byKey_.find(key); it != byKey_.end()) {
+    if (auto it = byKey_.find(source->key); it != byKey_.end()) {
       target = it->second;
-    } else if (auto cached = shared_.byKey.find(key); cached != shared_.byKey.end()) {
+    } else if (auto cached = shared_.byKey.find(source->key); cached != shared_.byKey.end()) {
       target = cached->second;
     } else {
-      target = load(key, display, std::move(text), stdlib, false, options, sources, diags);
+      target = load(source->key, source->display, std::move(source->text), stdlib, false, options, sources, diags);
     }
     if (target == nullptr) continue;
     module.failedImports.erase(alias);
@@ -204,6 +140,81 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
     module.importDecls[alias] = &imp;
     module.importUsed[alias] = false;
   }
+}
+
+std::optional<ModuleSet::ImportSource> ModuleSet::locateStdlibImport(const ast::Import& imp, const Options& options,
+                                                                     DiagnosticSink& diags) {
+  if (imp.module.parts.size() < 2 || imp.module.parts[0].text != "std") {
+    diags.report(Code::ModuleNotFound, imp.module.span, fmt::format("`{}` is not a stdlib module", imp.module.joined()))
+        .help("stdlib modules are imported as `import std.NAME`; your own files as `import \"path/file.sbx\"`");
+    return std::nullopt;
+  }
+  std::string relative = stdlibRelativePath(imp.module);
+  ImportSource source;
+  source.key = imp.module.joined();
+  source.display = options.stdlibDir.empty() ? "stdlib-policies/" + relative
+                                             : (fs::path(options.stdlibDir) / relative).lexically_normal().string();
+  if (loaded(source.key)) return source;
+  auto read = readStdlib(relative, options);
+  if (!read) {
+    auto& d = diags.report(Code::ModuleNotFound, imp.module.span, fmt::format("no stdlib module `{}`", source.key));
+    if (auto m = closestMatch(source.key, stdlibModules(options))) d.help(fmt::format("did you mean `{}`?", *m));
+    return std::nullopt;
+  }
+  source.text = std::move(*read);
+  return source;
+}
+
+// A file import: relative to the importing file, ending in .sbx, and never from the stdlib.
+std::optional<ModuleSet::ImportSource> ModuleSet::locateFileImport(const Module& module, const ast::Import& imp,
+                                                                   const std::string& directory,
+                                                                   DiagnosticSink& diags) {
+  const std::string& rel = imp.path.value;
+  if (rel.empty() || rel[0] == '/' || !rel.ends_with(".sbx")) {
+    std::string why = rel.empty()     ? "the import path is empty"
+                      : rel[0] == '/' ? fmt::format("`{}` is absolute", rel)
+                                      : fmt::format("`{}` does not end in .sbx", rel);
+    auto& d = diags.report(Code::InvalidImportPath, imp.path.span, fmt::format("cannot import: {}", why))
+                  .note("imports of your own files are relative to the importing file and end in .sbx");
+    if (!rel.empty() && rel[0] != '/')
+      d.help(fmt::format("write import \"{}.sbx\"", rel));
+    else
+      d.help("write e.g. import \"lib/common.sbx\"");
+    return std::nullopt;
+  }
+  if (module.stdlib) {
+    diags.report(Code::InvalidImportPath, imp.path.span, "stdlib modules import only other stdlib modules");
+    return std::nullopt;
+  }
+  fs::path joined = (fs::path(directory) / rel).lexically_normal();
+  ImportSource source;
+  source.display = joined.string();
+  std::error_code ec;
+  source.key = fs::weakly_canonical(joined, ec).string();
+  if (loaded(source.key)) return source;
+  std::string error;
+  auto read = readFile(joined, error);
+  if (!read) {
+    diags
+        .report(Code::ImportNotFound, imp.path.span,
+                fmt::format("cannot read imported file `{}`: {}", source.display, error))
+        .note(fmt::format("imports are resolved relative to the importing file's directory `{}`",
+                          directory.empty() ? "." : directory));
+    return std::nullopt;
+  }
+  source.text = std::move(*read);
+  return source;
+}
+
+bool ModuleSet::reportImportCycle(const ast::Import& imp, const std::string& key, DiagnosticSink& diags) const {
+  auto cycle = std::find(inProgress_.begin(), inProgress_.end(), key);
+  if (cycle == inProgress_.end()) return false;
+  std::string chain;
+  for (auto it = cycle; it != inProgress_.end(); ++it) chain += fs::path(*it).filename().string() + " -> ";
+  chain += fs::path(key).filename().string();
+  diags.report(Code::ImportCycle, imp.span, fmt::format("import cycle: {}", chain))
+      .help("move the shared declarations into a file that both import");
+  return true;
 }
 
 }  // namespace sbx::frontend

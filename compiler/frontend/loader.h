@@ -4,6 +4,7 @@
 #pragma once
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -47,6 +48,15 @@ class ModuleSet {
                const Options& options, SourceManager& sources, DiagnosticSink& diags);
   void loadImports(Module& module, const std::string& directory, const Options& options, SourceManager& sources,
                    DiagnosticSink& diags);
+  // Where an import's module is: its key, the path shown, and its text unless already loaded.
+  struct ImportSource {
+    std::string key, display, text;
+  };
+  std::optional<ImportSource> locateStdlibImport(const ast::Import& imp, const Options& options, DiagnosticSink& diags);
+  std::optional<ImportSource> locateFileImport(const Module& module, const ast::Import& imp,
+                                               const std::string& directory, DiagnosticSink& diags);
+  bool loaded(const std::string& key) const { return byKey_.contains(key) || shared_.byKey.contains(key); }
+  bool reportImportCycle(const ast::Import& imp, const std::string& key, DiagnosticSink& diags) const;
 
   SharedModules& shared_;
   const Options* options_ = nullptr;

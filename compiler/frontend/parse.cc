@@ -1,6 +1,10 @@
+// Runs the ANTLR parser with sbxc's error handling: the lexer's error tokens are repaired and
+// reported first (LexicalRepair), then syntax errors are reported once per statement, in words
+// (ErrorStrategy), and parsing resumes at the next statement.
 #include "frontend/parse.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -196,101 +200,58 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
   }
 
  private:
-  void report(antlr4::Parser* parser, antlr4::Token* offending, const antlr4::misc::IntervalSet& expected) {
-    const auto& vocabulary = parser->getVocabulary();
+  // What the parser expected at an error, in words.
+  struct Expectation {
     std::vector<std::size_t> types;
-    for (auto t : expected.toList()) types.push_back(t);
-    std::vector<std::string> keywords;
-    std::size_t keywordCount = 0;
-    for (auto t : types) {
-      if (isKeyword(t)) {
-        keywords.push_back(literalName(vocabulary, t));
-        ++keywordCount;
-      }
-    }
-    // Keywords are also names, so a place expecting a name expects every keyword: not a statement.
-    bool expectsName = std::find(types.begin(), types.end(), SbxLexer::IDENT) != types.end();
-    bool statementPosition = keywordCount >= 3 && !expectsName;
+    std::vector<std::string> keywords;  // the keywords among them
+    bool expectsName = false;
+    bool statementPosition = false;  // the start of a statement: several keywords, not a name
+    std::string text;
+  };
 
-    std::string expectedText;
-    if (statementPosition) {
-      expectedText = statementKind(parser->getContext());
-      if (contains(expected, SbxLexer::RBRACE)) expectedText += " or `}`";
-    } else if (expectsName) {
-      expectedText = contains(expected, SbxLexer::INT) ? "a name or number" : "a name";
+  static Expectation describeExpected(antlr4::Parser* parser, const antlr4::misc::IntervalSet& expected) {
+    const auto& vocabulary = parser->getVocabulary();
+    Expectation e;
+    for (auto t : expected.toList()) e.types.push_back(t);
+    for (auto t : e.types)
+      if (isKeyword(t)) e.keywords.push_back(literalName(vocabulary, t));
+    // Keywords are also names, so a place expecting a name expects every keyword: not a statement.
+    e.expectsName = std::find(e.types.begin(), e.types.end(), SbxLexer::IDENT) != e.types.end();
+    e.statementPosition = e.keywords.size() >= 3 && !e.expectsName;
+    if (e.statementPosition) {
+      e.text = statementKind(parser->getContext());
+      if (contains(expected, SbxLexer::RBRACE)) e.text += " or `}`";
+    } else if (e.expectsName) {
+      e.text = contains(expected, SbxLexer::INT) ? "a name or number" : "a name";
     } else {
       std::vector<std::string> parts;
-      for (auto t : types) parts.push_back(describeTokenType(vocabulary, t));
+      for (auto t : e.types) parts.push_back(describeTokenType(vocabulary, t));
       if (parts.size() == 1) {
-        expectedText = parts[0];
+        e.text = parts[0];
       } else {
         for (std::size_t i = 0; i < parts.size(); ++i)
-          expectedText += (i == 0 ? "" : i + 1 == parts.size() ? " or " : ", ") + parts[i];
+          e.text += (i == 0 ? "" : i + 1 == parts.size() ? " or " : ", ") + parts[i];
       }
     }
+    return e;
+  }
 
-    Span span = tokenSpan(file_, offending);
+  void report(antlr4::Parser* parser, antlr4::Token* offending, const antlr4::misc::IntervalSet& expected) {
+    Expectation e = describeExpected(parser, expected);
     std::size_t type = offending->getType();
     bool wordFound = type == SbxLexer::IDENT || isKeyword(type);
-    antlr4::Token* previous = offending->getTokenIndex() > 0 ? previousOnChannel(parser, offending) : nullptr;
-    std::size_t previousType = previous ? previous->getType() : 0;
-
-    bool topLevelWord = type == SbxLexer::TASK || type == SbxLexer::PROFILE || type == SbxLexer::GROUP;
-    if (topLevelWord && contains(expected, SbxLexer::RBRACE) && offending->getCharPositionInLine() == 0) {
-      auto& d = diags_.report(Code::SyntaxError, span,
-                              fmt::format("expected `}}` before `{}`: a block is not closed", offending->getText()));
-      if (auto* open = parser->getContext(); open != nullptr)
-        d.label(tokenSpan(file_, open->getStart()), "this block is not closed");
-      d.help("add the missing `}`");
+    if (reportMisplaced(parser, offending, expected, e)) return;
+    if (e.types.size() == 1 && e.types[0] == SbxLexer::QUANTITY) {
+      reportMissingQuantity(parser, offending);
       return;
     }
-    if (type == SbxLexer::IMPORT && statementPosition) {
-      diags_.report(Code::SyntaxError, span, "imports must come before the first task, profile or group")
-          .help("move this import to the top of the file");
+    if (e.statementPosition && wordFound) {
+      reportUnknownStatement(offending, e);
       return;
     }
-    if (previousType == SbxLexer::AT_SIGN && contains(expected, SbxLexer::SUPPRESS) && types.size() == 1) {
-      diags_.report(Code::SyntaxError, span, fmt::format("expected `,` before `@{}`", offending->getText()))
-          .help("separate syscalls and @groups with `,`");
-      return;
-    }
-    if (types.size() == 1 && types[0] == SbxLexer::QUANTITY) {
-      bool duration = previousType == SbxLexer::TIMEOUT || previousType == SbxLexer::TTL;
-      bool size = previousType == SbxLexer::SIZE;
-      std::string what = duration ? "a duration (e.g. 10m)"
-                         : size   ? "a size (e.g. 64MiB)"
-                                  : "a duration or size (e.g. 10m, 512MiB)";
-      auto& d =
-          diags_.report(Code::SyntaxError, span, fmt::format("expected {}, found {}", what, describeToken(offending)));
-      if (type == SbxLexer::INT) {
-        antlr4::Token* next = parser->getTokenStream()->LT(2);
-        bool unitFollows =
-            next != nullptr && next->getType() == SbxLexer::IDENT && next->getLine() == offending->getLine();
-        if (unitFollows)
-          d.help(fmt::format("write `{}{}` without a space", offending->getText(), next->getText()));
-        else
-          d.help(duration ? fmt::format("add a unit, e.g. {}s", offending->getText())
-                 : size   ? fmt::format("add a unit, e.g. {}MiB", offending->getText())
-                          : "add a unit, e.g. 30s or 512MiB");
-      }
-      return;
-    }
-    if (statementPosition && wordFound) {
-      auto& d = diags_.report(Code::UnknownStatement, span,
-                              fmt::format("unknown statement `{}`; expected {}", offending->getText(), expectedText));
-      if (auto match = closestMatch(offending->getText(), keywords)) {
-        d.help(fmt::format("did you mean `{}`?", *match));
-      } else {
-        std::sort(keywords.begin(), keywords.end());
-        std::string list;
-        for (const auto& k : keywords) list += (list.empty() ? "" : ", ") + k;
-        d.note(fmt::format("statements here: {}", list));
-      }
-      return;
-    }
-    auto& d = diags_.report(Code::SyntaxError, span,
-                            fmt::format("expected {}, found {}", expectedText, describeToken(offending)));
-    if (statementPosition && (type == SbxLexer::STRING || type == SbxLexer::QUANTITY || type == SbxLexer::INT)) {
+    auto& d = diags_.report(Code::SyntaxError, tokenSpan(file_, offending),
+                            fmt::format("expected {}, found {}", e.text, describeToken(offending)));
+    if (e.statementPosition && (type == SbxLexer::STRING || type == SbxLexer::QUANTITY || type == SbxLexer::INT)) {
       d.help("is a `,` missing between list items before this?");
       return;
     }
@@ -304,96 +265,180 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
       d.help("separate list items with `,`");
   }
 
+  // Errors whose cause is elsewhere: an unclosed block, a late import, a missing `,` before `@`.
+  bool reportMisplaced(antlr4::Parser* parser, antlr4::Token* offending, const antlr4::misc::IntervalSet& expected,
+                       const Expectation& e) {
+    Span span = tokenSpan(file_, offending);
+    std::size_t type = offending->getType();
+    antlr4::Token* previous = offending->getTokenIndex() > 0 ? previousOnChannel(parser, offending) : nullptr;
+    std::size_t previousType = previous ? previous->getType() : 0;
+    bool topLevelWord = type == SbxLexer::TASK || type == SbxLexer::PROFILE || type == SbxLexer::GROUP;
+    if (topLevelWord && contains(expected, SbxLexer::RBRACE) && offending->getCharPositionInLine() == 0) {
+      auto& d = diags_.report(Code::SyntaxError, span,
+                              fmt::format("expected `}}` before `{}`: a block is not closed", offending->getText()));
+      if (auto* open = parser->getContext(); open != nullptr)
+        d.label(tokenSpan(file_, open->getStart()), "this block is not closed");
+      d.help("add the missing `}`");
+      return true;
+    }
+    if (type == SbxLexer::IMPORT && e.statementPosition) {
+      diags_.report(Code::SyntaxError, span, "imports must come before the first task, profile or group")
+          .help("move this import to the top of the file");
+      return true;
+    }
+    if (previousType == SbxLexer::AT_SIGN && contains(expected, SbxLexer::SUPPRESS) && e.types.size() == 1) {
+      diags_.report(Code::SyntaxError, span, fmt::format("expected `,` before `@{}`", offending->getText()))
+          .help("separate syscalls and @groups with `,`");
+      return true;
+    }
+    return false;
+  }
+
+  // A duration or size was expected: say which, from the keyword before it.
+  void reportMissingQuantity(antlr4::Parser* parser, antlr4::Token* offending) {
+    antlr4::Token* previous = offending->getTokenIndex() > 0 ? previousOnChannel(parser, offending) : nullptr;
+    std::size_t previousType = previous ? previous->getType() : 0;
+    bool duration = previousType == SbxLexer::TIMEOUT || previousType == SbxLexer::TTL;
+    bool size = previousType == SbxLexer::SIZE;
+    std::string what = duration ? "a duration (e.g. 10m)"
+                       : size   ? "a size (e.g. 64MiB)"
+                                : "a duration or size (e.g. 10m, 512MiB)";
+    auto& d = diags_.report(Code::SyntaxError, tokenSpan(file_, offending),
+                            fmt::format("expected {}, found {}", what, describeToken(offending)));
+    if (offending->getType() != SbxLexer::INT) return;
+    antlr4::Token* next = parser->getTokenStream()->LT(2);
+    bool unitFollows = next != nullptr && next->getType() == SbxLexer::IDENT && next->getLine() == offending->getLine();
+    if (unitFollows)
+      d.help(fmt::format("write `{}{}` without a space", offending->getText(), next->getText()));
+    else
+      d.help(duration ? fmt::format("add a unit, e.g. {}s", offending->getText())
+             : size   ? fmt::format("add a unit, e.g. {}MiB", offending->getText())
+                      : "add a unit, e.g. 30s or 512MiB");
+  }
+
+  void reportUnknownStatement(antlr4::Token* offending, const Expectation& e) {
+    auto& d = diags_.report(Code::UnknownStatement, tokenSpan(file_, offending),
+                            fmt::format("unknown statement `{}`; expected {}", offending->getText(), e.text));
+    if (auto match = closestMatch(offending->getText(), e.keywords)) {
+      d.help(fmt::format("did you mean `{}`?", *match));
+      return;
+    }
+    std::vector<std::string> keywords = e.keywords;
+    std::sort(keywords.begin(), keywords.end());
+    std::string list;
+    for (const auto& k : keywords) list += (list.empty() ? "" : ", ") + k;
+    d.note(fmt::format("statements here: {}", list));
+  }
+
   FileId file_;
   DiagnosticSink& diags_;
   std::size_t unwindIndex_ = static_cast<std::size_t>(-1);
   int unwinding_ = 0;
 };
 
-// The lexer never fails: stray characters become ERROR_CHAR tokens and unclosed strings
-// UNTERMINATED_STRING. Report each once here, then repair or hide the tokens so the parser does
-// not report the same mistake again:
-//   - 'single-quoted text' becomes the string it was meant to be;
-//   - after any other stray character, the rest of its line (braces excepted) is hidden: one
-//     error per line, not one per word of a `// comment` or of `a + b`.
-void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, DiagnosticSink& diags) {
-  tokens.fill();
-  const auto& all = tokens.getTokens();
-  std::size_t hiddenLine = 0;
-  auto hide = [](antlr4::Token* t) {
-    if (auto* c = dynamic_cast<antlr4::CommonToken*>(t)) c->setChannel(antlr4::Token::HIDDEN_CHANNEL);
-  };
-  // Tokens first..last become one STRING token holding `content`.
-  auto becomeString = [&](std::size_t first, std::size_t last, const std::string& content) {
-    auto* token = static_cast<antlr4::CommonToken*>(all[first]);  // the lexer makes only CommonTokens
-    token->setType(SbxLexer::STRING);
-    token->setText("\"" + content + "\"");
-    token->setStopIndex(all[last]->getStopIndex());
-    for (std::size_t k = first + 1; k <= last; ++k) hide(all[k]);
-  };
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    antlr4::Token* token = all[i];
-    auto* common = dynamic_cast<antlr4::CommonToken*>(token);
-    if (common == nullptr || token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-    Span span = tokenSpan(file, token);
-    std::size_t type = token->getType();
-    if (hiddenLine == token->getLine() && type != SbxLexer::LBRACE && type != SbxLexer::RBRACE &&
-        type != antlr4::Token::EOF) {
-      hide(token);
-      continue;
-    }
-    if (type == SbxLexer::UNTERMINATED_STRING) {
-      diags.report(Code::UnterminatedString, span, "string is not closed before the end of the line")
-          .help(
-              "add the closing `\"`; strings cannot span lines, and `\\\"` is an escaped quote (write `\\\\` for a "
-              "backslash)");
-      common->setType(SbxLexer::STRING);
-      common->setText(token->getText() + "\"");
-      continue;
-    }
-    if (type != SbxLexer::ERROR_CHAR) continue;
-    std::string text = token->getText();
-    if (text == "'") {
-      std::size_t close = i + 1;
-      std::string inner;
-      while (close < all.size() && all[close]->getLine() == token->getLine() && all[close]->getText() != "'") {
-        inner += all[close]->getText();
-        ++close;
-      }
-      bool closed = close < all.size() && all[close]->getLine() == token->getLine();
-      if (closed && inner.find_first_of("\"\\") == std::string::npos) {
-        diags
-            .report(Code::UnexpectedCharacter, join(span, tokenSpan(file, all[close])),
-                    "strings use double quotes, not `'`")
-            .help(fmt::format("write \"{}\"", inner));
-        becomeString(i, close, inner);
-        i = close;
+// Repairs the lexer's error tokens and reports them; see reportLexicalErrors.
+class LexicalRepair {
+ public:
+  LexicalRepair(FileId file, std::vector<antlr4::Token*> all, DiagnosticSink& diags)
+      : file_(file), all_(std::move(all)), diags_(diags) {}
+
+  void run() {
+    for (std::size_t i = 0; i < all_.size(); ++i) {
+      antlr4::Token* token = all_[i];
+      auto* common = dynamic_cast<antlr4::CommonToken*>(token);
+      if (common == nullptr || token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+      std::size_t type = token->getType();
+      if (hiddenLine_ == token->getLine() && type != SbxLexer::LBRACE && type != SbxLexer::RBRACE &&
+          type != antlr4::Token::EOF) {
+        hide(token);
         continue;
       }
+      if (type == SbxLexer::UNTERMINATED_STRING) {
+        diags_
+            .report(Code::UnterminatedString, tokenSpan(file_, token),
+                    "string is not closed before the end of the line")
+            .help(
+                "add the closing `\"`; strings cannot span lines, and `\\\"` is an escaped quote (write `\\\\` for a "
+                "backslash)");
+        common->setType(SbxLexer::STRING);
+        common->setText(token->getText() + "\"");
+        continue;
+      }
+      if (type == SbxLexer::ERROR_CHAR) i = repairErrorChar(i);
     }
+  }
+
+ private:
+  static void hide(antlr4::Token* t) {
+    if (auto* c = dynamic_cast<antlr4::CommonToken*>(t)) c->setChannel(antlr4::Token::HIDDEN_CHANNEL);
+  }
+
+  // Tokens first..last become one STRING token holding `content`.
+  void becomeString(std::size_t first, std::size_t last, const std::string& content) {
+    auto* token = static_cast<antlr4::CommonToken*>(all_[first]);  // the lexer makes only CommonTokens
+    token->setType(SbxLexer::STRING);
+    token->setText("\"" + content + "\"");
+    token->setStopIndex(all_[last]->getStopIndex());
+    for (std::size_t k = first + 1; k <= last; ++k) hide(all_[k]);
+  }
+
+  // Returns the index of the last token it consumed.
+  std::size_t repairErrorChar(std::size_t i) {
+    std::string text = all_[i]->getText();
+    if (text == "'")
+      if (auto close = singleQuoted(i)) return *close;
     // An unquoted path or destination (`read /usr/lib`, `connect *.x.com:443`) becomes the
     // string it was meant to be.
-    std::string after = i + 1 < all.size() ? all[i + 1]->getText() : "";
-    if ((text == "/" && after != "/") || text == "*") {
-      std::size_t last = i;
-      std::string word = text;
-      while (last + 1 < all.size() && all[last + 1]->getStartIndex() == all[last]->getStopIndex() + 1 &&
-             all[last + 1]->getType() != antlr4::Token::EOF &&
-             all[last + 1]->getChannel() == antlr4::Token::DEFAULT_CHANNEL &&
-             all[last + 1]->getType() != SbxLexer::COMMA && all[last + 1]->getType() != SbxLexer::RBRACE &&
-             all[last + 1]->getType() != SbxLexer::LBRACE) {
-        word += all[++last]->getText();
-      }
-      diags
-          .report(Code::UnexpectedCharacter, join(span, tokenSpan(file, all[last])),
-                  fmt::format("`{}` must be a string", word))
-          .help(fmt::format("put it in double quotes: \"{}\"", word));
-      becomeString(i, last, word);
-      i = last;
-      continue;
+    std::string after = i + 1 < all_.size() ? all_[i + 1]->getText() : "";
+    if ((text == "/" && after != "/") || text == "*") return unquotedWord(i);
+    reportStray(i);
+    return i;
+  }
+
+  // 'single-quoted text' on one line, without quotes or backslashes inside.
+  std::optional<std::size_t> singleQuoted(std::size_t i) {
+    antlr4::Token* token = all_[i];
+    std::size_t close = i + 1;
+    std::string inner;
+    while (close < all_.size() && all_[close]->getLine() == token->getLine() && all_[close]->getText() != "'") {
+      inner += all_[close]->getText();
+      ++close;
     }
-    auto& d = diags.report(Code::UnexpectedCharacter, span, fmt::format("unexpected character `{}`", text));
-    std::string next = i + 1 < all.size() ? all[i + 1]->getText() : "";
+    bool closed = close < all_.size() && all_[close]->getLine() == token->getLine();
+    if (!closed || inner.find_first_of("\"\\") != std::string::npos) return std::nullopt;
+    diags_
+        .report(Code::UnexpectedCharacter, join(tokenSpan(file_, token), tokenSpan(file_, all_[close])),
+                "strings use double quotes, not `'`")
+        .help(fmt::format("write \"{}\"", inner));
+    becomeString(i, close, inner);
+    return close;
+  }
+
+  std::size_t unquotedWord(std::size_t i) {
+    std::size_t last = i;
+    std::string word = all_[i]->getText();
+    auto joins = [&](const antlr4::Token* t, const antlr4::Token* before) {
+      std::size_t type = t->getType();
+      return t->getStartIndex() == before->getStopIndex() + 1 && type != antlr4::Token::EOF &&
+             t->getChannel() == antlr4::Token::DEFAULT_CHANNEL && type != SbxLexer::COMMA && type != SbxLexer::RBRACE &&
+             type != SbxLexer::LBRACE;
+    };
+    while (last + 1 < all_.size() && joins(all_[last + 1], all_[last])) word += all_[++last]->getText();
+    diags_
+        .report(Code::UnexpectedCharacter, join(tokenSpan(file_, all_[i]), tokenSpan(file_, all_[last])),
+                fmt::format("`{}` must be a string", word))
+        .help(fmt::format("put it in double quotes: \"{}\"", word));
+    becomeString(i, last, word);
+    return last;
+  }
+
+  // Any other stray character: reported, and the rest of its line hidden.
+  void reportStray(std::size_t i) {
+    antlr4::Token* token = all_[i];
+    std::string text = token->getText();
+    auto& d = diags_.report(Code::UnexpectedCharacter, tokenSpan(file_, token),
+                            fmt::format("unexpected character `{}`", text));
+    std::string next = i + 1 < all_.size() ? all_[i + 1]->getText() : "";
     if (text == "'")
       d.help("strings use double quotes");
     else if (text == "-")
@@ -405,8 +450,24 @@ void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, Diagnos
     else if (text == "\u201c" || text == "\u201d")
       d.help("use straight double quotes `\"`");
     hide(token);
-    hiddenLine = token->getLine();
+    hiddenLine_ = token->getLine();
   }
+
+  FileId file_;
+  std::vector<antlr4::Token*> all_;
+  DiagnosticSink& diags_;
+  std::size_t hiddenLine_ = 0;
+};
+
+// The lexer never fails: stray characters become ERROR_CHAR tokens and unclosed strings
+// UNTERMINATED_STRING. Report each once here, then repair or hide the tokens so the parser does
+// not report the same mistake again:
+//   - 'single-quoted text' becomes the string it was meant to be;
+//   - after any other stray character, the rest of its line (braces excepted) is hidden: one
+//     error per line, not one per word of a `// comment` or of `a + b`.
+void reportLexicalErrors(FileId file, antlr4::CommonTokenStream& tokens, DiagnosticSink& diags) {
+  tokens.fill();
+  LexicalRepair(file, tokens.getTokens(), diags).run();
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Resolves names across modules and builds the model: profiles are merged into tasks, syscall
 // groups are expanded and checked against libseccomp's tables, tools, secrets and delegation
-// targets are linked, and cross-references are checked.
+// targets are linked, and cross-references are checked. One pass per file: see resolve_internal.h.
 #pragma once
 #include <optional>
 

@@ -1,3 +1,5 @@
+// Units (durations, sizes), integers, dates, paths, named constants and their formatting; see
+// values.h for the other value checks.
 #include "frontend/values.h"
 
 #include <arpa/inet.h>
@@ -18,8 +20,6 @@
 #include <utility>
 
 #include <fmt/format.h>
-
-#include "util/host_name.h"
 
 namespace sbx::frontend {
 namespace {
@@ -316,179 +316,6 @@ std::optional<std::string> checkPath(std::string_view path, Span span, Diagnosti
     return std::nullopt;
   }
   return std::string(path);
-}
-
-namespace {
-
-bool looksNumeric(std::string_view host) {
-  return !host.empty() && host.find_first_not_of("0123456789.") == std::string_view::npos;
-}
-
-// IPv4 with no leading zeros (which some resolvers read as octal).
-bool parseIpv4(std::string_view text, std::array<unsigned char, 16>& bytes) {
-  std::string s(text);
-  for (std::size_t i = 0; i < s.size(); ++i)
-    if (s[i] == '0' && (i == 0 || s[i - 1] == '.') && i + 1 < s.size() &&
-        std::isdigit(static_cast<unsigned char>(s[i + 1])))
-      return false;
-  return inet_pton(AF_INET, s.c_str(), bytes.data()) == 1;
-}
-
-bool parseIpv6(std::string_view text, std::array<unsigned char, 16>& bytes) {
-  std::string s(text);
-  return inet_pton(AF_INET6, s.c_str(), bytes.data()) == 1;
-}
-
-std::string formatIp(int family, const std::array<unsigned char, 16>& bytes) {
-  char buffer[INET6_ADDRSTRLEN] = {};
-  inet_ntop(family == 4 ? AF_INET : AF_INET6, bytes.data(), buffer, sizeof buffer);
-  return buffer;
-}
-
-bool parsePort(std::string_view text, std::uint16_t& value) {
-  unsigned v = 0;
-  if (text.empty() || (text.size() > 1 && text[0] == '0')) return false;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || ptr != text.data() + text.size() || v > 65535) return false;
-  value = static_cast<std::uint16_t>(v);
-  return true;
-}
-
-}  // namespace
-
-std::optional<model::Destination> parseDestination(std::string_view text, Span span, DiagnosticSink& diags) {
-  auto fail = [&](std::string message, std::string help) -> std::optional<model::Destination> {
-    auto& d = diags.report(Code::InvalidDestination, span, std::move(message));
-    if (!help.empty()) d.help(std::move(help));
-    return std::nullopt;
-  };
-  if (auto scheme = text.find("://"); scheme != std::string_view::npos)
-    return fail(fmt::format("destination `{}` has a URL scheme", text),
-                "write host and port only, e.g. \"api.example.com:443\"");
-  std::string_view hostPart, portPart;
-  if (!text.empty() && text[0] == '[') {
-    std::size_t close = text.find(']');
-    if (close == std::string_view::npos) return fail(fmt::format("destination `{}` has no closing `]`", text), "");
-    hostPart = text.substr(1, close - 1);
-    std::string_view rest = text.substr(close + 1);
-    if (rest.empty())
-      return fail(fmt::format("destination `{}` has no port", text), fmt::format("add one, e.g. \"{}:443\"", text));
-    if (rest[0] != ':')
-      return fail(fmt::format("expected `:` after `]` in `{}`", text),
-                  fmt::format("write \"{}:{}\"", text.substr(0, close + 1), rest));
-    portPart = rest.substr(1);
-  } else {
-    std::size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos)
-      return fail(fmt::format("destination `{}` has no port", text), fmt::format("add one, e.g. \"{}:443\"", text));
-    hostPart = text.substr(0, colon);
-    portPart = text.substr(colon + 1);
-    if (hostPart.find(':') != std::string_view::npos)
-      return fail(fmt::format("IPv6 destination `{}` must put the address in brackets", text),
-                  "write it as \"[2001:db8::1]:443\"");
-  }
-  if (auto slash = portPart.find('/'); slash != std::string_view::npos)
-    return fail(fmt::format("destination `{}` has a path after the port", text),
-                "egress is allowed per host and port, not per URL path");
-
-  model::Destination dest;
-  if (portPart == "*") {
-    dest.portLow = 0;
-    dest.portHigh = 65535;
-  } else if (auto dash = portPart.find('-'); dash != std::string_view::npos) {
-    if (!parsePort(portPart.substr(0, dash), dest.portLow) || !parsePort(portPart.substr(dash + 1), dest.portHigh) ||
-        dest.portLow > dest.portHigh || dest.portLow == 0)
-      return fail(fmt::format("`{}` is not a port range", portPart), "write LOW-HIGH with 1 <= LOW <= HIGH <= 65535");
-  } else {
-    if (!parsePort(portPart, dest.portLow) || dest.portLow == 0)
-      return fail(portPart.empty() ? fmt::format("destination `{}` has an empty port", text)
-                                   : fmt::format("`{}` is not a port", portPart),
-                  "ports are 1-65535, a range LOW-HIGH, or *");
-    dest.portHigh = dest.portLow;
-  }
-
-  std::string host(hostPart);
-  std::array<unsigned char, 16> bytes{};
-  std::string_view prefixText;
-  if (auto slash = host.find('/'); slash != std::string::npos) {
-    prefixText = std::string_view(hostPart).substr(slash + 1);
-    host.resize(slash);
-  }
-  if (parseIpv4(host, bytes) || parseIpv6(host, bytes)) {
-    bool v4 = host.find(':') == std::string::npos;
-    dest.family = v4 ? 4 : 6;
-    int maxPrefix = v4 ? 32 : 128;
-    dest.prefix = maxPrefix;
-    dest.kind = model::Destination::Kind::Ip;
-    if (!prefixText.empty() || hostPart.find('/') != std::string_view::npos) {
-      unsigned p = 0;
-      auto [ptr, ec] = std::from_chars(prefixText.data(), prefixText.data() + prefixText.size(), p);
-      if (prefixText.empty() || ec != std::errc() || ptr != prefixText.data() + prefixText.size() ||
-          p > static_cast<unsigned>(maxPrefix))
-        return fail(fmt::format("`/{}` is not a prefix length for IPv{}", prefixText, dest.family),
-                    fmt::format("prefix lengths are 0-{}", maxPrefix));
-      dest.prefix = static_cast<int>(p);
-      dest.kind = model::Destination::Kind::Cidr;
-      auto network = bytes;
-      int byteCount = v4 ? 4 : 16;
-      for (int b = 0; b < byteCount; ++b) {
-        int keep = std::clamp(dest.prefix - b * 8, 0, 8);
-        network[static_cast<std::size_t>(b)] &= static_cast<unsigned char>(keep == 0 ? 0 : (0xFF << (8 - keep)) & 0xFF);
-      }
-      if (network != bytes) {
-        std::string fixed = formatIp(dest.family, network) + "/" + std::to_string(p);
-        return fail(fmt::format("CIDR `{}` has host bits set", hostPart),
-                    fmt::format("write the network address: \"{}\"",
-                                v4 ? fixed + ":" + std::string(portPart) : "[" + fixed + "]:" + std::string(portPart)));
-      }
-    }
-    dest.address = formatIp(dest.family, bytes);
-    if (v4 && host != dest.address) return fail(fmt::format("`{}` is not a canonical IPv4 address", host), "");
-  } else if (!prefixText.empty() || hostPart.find('/') != std::string_view::npos) {
-    return fail(fmt::format("`{}` is not an IP network", hostPart), "write a CIDR such as \"10.0.0.0/8:5432\"");
-  } else if (looksNumeric(host)) {
-    return fail(fmt::format("`{}` is not a valid IPv4 address", host),
-                "write four decimal numbers 0-255 without leading zeros, e.g. 10.0.0.1");
-  } else if (host == "*") {
-    dest.kind = model::Destination::Kind::Any;
-  } else {
-    bool wildcard = host.starts_with("*.");
-    std::string_view named = std::string_view(host).substr(wildcard ? 2 : 0);
-    if (named.find('*') != std::string_view::npos)
-      return fail(fmt::format("`{}` has a `*` that is not a whole leftmost label", printableHostText(host)),
-                  "a wildcard covers subdomains: \"*.example.com:443\"");
-    // The proxy checks a request's host with the same function (util/host_name.h).
-    std::string why;
-    auto name = canonicalHostName(named, why);
-    if (!name) return fail(fmt::format("host name `{}` {}", printableHostText(host), why), "");
-    dest.kind = wildcard ? model::Destination::Kind::Wildcard : model::Destination::Kind::Host;
-    dest.host = *name;
-  }
-
-  std::string hostText;
-  switch (dest.kind) {
-    case model::Destination::Kind::Host:
-      hostText = dest.host;
-      break;
-    case model::Destination::Kind::Wildcard:
-      hostText = "*." + dest.host;
-      break;
-    case model::Destination::Kind::Any:
-      hostText = "*";
-      break;
-    case model::Destination::Kind::Ip:
-      hostText = dest.family == 4 ? dest.address : "[" + dest.address + "]";
-      break;
-    case model::Destination::Kind::Cidr:
-      hostText = dest.family == 4 ? fmt::format("{}/{}", dest.address, dest.prefix)
-                                  : fmt::format("[{}/{}]", dest.address, dest.prefix);
-      break;
-  }
-  std::string portText = dest.portLow == 0 && dest.portHigh == 65535 ? "*"
-                         : dest.portLow == dest.portHigh             ? std::to_string(dest.portLow)
-                                                         : fmt::format("{}-{}", dest.portLow, dest.portHigh);
-  dest.text = hostText + ":" + portText;
-  return dest;
 }
 
 namespace {

@@ -1,0 +1,110 @@
+// Syscall rules: a task's syscalls blocks from itself and its profiles, merged by precedence.
+// The most specific declaration of a syscall wins (task over profile, a syscall named directly
+// over one reached through a group); rules of equal standing and equal conditions must agree
+// (conflicting-syscall-rules). The block's single-valued settings follow resolve_profiles.cc.
+#include <unordered_map>
+
+#include "frontend/resolve_internal.h"
+
+namespace sbx::frontend::resolver {
+
+void Resolver::addSyscalls(TaskState& state, Module& m, const ast::Syscalls& block, const std::vector<std::string>& via,
+                           bool fromTask) {
+  model::Task& task = state.task;
+  model::SyscallPolicy& policy = task.syscalls;
+  policy.declared = true;
+  collectSuppressions(task, block);
+  if (block.defaultAction) {
+    collectSuppressions(task, *block.defaultAction);
+    if (claim(state, "syscalls default", block.defaultAction->span, fromTask)) {
+      policy.defaultAction = block.defaultAction->action;
+      policy.defaultOrigin = origin(block.defaultAction->span, via);
+    }
+  }
+  if (block.foreignArch) {
+    collectSuppressions(task, *block.foreignArch);
+    if (claim(state, "foreign-arch", block.foreignArch->span, fromTask)) policy.foreignArch = block.foreignArch->action;
+  }
+  if (block.arch) {
+    collectSuppressions(task, *block.arch);
+    if (claim(state, "arch", block.arch->span, fromTask)) {
+      policy.arches.clear();
+      for (const auto& a : block.arch->arches)
+        if (std::find(policy.arches.begin(), policy.arches.end(), a.value) == policy.arches.end())
+          policy.arches.push_back(a.value);
+    }
+  }
+  if (block.baseline) {
+    collectSuppressions(task, *block.baseline);
+    if (claim(state, "baseline", block.baseline->span, fromTask)) {
+      policy.baseline = block.baseline->value.value;
+      policy.baselineOrigin = origin(block.baseline->span, via);
+    }
+  }
+  for (const auto& rule : block.rules) {
+    collectSuppressions(task, rule);
+    for (const auto& ref : rule.syscalls) {
+      if (ref.group) {
+        auto found = lookup(m, ref.name, Kind::Group);
+        if (!found) continue;
+        std::vector<const ast::Group*> stack;
+        for (const auto& [name, chain] : members(*found->module, *found->group, stack)) {
+          model::SyscallRule r{name, rule.action, rule.conditions, {}, origin(ref.span, via)};
+          r.groups.reserve(chain.size() + 1);
+          r.groups.push_back(found->display);
+          r.groups.insert(r.groups.end(), chain.begin(), chain.end());
+          state.rules.push_back({std::move(r), fromTask ? 2 : 0, order_++});
+        }
+      } else if (!ref.name.parts.empty() && checkSyscall(ref.name.parts[0])) {
+        model::SyscallRule r{ref.name.parts[0].text, rule.action, rule.conditions, {}, origin(ref.span, via)};
+        state.rules.push_back({std::move(r), fromTask ? 3 : 1, order_++});
+      }
+    }
+  }
+}
+
+// The most specific declaration of a syscall replaces the less specific ones: the task's own
+// rules beat its profiles', and a syscall named directly beats one reached through a group.
+// Rules of the same rank coexist when their conditions differ, and conflict when they don't.
+void Resolver::finishSyscalls(TaskState& state) {
+  std::unordered_map<std::string, int> best;
+  best.reserve(state.rules.size());
+  for (const auto& p : state.rules) {
+    auto [it, fresh] = best.emplace(p.rule.syscall, p.rank);
+    if (!fresh) it->second = std::max(it->second, p.rank);
+  }
+  std::vector<model::SyscallRule>& out = state.task.syscalls.rules;
+  std::unordered_map<std::string, std::vector<std::size_t>> kept;  // syscall -> indices in `out`
+  for (auto& p : state.rules) {
+    if (p.rank != best[p.rule.syscall]) continue;
+    auto& indices = kept[p.rule.syscall];
+    auto same = std::find_if(indices.begin(), indices.end(),
+                             [&](std::size_t i) { return out[i].conditions == p.rule.conditions; });
+    if (same == indices.end()) {
+      indices.push_back(out.size());
+      out.push_back(std::move(p.rule));
+      continue;
+    }
+    const model::SyscallRule& first = out[*same];
+    if (first.action == p.rule.action) continue;
+    auto describe = [](const model::SyscallAction& a) {
+      return a.kind == model::SyscallActionKind::Errno ? fmt::format("errno {}", a.errnoValue)
+                                                       : std::string(model::nameOf(a.kind));
+    };
+    bool direct = p.rule.groups.empty() && first.groups.empty();
+    auto& d = diags_.report(Code::ConflictingSyscallRules, p.rule.origin.span,
+                            fmt::format("syscall `{}` is given `{}` here and `{}` elsewhere under the same conditions",
+                                        p.rule.syscall, describe(p.rule.action), describe(first.action)));
+    d.label(first.origin.span, "first rule here");
+    if (direct) {
+      d.help("delete one of the two rules");
+    } else {
+      d.note(
+          "a syscall named directly overrides a group, and a task overrides its profiles; rules of equal standing "
+          "must agree");
+      d.help(fmt::format("name `{}` directly in the task to choose its action", p.rule.syscall));
+    }
+  }
+}
+
+}  // namespace sbx::frontend::resolver
