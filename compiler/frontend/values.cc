@@ -2,7 +2,6 @@
 // values.h for the other value checks.
 #include "frontend/values.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/ioctl.h>

@@ -1,17 +1,12 @@
 // Checks and normalizes egress destinations ("host:port", "*.suffix:port", "10.0.0.0/8:5432",
 // "[2001:db8::1]:443"): one diagnostic per bad destination, and a canonical text for the good
 // ones so that equal destinations compare equal whatever way they were written.
-#include <arpa/inet.h>
-#include <sys/socket.h>
-
-#include <algorithm>
-#include <array>
-#include <cctype>
 #include <charconv>
 
 #include <fmt/format.h>
 
 #include "frontend/values.h"
+#include "net/ip_address.h"
 #include "util/host_name.h"
 
 namespace sbx::frontend {
@@ -19,27 +14,6 @@ namespace {
 
 bool looksNumeric(std::string_view host) {
   return !host.empty() && host.find_first_not_of("0123456789.") == std::string_view::npos;
-}
-
-// IPv4 with no leading zeros (which some resolvers read as octal).
-bool parseIpv4(std::string_view text, std::array<unsigned char, 16>& bytes) {
-  std::string s(text);
-  for (std::size_t i = 0; i < s.size(); ++i)
-    if (s[i] == '0' && (i == 0 || s[i - 1] == '.') && i + 1 < s.size() &&
-        std::isdigit(static_cast<unsigned char>(s[i + 1])))
-      return false;
-  return inet_pton(AF_INET, s.c_str(), bytes.data()) == 1;
-}
-
-bool parseIpv6(std::string_view text, std::array<unsigned char, 16>& bytes) {
-  std::string s(text);
-  return inet_pton(AF_INET6, s.c_str(), bytes.data()) == 1;
-}
-
-std::string formatIp(int family, const std::array<unsigned char, 16>& bytes) {
-  char buffer[INET6_ADDRSTRLEN] = {};
-  inet_ntop(family == 4 ? AF_INET : AF_INET6, bytes.data(), buffer, sizeof buffer);
-  return buffer;
 }
 
 bool parsePort(std::string_view text, std::uint16_t& value) {
@@ -155,14 +129,14 @@ class DestinationParser {
 
   bool parseHost() {
     std::string host(hostPart_);
-    std::array<unsigned char, 16> bytes{};
     std::string_view prefixText;
     if (auto slash = host.find('/'); slash != std::string::npos) {
       prefixText = hostPart_.substr(slash + 1);
       host.resize(slash);
     }
     bool hasPrefix = !prefixText.empty() || hostPart_.find('/') != std::string_view::npos;
-    if (parseIpv4(host, bytes) || parseIpv6(host, bytes)) return parseAddress(host, bytes, prefixText, hasPrefix);
+    // IPv4 without leading zeros (which some resolvers read as octal), or IPv6: net/ip_address.h.
+    if (auto address = net::IpAddress::parse(host)) return parseAddress(host, *address, prefixText, hasPrefix);
     if (hasPrefix)
       return fail(fmt::format("`{}` is not an IP network", hostPart_), "write a CIDR such as \"10.0.0.0/8:5432\"");
     if (looksNumeric(host))
@@ -175,21 +149,22 @@ class DestinationParser {
     return parseHostName(host);
   }
 
-  bool parseAddress(const std::string& host, const std::array<unsigned char, 16>& bytes, std::string_view prefixText,
+  bool parseAddress(const std::string& host, const net::IpAddress& address, std::string_view prefixText,
                     bool hasPrefix) {
-    bool v4 = host.find(':') == std::string::npos;
-    dest_.family = v4 ? 4 : 6;
-    int maxPrefix = v4 ? 32 : 128;
-    dest_.prefix = maxPrefix;
+    bool v4 = address.family == 4;
+    dest_.family = address.family;
+    dest_.prefix = address.bits();
     dest_.kind = model::Destination::Kind::Ip;
-    if (hasPrefix && !parseNetwork(bytes, prefixText, maxPrefix, v4)) return false;
-    dest_.address = formatIp(dest_.family, bytes);
+    if (hasPrefix && !parseNetwork(address, prefixText)) return false;
+    dest_.address = address.text();
     if (v4 && host != dest_.address) return fail(fmt::format("`{}` is not a canonical IPv4 address", host), "");
     return true;
   }
 
   // A CIDR's prefix length, and no host bits set below it.
-  bool parseNetwork(const std::array<unsigned char, 16>& bytes, std::string_view prefixText, int maxPrefix, bool v4) {
+  bool parseNetwork(const net::IpAddress& address, std::string_view prefixText) {
+    int maxPrefix = address.bits();
+    bool v4 = address.family == 4;
     unsigned p = 0;
     auto [ptr, ec] = std::from_chars(prefixText.data(), prefixText.data() + prefixText.size(), p);
     if (prefixText.empty() || ec != std::errc() || ptr != prefixText.data() + prefixText.size() ||
@@ -198,14 +173,9 @@ class DestinationParser {
                   fmt::format("prefix lengths are 0-{}", maxPrefix));
     dest_.prefix = static_cast<int>(p);
     dest_.kind = model::Destination::Kind::Cidr;
-    auto network = bytes;
-    int byteCount = v4 ? 4 : 16;
-    for (int b = 0; b < byteCount; ++b) {
-      int keep = std::clamp(dest_.prefix - b * 8, 0, 8);
-      network[static_cast<std::size_t>(b)] &= static_cast<unsigned char>(keep == 0 ? 0 : (0xFF << (8 - keep)) & 0xFF);
-    }
-    if (network == bytes) return true;
-    std::string fixed = formatIp(dest_.family, network) + "/" + std::to_string(p);
+    auto network = net::Network::parse(address.text(), dest_.prefix);
+    if (network->address() == address) return true;
+    std::string fixed = network->text();
     std::string port(portPart_);
     return fail(fmt::format("CIDR `{}` has host bits set", hostPart_),
                 fmt::format("write the network address: \"{}\"", v4 ? fixed + ":" + port : "[" + fixed + "]:" + port));
