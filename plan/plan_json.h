@@ -29,4 +29,9 @@ std::string_view nameOf(NetworkMode mode);
 std::string_view nameOf(MountType type);
 std::string_view nameOf(ExposureKind kind);
 
+// The limit that plan.json's task.limits holds under `key` ("memoryBytes", "pids", "cpuMs",
+// "openFiles", "fileSizeBytes"), for tables keyed by it (util/rlimits.h); nullopt when unset or
+// when `key` names no limit.
+std::optional<std::uint64_t> limitNamed(const Limits& limits, std::string_view key);
+
 }  // namespace sbx::plan

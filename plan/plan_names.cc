@@ -43,4 +43,13 @@ std::string_view nameOf(ExposureKind kind) {
   return kind == ExposureKind::Env ? "env" : "file";
 }
 
+std::optional<std::uint64_t> limitNamed(const Limits& limits, std::string_view key) {
+  if (key == "memoryBytes") return limits.memoryBytes;
+  if (key == "pids") return limits.pids;
+  if (key == "cpuMs") return limits.cpuMs;
+  if (key == "openFiles") return limits.openFiles;
+  if (key == "fileSizeBytes") return limits.fileSizeBytes;
+  return std::nullopt;
+}
+
 }  // namespace sbx::plan
