@@ -43,8 +43,7 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
     plan.tier = options.tier;
     plan.seccomp = seccomp::planEntry(filter, options);
     if (artifactOptions.target) {
-      auto planJson = plan::toJson(plan);
-      auto exported = artifactOptions.target->exportTask({task, planJson, options.tier, filter, artifactOptions.image});
+      auto exported = artifactOptions.target->exportTask({plan, filter, artifactOptions.image});
       for (auto& f : exported.files) out.files.push_back({at(f.path.c_str()), std::move(f.content), f.mode, outDir});
       std::string text = exporters::lossReportText(task.name, options.tier, exported.losses);
       out.files.push_back({at("loss.txt"), text, 0644, outDir});

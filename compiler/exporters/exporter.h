@@ -15,14 +15,13 @@
 
 #include "backends/seccomp/seccomp.h"
 #include "exporters/controls.h"
-#include "model/model.h"
+#include "plan/plan.h"
 
 namespace sbx::exporters {
 
+// What an exporter translates: the task's plan (the tier is plan.tier) and its compiled filter.
 struct ExportInput {
-  const model::Task& task;
-  const nlohmann::ordered_json& plan;  // the task's plan.json, with "tier", "egress", "tokens"
-  int tier;
+  const plan::Plan& plan;
   const seccomp::SeccompOutput& filter;  // the compiled filter, its OCI profile included
   std::string image = {};                // `sbxc compile --image`, for targets that run one; empty: their default
 };
