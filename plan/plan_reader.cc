@@ -2,6 +2,8 @@
 // plan of another version gets one sentence saying so rather than a complaint about some field;
 // then every field the writer always writes must be there with its type, and the first that is not
 // is named by its JSON path (e.g. "task.tools[1].exec").
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "plan/plan_json.h"
@@ -77,7 +79,8 @@ int integerAt(const json& object, const std::string& path, const char* key) {
   const json& v = member(object, path, key);
   ofType(v, v.is_number_integer(), at(path, key), "an integer");
   auto n = v.get<std::int64_t>();
-  if (n < -1000000 || n > 1000000) fail(at(path, key), "is out of range");
+  if (n < std::numeric_limits<int>::min() || n > std::numeric_limits<int>::max())
+    fail(at(path, key), "is out of range");
   return static_cast<int>(n);
 }
 

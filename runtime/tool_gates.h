@@ -18,8 +18,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "plan/plan.h"
 #include "runtime/broker.h"
 #include "runtime/mounts.h"
 #include "runtime/tool_gate/protocol.h"

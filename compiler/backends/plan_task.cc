@@ -27,6 +27,23 @@ std::optional<std::string> nameIfSet(const std::optional<E>& value) {
   return name(*value);
 }
 
+plan::DestinationKind destinationKind(model::Destination::Kind kind) {
+  using Kind = model::Destination::Kind;
+  switch (kind) {
+    case Kind::Host:
+      return plan::DestinationKind::Host;
+    case Kind::Wildcard:
+      return plan::DestinationKind::Wildcard;
+    case Kind::Any:
+      return plan::DestinationKind::Any;
+    case Kind::Ip:
+      return plan::DestinationKind::Ip;
+    case Kind::Cidr:
+      return plan::DestinationKind::Cidr;
+  }
+  return plan::DestinationKind::Host;
+}
+
 plan::Tool describeTool(const model::Tool& t) {
   plan::Tool x{t.name, t.description, t.exec, t.system, nameIfSet(t.environment), {}, {}, t.secrets};
   x.actions = convert(t.actions, [](const model::Action& a) {
@@ -78,7 +95,7 @@ void describeHeader(const model::Task& t, plan::TaskDescription& x) {
 plan::Destination describeDestination(const model::Destination& d) {
   plan::Destination x;
   x.text = d.text;
-  x.kind = static_cast<plan::DestinationKind>(d.kind);  // the same order (plan.h, model.h)
+  x.kind = destinationKind(d.kind);
   x.host = d.host;
   x.address = d.address;
   x.family = d.family;
