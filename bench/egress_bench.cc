@@ -144,16 +144,17 @@ int main(int argc, char** argv) {
   int sink = listenLoopback(sinkPort), proxyListener = listenLoopback(proxyPort);
   std::thread(runSink, sink).detach();
 
-  nlohmann::json allow = nlohmann::json::array({{{"text", fmt::format("127.0.0.1:{}", sinkPort)},
-                                                 {"kind", "ip"},
-                                                 {"address", "127.0.0.1"},
-                                                 {"prefix", 32},
-                                                 {"portLow", sinkPort},
-                                                 {"portHigh", sinkPort},
-                                                 {"protocol", "tcp"}}});
+  sbx::plan::Destination sinkRule;
+  sinkRule.text = fmt::format("127.0.0.1:{}", sinkPort);
+  sinkRule.kind = sbx::plan::DestinationKind::Ip;
+  sinkRule.address = "127.0.0.1";
+  sinkRule.family = 4;
+  sinkRule.prefix = 32;
+  sinkRule.portLow = sinkRule.portHigh = sinkPort;
+  sinkRule.protocol = "tcp";
   sbx::run::AuditLog audit;  // no file: the proxy's decisions are not written
-  sbx::run::EgressProxy proxy(proxyListener, sbx::run::EgressRules::fromPlan(allow, nlohmann::json::array()), audit,
-                              getpid(), nlohmann::json::object());  // no memory limit: the proxy's own caps
+  sbx::run::EgressProxy proxy(proxyListener, sbx::run::EgressRules::fromPlan({sinkRule}, {}), audit, getpid(),
+                              sbx::plan::Limits{});  // no memory limit: the proxy's own caps
   proxy.start();
 
   std::vector<double> direct, proxied, ratios, directCpu, proxiedCpu, directConnect, proxiedConnect;

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "plan/plan_json.h"
 #include "util/private_directory.h"
 #include "runtime/sbxc_process.h"
 #include "util/read_file.h"
@@ -113,8 +114,9 @@ std::string randomHex() {
 
 // Loads the task directory `taskFd` (shown as `dir`); `planDigest`, when given, is the SHA-256
 // plan.json must have.
-std::optional<Task> loadTaskAt(int taskFd, const std::string& dir, const std::string& planDigest, std::string& error) {
-  Task t;
+std::optional<CompiledTask> loadTaskAt(int taskFd, const std::string& dir, const std::string& planDigest,
+                                       std::string& error) {
+  CompiledTask t;
   t.dir = dir;
   auto planText = readBeneath(taskFd, "plan.json");
   if (!planText) {
@@ -125,21 +127,16 @@ std::optional<Task> loadTaskAt(int taskFd, const std::string& dir, const std::st
     error = fmt::format("{}/plan.json does not have the digest recorded when it was compiled", dir);
     return std::nullopt;
   }
-  t.plan = nlohmann::json::parse(*planText, nullptr, false);
-  if (t.plan.is_discarded() || !t.plan.is_object() || stringAt(t.plan, "schema") != "sbxc.plan/v1") {
-    error = fmt::format("{}/plan.json is not a plan of schema sbxc.plan/v1", dir);
+  std::string planError;
+  auto plan = plan::parsePlan(*planText, planError);
+  if (!plan) {
+    error = fmt::format("{}/{}", dir, planError);
     return std::nullopt;
   }
+  t.plan = std::move(*plan);
   t.planText = std::move(*planText);
-  t.tier = t.plan.value("tier", -1);
-  const auto& entry = t.plan["seccomp"];
-  if (!entry.is_object() || !entry["file"].is_string() || !entry["sha256"].is_string()) {
-    error = fmt::format("{}/plan.json names no seccomp filter; recompile it with this sbxc", dir);
-    return std::nullopt;
-  }
-  auto bpf = readBeneath(taskFd, entry["file"].get<std::string>());
-  if (!bpf || bpf->empty() || bpf->size() % sizeof(sock_filter) != 0 ||
-      sha256Hex(*bpf) != entry["sha256"].get<std::string>()) {
+  auto bpf = readBeneath(taskFd, t.plan.seccomp.file);
+  if (!bpf || bpf->empty() || bpf->size() % sizeof(sock_filter) != 0 || sha256Hex(*bpf) != t.plan.seccomp.sha256) {
     error = fmt::format("{}: the seccomp filter is missing or does not match the digest in plan.json", dir);
     return std::nullopt;
   }
@@ -238,7 +235,7 @@ bool compileEntry(const std::string& policy, const std::string& root, int rootFd
 
 }  // namespace
 
-std::optional<Task> loadTaskDir(const std::string& dir, std::string& error) {
+std::optional<CompiledTask> loadTaskDir(const std::string& dir, std::string& error) {
   Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.fd < 0) {
     error = fmt::format("{}: {}", dir, std::strerror(errno));
@@ -247,7 +244,7 @@ std::optional<Task> loadTaskDir(const std::string& dir, std::string& error) {
   return loadTaskAt(fd.fd, dir, "", error);
 }
 
-std::optional<Task> loadPolicy(const std::string& policyArgument, const std::string& task, std::string& error) {
+std::optional<CompiledTask> loadPolicy(const std::string& policyArgument, const std::string& task, std::string& error) {
   struct stat st {};
   if (::stat(policyArgument.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     error = fmt::format("{}: no such policy file", policyArgument);

@@ -15,24 +15,25 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "plan/plan.h"
 
 namespace sbx::run {
 
-struct Task {
+// A task as `sbxc compile` left it: its plan (read by plan/plan_json.h, schema and fields checked)
+// and the filter the plan names.
+struct CompiledTask {
   std::string dir;         // the compiled task directory
   std::string planText;    // plan.json's bytes
   std::string planDigest;  // SHA-256 of planText, computed only for the audit log
-  nlohmann::json plan;     // plan.json
+  plan::Plan plan;
   std::vector<sock_filter> filter;
-  int tier = -1;
 };
 
-// Loads DIR/plan.json and the filter it names, checking the schema and the filter's digest.
-std::optional<Task> loadTaskDir(const std::string& dir, std::string& error);
+// Loads DIR/plan.json and the filter it names, checking the plan and the filter's digest.
+std::optional<CompiledTask> loadTaskDir(const std::string& dir, std::string& error);
 
 // Compiles POLICY (unless the cache has it, unchanged) and loads the task named `task` (empty:
 // the only root task). Compiler diagnostics go to stderr.
-std::optional<Task> loadPolicy(const std::string& policy, const std::string& task, std::string& error);
+std::optional<CompiledTask> loadPolicy(const std::string& policy, const std::string& task, std::string& error);
 
 }  // namespace sbx::run

@@ -6,15 +6,15 @@
 
 #include <fmt/format.h>
 
+#include "plan/plan_json.h"
 #include "runtime/sbxc_process.h"
 #include "tokens/revocations.h"
 #include "runtime/tool_gate/protocol.h"
 
 namespace sbx::run {
 
-bool Broker::issue(const nlohmann::json& plan, const std::string& runId, const std::string& stateDir,
-                   std::string& error) {
-  const auto& scopes = plan.value("tokens", nlohmann::json::array());
+bool Broker::issue(const plan::Plan& plan, const std::string& runId, const std::string& stateDir, std::string& error) {
+  const auto& scopes = plan.tokens;
   if (scopes.empty()) return true;
   runId_ = runId;
   stateDir_ = stateDir;
@@ -22,20 +22,19 @@ bool Broker::issue(const nlohmann::json& plan, const std::string& runId, const s
   if (!tokens::checkStateDir(stateDir, true, error)) return false;
   runLock_ = tokens::holdRunLock(stateDir, runId, error);
   if (runLock_ < 0) return false;
-  task_ = plan["task"].value("qualifiedName", plan["task"].value("name", ""));
+  task_ = plan.task.qualifiedName.empty() ? plan.task.name : plan.task.qualifiedName;
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   nlohmann::json request{{"stateDir", stateDir}, {"tokens", nlohmann::json::array()}};
   for (const auto& s : scopes)
-    request["tokens"].push_back(
-        {{"subject", s.value("subject", "")},
-         {"audience", s.value("audience", "")},
-         {"scopes", s.value("scopes", nlohmann::json::array())},
-         {"runId", runId},
-         {"task", task_},
-         {"secret", s.value("secret", "")},
-         {"source", s.value("source", "")},
-         {"issuedAt", now.count()},
-         {"expiresAt", now.count() + static_cast<std::int64_t>((s.value("ttlMs", std::uint64_t{0}) + 999) / 1000)}});
+    request["tokens"].push_back({{"subject", s.subject},
+                                 {"audience", s.audience},
+                                 {"scopes", s.scopes},
+                                 {"runId", runId},
+                                 {"task", task_},
+                                 {"secret", s.secret},
+                                 {"source", s.source},
+                                 {"issuedAt", now.count()},
+                                 {"expiresAt", now.count() + static_cast<std::int64_t>((s.ttlMs + 999) / 1000)}});
   // sbxc signs: the launcher links no cryptography (sbxc_process.h).
   std::string answer;
   int status = runSbxc({"token", "mint"}, request.dump(), &answer, error);
@@ -48,10 +47,10 @@ bool Broker::issue(const nlohmann::json& plan, const std::string& runId, const s
   for (std::size_t i = 0; i < scopes.size(); ++i) {
     const auto& s = scopes[i];
     const auto& claims = request["tokens"][i];
-    const auto& exposure = s["exposure"];
-    IssuedToken t{
-        claims["secret"],    minted["tokens"][i],    exposure.value("kind", "file"), exposure.value("target", ""),
-        s.value("tool", ""), s.value("toolExec", "")};
+    // The exposure as plan.json words it, for the audit line.
+    nlohmann::ordered_json exposure{{"kind", plan::nameOf(s.exposure)}, {"target", s.exposureTarget}};
+    IssuedToken t{claims["secret"], minted["tokens"][i], std::string(plan::nameOf(s.exposure)), s.exposureTarget,
+                  s.tool,           s.toolExec};
     if (!t.tool.empty() && t.exposureKind == "file") t.fd = nextFd++;
     // The audit line names the token (run, secret, audience, scope, expiry, tool), never its text.
     nlohmann::ordered_json line{{"secret", claims["secret"]},

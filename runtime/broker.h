@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plan/plan.h"
 #include "runtime/audit.h"
 #include "runtime/mounts.h"
 
@@ -36,7 +37,7 @@ class Broker {
 
   // Mints the plan's tokens for run `runId`, with the key in `stateDir` (made on first use).
   // False, with `error`, when a token cannot be issued as declared.
-  bool issue(const nlohmann::json& plan, const std::string& runId, const std::string& stateDir, std::string& error);
+  bool issue(const plan::Plan& plan, const std::string& runId, const std::string& stateDir, std::string& error);
   // The private tmpfs mounts that carry the file exposures, owned by `uid`:`gid`.
   std::vector<PlannedMount> secretMounts(uid_t uid, gid_t gid) const;
   // NAME=TOKEN for the task's environment exposures (a tool's are set by its gate).

@@ -74,29 +74,29 @@ std::string IpAddress::text() const {
   return out;
 }
 
-EgressRules EgressRules::fromPlan(const nlohmann::json& egress, const nlohmann::json& tools) {
+EgressRules EgressRules::fromPlan(const std::vector<plan::Destination>& egress, const std::vector<plan::Tool>& tools) {
   EgressRules out;
   for (const auto& t : tools)
-    if (!t.value("exec", "").empty()) out.toolExecutables_.emplace_back(t.value("exec", ""), t.value("name", ""));
+    if (!t.exec.empty()) out.toolExecutables_.emplace_back(t.exec, t.name);
   for (const auto& e : egress) {
-    if (e.value("protocol", "tcp") != "tcp") continue;  // the proxy carries TCP only
+    if (e.protocol != "tcp") continue;  // the proxy carries TCP only
     EgressRule r;
-    std::string kind = e.value("kind", "");
-    r.kind = kind == "wildcard"               ? EgressRule::Kind::Wildcard
-             : kind == "any"                  ? EgressRule::Kind::Any
-             : kind == "ip" || kind == "cidr" ? EgressRule::Kind::Address
-                                              : EgressRule::Kind::Host;
-    r.host = lower(e.value("host", ""));
+    using Kind = plan::DestinationKind;
+    r.kind = e.kind == Kind::Wildcard                     ? EgressRule::Kind::Wildcard
+             : e.kind == Kind::Any                        ? EgressRule::Kind::Any
+             : e.kind == Kind::Ip || e.kind == Kind::Cidr ? EgressRule::Kind::Address
+                                                          : EgressRule::Kind::Host;
+    r.host = lower(e.host);
     if (r.kind == EgressRule::Kind::Address) {
-      auto address = IpAddress::parse(e.value("address", ""));
+      auto address = IpAddress::parse(e.address);
       if (!address) continue;
       r.address = *address;
-      r.prefix = e.value("prefix", r.address.family == 4 ? 32 : 128);
+      r.prefix = e.prefix;
     }
-    r.portLow = e.value("portLow", std::uint16_t{0});
-    r.portHigh = e.value("portHigh", std::uint16_t{0});
-    r.destination = e.value("text", "");
-    r.tool = e.value("tool", "");
+    r.portLow = e.portLow;
+    r.portHigh = e.portHigh;
+    r.destination = e.text;
+    r.tool = e.tool;
     out.rules_.push_back(std::move(r));
   }
   return out;

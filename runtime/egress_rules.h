@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "plan/plan.h"
 
 namespace sbx::run {
 
@@ -43,7 +43,7 @@ class EgressRules {
  public:
   // The TCP entries of plan.json's "egress" list; `tools` is the task's tools (plan.json's
   // task.tools), whose executables name the tool a client is.
-  static EgressRules fromPlan(const nlohmann::json& egress, const nlohmann::json& tools);
+  static EgressRules fromPlan(const std::vector<plan::Destination>& egress, const std::vector<plan::Tool>& tools);
   bool empty() const { return rules_.empty(); }
   // Whether some rule is a tool's: only then does the proxy look up who a client is.
   bool hasToolRules() const;

@@ -43,14 +43,13 @@ bool writeAll(int fd, const std::string& text) {
   _exit(code);
 }
 
-std::vector<std::string> environmentOf(const nlohmann::json& task) {
+std::vector<std::string> environmentOf(const plan::TaskDescription& task) {
   std::vector<std::string> env;
-  for (const auto& e : task.value("env", nlohmann::json::array())) {
-    std::string name = e.value("name", "");
-    if (e.contains("value")) {
-      env.push_back(name + "=" + e["value"].get<std::string>());
-    } else if (const char* inherited = std::getenv(name.c_str())) {
-      env.push_back(name + "=" + inherited);
+  for (const auto& e : task.env) {
+    if (e.value) {
+      env.push_back(e.name + "=" + *e.value);
+    } else if (const char* inherited = std::getenv(e.name.c_str())) {
+      env.push_back(e.name + "=" + inherited);
     }
   }
   return env;
@@ -66,9 +65,9 @@ std::string programPath(const std::string& name) {
 
 // The payload (PID 2 in the sandbox): everything that narrows it, then exec. What execve needs is
 // built before the rlimits are set; from there on the payload only makes system calls (init.h).
-[[noreturn]] void payload(const Task& task, const RunOptions& options, const std::vector<PlannedMount>& mounts,
+[[noreturn]] void payload(const CompiledTask& task, const RunOptions& options, const std::vector<PlannedMount>& mounts,
                           const Identity& id, int errorFd, const std::vector<std::string>& extraEnvironment) {
-  std::vector<std::string> env = environmentOf(task.plan["task"]);
+  std::vector<std::string> env = environmentOf(task.plan.task);
   env.insert(env.end(), extraEnvironment.begin(), extraEnvironment.end());
   std::vector<char*> envp, argv;
   for (auto& e : env) envp.push_back(e.data());
@@ -80,7 +79,7 @@ std::string programPath(const std::string& name) {
   const char* workspace = "/";
   for (const auto& m : mounts)
     if (m.type == "workspace") workspace = m.target.c_str();
-  std::vector<Rlimit> rlimits = plannedRlimits(task.plan["task"].value("limits", nlohmann::json::object()));
+  std::vector<Rlimit> rlimits = plannedRlimits(task.plan.task.limits);
   // Where vm.memfd_noexec could not be set (mounts.cc), the filter refuses executable memfds.
   std::vector<sock_filter> memfdGuarded;
   if (noExecFromWritable(mounts) && !executableMemfdsForbidden()) memfdGuarded = refusingExecutableMemfds(task.filter);
@@ -118,7 +117,7 @@ std::string programPath(const std::string& name) {
 }
 
 struct PayloadStart {
-  const Task* task;
+  const CompiledTask* task;
   const RunOptions* options;
   const std::vector<PlannedMount>* mounts;
   const Identity* id;
@@ -143,7 +142,7 @@ pid_t spawnPayload(PayloadStart& start) {
 // PID 1 of the sandbox: builds the root, starts the payload, reaps everything, reports the
 // payload's status as its own exit code (128 + N for a signal).
 [[noreturn]] void init(const InitArgs& args) {
-  const Task& task = *args.task;
+  const CompiledTask& task = *args.task;
   const RunOptions& options = *args.options;
   std::vector<PlannedMount>& mounts = *args.mounts;
   const Identity& id = *args.id;

@@ -30,7 +30,7 @@ struct RunOptions;
 struct ToolGates;
 
 struct InitArgs {
-  const Task* task;
+  const CompiledTask* task;
   const RunOptions* options;
   std::vector<PlannedMount>* mounts;
   const Identity* id;

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "plan/plan_json.h"
 #include "util/read_file.h"
 #include "util/rlimits.h"
 
@@ -56,11 +57,11 @@ void reapDeadRuns(const fs::path& hierarchy) {
 
 }  // namespace
 
-std::vector<Rlimit> plannedRlimits(const nlohmann::json& limits) {
+std::vector<Rlimit> plannedRlimits(const plan::Limits& limits) {
   std::vector<Rlimit> out;
   for (const auto& row : kRlimitRows)
-    if (limits.contains(row.planKey))
-      out.push_back({row.resource, row.name, rlimitValue(row, limits[row.planKey].get<std::uint64_t>())});
+    if (auto value = plan::limitNamed(limits, row.planKey))
+      out.push_back({row.resource, row.name, rlimitValue(row, *value)});
   return out;
 }
 
@@ -78,7 +79,7 @@ bool applyRlimits(const std::vector<Rlimit>& rlimits, std::string& error) {
   return true;
 }
 
-void Cgroups::create(const nlohmann::json& limits, LimitReport& report) {
+void Cgroups::create(const plan::Limits& limits, LimitReport& report) {
   std::string name = fmt::format("sbx-run-{}", getpid());
   // What each plan limit becomes, in order of preference: cgroup v2 where the hierarchy offers
   // the controller (v1 may hold it instead), else the v1 controller. Memory and pids are limits
@@ -102,7 +103,8 @@ void Cgroups::create(const nlohmann::json& limits, LimitReport& report) {
       {"/sys/fs/cgroup/cpuacct", nullptr, "cpuacct.usage", "cpuMs"}};
   std::vector<std::string> done, reaped;
   for (const auto& c : kControllers) {
-    if (!limits.contains(c.key) || std::find(done.begin(), done.end(), c.key) != done.end()) continue;
+    auto planned = plan::limitNamed(limits, c.key);
+    if (!planned || std::find(done.begin(), done.end(), c.key) != done.end()) continue;
     fs::path hierarchy = c.hierarchy, dir = hierarchy / name;
     if (std::find(reaped.begin(), reaped.end(), c.hierarchy) == reaped.end()) {
       reaped.push_back(c.hierarchy);
@@ -119,7 +121,7 @@ void Cgroups::create(const nlohmann::json& limits, LimitReport& report) {
     bool fresh = fs::create_directory(dir, ec);
     if (ec) continue;
     if (fresh) created_.push_back(dir.string());
-    std::uint64_t value = limits[c.key].get<std::uint64_t>();
+    std::uint64_t value = *planned;
     bool accounting = std::string_view(c.key) == "cpuMs";
     if (!fs::exists(dir / c.file) || (!accounting && !writeFile(dir / c.file, std::to_string(value)))) continue;
     int procs = ::open((dir / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
@@ -135,7 +137,7 @@ void Cgroups::create(const nlohmann::json& limits, LimitReport& report) {
     done.push_back(c.key);
   }
   for (const char* key : {"memoryBytes", "pids", "cpuMs"})
-    if (limits.contains(key) && std::find(done.begin(), done.end(), key) == done.end())
+    if (plan::limitNamed(limits, key) && std::find(done.begin(), done.end(), key) == done.end())
       report.notApplied.push_back(fmt::format("cgroup {}: no writable cgroup controller (the rlimit applies)", key));
 }
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "plan/plan.h"
 
 namespace sbx::run {
 
@@ -23,7 +23,7 @@ struct Rlimit {
   const char* name;  // "as", "nproc", "nofile", "fsize", "cpu"
   std::uint64_t value;
 };
-std::vector<Rlimit> plannedRlimits(const nlohmann::json& limits);
+std::vector<Rlimit> plannedRlimits(const plan::Limits& limits);
 
 // In the payload, before exec; also sets RLIMIT_CORE to 0.
 bool applyRlimits(const std::vector<Rlimit>& rlimits, std::string& error);
@@ -37,7 +37,7 @@ class Cgroups {
   // Creates the cgroups, writes the limits and opens each cgroup.procs. First removes, in each
   // hierarchy it uses, the cgroups of runs whose launcher is gone (sbx-run-PID where PID is no
   // running sbx-run: one killed with SIGKILL could not remove its own).
-  void create(const nlohmann::json& limits, LimitReport& report);
+  void create(const plan::Limits& limits, LimitReport& report);
   // Moves `pid` (init) into them: system calls on descriptors opened by create(), no allocation
   // (the sandbox's init shares the launcher's memory at this point).
   void join(pid_t pid);

@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   }
   std::string stateError, stateDir = sbx::tokens::defaultStateDir(stateError);
   if (!stateDir.empty()) stateDir = std::filesystem::absolute(stateDir).lexically_normal().string();
-  if (stateDir.empty() && !task->plan.value("tokens", nlohmann::json::array()).empty()) {
+  if (stateDir.empty() && !task->plan.tokens.empty()) {
     fmt::print(stderr, "sbx-run: {}\n", stateError);  // only a task with secrets needs one
     return sbx::run::kLauncherFailure;
   }

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "plan/plan_json.h"
 #include "runtime/host_sockets.h"
 #include "runtime/safe_path.h"
 #include "runtime/tool_gates.h"
@@ -316,18 +317,18 @@ bool placeMount(int root, const std::string& rootPath, PlannedMount& m, const Cr
 
 }  // namespace
 
-bool prepareMounts(const nlohmann::json& plan, const std::string& workspace, std::vector<PlannedMount>& out,
+bool prepareMounts(const plan::Plan& plan, const std::string& workspace, std::vector<PlannedMount>& out,
                    std::string& error) {
-  for (const auto& m : plan.value("mounts", nlohmann::json::array())) {
+  for (const auto& m : plan.mounts) {
     PlannedMount p;
-    p.type = m.value("type", "");
-    p.source = m.value("source", "");
-    p.target = m.value("target", "");
-    p.readOnly = m.value("readOnly", true);
-    p.nosuid = m.value("nosuid", true);
-    p.nodev = m.value("nodev", true);
-    p.noexec = m.value("noexec", false);
-    p.sizeBytes = m.value("sizeBytes", std::uint64_t{0});
+    p.type = plan::nameOf(m.type);
+    p.source = m.source;
+    p.target = m.target;
+    p.readOnly = m.readOnly;
+    p.nosuid = m.nosuid;
+    p.nodev = m.nodev;
+    p.noexec = m.noexec;
+    p.sizeBytes = m.sizeBytes.value_or(0);
     if (p.type == "workspace") {
       if (workspace.empty()) {
         error = "the task has a workspace: give the host directory with --workspace DIR";

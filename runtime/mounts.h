@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "plan/plan.h"
 
 #include "runtime/user_ns.h"
 
@@ -40,7 +40,7 @@ struct PlannedMount {
 
 // In the launcher, before the sandbox exists: reads the plan's mounts and opens every source.
 // A missing or symlinked path is an error naming it.
-bool prepareMounts(const nlohmann::json& plan, const std::string& workspace, std::vector<PlannedMount>& out,
+bool prepareMounts(const plan::Plan& plan, const std::string& workspace, std::vector<PlannedMount>& out,
                    std::string& error);
 
 // In the sandbox's init (new user and mount namespace, before pivot_root): builds the new root

@@ -307,15 +307,12 @@ int listenForProxy(std::string& error) {
 }
 
 EgressProxy::EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit,
-                         const nlohmann::json& limits)
+                         const plan::Limits& limits)
     : listener_(listener),
       rules_(std::move(rules)),
       audit_(audit),
       sandboxInit_(sandboxInit),
-      capacity_(limits.is_object() && limits.value("memoryBytes", nlohmann::json()).is_number_unsigned()
-                    ? limits["memoryBytes"].get<std::uint64_t>()
-                    : 0,
-                rules_.toolsWithRules()) {}
+      capacity_(limits.memoryBytes.value_or(0), rules_.toolsWithRules()) {}
 
 EgressProxy::~EgressProxy() {
   stop();

@@ -34,7 +34,7 @@ class EgressProxy {
  public:
   // `sandboxInit`: the sandbox's init, whose processes the clients are. `limits`: the plan's task
   // limits, whose memory limit bounds the connections the task may hold (proxy_capacity.h).
-  EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit, const nlohmann::json& limits);
+  EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit, const plan::Limits& limits);
   ~EgressProxy();
   EgressProxy(const EgressProxy&) = delete;
   EgressProxy& operator=(const EgressProxy&) = delete;

@@ -95,20 +95,20 @@ Ended waitForInit(pid_t child, int pidfd, Deadline deadline, const Cgroups& cgro
   }
 }
 
-void auditSetup(AuditLog& audit, const Task& task, const std::vector<PlannedMount>& mounts, LimitReport& limits) {
+void auditSetup(AuditLog& audit, const CompiledTask& task, const std::vector<PlannedMount>& mounts,
+                LimitReport& limits) {
   if (!audit.enabled()) return;
   for (const auto& m : mounts)
     audit.event("mount", {{"type", m.type}, {"source", m.source}, {"target", m.target}, {"readOnly", m.readOnly}});
   // The payload applied every rlimit, or it would have reported a failure instead of running.
-  for (const auto& r : plannedRlimits(task.plan["task"].value("limits", nlohmann::json::object())))
+  for (const auto& r : plannedRlimits(task.plan.task.limits))
     limits.applied.push_back(fmt::format("rlimit {} {}", r.name, r.value));
   audit.event("limits", {{"applied", limits.applied}, {"notApplied", limits.notApplied}});
 }
 
 }  // namespace
 
-int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
-  const auto& taskJson = task.plan["task"];
+int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& audit) {
   std::vector<PlannedMount> mounts;
   std::string error;
   // From here on SIGTERM, SIGINT and SIGHUP end the run through its clean-up (stop_signals.h).
@@ -122,8 +122,8 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
   }
   // Everything the launcher needs while init shares its memory is made here, before init exists.
   Identity id = payloadIdentity(options.workspace);
-  audit.event("start", {{"task", taskJson.value("name", "")},
-                        {"tier", task.tier},
+  audit.event("start", {{"task", task.plan.task.name},
+                        {"tier", task.plan.tier},
                         {"planDigest", task.planDigest},
                         {"command", options.command},
                         {"uid", id.uid},
@@ -146,10 +146,9 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
   IdMaps maps = idMapsFor(id);
   LimitReport limits;
   Cgroups cgroups;
-  cgroups.create(taskJson.value("limits", nlohmann::json::object()), limits);
-  auto tools = taskJson.value("tools", nlohmann::json::array());
-  EgressRules egressRules = EgressRules::fromPlan(task.plan.value("egress", nlohmann::json::array()),
-                                                  gates ? toolsWithCopies(tools, *gates) : tools);
+  cgroups.create(task.plan.task.limits, limits);
+  const auto& tools = task.plan.task.tools;
+  EgressRules egressRules = EgressRules::fromPlan(task.plan.egress, gates ? toolsWithCopies(tools, *gates) : tools);
   SetupReport report;
   ChildStack stack;
   int sync[2], errors[2];
@@ -174,7 +173,7 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
     audit.event("exit", {{"signal", signal}});
     return kSignalBase + signal;
   }
-  std::uint64_t timeoutMs = taskJson.value("timeoutMs", std::uint64_t{0});
+  std::uint64_t timeoutMs = task.plan.task.timeoutMs.value_or(0);
   pid_t child = startInit(args, kNamespaces, stack);
   if (child < 0) {
     fmt::print(stderr, "sbx-run: cannot create the sandbox's namespaces: {}\n", std::strerror(errno));
@@ -240,8 +239,7 @@ int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit) {
   if (toolListener >= 0) toolBroker.emplace(toolListener, *gates, audit).start();
   std::optional<EgressProxy> proxy;
   if (proxyListener >= 0) {
-    proxy.emplace(proxyListener, std::move(egressRules), audit, child,
-                  taskJson.value("limits", nlohmann::json::object()));
+    proxy.emplace(proxyListener, std::move(egressRules), audit, child, task.plan.task.limits);
     proxy->start();
     audit.event("egress-proxy", {{"listen", fmt::format("{}:{}", kProxyAddress, kProxyPort)}});
   }

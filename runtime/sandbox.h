@@ -18,6 +18,6 @@ struct RunOptions {
 };
 
 // Runs the command; returns sbx-run's exit status (exit_codes.h).
-int runSandboxed(const Task& task, const RunOptions& options, AuditLog& audit);
+int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& audit);
 
 }  // namespace sbx::run

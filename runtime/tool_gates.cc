@@ -181,38 +181,37 @@ std::string findToolGate() {
   return (fs::read_symlink("/proc/self/exe", ec).parent_path() / "sbx-tool-gate").string();
 }
 
-bool planHasToolTokens(const nlohmann::json& plan) {
-  for (const auto& t : plan.value("tokens", nlohmann::json::array()))
-    if (!t.value("tool", "").empty()) return true;
+bool planHasToolTokens(const plan::Plan& plan) {
+  for (const auto& t : plan.tokens)
+    if (!t.tool.empty()) return true;
   return false;
 }
 
-bool planToolGates(const nlohmann::json& plan, const std::vector<sock_filter>& filter, ToolGates& out,
-                   std::string& error) {
+bool planToolGates(const plan::Plan& plan, const std::vector<sock_filter>& filter, ToolGates& out, std::string& error) {
   std::map<std::string, GatedTool> byName;
   int files = 0;
-  for (const auto& t : plan.value("tokens", nlohmann::json::array())) {
-    std::string tool = t.value("tool", ""), exec = t.value("toolExec", "");
+  for (const auto& t : plan.tokens) {
+    const std::string &tool = t.tool, &exec = t.toolExec;
     if (tool.empty()) continue;
     if (exec.empty()) {
       error = fmt::format(
           "secret `{}` is for tool `{}`, which declares no `exec`: sbx-run hands a tool its token through the "
           "tool's executable (declare `exec \"PATH\"` in the tool)",
-          t.value("secret", ""), tool);
+          t.secret, tool);
       return false;
     }
     byName[tool].name = tool;
     byName[tool].exec = exec;
-    if (t.value("exposure", nlohmann::json::object()).value("kind", "file") == "file") ++files;
+    if (t.exposure == plan::ExposureKind::File) ++files;
   }
   // A tool is told by its executable: another tool that runs the same one would get its tokens.
   for (const auto& [name, g] : byName)
-    for (const auto& other : plan["task"].value("tools", nlohmann::json::array()))
-      if (other.value("name", "") != name && other.value("exec", "") == g.exec) {
+    for (const auto& other : plan.task.tools)
+      if (other.name != name && other.exec == g.exec) {
         error = fmt::format(
             "tools `{}` and `{}` both run {}: sbx-run tells a tool's processes by their executable, so it cannot "
             "give `{}` its tokens and not `{}` (give each tool its own executable)",
-            name, other.value("name", ""), g.exec, name, other.value("name", ""));
+            name, other.name, g.exec, name, other.name);
         return false;
       }
   // The broker places a tool's token files at descriptors 200, 201, ... in the plan's order.
@@ -221,7 +220,7 @@ bool planToolGates(const nlohmann::json& plan, const std::vector<sock_filter>& f
     rlimit own{};
     getrlimit(RLIMIT_NOFILE, &own);
     std::uint64_t limit = own.rlim_cur;
-    for (const auto& r : plannedRlimits(plan["task"].value("limits", nlohmann::json::object())))
+    for (const auto& r : plannedRlimits(plan.task.limits))
       if (r.resource == RLIMIT_NOFILE) limit = r.value;
     if (static_cast<std::uint64_t>(highestFd) >= limit) {
       error = fmt::format(
@@ -316,9 +315,14 @@ bool buildToolGates(const std::string& root, const std::string& target, ToolGate
   return ok;
 }
 
-nlohmann::json toolsWithCopies(const nlohmann::json& tools, const ToolGates& gates) {
-  nlohmann::json out = tools;
-  for (const auto& g : gates.tools) out.push_back({{"name", g.name}, {"exec", g.copyPath()}});
+std::vector<plan::Tool> toolsWithCopies(const std::vector<plan::Tool>& tools, const ToolGates& gates) {
+  std::vector<plan::Tool> out = tools;
+  for (const auto& g : gates.tools) {
+    plan::Tool copy;
+    copy.name = g.name;
+    copy.exec = g.copyPath();
+    out.push_back(std::move(copy));
+  }
   return out;
 }
 

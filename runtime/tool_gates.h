@@ -18,8 +18,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "plan/plan.h"
 #include "runtime/broker.h"
 #include "runtime/mounts.h"
 #include "runtime/tool_gate/protocol.h"
@@ -59,12 +58,11 @@ struct ToolGates {
 std::string findToolGate();
 
 // Whether the plan has tokens for one tool alone (only then does a task pay for gates).
-bool planHasToolTokens(const nlohmann::json& plan);
+bool planHasToolTokens(const plan::Plan& plan);
 
 // One gate per tool that the plan's tokens name, before anything is minted. False, with `error`,
 // when sbx-run cannot give the tokens to the tool alone (see above).
-bool planToolGates(const nlohmann::json& plan, const std::vector<sock_filter>& filter, ToolGates& out,
-                   std::string& error);
+bool planToolGates(const plan::Plan& plan, const std::vector<sock_filter>& filter, ToolGates& out, std::string& error);
 
 // Once the broker has minted them: each gate's tokens.
 void attachTokens(ToolGates& gates, const Broker& broker);
@@ -79,6 +77,6 @@ bool buildToolGates(const std::string& root, const std::string& target, ToolGate
 
 // The plan's tools with each gated tool's executable copy added as another of its executables:
 // a gated tool's processes run the copy (how the egress proxy tells a tool's connections).
-nlohmann::json toolsWithCopies(const nlohmann::json& tools, const ToolGates& gates);
+std::vector<plan::Tool> toolsWithCopies(const std::vector<plan::Tool>& tools, const ToolGates& gates);
 
 }  // namespace sbx::run

@@ -25,22 +25,6 @@ bool parentFirst(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::string_view typeName(Mount::Type type) {
-  switch (type) {
-    case Mount::Type::Bind:
-      return "bind";
-    case Mount::Type::Workspace:
-      return "workspace";
-    case Mount::Type::Tmpfs:
-      return "tmpfs";
-    case Mount::Type::Mask:
-      return "mask";
-    case Mount::Type::Device:
-      return "device";
-  }
-  return "bind";
-}
-
 std::vector<Mount> planMounts(const model::Task& task) {
   struct Access {
     bool read = false, write = false, exec = false, workspace = false;
@@ -60,7 +44,7 @@ std::vector<Mount> planMounts(const model::Task& task) {
   std::vector<Mount> mounts;
   for (const auto& [path, a] : grants) {
     Mount m;
-    m.type = a.workspace ? Mount::Type::Workspace : Mount::Type::Bind;
+    m.type = a.workspace ? plan::MountType::Workspace : plan::MountType::Bind;
     m.source = a.workspace ? "" : path;
     m.target = path;
     m.readOnly = !a.write;
@@ -71,7 +55,7 @@ std::vector<Mount> planMounts(const model::Task& task) {
   }
   for (const auto& s : task.scratch) {
     Mount m;
-    m.type = Mount::Type::Tmpfs;
+    m.type = plan::MountType::Tmpfs;
     m.target = s.path;
     m.readOnly = false;
     m.noexec = true;
@@ -80,7 +64,7 @@ std::vector<Mount> planMounts(const model::Task& task) {
   }
   for (const auto& d : task.devices) {
     Mount m;
-    m.type = Mount::Type::Device;
+    m.type = plan::MountType::Device;
     m.source = d.path;
     m.target = d.path;
     m.readOnly = false;
@@ -90,7 +74,7 @@ std::vector<Mount> planMounts(const model::Task& task) {
   }
   for (const auto& mask : task.masks) {
     Mount m;
-    m.type = Mount::Type::Mask;
+    m.type = plan::MountType::Mask;
     m.target = mask.path;
     m.noexec = true;
     mounts.push_back(m);
@@ -101,23 +85,6 @@ std::vector<Mount> planMounts(const model::Task& task) {
     return a.type < b.type;
   });
   return mounts;
-}
-
-nlohmann::ordered_json toJson(const std::vector<Mount>& mounts) {
-  auto list = nlohmann::ordered_json::array();
-  for (const auto& m : mounts) {
-    nlohmann::ordered_json j;
-    j["type"] = typeName(m.type);
-    if (!m.source.empty()) j["source"] = m.source;
-    j["target"] = m.target;
-    j["readOnly"] = m.readOnly;
-    j["nosuid"] = m.nosuid;
-    j["nodev"] = m.nodev;
-    j["noexec"] = m.noexec;
-    if (m.sizeBytes) j["sizeBytes"] = *m.sizeBytes;
-    list.push_back(j);
-  }
-  return list;
 }
 
 }  // namespace sbx::backends

@@ -2,27 +2,24 @@
 
 #include "backends/mount_plan.h"
 #include "backends/token_plan.h"
-#include "model/model_json.h"
 #include "version.h"
 
 namespace sbx::backends {
 
-nlohmann::ordered_json buildPlan(const model::Task& task, const model::Model& model) {
-  nlohmann::ordered_json plan;
-  plan["schema"] = kPlanSchema;
-  plan["compiler"] = {{"name", "sbxc"}, {"version", SBXC_VERSION}};
-  plan["task"] = model::toJson(task, model, {});
-  // The syscall rules live on compiled, in seccomp.bpf/.pfc/.json (plan["seccomp"] names them);
-  // left out here they would be most of the file sbx-run reads on every start.
-  plan["task"].erase("syscalls");
-  plan["mounts"] = toJson(planMounts(task));
+plan::Plan buildPlan(const model::Task& task, const model::Model& model) {
+  plan::Plan plan;
+  plan.compilerName = "sbxc";
+  plan.compilerVersion = SBXC_VERSION;
+  // The syscall rules live on compiled, in seccomp.bpf/.pfc/.json (plan.seccomp names them);
+  // described here they would be most of the file sbx-run reads on every start.
+  plan.task = describeTask(task, model);
+  plan.mounts = planMounts(task);
   // The allowlist the launcher's egress proxy enforces (and the exporters translate): the task's
   // destinations, then each tool's, marked with the tool that alone may use them.
-  auto egress = plan["task"]["egress"];
-  for (const auto& tool : plan["task"]["tools"])
-    for (const auto& d : tool["egress"]) egress.push_back(d);
-  plan["egress"] = egress;
-  plan["tokens"] = tokenScopes(task);
+  plan.egress = plan.task.egress;
+  for (const auto& tool : plan.task.tools)
+    plan.egress.insert(plan.egress.end(), tool.egress.begin(), tool.egress.end());
+  plan.tokens = tokenScopes(task);
   return plan;
 }
 

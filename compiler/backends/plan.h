@@ -1,16 +1,19 @@
-// plan.json: the versioned, fully resolved description of one task that sbx-run consumes.
+// The compiler's side of plan.json (plan/plan.h): one task of the model, with its mount plan,
+// egress allowlist and token scopes, as a plan::Plan. artifacts.cc adds the tier and the seccomp
+// entry and writes it with plan::renderPlan.
 #pragma once
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "model/model.h"
+#include "plan/plan.h"
 
 namespace sbx::backends {
 
-constexpr const char* kPlanSchema = "sbxc.plan/v1";
-
-nlohmann::ordered_json buildPlan(const model::Task& task, const model::Model& model);
+plan::Plan buildPlan(const model::Task& task, const model::Model& model);
+plan::TaskDescription describeTask(const model::Task& task, const model::Model& model);
+plan::Destination describeDestination(const model::Destination& destination);
 // Serialized deterministically: fixed key order, two-space indentation, trailing newline.
 std::string renderJson(const nlohmann::ordered_json& json);
 

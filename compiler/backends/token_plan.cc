@@ -19,23 +19,29 @@ std::string workloadSubject(const model::Task& task) {
 
 }  // namespace
 
-nlohmann::ordered_json tokenScopes(const model::Task& task) {
-  auto list = nlohmann::ordered_json::array();
+std::vector<plan::TokenScope> tokenScopes(const model::Task& task) {
+  std::vector<plan::TokenScope> list;
   for (const auto& s : task.secrets) {
     std::uint64_t ttl = s.ttlMs.value_or(kDefaultTokenTtlMs);
     if (task.timeoutMs) ttl = std::min(ttl, task.timeoutMs->value);
     std::string tool = s.exposure ? s.exposure->tool : "";
     for (const auto& t : task.tools)
       if (tool.empty() && std::find(t.secrets.begin(), t.secrets.end(), s.name) != t.secrets.end()) tool = t.name;
-    nlohmann::ordered_json entry{{"secret", s.name},       {"source", s.source}, {"subject", workloadSubject(task)},
-                                 {"audience", s.audience}, {"scopes", s.scopes}, {"ttlMs", ttl}};
-    if (!tool.empty()) entry["tool"] = tool;
+    plan::TokenScope entry;
+    entry.secret = s.name;
+    entry.source = s.source;
+    entry.subject = workloadSubject(task);
+    entry.audience = s.audience;
+    entry.scopes = s.scopes;
+    entry.ttlMs = ttl;
+    entry.tool = tool;
     // The launcher gives a tool its token through the tool's executable (sbx-run: a gate over it).
     for (const auto& t : task.tools)
-      if (t.name == tool && !t.exec.empty()) entry["toolExec"] = t.exec;
+      if (t.name == tool && !t.exec.empty()) entry.toolExec = t.exec;
     bool env = s.exposure && s.exposure->kind == model::ExposureKind::Env;
     std::string target = s.exposure && !s.exposure->target.empty() ? s.exposure->target : "/run/secrets/" + s.name;
-    entry["exposure"] = {{"kind", env ? "env" : "file"}, {"target", target}};
+    entry.exposure = env ? plan::ExposureKind::Env : plan::ExposureKind::File;
+    entry.exposureTarget = target;
     list.push_back(entry);
   }
   return list;

@@ -1,20 +1,20 @@
 // The token scopes of plan.json: for each secret of the task, what the launcher's broker mints
 // and how it exposes it. Read by sbx-run and by the secret-manager exporters.
 #pragma once
-#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "model/model.h"
+#include "plan/plan.h"
 
 namespace sbx::backends {
 
 // A secret without a TTL gets this one, or the task's timeout when that is shorter.
 constexpr std::uint64_t kDefaultTokenTtlMs = 15 * 60 * 1000;
 
-// [{"secret", "source", "subject", "audience", "scopes", "ttlMs", "tool"?, "toolExec"?, "exposure":
-//   {"kind": "file"|"env", "target"}}, ...]: the TTL is never longer than the task's timeout; the
+// One scope per secret: the TTL is never longer than the task's timeout; the
 // tool is the one that alone may see the token (the exposure's, else the tool that uses the
 // secret), toolExec its executable; without an explicit exposure, a file at /run/secrets/NAME
 // (for the tool alone when there is one).
-nlohmann::ordered_json tokenScopes(const model::Task& task);
+std::vector<plan::TokenScope> tokenScopes(const model::Task& task);
 
 }  // namespace sbx::backends

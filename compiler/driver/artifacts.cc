@@ -6,6 +6,7 @@
 
 #include "backends/plan.h"
 #include "classifier/report.h"
+#include "plan/plan_json.h"
 
 namespace sbx::backends {
 
@@ -38,11 +39,11 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
           "merge rules that share an action into groups, or use fewer argument conditions on one syscall");
       continue;
     }
-    auto plan = buildPlan(task, model);
-    plan["tier"] = options.tier;
-    plan["seccomp"] = seccomp::planEntry(filter, options);
+    plan::Plan plan = buildPlan(task, model);
+    plan.tier = options.tier;
+    plan.seccomp = seccomp::planEntry(filter, options);
     if (artifactOptions.target) {
-      auto exported = artifactOptions.target->exportTask({task, plan, options.tier, filter, artifactOptions.image});
+      auto exported = artifactOptions.target->exportTask({plan, filter, artifactOptions.image});
       for (auto& f : exported.files) out.files.push_back({at(f.path.c_str()), std::move(f.content), f.mode, outDir});
       std::string text = exporters::lossReportText(task.name, options.tier, exported.losses);
       out.files.push_back({at("loss.txt"), text, 0644, outDir});
@@ -53,7 +54,7 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
       for (const auto& loss : exported.losses) out.mandatoryLoss |= exporters::blocks(loss, options.tier);
       continue;
     }
-    out.files.push_back({at("plan.json"), renderJson(plan), 0644, outDir});
+    out.files.push_back({at("plan.json"), plan::renderPlan(plan), 0644, outDir});
     out.files.push_back(
         {at("report.json"), renderJson(classifier::taskJson(model, report, index, sources)), 0644, outDir});
     out.files.push_back({at("seccomp.bpf"), seccomp::toBytes(filter.program), 0644, outDir});

@@ -24,21 +24,20 @@ bool isIamAction(const std::string& scope) {
 
 ExportResult AwsIamExporter::exportTask(const ExportInput& input) const {
   ExportResult out;
-  std::string task = input.task.name;
-  std::uint64_t timeoutSeconds = input.plan["task"].value("timeoutMs", std::uint64_t{0}) / 1000;
-  for (const auto& token : input.plan["tokens"]) {
-    std::string secret = token["secret"];
-    std::uint64_t ttlSeconds = (token["ttlMs"].get<std::uint64_t>() + 999) / 1000;
+  std::string task = input.plan.task.name;
+  std::uint64_t timeoutSeconds = input.plan.task.timeoutMs.value_or(0) / 1000;
+  for (const auto& token : input.plan.tokens) {
+    std::string secret = token.secret;
+    std::uint64_t ttlSeconds = (token.ttlMs + 999) / 1000;
     nlohmann::ordered_json actions = nlohmann::ordered_json::array();
-    for (const auto& scope : token["scopes"]) {
+    for (const auto& scope : token.scopes) {
       if (isIamAction(scope))
         actions.push_back(scope);
       else
-        out.losses.push_back(lost(Control::TokenScopes,
-                                  fmt::format("scope `{}` of `{}`", scope.get<std::string>(), secret),
+        out.losses.push_back(lost(Control::TokenScopes, fmt::format("scope `{}` of `{}`", scope, secret),
                                   "not an IAM action (`service:Action`): left out of the session policy"));
     }
-    std::string audience = token.value("audience", "");
+    std::string audience = token.audience;
     bool arnAudience = audience.starts_with("arn:");
     nlohmann::ordered_json statement{
         {"Sid", "SbxTask"}, {"Effect", "Allow"}, {"Action", actions}, {"Resource", arnAudience ? audience : "*"}};
@@ -57,7 +56,7 @@ ExportResult AwsIamExporter::exportTask(const ExportInput& input) const {
     nlohmann::ordered_json assume{{"RoleSessionName", fmt::format("sbx-{}-{}", task, secret).substr(0, 64)},
                                   {"DurationSeconds", duration},
                                   {"Policy", policy.dump()}};
-    std::string source = token.value("source", "");
+    std::string source = token.source;
     if (source.starts_with("aws://")) source = source.substr(6);
     if (source.starts_with("arn:aws:iam::"))
       assume["RoleArn"] = source;
@@ -78,7 +77,7 @@ ExportResult AwsIamExporter::exportTask(const ExportInput& input) const {
              "STS credentials cannot be revoked one by one: they expire at DurationSeconds, or every "
              "session of the role issued before a time is denied (IAM's revoke-older-sessions policy)"));
   }
-  if (input.plan["tokens"].empty())
+  if (input.plan.tokens.empty())
     out.losses.push_back(
         lost(Control::NothingToExport, "secrets", "the task declares none: there is nothing to export to AWS IAM"));
   return out;

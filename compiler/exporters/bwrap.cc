@@ -10,49 +10,53 @@
 #include "exporters/runtime_losses.h"
 #include "exporters/shell_script.h"
 #include "exporters/targets.h"
+#include "plan/plan_json.h"
 #include "util/rlimits.h"
 
 namespace sbx::exporters {
 
 namespace {
 
-using json = nlohmann::ordered_json;
+using plan::MountType;
 
 // Where the host holds what the sandbox will see at `target`: the last earlier mount that covers
 // it, as (its host source as a shell word, the rest of the path below it). A fresh tmpfs holds
 // nothing. A path no planned mount covers (/proc, which bwrap mounts itself, /sys) is the
 // host's own.
-std::pair<std::string, std::string> hostSide(const json& mounts, std::size_t before, const std::string& target) {
+std::pair<std::string, std::string> hostSide(const std::vector<plan::Mount>& mounts, std::size_t before,
+                                             const std::string& target) {
   for (std::size_t i = before; i-- > 0;) {
-    const json& m = mounts[i];
-    std::string over = m.value("target", ""), type = m.value("type", "");
+    const plan::Mount& m = mounts[i];
+    const std::string& over = m.target;
+    MountType type = m.type;
     bool covers = target == over || over == "/" || target.starts_with(over + "/");
-    if (!covers || type == "mask") continue;
+    if (!covers || type == MountType::Mask) continue;
     std::string rest = target == over ? "" : target.substr(over == "/" ? 1 : over.size() + 1);
-    if (type == "workspace") return {"\"$workspace\"", shellQuote(rest)};
-    if (type == "bind" || type == "device") return {shellQuote(m.value("source", "")), shellQuote(rest)};
+    if (type == MountType::Workspace) return {"\"$workspace\"", shellQuote(rest)};
+    if (type == MountType::Bind || type == MountType::Device) return {shellQuote(m.source), shellQuote(rest)};
     return {"''", "''"};
   }
   return {shellQuote(target), "''"};
 }
 
 // One line of bash per planned mount, calling the script's mount_* functions (scripts/bwrap.sh).
-std::string mountLines(const json& plan) {
+std::string mountLines(const plan::Plan& plan) {
   std::string out;
-  const json& mounts = plan["mounts"];
+  const auto& mounts = plan.mounts;
   for (std::size_t index = 0; index < mounts.size(); ++index) {
-    const json& m = mounts[index];
-    std::string type = m.value("type", ""), target = shellQuote(m.value("target", ""));
-    std::string exec = m.value("noexec", false) ? "no" : "yes";
-    std::string option = type == "device" ? "--dev-bind" : m.value("readOnly", true) ? "--ro-bind" : "--bind";
-    if (type == "bind" || type == "device")
-      out += fmt::format("mount_bind {} {} {} {}\n", option, shellQuote(m.value("source", "")), target, exec);
-    else if (type == "workspace")
+    const plan::Mount& m = mounts[index];
+    MountType type = m.type;
+    std::string target = shellQuote(m.target);
+    std::string exec = m.noexec ? "no" : "yes";
+    std::string option = type == MountType::Device ? "--dev-bind" : m.readOnly ? "--ro-bind" : "--bind";
+    if (type == MountType::Bind || type == MountType::Device)
+      out += fmt::format("mount_bind {} {} {} {}\n", option, shellQuote(m.source), target, exec);
+    else if (type == MountType::Workspace)
       out += fmt::format("mount_bind {} \"$workspace\" {} {}\n", option, target, exec);
-    else if (type == "tmpfs")
-      out += fmt::format("mount_tmpfs {} {}\n", m.value("sizeBytes", std::uint64_t{0}), target);
-    else if (type == "mask") {
-      auto [source, rest] = hostSide(mounts, index, m.value("target", ""));
+    else if (type == MountType::Tmpfs)
+      out += fmt::format("mount_tmpfs {} {}\n", m.sizeBytes.value_or(0), target);
+    else if (type == MountType::Mask) {
+      auto [source, rest] = hostSide(mounts, index, m.target);
       out += fmt::format("mount_mask {} {} {}\n", target, source, rest);
     }
   }
@@ -60,11 +64,11 @@ std::string mountLines(const json& plan) {
 }
 
 // prlimit's options: no core dumps, and every limit the task declares that is an rlimit.
-std::string limitOptions(const json& limits) {
+std::string limitOptions(const plan::Limits& limits) {
   std::string out = "--core=0";
   for (const auto& row : kRlimitRows)
-    if (limits.contains(row.planKey))
-      out += fmt::format(" --{}={}", row.name, rlimitValue(row, limits[row.planKey].get<std::uint64_t>()));
+    if (auto value = plan::limitNamed(limits, row.planKey))
+      out += fmt::format(" --{}={}", row.name, rlimitValue(row, *value));
   return out;
 }
 
@@ -77,11 +81,10 @@ std::string runScript(const ExportInput& input) {
       "# user, or as root (the payload then runs as the workspace's owner, or nobody).\n";
   header.usage = "run.sh [--workspace DIR] [--audit FILE] [--] CMD [ARGS...]";
   std::string declared, passThrough;
-  for (const auto& e : input.plan["task"]["env"]) {
-    std::string name = e["name"];
-    if (e.contains("value"))
-      declared +=
-          fmt::format("{}--setenv {} {}", declared.empty() ? "" : " ", name, shellQuote(e["value"].get<std::string>()));
+  for (const auto& e : input.plan.task.env) {
+    const std::string& name = e.name;
+    if (e.value)
+      declared += fmt::format("{}--setenv {} {}", declared.empty() ? "" : " ", name, shellQuote(*e.value));
     else
       passThrough += fmt::format("[[ -z ${{{0}+set}} ]] || env+=(--setenv {0} \"${0}\")\n", name);
   }
@@ -90,7 +93,7 @@ std::string runScript(const ExportInput& input) {
                       {"declared_env", declared},
                       {"pass_through", passThrough},
                       {"cwd", hasWorkspace(input) ? "/workspace" : "/"},
-                      {"limits", limitOptions(input.plan["task"].value("limits", json::object()))}});
+                      {"limits", limitOptions(input.plan.task.limits)}});
 }
 
 }  // namespace
@@ -99,13 +102,13 @@ ExportResult BwrapExporter::exportTask(const ExportInput& input) const {
   ExportResult out;
   out.files.emplace_back("run.sh", runScript(input), 0755);
   out.files.emplace_back("seccomp.bpf", seccomp::toBytes(input.filter.program));
-  const json limits = input.plan["task"].value("limits", json::object());
-  if (limits.contains("memoryBytes"))
+  const plan::Limits& limits = input.plan.task.limits;
+  if (limits.memoryBytes)
     out.losses.push_back(
         lost(Control::CgroupLimits, "the memory limit as a cgroup",
              "bwrap has no cgroup: the limit is the address-space rlimit of each process, which counts "
              "mappings rather than resident memory"));
-  if (limits.contains("pids"))
+  if (limits.pids)
     out.losses.push_back(lost(Control::CgroupLimits, "the pids limit as a cgroup",
                               "bwrap has no cgroup: RLIMIT_NPROC limits the processes of the payload's user"));
   addRuntimeLosses(input, "bwrap", out.losses);

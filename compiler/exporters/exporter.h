@@ -14,15 +14,14 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/seccomp/seccomp.h"
+#include "plan/plan.h"
 #include "tables/controls.h"
-#include "model/model.h"
 
 namespace sbx::exporters {
 
+// What an exporter translates: the task's plan (the tier is plan.tier) and its compiled filter.
 struct ExportInput {
-  const model::Task& task;
-  const nlohmann::ordered_json& plan;  // the task's plan.json, with "tier", "egress", "tokens"
-  int tier;
+  const plan::Plan& plan;
   const seccomp::SeccompOutput& filter;  // the compiled filter, its OCI profile included
   std::string image = {};                // `sbxc compile --image`, for targets that run one; empty: their default
 };

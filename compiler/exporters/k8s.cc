@@ -89,32 +89,34 @@ struct PodParts {
 // as empty read-only directories; host reads and devices cannot be given (reported).
 void addMounts(const ExportInput& input, PodParts& pod, std::vector<Loss>& losses) {
   std::vector<std::string> hostReads, executableWrites, procMasks;
-  for (const auto& m : input.plan["mounts"]) {
-    std::string type = m["type"], target = m["target"];
-    bool writable = !m.value("readOnly", true);
-    if (writable && m.value("noexec", false)) executableWrites.push_back(target);
-    if (type == "workspace") {
+  for (const auto& m : input.plan.mounts) {
+    using plan::MountType;
+    MountType type = m.type;
+    const std::string& target = m.target;
+    bool writable = !m.readOnly;
+    if (writable && m.noexec) executableWrites.push_back(target);
+    if (type == MountType::Workspace) {
       pod.add("workspace", {{"emptyDir", Json::object()}}, target, false);
-    } else if (type == "bind" && !writable) {
+    } else if (type == MountType::Bind && !writable) {
       hostReads.push_back(target);
-    } else if (type == "bind") {
+    } else if (type == MountType::Bind) {
       pod.add(pod.volumeName("write"), {{"emptyDir", Json::object()}}, target, false);
       losses.push_back(lost(Control::WritableHostPath, fmt::format("writable host path `{}`", target),
                             "an emptyDir stands in for it: it starts empty and is discarded with the pod (use a "
                             "PersistentVolumeClaim to keep what the task writes)"));
-    } else if (type == "tmpfs") {
+    } else if (type == MountType::Tmpfs) {
       Json emptyDir{{"medium", "Memory"}};
-      if (m.contains("sizeBytes")) emptyDir["sizeLimit"] = quantity(m["sizeBytes"].get<std::uint64_t>());
+      if (m.sizeBytes) emptyDir["sizeLimit"] = quantity(*m.sizeBytes);
       pod.add(pod.volumeName("scratch"), {{"emptyDir", emptyDir}}, target, false);
-    } else if (type == "mask" && (under(target, "/proc") || under(target, "/sys"))) {
+    } else if (type == MountType::Mask && (under(target, "/proc") || under(target, "/sys"))) {
       procMasks.push_back(target);
-    } else if (type == "mask") {
+    } else if (type == MountType::Mask) {
       pod.add(pod.volumeName("mask"), {{"emptyDir", Json::object()}}, target, true);
       losses.push_back(
           lost(Control::PathMask, fmt::format("mask of `{}`", target),
                "an empty read-only directory covers it; if it is a file in the image the container does not "
                "start (remove the file from the image instead)"));
-    } else if (type == "device") {
+    } else if (type == MountType::Device) {
       losses.push_back(
           lost(Control::Device, fmt::format("device `{}`", target),
                "not given: a host device needs a hostPath volume in a privileged container, which would undo "
@@ -139,23 +141,23 @@ void addMounts(const ExportInput& input, PodParts& pod, std::vector<Loss>& losse
 
 // The secrets as projected service-account tokens, one volume per directory of the exposures.
 void addTokens(const ExportInput& input, PodParts& pod, std::vector<Loss>& losses) {
-  std::uint64_t timeoutSeconds = input.plan["task"].value("timeoutMs", std::uint64_t{0}) / 1000;
+  std::uint64_t timeoutSeconds = input.plan.task.timeoutMs.value_or(0) / 1000;
   std::vector<std::pair<std::string, Json>> directories;  // mount path -> sources, in first-use order
-  for (const auto& token : input.plan["tokens"]) {
-    std::string secret = token["secret"];
-    std::string target = token["exposure"]["target"];
-    if (token["exposure"]["kind"] == "env") {
+  for (const auto& token : input.plan.tokens) {
+    std::string secret = token.secret;
+    std::string target = token.exposureTarget;
+    if (token.exposure == plan::ExposureKind::Env) {
       losses.push_back(lost(Control::TokenAsVariable, fmt::format("`{}` as the variable {}", secret, target),
                             fmt::format("Kubernetes puts service-account tokens in files only: it is the file "
                                         "/run/secrets/{}",
                                         secret)));
       target = "/run/secrets/" + secret;
     }
-    std::uint64_t ttlSeconds = (token["ttlMs"].get<std::uint64_t>() + 999) / 1000;
+    std::uint64_t ttlSeconds = (token.ttlMs + 999) / 1000;
     std::uint64_t expiration = std::max(ttlSeconds, kMinimumTokenSeconds);
-    std::string audience = token.value("audience", "");
+    std::string audience = token.audience;
     if (audience.empty()) {
-      audience = token.value("source", "");
+      audience = token.source;
       losses.push_back(
           lost(Control::TokenAudience, fmt::format("audience of `{}`", secret),
                fmt::format("none declared: the token is for `{}` (Kubernetes would make it one for the API "
@@ -171,18 +173,16 @@ void addTokens(const ExportInput& input, PodParts& pod, std::vector<Loss>& losse
     else
       it->second.push_back(source);
 
-    losses.push_back(
-        lost(Control::TokenScopes,
-             fmt::format("scopes of `{}` ({})", secret, joined(token["scopes"].get<std::vector<std::string>>())),
-             "a service-account token carries its audience and expiry only: the audience service maps the "
-             "service account to the scopes"));
+    losses.push_back(lost(Control::TokenScopes, fmt::format("scopes of `{}` ({})", secret, joined(token.scopes)),
+                          "a service-account token carries its audience and expiry only: the audience service maps the "
+                          "service account to the scopes"));
     losses.push_back(
         lost(Control::SbxcSignedToken, fmt::format("sbxc's token for `{}`", secret),
              fmt::format("the token is the cluster's service-account JWT (subject system:serviceaccount:NS:"
                          "{}, not {}), not one sbx-run's broker signs from `{}`: the service checks it with "
                          "a TokenReview or the cluster's OIDC issuer, not `sbxc token verify`; the kubelet "
                          "renews it at 80% of its lifetime while the pod runs",
-                         objectName("sbx-", input.task.name), token.value("subject", ""), token.value("source", ""))));
+                         objectName("sbx-", input.plan.task.name), token.subject, token.source)));
     losses.push_back(
         lost(Control::TokenRevocation, fmt::format("revocation of `{}` when the task ends", secret),
              "the Job is deleted when it finishes (ttlSecondsAfterFinished: 0), which invalidates the bound "
@@ -196,9 +196,9 @@ void addTokens(const ExportInput& input, PodParts& pod, std::vector<Loss>& losse
           fmt::format("projected tokens last at least {} s{}", kMinimumTokenSeconds,
                       outlivesTask ? fmt::format(", longer than the task's timeout of {} s", timeoutSeconds) : "")));
     }
-    if (token.contains("tool"))
+    if (!token.tool.empty())
       losses.push_back(
-          lost(Control::ToolScopedToken, fmt::format("`{}` for tool `{}` alone", secret, token.value("tool", "")),
+          lost(Control::ToolScopedToken, fmt::format("`{}` for tool `{}` alone", secret, token.tool),
                "a projected token is a file every process of the container can read; run the tool in a pod "
                "of its own"));
   }
@@ -206,7 +206,7 @@ void addTokens(const ExportInput& input, PodParts& pod, std::vector<Loss>& losse
     pod.add(pod.volumeName("secrets"), {{"projected", {{"sources", sources}, {"defaultMode", 0440}}}}, directory, true);
 }
 
-Json containerSecurity(const model::Task& task, std::vector<Loss>& losses) {
+Json containerSecurity(const plan::TaskDescription& task, std::vector<Loss>& losses) {
   Json capabilities{{"drop", {"ALL"}}};
   for (const auto& c : task.capabilities) {
     std::string name = c.name.starts_with("CAP_") ? c.name.substr(4) : c.name;
@@ -225,28 +225,27 @@ Json containerSecurity(const model::Task& task, std::vector<Loss>& losses) {
           {"capabilities", capabilities}};
 }
 
-Json resources(const model::Task& task, std::vector<Loss>& losses) {
+Json resources(const plan::TaskDescription& task, std::vector<Loss>& losses) {
   const auto& limits = task.limits;
   if (limits.pids)
-    losses.push_back(lost(Control::PidsLimit, fmt::format("pids limit ({})", limits.pids->value),
+    losses.push_back(lost(Control::PidsLimit, fmt::format("pids limit ({})", *limits.pids),
                           "a pod spec cannot limit its processes: set the kubelet's podPidsLimit on the nodes that run "
                           "sbxc tasks, then export with --allow-lossy"));
   if (limits.cpuMs)
-    losses.push_back(lost(Control::SandboxCpuTime, fmt::format("CPU time limit ({} ms)", limits.cpuMs->value),
+    losses.push_back(lost(Control::SandboxCpuTime, fmt::format("CPU time limit ({} ms)", *limits.cpuMs),
                           "Kubernetes limits the CPU rate, not CPU time; activeDeadlineSeconds bounds the wall time"));
   if (limits.openFiles)
-    losses.push_back(lost(Control::ProcessRlimits, fmt::format("open files limit ({})", limits.openFiles->value),
+    losses.push_back(lost(Control::ProcessRlimits, fmt::format("open files limit ({})", *limits.openFiles),
                           "a pod spec cannot set RLIMIT_NOFILE: the container runtime's default applies"));
   if (limits.fileSizeBytes)
-    losses.push_back(lost(Control::ProcessRlimits,
-                          fmt::format("file size limit ({} bytes)", limits.fileSizeBytes->value),
+    losses.push_back(lost(Control::ProcessRlimits, fmt::format("file size limit ({} bytes)", *limits.fileSizeBytes),
                           "a pod spec cannot set RLIMIT_FSIZE; emptyDir sizeLimit bounds the scratch volumes"));
   if (!limits.memoryBytes) return Json::object();
-  std::string memory = quantity(limits.memoryBytes->value);
+  std::string memory = quantity(*limits.memoryBytes);
   return {{"limits", {{"memory", memory}}}, {"requests", {{"memory", memory}}}};
 }
 
-Json environment(const model::Task& task, std::vector<Loss>& losses) {
+Json environment(const plan::TaskDescription& task, std::vector<Loss>& losses) {
   Json env = Json::array();
   for (const auto& v : task.env) {
     if (v.value)
@@ -263,14 +262,14 @@ Json environment(const model::Task& task, std::vector<Loss>& losses) {
 }
 
 Json job(const ExportInput& input, const std::string& name, const Json& labels, std::vector<Loss>& losses) {
-  const model::Task& task = input.task;
+  const plan::TaskDescription& task = input.plan.task;
   PodParts pod;
   addMounts(input, pod, losses);
   addTokens(input, pod, losses);
 
   Json container{{"name", "task"}, {"image", input.image.empty() ? kDefaultImage : input.image}};
-  for (const auto& m : input.plan["mounts"])
-    if (m["type"] == "workspace") container["workingDir"] = m["target"];
+  for (const auto& m : input.plan.mounts)
+    if (m.type == plan::MountType::Workspace) container["workingDir"] = m.target;
   Json env = environment(task, losses);
   if (!env.empty()) container["env"] = env;
   Json limits = resources(task, losses);
@@ -282,9 +281,9 @@ Json job(const ExportInput& input, const std::string& name, const Json& labels, 
                {"automountServiceAccountToken", false},
                {"enableServiceLinks", false},
                {"restartPolicy", "Never"}};
-  if (task.network && task.network->value == model::NetworkMode::Host) podSpec["hostNetwork"] = true;
+  if (task.network == plan::NetworkMode::Host) podSpec["hostNetwork"] = true;
   // Dotted names are looked up as written first, so no search-domain lookup meets the DNS rule.
-  if (namesHosts(task)) podSpec["dnsConfig"] = {{"options", {{{"name", "ndots"}, {"value", "1"}}}}};
+  if (namesHosts(input.plan)) podSpec["dnsConfig"] = {{"options", {{{"name", "ndots"}, {"value", "1"}}}}};
   podSpec["securityContext"] = {
       {"runAsNonRoot", true},
       {"runAsUser", kNobody},
@@ -295,24 +294,24 @@ Json job(const ExportInput& input, const std::string& name, const Json& labels, 
   if (!pod.volumes.empty()) podSpec["volumes"] = pod.volumes;
 
   Json spec{{"backoffLimit", 0}};
-  std::uint64_t timeoutMs = input.plan["task"].value("timeoutMs", std::uint64_t{0});
+  std::uint64_t timeoutMs = input.plan.task.timeoutMs.value_or(0);
   if (timeoutMs) spec["activeDeadlineSeconds"] = (timeoutMs + 999) / 1000;
   // Deleting the pod is what invalidates its bound tokens.
-  if (!input.plan["tokens"].empty()) spec["ttlSecondsAfterFinished"] = 0;
+  if (!input.plan.tokens.empty()) spec["ttlSecondsAfterFinished"] = 0;
   spec["template"] = {{"metadata", {{"labels", labels}}}, {"spec", podSpec}};
   return {{"apiVersion", "batch/v1"},
           {"kind", "Job"},
           {"metadata",
            {{"name", name},
             {"labels", labels},
-            {"annotations", {{"sbxc/task", task.name}, {"sbxc/tier", fmt::format("T{}", input.tier)}}}}},
+            {"annotations", {{"sbxc/task", task.name}, {"sbxc/tier", fmt::format("T{}", input.plan.tier)}}}}},
           {"spec", spec}};
 }
 
 // A ConfigMap with the profile and a DaemonSet that copies it to every node's kubelet directory,
 // rolled again whenever the profile changes (its digest is in the pod template).
 std::string installer(const ExportInput& input, const std::string& profile) {
-  std::string task = input.task.name, name = objectName("sbxc-seccomp-", task);
+  std::string task = input.plan.task.name, name = objectName("sbxc-seccomp-", task);
   std::string image = input.image.empty() ? kDefaultImage : input.image;
   Json labels{{"app.kubernetes.io/name", name}, {"app.kubernetes.io/managed-by", "sbxc"}};
   Json configMap{{"apiVersion", "v1"},
@@ -369,7 +368,7 @@ std::string installer(const ExportInput& input, const std::string& profile) {
 }
 
 std::string readme(const ExportInput& input, const std::string& name, bool cilium) {
-  std::string task = input.task.name;
+  std::string task = input.plan.task.name;
   std::string image = input.image.empty()
                           ? fmt::format("{} (the default; `sbxc compile --image` names another)", kDefaultImage)
                           : input.image;
@@ -401,12 +400,12 @@ std::string readme(const ExportInput& input, const std::string& name, bool ciliu
       "The NetworkPolicy needs a network plugin that enforces it (Calico, Cilium, ...).{8}\n"
       "The workspace is an emptyDir: it starts empty and goes with the pod; to keep it, make the\n"
       "`workspace` volume a PersistentVolumeClaim. loss.txt lists what else Kubernetes cannot do.\n",
-      task, input.tier, SBXC_VERSION, cilium ? ",\n    and the CiliumNetworkPolicy for the host names" : "",
+      task, input.plan.tier, SBXC_VERSION, cilium ? ",\n    and the CiliumNetworkPolicy for the host names" : "",
       kProfileDirectory, objectName("sbxc-seccomp-", task), image, name,
       cilium ? "\nThe host names need Cilium: without it the CiliumNetworkPolicy is refused and those\n"
                "hosts stay unreachable."
              : "",
-      input.plan["tokens"].empty()
+      input.plan.tokens.empty()
           ? ""
           : "\n   It deletes itself when it ends, which revokes its tokens: read its logs while it runs.");
 }
@@ -415,7 +414,7 @@ std::string readme(const ExportInput& input, const std::string& name, bool ciliu
 
 ExportResult K8sExporter::exportTask(const ExportInput& input) const {
   ExportResult out;
-  const std::string& task = input.task.name;
+  const std::string& task = input.plan.task.name;
   std::string name = objectName("sbx-", task);
   Json labels{{"app.kubernetes.io/name", name}, {"app.kubernetes.io/managed-by", "sbxc"}};
 
@@ -427,7 +426,7 @@ ExportResult K8sExporter::exportTask(const ExportInput& input) const {
   std::string manifest = fmt::format(
                              "# sbxc {}: task `{}` (T{}). Install the seccomp profile on the nodes first, then\n"
                              "# kubectl -n NAMESPACE apply -f task.yaml (README.txt).\n",
-                             SBXC_VERSION, task, input.tier) +
+                             SBXC_VERSION, task, input.plan.tier) +
                          toYaml(account) + "---\n" + toYaml(job(input, name, labels, out.losses));
   for (const auto& policy : k8sNetworkPolicies(input, name, labels, out.losses)) manifest += "---\n" + toYaml(policy);
   out.losses.push_back(
@@ -439,7 +438,7 @@ ExportResult K8sExporter::exportTask(const ExportInput& input) const {
   out.files.emplace_back("k8s/task.yaml", manifest);
   out.files.emplace_back(fmt::format("k8s/seccomp/{}.json", task), profile);
   out.files.emplace_back("k8s/seccomp-installer.yaml", installer(input, profile));
-  out.files.emplace_back("k8s/README.txt", readme(input, name, namesHosts(input.task)));
+  out.files.emplace_back("k8s/README.txt", readme(input, name, namesHosts(input.plan)));
   return out;
 }
 

@@ -11,18 +11,18 @@ namespace sbx::exporters {
 namespace {
 
 using Json = nlohmann::ordered_json;
-using Kind = model::Destination::Kind;
+using Kind = plan::DestinationKind;
 
-std::string protocolName(model::Protocol p) {
-  return p == model::Protocol::Udp ? "UDP" : "TCP";
+std::string protocolName(const std::string& protocol) {
+  return protocol == "udp" ? "UDP" : "TCP";
 }
 
-bool allPorts(const model::Destination& d) {
+bool allPorts(const plan::Destination& d) {
   return d.portLow <= 1 && d.portHigh == 65535;
 }
 
 // A NetworkPolicy port: `port` and `endPort` (a range), no port for all of them.
-Json policyPort(const model::Destination& d) {
+Json policyPort(const plan::Destination& d) {
   Json port{{"protocol", protocolName(d.protocol)}};
   if (allPorts(d)) return port;
   port["port"] = d.portLow;
@@ -31,7 +31,7 @@ Json policyPort(const model::Destination& d) {
 }
 
 // A Cilium port: the number as a string, "0" for every port.
-Json ciliumPort(const model::Destination& d) {
+Json ciliumPort(const plan::Destination& d) {
   Json port{{"port", allPorts(d) ? "0" : std::to_string(d.portLow)}};
   if (!allPorts(d) && d.portHigh > d.portLow) port["endPort"] = d.portHigh;
   port["protocol"] = protocolName(d.protocol);
@@ -44,7 +44,7 @@ bool isLoopback(const Network& n) {
 }
 
 // The ipBlock egress rules of one IP, CIDR or any-address destination.
-void addAddressRules(const model::Destination& d, Json& egress, std::vector<Loss>& losses) {
+void addAddressRules(const plan::Destination& d, Json& egress, std::vector<Loss>& losses) {
   for (const auto& network : networksOf(d)) {
     auto holes = unreachableParts(network, d.kind == Kind::Any);
     if (holes.size() == 1 && holes.front() == network) {
@@ -67,12 +67,12 @@ void addAddressRules(const model::Destination& d, Json& egress, std::vector<Loss
   }
 }
 
-Json fqdnSelector(const model::Destination& d) {
+Json fqdnSelector(const plan::Destination& d) {
   if (d.kind == Kind::Wildcard) return {{"matchPattern", "*." + d.host}};
   return {{"matchName", d.host}};
 }
 
-Json ciliumPolicy(const std::vector<const model::Destination*>& destinations, const std::string& name,
+Json ciliumPolicy(const std::vector<const plan::Destination*>& destinations, const std::string& name,
                   const Json& podLabels) {
   Json dnsNames = Json::array();
   Json egress = Json::array();
@@ -106,15 +106,16 @@ Json ciliumPolicy(const std::vector<const model::Destination*>& destinations, co
 
 }  // namespace
 
-bool namesHosts(const model::Task& task) {
-  for (const auto* d : model::allDestinations(task))
-    if (d->kind == Kind::Host || d->kind == Kind::Wildcard) return true;
+bool namesHosts(const plan::Plan& plan) {
+  for (const auto& d : plan.egress)
+    if (d.kind == Kind::Host || d.kind == Kind::Wildcard) return true;
   return false;
 }
 
 std::vector<Json> k8sNetworkPolicies(const ExportInput& input, const std::string& name, const Json& podLabels,
                                      std::vector<Loss>& losses) {
-  auto destinations = model::allDestinations(input.task);
+  std::vector<const plan::Destination*> destinations;
+  for (const auto& d : input.plan.egress) destinations.push_back(&d);
   Json egress = Json::array();
   bool wildcards = false;
   for (const auto* d : destinations) {
@@ -133,7 +134,7 @@ std::vector<Json> k8sNetworkPolicies(const ExportInput& input, const std::string
        {"metadata", {{"name", name}, {"labels", podLabels}}},
        {"spec",
         {{"podSelector", {{"matchLabels", podLabels}}}, {"policyTypes", {"Ingress", "Egress"}}, {"egress", egress}}}});
-  if (namesHosts(input.task)) {
+  if (namesHosts(input.plan)) {
     out.push_back(ciliumPolicy(destinations, name, podLabels));
     losses.push_back(
         lost(Control::HostNameAddresses, "addresses behind the host names",
@@ -149,7 +150,7 @@ std::vector<Json> k8sNetworkPolicies(const ExportInput& input, const std::string
                           "NetworkPolicy and Cilium enforce the allowlist without a record of each connection; enable "
                           "Cilium's Hubble flow logs (or the CNI's policy-verdict log) to keep one, then export with "
                           "--allow-lossy"));
-  if (input.task.network && input.task.network->value == model::NetworkMode::Host)
+  if (input.plan.task.network == plan::NetworkMode::Host)
     losses.push_back(
         lost(Control::MetadataUnreachable, "cloud metadata endpoints unreachable",
              "NetworkPolicy does not apply to pods with hostNetwork: nothing filters the pod's egress, the "

@@ -11,7 +11,7 @@
 namespace sbx::exporters {
 
 // Whether any destination is a host name or a wildcard (the CiliumNetworkPolicy is written).
-bool namesHosts(const model::Task& task);
+bool namesHosts(const plan::Plan& plan);
 
 // The policies for the pods that carry `podLabels`; what they cannot say goes to `losses`.
 std::vector<nlohmann::ordered_json> k8sNetworkPolicies(const ExportInput& input, const std::string& name,

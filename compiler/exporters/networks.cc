@@ -92,8 +92,8 @@ bool contains(const Network& outer, const Network& inner) {
   return true;
 }
 
-std::vector<Network> networksOf(const model::Destination& destination) {
-  using Kind = model::Destination::Kind;
+std::vector<Network> networksOf(const plan::Destination& destination) {
+  using Kind = plan::DestinationKind;
   if (destination.kind == Kind::Any) return {*parseNetwork("0.0.0.0", 0), *parseNetwork("::", 0)};
   if (destination.kind != Kind::Ip && destination.kind != Kind::Cidr) return {};
   auto n = parseNetwork(destination.address, destination.prefix);

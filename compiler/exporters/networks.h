@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "model/model.h"
+#include "plan/plan.h"
 
 namespace sbx::exporters {
 
@@ -27,7 +27,7 @@ std::optional<Network> parseNetwork(const std::string& address, int prefix);
 bool contains(const Network& outer, const Network& inner);
 
 // The networks of an IP, CIDR or any-address destination (both families for "*"); empty for names.
-std::vector<Network> networksOf(const model::Destination& destination);
+std::vector<Network> networksOf(const plan::Destination& destination);
 
 // The ranges of `network` a connection may never reach: sbx-run's never-reachable ranges, and for
 // an any-address destination the loopback, private and shared ones too (the proxy reaches those

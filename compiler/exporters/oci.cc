@@ -13,6 +13,7 @@
 #include "exporters/seccomp_profile.h"
 #include "exporters/shell_script.h"
 #include "exporters/targets.h"
+#include "plan/plan_json.h"
 #include "util/rlimits.h"
 
 namespace sbx::exporters {
@@ -37,14 +38,15 @@ json idMaps(int id) {
       {{{"containerID", 0}, {"hostID", 0}, {"size", 1}}, {{"containerID", id}, {"hostID", id}, {"size", 1}}});
 }
 
-json mountOptions(const json& m) {
-  json options = json::array({"rbind", m.value("readOnly", true) ? "ro" : "rw"});
-  for (const char* flag : {"nosuid", "nodev", "noexec"})
-    if (m.value(flag, false)) options.push_back(flag);
+json mountOptions(const plan::Mount& m) {
+  json options = json::array({"rbind", m.readOnly ? "ro" : "rw"});
+  if (m.nosuid) options.push_back("nosuid");
+  if (m.nodev) options.push_back("nodev");
+  if (m.noexec) options.push_back("noexec");
   return options;
 }
 
-json mounts(const json& plan) {
+json mounts(const plan::Plan& plan) {
   json out = json::array({
       {{"destination", "/proc"}, {"type", "proc"}, {"source", "proc"}, {"options", {"nosuid", "noexec", "nodev"}}},
       {{"destination", "/dev"},
@@ -60,57 +62,55 @@ json mounts(const json& plan) {
        {"source", "shm"},
        {"options", {"nosuid", "noexec", "nodev", "mode=1777", "size=67108864"}}},
   });
-  for (const auto& m : plan["mounts"]) {
-    std::string type = m.value("type", "");
-    if (type == "bind" || type == "device")
+  for (const auto& m : plan.mounts) {
+    plan::MountType type = m.type;
+    if (type == plan::MountType::Bind || type == plan::MountType::Device)
+      out.push_back({{"destination", m.target}, {"type", "bind"}, {"source", m.source}, {"options", mountOptions(m)}});
+    else if (type == plan::MountType::Workspace)  // relative to the bundle: run.sh links it to the host directory
       out.push_back(
-          {{"destination", m["target"]}, {"type", "bind"}, {"source", m["source"]}, {"options", mountOptions(m)}});
-    else if (type == "workspace")  // relative to the bundle: run.sh links it to the host directory
+          {{"destination", m.target}, {"type", "bind"}, {"source", "workspace"}, {"options", mountOptions(m)}});
+    else if (type == plan::MountType::Tmpfs)
       out.push_back(
-          {{"destination", m["target"]}, {"type", "bind"}, {"source", "workspace"}, {"options", mountOptions(m)}});
-    else if (type == "tmpfs")
-      out.push_back({{"destination", m["target"]},
-                     {"type", "tmpfs"},
-                     {"source", "tmpfs"},
-                     {"options",
-                      {"nosuid", "nodev", "noexec", "mode=1777",
-                       fmt::format("size={}", m.value("sizeBytes", std::uint64_t{0}))}}});
+          {{"destination", m.target},
+           {"type", "tmpfs"},
+           {"source", "tmpfs"},
+           {"options", {"nosuid", "nodev", "noexec", "mode=1777", fmt::format("size={}", m.sizeBytes.value_or(0))}}});
   }
   return out;
 }
 
 // The memory limit is the cgroup's (linux.resources) alone: runtimes set rlimits in their own init
 // before it execs the payload, and runc's init (Go) cannot start under a 256 MiB RLIMIT_AS.
-json rlimits(const json& limits) {
+json rlimits(const plan::Limits& limits) {
   json out = json::array({{{"type", "RLIMIT_CORE"}, {"hard", 0}, {"soft", 0}}});
   for (const auto& row : kRlimitRows)
-    if (limits.contains(row.planKey) && row.resource != RLIMIT_AS) {
+    if (auto planned = plan::limitNamed(limits, row.planKey); planned && row.resource != RLIMIT_AS) {
       std::string name = row.name;
       for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      std::uint64_t value = rlimitValue(row, limits[row.planKey].get<std::uint64_t>());
+      std::uint64_t value = rlimitValue(row, *planned);
       out.push_back({{"type", "RLIMIT_" + name}, {"hard", value}, {"soft", value}});
     }
   return out;
 }
 
 // The variables the policy gives a value, as NAME=value; pass-through ones are run.sh's to add.
-json declaredEnvironment(const json& task) {
+json declaredEnvironment(const plan::TaskDescription& task) {
   json env = json::array();
-  for (const auto& e : task["env"])
-    if (e.contains("value")) env.push_back(e["name"].get<std::string>() + "=" + e["value"].get<std::string>());
+  for (const auto& e : task.env)
+    if (e.value) env.push_back(e.name + "=" + *e.value);
   return env;
 }
 
 json config(const ExportInput& input, std::vector<Loss>& losses) {
-  const json& task = input.plan["task"];
-  json limits = task.value("limits", json::object());
+  const plan::TaskDescription& task = input.plan.task;
+  const plan::Limits& limits = task.limits;
   json resources = json::object();
-  if (limits.contains("memoryBytes")) resources["memory"] = {{"limit", limits["memoryBytes"]}};
-  if (limits.contains("pids")) resources["pids"] = {{"limit", limits["pids"]}};
+  if (limits.memoryBytes) resources["memory"] = {{"limit", *limits.memoryBytes}};
+  if (limits.pids) resources["pids"] = {{"limit", *limits.pids}};
   json masked = json::array();
   for (const char* p : kMaskedProcPaths) masked.push_back(p);
-  for (const auto& m : input.plan["mounts"])
-    if (m.value("type", "") == "mask") masked.push_back(m["target"]);
+  for (const auto& m : input.plan.mounts)
+    if (m.type == plan::MountType::Mask) masked.push_back(m.target);
   json readOnly = json::array();
   for (const char* p : kReadOnlyProcPaths) readOnly.push_back(p);
   json noCapabilities = json::array();
@@ -147,7 +147,7 @@ json config(const ExportInput& input, std::vector<Loss>& losses) {
         {"maskedPaths", masked},
         {"readonlyPaths", readOnly},
         {"seccomp", runtimeSeccompProfile(input, losses)}}},
-      {"annotations", {{"org.sbxc.task", input.task.name}, {"org.sbxc.tier", std::to_string(input.tier)}}},
+      {"annotations", {{"org.sbxc.task", input.plan.task.name}, {"org.sbxc.tier", std::to_string(input.plan.tier)}}},
   };
 }
 
@@ -176,13 +176,12 @@ std::string runScript(const ExportInput& input) {
   header.extraOptions =
       "    --runtime) [[ $# -ge 2 ]] || die \"--runtime needs runc or crun\"; runtime=$2; shift 2 ;;\n";
   std::string passThrough;  // taken from run.sh's own environment when set
-  for (const auto& e : input.plan["task"]["env"])
-    if (!e.contains("value"))
-      passThrough += fmt::format("[[ -z ${{{0}+set}} ]] || env+=${{env:+,}}$(json_string \"{0}=${0}\")\n",
-                                 e["name"].get<std::string>());
+  for (const auto& e : input.plan.task.env)
+    if (!e.value)
+      passThrough += fmt::format("[[ -z ${{{0}+set}} ]] || env+=${{env:+,}}$(json_string \"{0}=${0}\")\n", e.name);
   return writeScript(
       input, header, "oci-run.sh",
-      {{"declared_env", shellQuote(declaredEnvironment(input.plan["task"]).dump())}, {"pass_through", passThrough}});
+      {{"declared_env", shellQuote(declaredEnvironment(input.plan.task).dump())}, {"pass_through", passThrough}});
 }
 
 }  // namespace
@@ -199,9 +198,9 @@ ExportResult OciExporter::exportTask(const ExportInput& input) const {
                          "config.json itself must do the same",
                          timeout)));
   addRuntimeLosses(input, "runc or crun", out.losses);
-  for (const auto& m : input.plan["mounts"])
-    if (m.value("type", "") == "device")
-      out.losses.push_back(lost(Control::Device, fmt::format("the device {}", m.value("target", "")),
+  for (const auto& m : input.plan.mounts)
+    if (m.type == plan::MountType::Device)
+      out.losses.push_back(lost(Control::Device, fmt::format("the device {}", m.target),
                                 "bound, but the runtime's device cgroup refuses it unless linux.resources.devices "
                                 "allows its major and minor numbers"));
   out.losses.push_back(

@@ -5,23 +5,22 @@
 namespace sbx::exporters {
 
 void addRuntimeLosses(const ExportInput& input, std::string_view runtime, std::vector<Loss>& losses) {
-  if (!input.plan["egress"].empty())
+  if (!input.plan.egress.empty())
     losses.push_back(
-        lost(Control::DeclaredEgress, fmt::format("egress to {} allowed destination(s)", input.plan["egress"].size()),
+        lost(Control::DeclaredEgress, fmt::format("egress to {} allowed destination(s)", input.plan.egress.size()),
              fmt::format("{}'s network namespace has no interface and no allowlist enforcer: every "
                          "connection fails (safe, but the task cannot reach its destinations; run it under "
                          "sbx-run, or export it to k8s)",
                          runtime)));
-  for (const auto& token : input.plan["tokens"])
-    losses.push_back(lost(Control::JustInTimeToken,
-                          fmt::format("the just-in-time token `{}`", token.value("secret", "")),
+  for (const auto& token : input.plan.tokens)
+    losses.push_back(lost(Control::JustInTimeToken, fmt::format("the just-in-time token `{}`", token.secret),
                           fmt::format("{} mints, scopes and revokes no token: the task would run without it, or with a "
                                       "long-lived secret put there by hand (run it under sbx-run)",
                                       runtime)));
-  if (!input.plan["task"]["capabilities"].empty())
+  if (!input.plan.task.capabilities.empty())
     losses.push_back(lost(Control::DeclaredCapabilities, "the declared capabilities",
                           "not granted: every capability set is empty, as under sbx-run"));
-  if (input.plan["task"].value("limits", nlohmann::ordered_json::object()).contains("cpuMs"))
+  if (input.plan.task.limits.cpuMs)
     losses.push_back(lost(Control::SandboxCpuTime, "CPU time of the whole sandbox",
                           "RLIMIT_CPU limits each process; sbx-run accounts the sandbox's cgroup as a whole"));
   losses.push_back(lost(Control::Landlock, "Landlock",

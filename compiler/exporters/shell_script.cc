@@ -60,20 +60,20 @@ std::string shellQuote(std::string_view text) {
 }
 
 std::uint64_t timeoutSeconds(const ExportInput& input) {
-  return (input.plan["task"].value("timeoutMs", std::uint64_t{0}) + 999) / 1000;
+  return (input.plan.task.timeoutMs.value_or(0) + 999) / 1000;
 }
 
 bool hasWorkspace(const ExportInput& input) {
-  for (const auto& m : input.plan["mounts"])
-    if (m.value("type", "") == "workspace") return true;
+  for (const auto& m : input.plan.mounts)
+    if (m.type == plan::MountType::Workspace) return true;
   return false;
 }
 
 std::string writeScript(const ExportInput& input, const ScriptHeader& header, std::string_view body,
                         const Substitutions& values) {
   Substitutions preamble = {{"version", SBXC_VERSION},
-                            {"task", input.task.name},
-                            {"tier", std::to_string(input.tier)},
+                            {"task", input.plan.task.name},
+                            {"tier", std::to_string(input.plan.tier)},
                             {"purpose", header.purpose},
                             {"usage", header.usage},
                             {"extra_options", header.extraOptions},

@@ -19,6 +19,7 @@
 #include "exporters/seccomp_profile.h"
 #include "exporters/systemd_syscalls.h"
 #include "exporters/targets.h"
+#include "plan/plan_json.h"
 #include "util/rlimits.h"
 #include "version.h"
 
@@ -119,24 +120,26 @@ void addFiles(const ExportInput& input, const std::vector<std::string>& tokenDir
   std::vector<std::string> readOnly, readWrite, bindReadOnly, bindWritable, execPaths, inaccessible, temporary;
   std::vector<std::string> scratchOnPrivateTmp, devices, grants;
   bool homeGrant = false;
-  for (const auto& m : input.plan["mounts"]) {
-    std::string type = m["type"], target = m["target"];
-    bool writable = !m.value("readOnly", true), exec = !m.value("noexec", false);
-    if (type == "bind" || type == "workspace") grants.push_back(target);
-    if ((type == "bind" || type == "workspace") && exec) execPaths.push_back("-" + unitWord(target));
-    if (type == "bind") {
+  for (const auto& m : input.plan.mounts) {
+    using plan::MountType;
+    MountType type = m.type;
+    const std::string& target = m.target;
+    bool writable = !m.readOnly, exec = !m.noexec;
+    if (type == MountType::Bind || type == MountType::Workspace) grants.push_back(target);
+    if ((type == MountType::Bind || type == MountType::Workspace) && exec) execPaths.push_back("-" + unitWord(target));
+    if (type == MountType::Bind) {
       bool home = underHome(target);
       homeGrant |= home;
       auto& list = home ? (writable ? bindWritable : bindReadOnly) : (writable ? readWrite : readOnly);
       list.push_back("-" + (home ? bindWord(target) : unitWord(target)));
-    } else if (type == "tmpfs" && (target == "/tmp" || target == "/var/tmp")) {
+    } else if (type == MountType::Tmpfs && (target == "/tmp" || target == "/var/tmp")) {
       scratchOnPrivateTmp.push_back(target);
-    } else if (type == "tmpfs") {
-      temporary.push_back(unitWord(
-          fmt::format("{}:size={},mode=1777,nosuid,nodev,noexec", target, m.value("sizeBytes", std::uint64_t{0}))));
-    } else if (type == "mask") {
+    } else if (type == MountType::Tmpfs) {
+      temporary.push_back(
+          unitWord(fmt::format("{}:size={},mode=1777,nosuid,nodev,noexec", target, m.sizeBytes.value_or(0))));
+    } else if (type == MountType::Mask) {
       inaccessible.push_back("-" + unitWord(target));
-    } else if (type == "device") {
+    } else if (type == MountType::Device) {
       devices.push_back(target);
     }
   }
@@ -184,16 +187,16 @@ void addFiles(const ExportInput& input, const std::vector<std::string>& tokenDir
 }
 
 void addSecrets(const ExportInput& input, Unit& unit, std::vector<Loss>& losses) {
-  if (input.plan["tokens"].empty()) return;
+  if (input.plan.tokens.empty()) return;
   unit.section(
       "Secrets: the runner mints each token into /run/sbxc/<unit>/NAME before the start (README.txt); systemd copies "
       "it into the unit's private credentials directory, and both copies go when the unit stops.");
   std::vector<std::string> directories, binds, removals;
-  for (const auto& token : input.plan["tokens"]) {
-    std::string secret = token["secret"], target = token["exposure"]["target"];
+  for (const auto& token : input.plan.tokens) {
+    std::string secret = token.secret, target = token.exposureTarget;
     unit.add(fmt::format("LoadCredential={0}:/run/sbxc/%n/{0}", secret));
     removals.push_back(fmt::format("/run/sbxc/%n/{}", secret));
-    if (token["exposure"]["kind"] == "env") {
+    if (token.exposure == plan::ExposureKind::Env) {
       losses.push_back(lost(Control::TokenAsVariable, fmt::format("`{}` as the variable {}", secret, target),
                             fmt::format("systemd gives credentials as files only: the task reads "
                                         "$CREDENTIALS_DIRECTORY/{}",
@@ -209,9 +212,8 @@ void addSecrets(const ExportInput& input, Unit& unit, std::vector<Loss>& losses)
              "audience are the runner's to get right (README.txt); export with --allow-lossy once it does"));
     losses.push_back(lost(Control::TokenRevocation, fmt::format("revocation of `{}` when the task ends", secret),
                           "the unit deletes its copies when it stops; revoking the token itself is the runner's job"));
-    if (token.contains("tool"))
-      losses.push_back(lost(Control::ToolScopedToken,
-                            fmt::format("`{}` for tool `{}` alone", secret, token.value("tool", "")),
+    if (!token.tool.empty())
+      losses.push_back(lost(Control::ToolScopedToken, fmt::format("`{}` for tool `{}` alone", secret, token.tool),
                             "every process of the unit can read its credentials: run the tool in a unit of its own"));
   }
   // An empty read-only tmpfs over each token directory hides the host's, then the tokens are bound in.
@@ -221,10 +223,10 @@ void addSecrets(const ExportInput& input, Unit& unit, std::vector<Loss>& losses)
 }
 
 void addNetwork(const ExportInput& input, Unit& unit, std::vector<Loss>& losses) {
-  using Kind = model::Destination::Kind;
-  const model::Task& task = input.task;
-  bool hostNetwork = task.network && task.network->value == model::NetworkMode::Host;
-  std::vector<const model::Destination*> destinations = model::allDestinations(task);
+  using Kind = plan::DestinationKind;
+  bool hostNetwork = input.plan.task.network == plan::NetworkMode::Host;
+  std::vector<const plan::Destination*> destinations;
+  for (const auto& d : input.plan.egress) destinations.push_back(&d);
 
   unit.section("Network.");
   if (hostNetwork) {
@@ -275,20 +277,19 @@ void addNetwork(const ExportInput& input, Unit& unit, std::vector<Loss>& losses)
 }
 
 void addLimits(const ExportInput& input, Unit& unit) {
-  const auto& limits = input.task.limits;
+  const plan::Limits& limits = input.plan.task.limits;
   unit.section("Limits: the cgroup's, and the same rlimits sbx-run sets.");
-  if (limits.memoryBytes) unit.add(fmt::format("MemoryMax={}", limits.memoryBytes->value));
-  if (limits.pids) unit.add(fmt::format("TasksMax={}", limits.pids->value));
-  auto planLimits = input.plan["task"].value("limits", Json::object());
+  if (limits.memoryBytes) unit.add(fmt::format("MemoryMax={}", *limits.memoryBytes));
+  if (limits.pids) unit.add(fmt::format("TasksMax={}", *limits.pids));
   for (const auto& row : kRlimitRows)
-    if (planLimits.contains(row.planKey)) {
+    if (auto planned = plan::limitNamed(limits, row.planKey)) {
       std::string name = row.name;
       std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
-      unit.add(fmt::format("Limit{}={}", name, rlimitValue(row, planLimits[row.planKey].get<std::uint64_t>())));
+      unit.add(fmt::format("Limit{}={}", name, rlimitValue(row, *planned)));
     }
 }
 
-void addEnvironment(const model::Task& task, Unit& unit, std::vector<Loss>& losses) {
+void addEnvironment(const plan::TaskDescription& task, Unit& unit, std::vector<Loss>& losses) {
   std::vector<std::string> passed;
   for (const auto& v : task.env) {
     if (!v.value) {
@@ -320,12 +321,12 @@ void addEnvironment(const model::Task& task, Unit& unit, std::vector<Loss>& loss
 }
 
 std::string readme(const ExportInput& input, const std::string& unitFile, bool workspace) {
-  std::string task = input.task.name, prefix = "sbx-" + task;
+  std::string task = input.plan.task.name, prefix = "sbx-" + task;
   std::string instance = workspace ? prefix + "@NAME.service" : prefix + ".service";
   std::string dropIn = "/etc/systemd/system/" + unitFile + ".d";
   int step = 0;
   std::string out =
-      fmt::format("systemd unit for task `{}` (T{}), written by sbxc {}.\n\n", task, input.tier, SBXC_VERSION);
+      fmt::format("systemd unit for task `{}` (T{}), written by sbxc {}.\n\n", task, input.plan.tier, SBXC_VERSION);
   out += fmt::format("{}. Install it:\n     systemctl link $PWD/{}\n", ++step, unitFile);
   out += fmt::format(
       "{}. Give the command, which the task does not fix: a drop-in sets ExecStart=, e.g.\n"
@@ -340,14 +341,13 @@ std::string readme(const ExportInput& input, const std::string& unitFile, bool w
         "   directory of the dynamic user, under /var/lib/private), seen inside as /workspace.\n"
         "   Root may put the task's files there before the start; systemd hands them to the unit's user.\n",
         ++step, instance, prefix);
-  if (!input.plan["tokens"].empty()) {
+  if (!input.plan.tokens.empty()) {
     out += fmt::format("{}. Before each start, mint the task's tokens into these files, mode 0400, owned by root:\n",
                        ++step);
-    for (const auto& token : input.plan["tokens"])
-      out += fmt::format("     /run/sbxc/{}/{}  (audience {}, scopes {}, TTL {} s, subject {})\n", instance,
-                         token.value("secret", ""), token.value("audience", ""),
-                         joined(token["scopes"].get<std::vector<std::string>>(), " "),
-                         (token["ttlMs"].get<std::uint64_t>() + 999) / 1000, token.value("subject", ""));
+    for (const auto& token : input.plan.tokens)
+      out +=
+          fmt::format("     /run/sbxc/{}/{}  (audience {}, scopes {}, TTL {} s, subject {})\n", instance, token.secret,
+                      token.audience, joined(token.scopes, " "), (token.ttlMs + 999) / 1000, token.subject);
     out += "   and revoke them once the unit has stopped (the unit deletes the files).\n";
   }
   out += fmt::format(
@@ -367,14 +367,14 @@ std::string readme(const ExportInput& input, const std::string& unitFile, bool w
 
 ExportResult SystemdExporter::exportTask(const ExportInput& input) const {
   ExportResult out;
-  const model::Task& task = input.task;
-  bool workspace = std::any_of(input.plan["mounts"].begin(), input.plan["mounts"].end(),
-                               [](const Json& m) { return m["type"] == "workspace"; });
+  const plan::TaskDescription& task = input.plan.task;
+  bool workspace = std::any_of(input.plan.mounts.begin(), input.plan.mounts.end(),
+                               [](const plan::Mount& m) { return m.type == plan::MountType::Workspace; });
   Unit unit;
   unit.fileName = fmt::format("sbx-{}{}.service", task.name, workspace ? "@" : "");
-  std::string description = task.description ? ": " + task.description->value : "";
+  std::string description = task.description ? ": " + *task.description : "";
 
-  unit.add(fmt::format("# sbxc {}: task `{}` (T{}) as a systemd service.", SBXC_VERSION, task.name, input.tier));
+  unit.add(fmt::format("# sbxc {}: task `{}` (T{}) as a systemd service.", SBXC_VERSION, task.name, input.plan.tier));
   unit.add("# It has no ExecStart=: a drop-in gives the command (README.txt).");
   if (workspace)
     unit.add("# The instance name is the workspace: /var/lib/sbx-" + task.name + "/<instance>, at /workspace.");
@@ -386,10 +386,10 @@ ExportResult SystemdExporter::exportTask(const ExportInput& input) const {
   unit.add("UMask=0077");
   if (workspace) {
     unit.add("StateDirectory=sbx-" + task.name + "/%i");
-    unit.add("BindPaths=%S/sbx-" + task.name + "/%i:" + model::kWorkspaceMountPoint);
-    unit.add(std::string("WorkingDirectory=") + model::kWorkspaceMountPoint);
+    unit.add("BindPaths=%S/sbx-" + task.name + "/%i:" + plan::kWorkspaceMountPoint);
+    unit.add(std::string("WorkingDirectory=") + plan::kWorkspaceMountPoint);
   }
-  std::uint64_t timeoutMs = input.plan["task"].value("timeoutMs", std::uint64_t{0});
+  std::uint64_t timeoutMs = input.plan.task.timeoutMs.value_or(0);
   if (timeoutMs) {
     unit.add(fmt::format("RuntimeMaxSec={}ms", timeoutMs));
     unit.add("TimeoutStopSec=1s");  // the timeout is the task's wall time: SIGKILL follows SIGTERM at once
@@ -397,8 +397,8 @@ ExportResult SystemdExporter::exportTask(const ExportInput& input) const {
   addEnvironment(task, unit, out.losses);
 
   std::vector<std::string> tokenDirectories;
-  for (const auto& token : input.plan["tokens"])
-    if (token["exposure"]["kind"] == "file") tokenDirectories.push_back(parentOf(token["exposure"]["target"]));
+  for (const auto& token : input.plan.tokens)
+    if (token.exposure == plan::ExposureKind::File) tokenDirectories.push_back(parentOf(token.exposureTarget));
   addFiles(input, tokenDirectories, unit, out.losses);
   addSecrets(input, unit, out.losses);
 

@@ -101,7 +101,8 @@ std::string argumentNote(const std::string& name) {
   if (name == "clone") return "; RestrictNamespaces= still refuses namespace flags";
   if (name == "socket" || name == "socketpair") return "; RestrictAddressFamilies= still limits the families";
   if (name == "ioctl")
-    return "; TIOCSTI, TIOCLINUX and TIOCSETD find no terminal: the service's input is /dev/null and PrivateDevices= leaves no "
+    return "; TIOCSTI, TIOCLINUX and TIOCSETD find no terminal: the service's input is /dev/null and PrivateDevices= "
+           "leaves no "
            "console";
   return "";
 }

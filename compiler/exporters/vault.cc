@@ -16,9 +16,9 @@ std::string pathOf(const std::string& source) {
   return scheme == std::string::npos ? source : source.substr(scheme + 3);
 }
 
-std::string joined(const nlohmann::ordered_json& list) {
+std::string joined(const std::vector<std::string>& list) {
   std::string out;
-  for (const auto& item : list) out += (out.empty() ? "" : ", ") + item.get<std::string>();
+  for (const auto& item : list) out += (out.empty() ? "" : ", ") + item;
   return out;
 }
 
@@ -26,21 +26,21 @@ std::string joined(const nlohmann::ordered_json& list) {
 
 ExportResult VaultExporter::exportTask(const ExportInput& input) const {
   ExportResult out;
-  std::string task = input.task.name;
+  std::string task = input.plan.task.name;
   std::string guide =
       fmt::format("Vault policies and token roles for task `{}` (T{}), one per secret. To install and use them:\n\n",
-                  task, input.tier);
-  for (const auto& token : input.plan["tokens"]) {
-    std::string secret = token["secret"], role = fmt::format("sbx-{}-{}", task, secret);
-    std::uint64_t ttlSeconds = (token["ttlMs"].get<std::uint64_t>() + 999) / 1000;
-    std::string path = pathOf(token["source"]);
-    std::string audience = token.contains("audience") ? token["audience"].get<std::string>() : "";
+                  task, input.plan.tier);
+  for (const auto& token : input.plan.tokens) {
+    std::string secret = token.secret, role = fmt::format("sbx-{}-{}", task, secret);
+    std::uint64_t ttlSeconds = (token.ttlMs + 999) / 1000;
+    std::string path = pathOf(token.source);
+    std::string audience = token.audience;
     out.files.emplace_back(
         fmt::format("vault/{}.hcl", secret),
         fmt::format("# sbxc: task `{}`, secret `{}`: read access to the secret's path, nothing else.\n"
                     "# Audience {}; scopes {} (enforced by that service, not by Vault).\n"
                     "path \"{}\" {{\n  capabilities = [\"read\"]\n}}\n",
-                    task, secret, audience.empty() ? "(none)" : audience, joined(token["scopes"]), path));
+                    task, secret, audience.empty() ? "(none)" : audience, joined(token.scopes), path));
     nlohmann::ordered_json roleBody{{"allowed_policies", {role}},
                                     {"orphan", true},
                                     {"renewable", false},
@@ -56,11 +56,10 @@ ExportResult VaultExporter::exportTask(const ExportInput& input) const {
         "  # when the task ends:    vault token revoke <token>\n\n",
         role, secret);
     out.losses.push_back(
-        lost(Control::TokenScopes, fmt::format("scopes of `{}` ({})", secret, joined(token["scopes"])),
+        lost(Control::TokenScopes, fmt::format("scopes of `{}` ({})", secret, joined(token.scopes)),
              "Vault grants read on the secret's path; the scopes are for the audience service to enforce"));
-    if (token.contains("tool"))
-      out.losses.push_back(lost(Control::ToolScopedToken,
-                                fmt::format("`{}` for tool `{}` alone", secret, token.value("tool", "")),
+    if (!token.tool.empty())
+      out.losses.push_back(lost(Control::ToolScopedToken, fmt::format("`{}` for tool `{}` alone", secret, token.tool),
                                 "a Vault token is whoever's holds it: hand it to that tool's process only"));
     out.losses.push_back(
         lost(Control::TokenRevocation, fmt::format("revocation of `{}` when the task ends", secret),
@@ -68,7 +67,7 @@ ExportResult VaultExporter::exportTask(const ExportInput& input) const {
     out.losses.push_back(lost(Control::TokenUseCount, fmt::format("number of uses of `{}`", secret),
                               "unlimited within the TTL (token_num_uses 0): a task's use count is not declared"));
   }
-  if (input.plan["tokens"].empty())
+  if (input.plan.tokens.empty())
     out.losses.push_back(
         lost(Control::NothingToExport, "secrets", "the task declares none: there is nothing to export to Vault"));
   else

@@ -9,14 +9,27 @@ using namespace sbx::run;
 
 namespace {
 
-nlohmann::json rule(const std::string& text, const std::string& kind, const std::string& hostOrAddress, int prefix,
-                    int low, int high, const std::string& tool = "") {
-  nlohmann::json r{{"text", text}, {"kind", kind}, {"portLow", low}, {"portHigh", high}, {"protocol", "tcp"}};
-  if (kind == "ip" || kind == "cidr")
-    r.update({{"address", hostOrAddress}, {"prefix", prefix}});
-  else if (!hostOrAddress.empty())
-    r["host"] = hostOrAddress;
-  if (!tool.empty()) r["tool"] = tool;
+sbx::plan::Destination rule(const std::string& text, const std::string& kind, const std::string& hostOrAddress,
+                            int prefix, int low, int high, const std::string& tool = "") {
+  using Kind = sbx::plan::DestinationKind;
+  sbx::plan::Destination r;
+  r.text = text;
+  r.kind = kind == "ip"         ? Kind::Ip
+           : kind == "cidr"     ? Kind::Cidr
+           : kind == "wildcard" ? Kind::Wildcard
+           : kind == "any"      ? Kind::Any
+                                : Kind::Host;
+  r.portLow = static_cast<std::uint16_t>(low);
+  r.portHigh = static_cast<std::uint16_t>(high);
+  r.protocol = "tcp";
+  if (kind == "ip" || kind == "cidr") {
+    r.address = hostOrAddress;
+    r.family = hostOrAddress.find(':') == std::string::npos ? 4 : 6;
+    r.prefix = prefix;
+  } else {
+    r.host = hostOrAddress;
+  }
+  r.tool = tool;
   return r;
 }
 
@@ -27,12 +40,11 @@ IpAddress ip(const std::string& text) {
 }  // namespace
 
 TEST_CASE("egress rules: names, wildcards, ports and address literals") {
-  auto rules =
-      EgressRules::fromPlan(nlohmann::json::array({rule("api.example.com:443", "host", "api.example.com", 0, 443, 443),
-                                                   rule("*.github.com:443", "wildcard", "github.com", 0, 443, 443),
-                                                   rule("10.42.8.0/24:5432", "cidr", "10.42.8.0", 24, 5432, 5432),
-                                                   rule("127.0.0.1:8000-8999", "ip", "127.0.0.1", 32, 8000, 8999)}),
-                            nlohmann::json::array());
+  auto rules = EgressRules::fromPlan({rule("api.example.com:443", "host", "api.example.com", 0, 443, 443),
+                                      rule("*.github.com:443", "wildcard", "github.com", 0, 443, 443),
+                                      rule("10.42.8.0/24:5432", "cidr", "10.42.8.0", 24, 5432, 5432),
+                                      rule("127.0.0.1:8000-8999", "ip", "127.0.0.1", 32, 8000, 8999)},
+                                     {});
   CHECK(rules.matchName("api.example.com", 443, ""));
   CHECK(rules.matchName("API.Example.COM", 443, ""));
   CHECK_FALSE(rules.matchName("api.example.com", 80, ""));
@@ -49,12 +61,11 @@ TEST_CASE("egress rules: names, wildcards, ports and address literals") {
 }
 
 TEST_CASE("egress rules: resolved addresses") {
-  auto rules =
-      EgressRules::fromPlan(nlohmann::json::array({rule("api.example.com:443", "host", "api.example.com", 0, 443, 443),
-                                                   rule("10.42.8.0/24:5432", "cidr", "10.42.8.0", 24, 5432, 5432),
-                                                   rule("169.254.169.254:80", "ip", "169.254.169.254", 32, 80, 80),
-                                                   rule("*:443", "any", "", 0, 443, 443)}),
-                            nlohmann::json::array());
+  auto rules = EgressRules::fromPlan(
+      {rule("api.example.com:443", "host", "api.example.com", 0, 443, 443),
+       rule("10.42.8.0/24:5432", "cidr", "10.42.8.0", 24, 5432, 5432),
+       rule("169.254.169.254:80", "ip", "169.254.169.254", 32, 80, 80), rule("*:443", "any", "", 0, 443, 443)},
+      {});
   const EgressRule* byName = rules.matchName("api.example.com", 443, "");
   REQUIRE(byName);
   CHECK_FALSE(rules.refuseAddress(ip("93.184.216.34"), 443, byName, ""));
@@ -76,10 +87,12 @@ TEST_CASE("egress rules: resolved addresses") {
 }
 
 TEST_CASE("egress rules: a tool's destinations are that tool's alone") {
-  auto rules = EgressRules::fromPlan(
-      nlohmann::json::array({rule("task.example:443", "host", "task.example", 0, 443, 443),
-                             rule("deploy.example:443", "host", "deploy.example", 0, 443, 443, "deployer")}),
-      nlohmann::json::array({{{"name", "deployer"}, {"exec", "/usr/local/bin/deploy"}}}));
+  sbx::plan::Tool deployer;
+  deployer.name = "deployer";
+  deployer.exec = "/usr/local/bin/deploy";
+  auto rules = EgressRules::fromPlan({rule("task.example:443", "host", "task.example", 0, 443, 443),
+                                      rule("deploy.example:443", "host", "deploy.example", 0, 443, 443, "deployer")},
+                                     {deployer});
   CHECK(rules.hasToolRules());
   CHECK(rules.toolOf("/usr/local/bin/deploy") == "deployer");
   CHECK(rules.toolOf("/usr/bin/python3").empty());

@@ -34,20 +34,19 @@ bool compileSeccomp(const model::Task& task, const SeccompOptions& options, Secc
   return true;
 }
 
-nlohmann::ordered_json planEntry(const SeccompOutput& out, const SeccompOptions& options) {
-  nlohmann::ordered_json j;
-  j["file"] = "seccomp.bpf";
-  j["sha256"] = sha256Hex(toBytes(out.program));
-  j["instructions"] = out.program.size();
-  j["codegen"] = options.codegen == Codegen::Libseccomp ? "libseccomp" : "sbxc";
-  j["tier"] = options.tier;
-  j["defaultAction"] = actionName(out.spec.defaultAction);
-  j["foreignArchAction"] = actionName(out.spec.foreignArch);
-  j["arches"] = nlohmann::ordered_json::array();
-  for (const auto& a : out.spec.arches) j["arches"].push_back(model::nameOf(a.arch));
-  j["disassembly"] = "seccomp.pfc";
-  j["profile"] = "seccomp.json";
-  return j;
+plan::SeccompEntry planEntry(const SeccompOutput& out, const SeccompOptions& options) {
+  plan::SeccompEntry e;
+  e.file = "seccomp.bpf";
+  e.sha256 = sha256Hex(toBytes(out.program));
+  e.instructions = out.program.size();
+  e.codegen = options.codegen == Codegen::Libseccomp ? "libseccomp" : "sbxc";
+  e.tier = options.tier;
+  e.defaultAction = actionName(out.spec.defaultAction);
+  e.foreignArchAction = actionName(out.spec.foreignArch);
+  for (const auto& a : out.spec.arches) e.arches.emplace_back(model::nameOf(a.arch));
+  e.disassembly = "seccomp.pfc";
+  e.profile = "seccomp.json";
+  return e;
 }
 
 }  // namespace sbx::seccomp

@@ -8,6 +8,7 @@
 
 #include "bpf/bpf_program.h"
 #include "backends/seccomp/policy.h"
+#include "plan/plan.h"
 
 namespace sbx::seccomp {
 
@@ -30,6 +31,6 @@ struct SeccompOutput {
 bool compileSeccomp(const model::Task& task, const SeccompOptions& options, SeccompOutput& out, std::string& error);
 
 // The "seccomp" object of plan.json: files, SHA-256 of seccomp.bpf, actions, size.
-nlohmann::ordered_json planEntry(const SeccompOutput& out, const SeccompOptions& options);
+plan::SeccompEntry planEntry(const SeccompOutput& out, const SeccompOptions& options);
 
 }  // namespace sbx::seccomp
