@@ -38,7 +38,7 @@ namespace {
 
 struct Profile {
   std::string name;
-  model::Task task;
+  model::ResolvedTask task;
   int tier;
 };
 
@@ -90,7 +90,7 @@ unsigned longestArgPath(const FilterMetrics& m) {
   return hi;
 }
 
-model::Task loadTask(const std::string& name, const std::string& text) {
+model::ResolvedTask loadTask(const std::string& name, const std::string& text) {
   frontend::Session session;
   auto loaded = session.loadText(name + ".sbx", text);
   if (!loaded.model || loaded.model->tasks.empty()) {
@@ -128,8 +128,8 @@ double ioctlNanos(const Program* program) {
 // What the ioctl baseline (TIOCSTI, TIOCLINUX) costs: the imported Docker task as it is
 // (baseline off: ioctl allowed outright, cached by the kernel) against the same task with the
 // T1 baseline (ioctl argument-checked, so the filter runs on every call), medians of 7 runs.
-void ioctlCost(const model::Task& docker) {
-  model::Task withBaseline = docker;
+void ioctlCost(const model::ResolvedTask& docker) {
+  model::ResolvedTask withBaseline = docker;
   withBaseline.syscalls.baseline = model::Switch::On;
   Program off, on;
   std::string error;

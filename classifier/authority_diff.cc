@@ -22,7 +22,7 @@ std::string toolSuffix(const std::string& tool) {
 
 }  // namespace
 
-AuthoritySet authorityOf(const model::Task& t) {
+AuthoritySet authorityOf(const model::ResolvedTask& t) {
   AuthoritySet a;
   for (const auto& p : t.paths)
     a["paths"].insert(fmt::format("{} {}", model::nameOf(p.access), p.workspace ? "workspace" : p.path));

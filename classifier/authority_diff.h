@@ -14,7 +14,7 @@ namespace sbx::classifier {
 
 // Authority of one task, by category ("paths", "destinations", ...), as canonical text items.
 using AuthoritySet = std::map<std::string, std::set<std::string>>;
-AuthoritySet authorityOf(const model::Task& task);
+AuthoritySet authorityOf(const model::ResolvedTask& task);
 
 struct TaskDiff {
   std::string task;

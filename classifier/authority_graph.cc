@@ -28,7 +28,7 @@ class Builder {
   }
 
   void addTask(std::size_t index) {
-    const model::Task& t = model_.tasks[index];
+    const model::ResolvedTask& t = model_.tasks[index];
     Vertex task = out_.taskNode[index];
     for (const auto& in : t.inputs) {
       Node n{NodeKind::Input,

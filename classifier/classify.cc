@@ -55,7 +55,7 @@ bool isSuppressionRule(const Diagnostic& d) {
 }
 
 // Matches findings with the task's @suppress attributes; reports expired, unused and unknown ones.
-void applySuppressions(const model::Task& task, const model::Date& today, std::vector<Diagnostic> raw,
+void applySuppressions(const model::ResolvedTask& task, const model::Date& today, std::vector<Diagnostic> raw,
                        TaskReport& report) {
   FindingSink extra;
   std::set<const model::Suppression*> used, expired;
@@ -133,7 +133,7 @@ Report classify(const model::Model& model, const Options& options) {
   DelegationChains chains = analyseDelegations(model, ownTiers);
   for (std::size_t i = 0; i < model.tasks.size(); ++i) inheritDelegation(model, i, chains, report.tasks[i]);
   for (std::size_t i = 0; i < model.tasks.size(); ++i) {
-    const model::Task& task = model.tasks[i];
+    const model::ResolvedTask& task = model.tasks[i];
     LintContext context{{model, i, task, graph, flow}, report.tasks[i], chains, report.tasks};
     FindingSink sink;
     for (LintPass pass : kLintPasses) pass(context, sink);

@@ -165,11 +165,11 @@ HostSocketsReached hostSocketsReached(const std::string& path) {
   return out;
 }
 
-bool hasEgress(const model::Task& task) {
+bool hasEgress(const model::ResolvedTask& task) {
   return !model::allDestinations(task).empty() || (task.network && task.network->value == model::NetworkMode::Host);
 }
 
-std::vector<const model::Tool*> toolsUsing(const model::Task& task, const std::string& secret) {
+std::vector<const model::Tool*> toolsUsing(const model::ResolvedTask& task, const std::string& secret) {
   std::vector<const model::Tool*> out;
   const model::Secret* decl = nullptr;
   for (const auto& s : task.secrets)

@@ -45,9 +45,9 @@ std::optional<std::string> interpreterNamed(const std::string& executable);
 bool pathCovers(const std::string& outer, const std::string& inner);
 
 // Whether the task connects anywhere: a destination of its own or its tools', or the host's network.
-bool hasEgress(const model::Task& task);
+bool hasEgress(const model::ResolvedTask& task);
 
 // The tools that use a secret (`uses secret`, or named by its exposure).
-std::vector<const model::Tool*> toolsUsing(const model::Task& task, const std::string& secret);
+std::vector<const model::Tool*> toolsUsing(const model::ResolvedTask& task, const std::string& secret);
 
 }  // namespace sbx::classifier

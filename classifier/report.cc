@@ -55,7 +55,7 @@ nlohmann::ordered_json ruleJson(const Rule& r) {
 
 nlohmann::ordered_json taskJson(const model::Model& model, const Report& report, std::size_t index,
                                 const SourceManager& sources) {
-  const model::Task& task = model.tasks[index];
+  const model::ResolvedTask& task = model.tasks[index];
   const TaskReport& r = report.of(index);
   nlohmann::ordered_json j;
   j["task"] = task.qualifiedName;
@@ -89,7 +89,7 @@ nlohmann::ordered_json taskJson(const model::Model& model, const Report& report,
 
 std::string classifyText(const model::Model& model, const Report& report, std::size_t index,
                          const SourceManager& sources) {
-  const model::Task& task = model.tasks[index];
+  const model::ResolvedTask& task = model.tasks[index];
   const TaskReport& r = report.of(index);
   std::string out =
       fmt::format("{}: task `{}`: {}\n", location(task.span, sources), task.qualifiedName, tierLabel(r.tier));
@@ -103,7 +103,7 @@ std::string classifyText(const model::Model& model, const Report& report, std::s
 
 std::string explainText(const model::Model& model, const Report& report, std::size_t index,
                         const SourceManager& sources, const RenderOptions& render) {
-  const model::Task& task = model.tasks[index];
+  const model::ResolvedTask& task = model.tasks[index];
   const TaskReport& r = report.of(index);
   std::string out =
       fmt::format("task `{}` ({}): {}\n", task.qualifiedName, location(task.span, sources), tierLabel(r.tier));

@@ -1,12 +1,10 @@
 #include "runtime/egress_rules.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <cstring>
 
-#include "util/address_classes.h"
+#include "net/address_classes.h"
+#include "net/ip_address.h"
 
 namespace sbx::run {
 
@@ -18,20 +16,7 @@ std::string lower(std::string s) {
 }
 
 bool inNetwork(const IpAddress& address, const IpAddress& network, int prefix) {
-  if (address.family != network.family) return false;
-  for (int bit = 0; bit < prefix; ++bit) {
-    int byte = bit / 8, mask = 0x80 >> (bit % 8);
-    if ((address.bytes[byte] & mask) != (network.bytes[byte] & mask)) return false;
-  }
-  return true;
-}
-
-// The ranges never reachable through the proxy, whatever the policy says, and those reachable only
-// when the policy names the address or its network: util/address_classes.h, which the exporters share.
-template <std::size_t N>
-bool inAny(const IpAddress& address, const AddressRange (&ranges)[N]) {
-  return std::any_of(std::begin(ranges), std::end(ranges),
-                     [&](const AddressRange& r) { return inNetwork(address, *IpAddress::parse(r.network), r.prefix); });
+  return net::Network{network.family, network.bytes, prefix}.contains(address);
 }
 
 bool toolMay(const EgressRule& rule, const std::string& tool) {
@@ -40,38 +25,10 @@ bool toolMay(const EgressRule& rule, const std::string& tool) {
 
 }  // namespace
 
-std::optional<IpAddress> IpAddress::parse(const std::string& text) {
-  IpAddress a;
-  if (inet_pton(AF_INET, text.c_str(), a.bytes.data()) == 1) {
-    a.family = 4;
-    return a;
-  }
-  std::string bare =
-      text.size() > 2 && text.front() == '[' && text.back() == ']' ? text.substr(1, text.size() - 2) : text;
-  if (inet_pton(AF_INET6, bare.c_str(), a.bytes.data()) != 1) return std::nullopt;
-  a.family = 6;
-  static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(a.bytes.data(), kMapped, 12) == 0) {
-    std::memmove(a.bytes.data(), a.bytes.data() + 12, 4);
-    std::fill(a.bytes.begin() + 4, a.bytes.end(), 0);
-    a.family = 4;
-  }
-  return a;
-}
-
-IpAddress IpAddress::fromSockaddr(const sockaddr* address) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (address->sa_family == AF_INET)
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text, sizeof text);
-  else
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text, sizeof text);
-  return parse(text).value_or(IpAddress{});
-}
-
-std::string IpAddress::text() const {
-  char out[INET6_ADDRSTRLEN] = {};
-  inet_ntop(family == 4 ? AF_INET : AF_INET6, bytes.data(), out, sizeof out);
-  return out;
+std::optional<IpAddress> parseAddressLiteral(std::string_view text) {
+  auto address = IpAddress::parse(net::withoutBrackets(text));
+  if (!address) return std::nullopt;
+  return address->unmapped();
 }
 
 EgressRules EgressRules::fromPlan(const std::vector<plan::Destination>& egress, const std::vector<plan::Tool>& tools) {
@@ -88,7 +45,7 @@ EgressRules EgressRules::fromPlan(const std::vector<plan::Destination>& egress, 
                                                           : EgressRule::Kind::Host;
     r.host = lower(e.host);
     if (r.kind == EgressRule::Kind::Address) {
-      auto address = IpAddress::parse(e.address);
+      auto address = parseAddressLiteral(e.address);
       if (!address) continue;
       r.address = *address;
       r.prefix = e.prefix;
@@ -121,7 +78,7 @@ std::string EgressRules::toolOf(const std::string& path) const {
 
 const EgressRule* EgressRules::matchName(const std::string& host, std::uint16_t port, const std::string& tool) const {
   std::string name = lower(host);
-  auto literal = IpAddress::parse(name);
+  auto literal = parseAddressLiteral(name);
   for (const auto& r : rules_) {
     if (port < r.portLow || port > r.portHigh || !toolMay(r, tool)) continue;
     bool matches = false;
@@ -144,8 +101,9 @@ const EgressRule* EgressRules::matchName(const std::string& host, std::uint16_t 
   return nullptr;
 }
 
-const EgressRule* EgressRules::coveringAddressRule(const IpAddress& address, std::uint16_t port,
+const EgressRule* EgressRules::coveringAddressRule(const IpAddress& candidate, std::uint16_t port,
                                                    const std::string& tool) const {
+  IpAddress address = candidate.unmapped();
   for (const auto& r : rules_)
     if (r.kind == EgressRule::Kind::Address && port >= r.portLow && port <= r.portHigh && toolMay(r, tool) &&
         inNetwork(address, r.address, r.prefix))
@@ -153,13 +111,15 @@ const EgressRule* EgressRules::coveringAddressRule(const IpAddress& address, std
   return nullptr;
 }
 
-std::optional<std::string> EgressRules::refuseAddress(const IpAddress& address, std::uint16_t port,
+std::optional<std::string> EgressRules::refuseAddress(const IpAddress& candidate, std::uint16_t port,
                                                       const EgressRule* byName, const std::string& tool) const {
-  if (address.family == 0) return "not an IP address";
-  if (inAny(address, kNeverReachable))
+  if (candidate.family == 0) return "not an IP address";
+  // An IPv4-mapped IPv6 address reaches the IPv4 host: it is judged as that address.
+  IpAddress address = candidate.unmapped();
+  if (net::inAny(address, net::neverReachable()))
     return address.text() + " is link-local, cloud metadata or not a unicast address";
   const EgressRule* covering = coveringAddressRule(address, port, tool);
-  if (inAny(address, kNamedOnly) && !covering)
+  if (net::inAny(address, net::namedOnly()) && !covering)
     return address.text() + " is a loopback or private address the policy does not name";
   if (!byName && !covering) return address.text() + " is not on the allowlist";
   return std::nullopt;

@@ -14,19 +14,19 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "net/ip_address.h"
 #include "plan/plan.h"
 
 namespace sbx::run {
 
-struct IpAddress {
-  int family = 0;  // 4 or 6; IPv4-mapped IPv6 addresses are held as IPv4
-  std::array<std::uint8_t, 16> bytes{};
-  static std::optional<IpAddress> parse(const std::string& text);
-  static IpAddress fromSockaddr(const sockaddr* address);
-  std::string text() const;
-};
+using net::IpAddress;
+
+// An address literal as the proxy compares it: an IPv6 literal's brackets dropped, an IPv4-mapped
+// IPv6 address as the IPv4 address it maps (net/ip_address.h); nullopt for anything else.
+std::optional<IpAddress> parseAddressLiteral(std::string_view text);
 
 struct EgressRule {
   enum class Kind { Host, Wildcard, Any, Address };

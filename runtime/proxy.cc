@@ -21,9 +21,10 @@
 
 #include <fmt/format.h>
 
+#include "net/host_name.h"
+#include "net/ip_address.h"
 #include "runtime/peer_process.h"
 #include "runtime/resolver.h"
-#include "util/host_name.h"
 
 namespace sbx::run {
 
@@ -178,20 +179,16 @@ std::optional<Request> parseRequest(std::string_view head, std::string& why) {
 }
 
 // Puts `r.host` in the one form that rules and resolver both read: an IPv6 literal in brackets,
-// an IPv4 dotted quad, or a canonical host name (util/host_name.h, the compiler's check of the
+// an IPv4 dotted quad, or a canonical host name (net/host_name.h, the compiler's check of the
 // policy's names). A name the resolver would read differently from the rules (a NUL where it
 // stops, a byte it folds or decodes) never reaches either. False with `why` otherwise.
 bool canonicalHost(Request& r, std::string& why) {
   if (r.bracketed) {
-    in6_addr v6;
-    if (r.host.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos &&
-        inet_pton(AF_INET6, r.host.c_str(), &v6) == 1)
-      return true;
+    if (auto address = net::IpAddress::parse(r.host); address && address->family == 6) return true;
     why = fmt::format("`[{}]` is not an IPv6 address", printableHostText(r.host));
     return false;
   }
-  in_addr v4;
-  if (inet_pton(AF_INET, r.host.c_str(), &v4) == 1 && r.host.find('\0') == std::string::npos) return true;
+  if (auto address = net::IpAddress::parse(r.host); address && address->family == 4) return true;
   auto name = canonicalHostName(r.host, why);
   if (!name) {
     why = fmt::format("host name `{}` {}", printableHostText(r.host), why);

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "util/host_name.h"
+#include "net/host_name.h"
 
 namespace sbx::run {
 
@@ -28,7 +28,7 @@ void collect(void* arg, int status, int /*timeouts*/, ares_addrinfo* result) {
   lookup.status = status;
   if (!result) return;
   for (auto* node = result->nodes; node; node = node->ai_next)
-    lookup.addresses.push_back(IpAddress::fromSockaddr(node->ai_addr));
+    if (auto address = IpAddress::fromSockaddr(node->ai_addr)) lookup.addresses.push_back(address->unmapped());
   ares_freeaddrinfo(result);
 }
 
@@ -58,7 +58,7 @@ void run(ares_channel channel, const Lookup& lookup) {
 }  // namespace
 
 std::vector<IpAddress> resolveHost(const std::string& host, std::string& error) {
-  if (auto literal = IpAddress::parse(host); literal && host.find('\0') == std::string::npos) return {*literal};
+  if (auto literal = parseAddressLiteral(host)) return {*literal};
   // c-ares reads a C string: only a name in the form the rules were matched against may reach it.
   std::string why;
   if (canonicalHostName(host, why) != host) {

@@ -14,7 +14,7 @@ namespace sbx::classifier {
 struct TaskContext {
   const model::Model& model;
   std::size_t index;
-  const model::Task& task;
+  const model::ResolvedTask& task;
   const AuthorityGraph& graph;
   const FlowAnalysis& flow;
 };

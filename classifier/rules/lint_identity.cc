@@ -14,7 +14,7 @@ bool sameIdentity(const model::Identity& a, const model::Identity& b) {
 }
 
 // What a task can do, for comparing two tasks that share an identity.
-std::string authoritySignature(const model::Task& t, int tier) {
+std::string authoritySignature(const model::ResolvedTask& t, int tier) {
   std::string out = fmt::format("T{}", tier);
   for (const auto& p : t.paths) out += fmt::format("|{} {}", model::nameOf(p.access), p.path);
   for (const auto* d : model::allDestinations(t)) out += "|connect " + d->text;

@@ -10,9 +10,9 @@ namespace sbx::classifier {
 namespace {
 
 using Found = std::vector<Evidence>;
-using model::Task;
+using model::ResolvedTask;
 
-Found pathsWith(const Task& t, model::Access access, std::string_view verb) {
+Found pathsWith(const ResolvedTask& t, model::Access access, std::string_view verb) {
   Found out;
   for (const auto& p : t.paths)
     if (p.access == access)
@@ -20,7 +20,7 @@ Found pathsWith(const Task& t, model::Access access, std::string_view verb) {
   return out;
 }
 
-Found networkEgress(const Task& t) {
+Found networkEgress(const ResolvedTask& t) {
   Found out;
   if (t.network && t.network->value == model::NetworkMode::Host)
     out.push_back({t.network->origin.span, "shares the host network"});
@@ -30,7 +30,7 @@ Found networkEgress(const Task& t) {
   return out;
 }
 
-Found inputsOf(const Task& t, model::Sensitivity level) {
+Found inputsOf(const ResolvedTask& t, model::Sensitivity level) {
   Found out;
   for (const auto& in : t.inputs)
     if (in.sensitivity == level)
@@ -38,7 +38,7 @@ Found inputsOf(const Task& t, model::Sensitivity level) {
   return out;
 }
 
-Found usesSecret(const Task& t) {
+Found usesSecret(const ResolvedTask& t) {
   Found out;
   for (const auto& s : t.secrets) out.push_back({s.origin.span, fmt::format("holds secret {}", ticked(s.name))});
   return out;
@@ -46,7 +46,7 @@ Found usesSecret(const Task& t) {
 
 // Actions of tools on systems of one class, whose effect passes `want`.
 template <typename Want>
-Found actionsOn(const Task& t, SystemClass cls, Want want) {
+Found actionsOn(const ResolvedTask& t, SystemClass cls, Want want) {
   Found out;
   for (const auto& tool : t.tools) {
     if (systemClass(tool) != cls) continue;
@@ -60,19 +60,19 @@ Found actionsOn(const Task& t, SystemClass cls, Want want) {
   return out;
 }
 
-Found writesRepository(const Task& t) {
+Found writesRepository(const ResolvedTask& t) {
   return actionsOn(t, SystemClass::DevelopmentOrTest, [](const model::Action& a) { return changesState(a.effect); });
 }
 
-Found writesStaging(const Task& t) {
+Found writesStaging(const ResolvedTask& t) {
   return actionsOn(t, SystemClass::Staging, [](const model::Action& a) { return changesState(a.effect); });
 }
 
-Found productionAuthority(const Task& t) {
+Found productionAuthority(const ResolvedTask& t) {
   return actionsOn(t, SystemClass::Production, [](const model::Action& a) { return changesState(a.effect); });
 }
 
-Found irreversible(const Task& t) {
+Found irreversible(const ResolvedTask& t) {
   Found out;
   for (const auto& tool : t.tools)
     for (const auto& a : tool.actions)
@@ -82,7 +82,7 @@ Found irreversible(const Task& t) {
   return out;
 }
 
-Found approves(const Task& t) {
+Found approves(const ResolvedTask& t) {
   Found out;
   for (const auto& tool : t.tools)
     for (const auto& a : tool.actions)
@@ -93,17 +93,17 @@ Found approves(const Task& t) {
 
 struct TierRule {
   RuleId id;
-  Found (*evidence)(const Task&);
+  Found (*evidence)(const ResolvedTask&);
 };
 
 constexpr TierRule kTierRules[] = {
-    {RuleId::WritesDeclaredPaths, [](const Task& t) { return pathsWith(t, model::Access::Write, "writes"); }},
-    {RuleId::ExecutesCode, [](const Task& t) { return pathsWith(t, model::Access::Exec, "executes from"); }},
+    {RuleId::WritesDeclaredPaths, [](const ResolvedTask& t) { return pathsWith(t, model::Access::Write, "writes"); }},
+    {RuleId::ExecutesCode, [](const ResolvedTask& t) { return pathsWith(t, model::Access::Exec, "executes from"); }},
     {RuleId::NetworkEgress, networkEgress},
-    {RuleId::ConfidentialData, [](const Task& t) { return inputsOf(t, model::Sensitivity::Confidential); }},
+    {RuleId::ConfidentialData, [](const ResolvedTask& t) { return inputsOf(t, model::Sensitivity::Confidential); }},
     {RuleId::WritesRepository, writesRepository},
     {RuleId::UsesSecret, usesSecret},
-    {RuleId::ReadsSecretData, [](const Task& t) { return inputsOf(t, model::Sensitivity::Secret); }},
+    {RuleId::ReadsSecretData, [](const ResolvedTask& t) { return inputsOf(t, model::Sensitivity::Secret); }},
     {RuleId::WritesNonproductionRecord, writesStaging},
     {RuleId::ProductionAuthority, productionAuthority},
     {RuleId::IrreversibleAction, irreversible},

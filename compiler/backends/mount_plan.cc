@@ -25,7 +25,7 @@ bool parentFirst(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::vector<Mount> planMounts(const model::Task& task) {
+std::vector<Mount> planMounts(const model::ResolvedTask& task) {
   struct Access {
     bool read = false, write = false, exec = false, workspace = false;
     model::MountFlags flags;

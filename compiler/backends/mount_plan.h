@@ -17,6 +17,6 @@ using Mount = plan::Mount;
 // Default size of a scratch tmpfs without `size`.
 constexpr std::uint64_t kDefaultScratchBytes = 64ull << 20;
 
-std::vector<Mount> planMounts(const model::Task& task);
+std::vector<Mount> planMounts(const model::ResolvedTask& task);
 
 }  // namespace sbx::backends

@@ -6,7 +6,7 @@
 
 namespace sbx::backends {
 
-plan::Plan buildPlan(const model::Task& task, const model::Model& model) {
+plan::Plan buildPlan(const model::ResolvedTask& task, const model::Model& model) {
   plan::Plan plan;
   plan.compilerName = "sbxc";
   plan.compilerVersion = SBXC_VERSION;

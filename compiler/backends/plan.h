@@ -11,8 +11,8 @@
 
 namespace sbx::backends {
 
-plan::Plan buildPlan(const model::Task& task, const model::Model& model);
-plan::TaskDescription describeTask(const model::Task& task, const model::Model& model);
+plan::Plan buildPlan(const model::ResolvedTask& task, const model::Model& model);
+plan::TaskDescription describeTask(const model::ResolvedTask& task, const model::Model& model);
 plan::Destination describeDestination(const model::Destination& destination);
 // Serialized deterministically: fixed key order, two-space indentation, trailing newline.
 std::string renderJson(const nlohmann::ordered_json& json);

@@ -1,4 +1,4 @@
-// model::Task -> plan::TaskDescription: the task as plan.json describes it (what model_json writes
+// model::ResolvedTask -> plan::TaskDescription: the task as plan.json describes it (what model_json writes
 // without sources, less the syscall rules, which live in the compiled filter).
 #include <fmt/format.h>
 
@@ -73,7 +73,7 @@ std::optional<std::string> settingName(const std::optional<model::Setting<T>>& s
   return name(s->value);
 }
 
-void describeHeader(const model::Task& t, plan::TaskDescription& x) {
+void describeHeader(const model::ResolvedTask& t, plan::TaskDescription& x) {
   x.name = t.name;
   x.qualifiedName = t.qualifiedName;
   x.root = t.root;
@@ -107,7 +107,7 @@ plan::Destination describeDestination(const model::Destination& d) {
   return x;
 }
 
-plan::TaskDescription describeTask(const model::Task& t, const model::Model& model) {
+plan::TaskDescription describeTask(const model::ResolvedTask& t, const model::Model& model) {
   plan::TaskDescription x;
   describeHeader(t, x);
   x.inputs = convert(t.inputs, [](const model::Input& in) {

@@ -8,7 +8,7 @@ namespace {
 
 // The task's workload identity as a token subject: its SPIFFE ID or OIDC subject, else
 // "sbx:task/<qualified name>".
-std::string workloadSubject(const model::Task& task) {
+std::string workloadSubject(const model::ResolvedTask& task) {
   if (task.identity) {
     if (task.identity->kind == model::IdentityKind::Oidc && !task.identity->subject.empty())
       return task.identity->subject;
@@ -19,7 +19,7 @@ std::string workloadSubject(const model::Task& task) {
 
 }  // namespace
 
-std::vector<plan::TokenScope> tokenScopes(const model::Task& task) {
+std::vector<plan::TokenScope> tokenScopes(const model::ResolvedTask& task) {
   std::vector<plan::TokenScope> list;
   for (const auto& s : task.secrets) {
     std::uint64_t ttl = s.ttlMs.value_or(kDefaultTokenTtlMs);

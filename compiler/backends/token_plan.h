@@ -15,6 +15,6 @@ constexpr std::uint64_t kDefaultTokenTtlMs = 15 * 60 * 1000;
 // tool is the one that alone may see the token (the exposure's, else the tool that uses the
 // secret), toolExec its executable; without an explicit exposure, a file at /run/secrets/NAME
 // (for the tool alone when there is one).
-std::vector<plan::TokenScope> tokenScopes(const model::Task& task);
+std::vector<plan::TokenScope> tokenScopes(const model::ResolvedTask& task);
 
 }  // namespace sbx::backends

@@ -14,7 +14,7 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
                          const std::string& outDir, const ArtifactOptions& artifactOptions) {
   Artifacts out;
   for (std::size_t index = 0; index < model.tasks.size(); ++index) {
-    const model::Task& task = model.tasks[index];
+    const model::ResolvedTask& task = model.tasks[index];
     if (!task.root) continue;
     // Written under outDir through descriptors: a link at outDir or at outDir/<task> is refused
     // (util/atomic_file.h).

@@ -39,8 +39,8 @@ Json ciliumPort(const plan::Destination& d) {
 }
 
 bool isLoopback(const Network& n) {
-  static const Network v4 = *parseNetwork("127.0.0.0", 8), v6 = *parseNetwork("::1", 128);
-  return contains(v4, n) || contains(v6, n);
+  static const Network v4 = *Network::parse("127.0.0.0", 8), v6 = *Network::parse("::1", 128);
+  return v4.contains(n) || v6.contains(n);
 }
 
 // The ipBlock egress rules of one IP, CIDR or any-address destination.
@@ -92,9 +92,9 @@ Json ciliumPolicy(const std::vector<const plan::Destination*>& destinations, con
   egress.insert(egress.begin(), dns);
   // A name that resolves to a metadata or link-local address must not open it: deny beats allow.
   Json deny = Json::array();
-  for (const auto& range : unreachableParts(*parseNetwork("0.0.0.0", 0), false))
+  for (const auto& range : unreachableParts(*Network::parse("0.0.0.0", 0), false))
     deny.push_back({{"cidr", range.text()}});
-  for (const auto& range : unreachableParts(*parseNetwork("::", 0), false)) deny.push_back({{"cidr", range.text()}});
+  for (const auto& range : unreachableParts(*Network::parse("::", 0), false)) deny.push_back({{"cidr", range.text()}});
   return {{"apiVersion", "cilium.io/v2"},
           {"kind", "CiliumNetworkPolicy"},
           {"metadata", {{"name", name + "-fqdn"}, {"labels", podLabels}}},

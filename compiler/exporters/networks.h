@@ -1,30 +1,16 @@
 // IP networks for the exporters that write address allowlists (Kubernetes ipBlocks, systemd
 // IPAddressAllow=): the task's IP and CIDR destinations, and the ranges sbx-run's proxy never
-// reaches (util/address_classes.h) carved out of them, either as `except` lists or, for targets
+// reaches (net/address_classes.h) carved out of them, either as `except` lists or, for targets
 // without exceptions, as the prefixes that cover the rest exactly.
 #pragma once
-#include <array>
-#include <cstdint>
-#include <optional>
-#include <string>
 #include <vector>
 
+#include "net/ip_address.h"
 #include "plan/plan.h"
 
 namespace sbx::exporters {
 
-struct Network {
-  int family = 4;  // 4 or 6
-  std::array<std::uint8_t, 16> bytes{};
-  int prefix = 0;
-  std::string text() const;  // "10.0.0.0/8", "fd00:ec2::254/128"
-  friend bool operator==(const Network&, const Network&) = default;
-};
-
-std::optional<Network> parseNetwork(const std::string& address, int prefix);
-
-// `inner` lies wholly inside `outer`.
-bool contains(const Network& outer, const Network& inner);
+using net::Network;
 
 // The networks of an IP, CIDR or any-address destination (both families for "*"); empty for names.
 std::vector<Network> networksOf(const plan::Destination& destination);

@@ -233,7 +233,7 @@ void addNetwork(const ExportInput& input, Unit& unit, std::vector<Loss>& losses)
     // The host's network, as the task asks, but never the metadata or link-local ranges.
     std::vector<std::string> never;
     for (const char* any : {"0.0.0.0", "::"})
-      for (const auto& range : unreachableParts(*parseNetwork(any, 0), false)) never.push_back(range.text());
+      for (const auto& range : unreachableParts(*Network::parse(any, 0), false)) never.push_back(range.text());
     unit.add("RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6");
     listDirective(unit.lines, "IPAddressDeny", never);
     return;

@@ -198,7 +198,7 @@ struct Body {
   std::vector<Limits> limits;
 };
 
-struct TaskDecl : Statement {  // a `task` declaration as written (model::Task is the resolved one)
+struct TaskDecl : Statement {  // a `task` declaration as written (model::ResolvedTask is the resolved one)
   Ident name;
   Body body;
 };

@@ -8,7 +8,7 @@
 namespace sbx::frontend::resolver {
 
 void Resolver::applyGrants(TaskState& state, const ast::Body& body, const Via& via, bool fromTask) {
-  model::Task& task = state.task;
+  model::ResolvedTask& task = state.task;
   for (const auto& in : body.inputs) {
     collectSuppressions(task, in);
     if (!firstOfName(task.inputs, in.name, "input")) continue;
@@ -39,7 +39,7 @@ void Resolver::applyGrants(TaskState& state, const ast::Body& body, const Via& v
   for (const auto& e : body.env) addEnv(task, e, via, fromTask);
 }
 
-void Resolver::addPaths(model::Task& task, const ast::Paths& p, const Via& via, bool fromTask) {
+void Resolver::addPaths(model::ResolvedTask& task, const ast::Paths& p, const Via& via, bool fromTask) {
   collectSuppressions(task, p);
   for (const auto& ref : p.paths) {
     model::PathGrant grant{ref.path, ref.workspace, p.access, p.flags, origin(ref.span, via)};
@@ -60,7 +60,7 @@ void Resolver::addPaths(model::Task& task, const ast::Paths& p, const Via& via, 
   }
 }
 
-void Resolver::addScratch(model::Task& task, const ast::Scratch& s, const Via& via, bool fromTask) {
+void Resolver::addScratch(model::ResolvedTask& task, const ast::Scratch& s, const Via& via, bool fromTask) {
   collectSuppressions(task, s);
   auto same = std::find_if(task.scratch.begin(), task.scratch.end(),
                            [&](const model::Scratch& x) { return x.path == s.path.path; });
@@ -79,7 +79,7 @@ void Resolver::addScratch(model::Task& task, const ast::Scratch& s, const Via& v
   task.scratch.push_back({s.path.path, s.size ? std::optional(s.size->value) : std::nullopt, origin(s.span, via)});
 }
 
-void Resolver::addEnv(model::Task& task, const ast::Env& e, const Via& via, bool fromTask) {
+void Resolver::addEnv(model::ResolvedTask& task, const ast::Env& e, const Via& via, bool fromTask) {
   collectSuppressions(task, e);
   for (const auto& item : e.items) {
     auto same = std::find_if(task.env.begin(), task.env.end(),
@@ -101,7 +101,7 @@ void Resolver::addEnv(model::Task& task, const ast::Env& e, const Via& via, bool
 }
 
 void Resolver::applyDelegations(TaskState& state, Module& m, const ast::Body& body, const Via& via) {
-  model::Task& task = state.task;
+  model::ResolvedTask& task = state.task;
   for (const auto& d : body.delegations) {
     collectSuppressions(task, d);
     auto found = lookup(m, d.target, Kind::Task);

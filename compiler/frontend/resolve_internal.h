@@ -57,7 +57,7 @@ struct PendingRule {
 };
 
 struct TaskState {
-  model::Task task;
+  model::ResolvedTask task;
   Module* module = nullptr;
   const ast::TaskDecl* decl = nullptr;
   std::vector<PendingRule> rules;
@@ -69,7 +69,7 @@ struct TaskState {
 
 // Secrets a delegation passes on, checked against the task once all its secrets are known.
 struct SecretRefs {
-  model::Task* task;
+  model::ResolvedTask* task;
   std::vector<ast::Ident> secrets;
 };
 
@@ -115,7 +115,7 @@ class Resolver {
   static model::Origin origin(Span span, const Via& via) { return {span, via}; }
 
   template <typename T>
-  static void collectSuppressions(model::Task& task, const T& statement) {
+  static void collectSuppressions(model::ResolvedTask& task, const T& statement) {
     for (const auto& s : statement.suppressions) task.suppressions.push_back(s);
   }
 
@@ -138,9 +138,9 @@ class Resolver {
 
   // ---- grants (resolve_grants.cc) ---------------------------------------------------------
   void applyGrants(TaskState& state, const ast::Body& body, const Via& via, bool fromTask);
-  void addPaths(model::Task& task, const ast::Paths& p, const Via& via, bool fromTask);
-  void addScratch(model::Task& task, const ast::Scratch& s, const Via& via, bool fromTask);
-  void addEnv(model::Task& task, const ast::Env& e, const Via& via, bool fromTask);
+  void addPaths(model::ResolvedTask& task, const ast::Paths& p, const Via& via, bool fromTask);
+  void addScratch(model::ResolvedTask& task, const ast::Scratch& s, const Via& via, bool fromTask);
+  void addEnv(model::ResolvedTask& task, const ast::Env& e, const Via& via, bool fromTask);
   void applyDelegations(TaskState& state, Module& m, const ast::Body& body, const Via& via);
 
   // Reports a second declaration of `name` among `existing`; true when it is the first.
@@ -174,9 +174,9 @@ class Resolver {
   void addLimits(TaskState& state, const ast::Limits& block, const Via& via, bool fromTask);
 
   // ---- cross references and token rules (resolve_policy.cc) -------------------------------
-  void checkReferences(model::Task& task);
-  void checkOneToolPerSecret(const model::Task& task);
-  void checkGatedExecutables(const model::Task& task);
+  void checkReferences(model::ResolvedTask& task);
+  void checkOneToolPerSecret(const model::ResolvedTask& task);
+  void checkGatedExecutables(const model::ResolvedTask& task);
 
   ModuleSet& modules_;
   DiagnosticSink& diags_;
@@ -186,7 +186,7 @@ class Resolver {
   std::set<const ast::Profile*> usedProfiles_, cyclicProfiles_;
   std::set<const ast::Group*> cyclicGroups_;
   std::set<std::tuple<FileId, std::uint32_t, std::uint32_t>> reportedSyscalls_;
-  std::vector<std::pair<model::Task*, ast::Ident>> secretUses_, exposureTools_;
+  std::vector<std::pair<model::ResolvedTask*, ast::Ident>> secretUses_, exposureTools_;
   std::vector<SecretRefs> pendingSecretRefs_;
   std::size_t order_ = 0;
   std::deque<Expansion> scratch_;  // expansions of user groups, alive for this resolve

@@ -6,7 +6,7 @@ namespace sbx::frontend::resolver {
 
 void Resolver::addLimits(TaskState& state, const ast::Limits& block, const std::vector<std::string>& via,
                          bool fromTask) {
-  model::Task& task = state.task;
+  model::ResolvedTask& task = state.task;
   collectSuppressions(task, block);
   std::map<model::Limit, Span> seenHere;
   for (const auto& item : block.items) {

@@ -6,7 +6,7 @@
 
 namespace sbx::frontend::resolver {
 
-void Resolver::checkReferences(model::Task& task) {
+void Resolver::checkReferences(model::ResolvedTask& task) {
   std::vector<std::string> secretNames, toolNames;
   for (const auto& s : task.secrets) secretNames.push_back(s.name);
   for (const auto& t : task.tools) toolNames.push_back(t.name);
@@ -36,7 +36,7 @@ void Resolver::checkReferences(model::Task& task) {
 
 // A token is minted for one tool alone (the launcher gates that tool's executable): a secret
 // that `uses secret` or `expose ... for` hands to a second tool is an error at the second.
-void Resolver::checkOneToolPerSecret(const model::Task& task) {
+void Resolver::checkOneToolPerSecret(const model::ResolvedTask& task) {
   for (const auto& secret : task.secrets) {
     std::string first = secret.exposure ? secret.exposure->tool : "";
     for (const auto& [owner, name] : secretUses_) {
@@ -61,7 +61,7 @@ void Resolver::checkOneToolPerSecret(const model::Task& task) {
 // The launcher hands a tool its token through the tool's executable (a gate over it), so a tool
 // given a secret needs an executable of its own: none, or one another tool runs too, would let
 // the task's other processes have the token.
-void Resolver::checkGatedExecutables(const model::Task& task) {
+void Resolver::checkGatedExecutables(const model::ResolvedTask& task) {
   for (const auto& tool : task.tools) {
     std::string secret;  // the first of the task's secrets given to the tool
     for (const auto& s : task.secrets)

@@ -32,7 +32,7 @@ void Resolver::checkUnused(Module& m) {
 
 void Resolver::applyProfiles(TaskState& state, Module& m, const ast::Body& body, Via& via,
                              std::vector<const ast::Profile*>& stack) {
-  model::Task& task = state.task;
+  model::ResolvedTask& task = state.task;
   for (const auto& use : body.uses) {
     collectSuppressions(task, use);
     for (const auto& target : use.targets) {
@@ -56,7 +56,7 @@ void Resolver::applyProfiles(TaskState& state, Module& m, const ast::Body& body,
 }
 
 void Resolver::applySettings(TaskState& state, const ast::Body& body, const Via& via, bool fromTask) {
-  model::Task& task = state.task;
+  model::ResolvedTask& task = state.task;
 
   auto text = [&](const std::optional<ast::TextSetting>& s, std::optional<model::Setting<std::string>>& slot,
                   const std::string& what) {

@@ -10,7 +10,7 @@ namespace sbx::frontend::resolver {
 
 void Resolver::addSyscalls(TaskState& state, Module& m, const ast::Syscalls& block, const std::vector<std::string>& via,
                            bool fromTask) {
-  model::Task& task = state.task;
+  model::ResolvedTask& task = state.task;
   model::SyscallPolicy& policy = task.syscalls;
   policy.declared = true;
   collectSuppressions(task, block);

@@ -6,7 +6,7 @@
 namespace sbx::frontend::resolver {
 
 void Resolver::addTool(TaskState& state, const ast::Tool& t, const std::vector<std::string>& via) {
-  model::Task& task = state.task;
+  model::ResolvedTask& task = state.task;
   collectSuppressions(task, t);
   if (!firstOfName(task.tools, t.name, "tool")) return;
   model::Tool tool;
@@ -53,7 +53,7 @@ void Resolver::addTool(TaskState& state, const ast::Tool& t, const std::vector<s
 }
 
 void Resolver::addSecret(TaskState& state, const ast::Secret& s, const std::vector<std::string>& via) {
-  model::Task& task = state.task;
+  model::ResolvedTask& task = state.task;
   collectSuppressions(task, s);
   if (!firstOfName(task.secrets, s.name, "secret")) return;
   model::Secret secret;

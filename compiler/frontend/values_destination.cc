@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "frontend/values.h"
+#include "net/host_name.h"
 #include "net/ip_address.h"
-#include "util/host_name.h"
 
 namespace sbx::frontend {
 namespace {
@@ -187,7 +187,7 @@ class DestinationParser {
     if (named.find('*') != std::string_view::npos)
       return fail(fmt::format("`{}` has a `*` that is not a whole leftmost label", printableHostText(host)),
                   "a wildcard covers subdomains: \"*.example.com:443\"");
-    // The proxy checks a request's host with the same function (util/host_name.h).
+    // The proxy checks a request's host with the same function (net/host_name.h).
     std::string why;
     auto name = canonicalHostName(named, why);
     if (!name) return fail(fmt::format("host name `{}` {}", printableHostText(host), why), "");

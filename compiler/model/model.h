@@ -199,7 +199,10 @@ struct Setting {  // a single-valued statement and where it was declared
   Origin origin;
 };
 
-struct Task {
+// One task after name resolution, profiles and imports: what the classifier judges and the
+// backends compile (ast::TaskDecl is the task as written, plan::TaskDescription and
+// run::CompiledTask the task as compiled and as sbx-run loads it).
+struct ResolvedTask {
   std::string name;
   std::string qualifiedName;  // unique across the model: "name" in the root file, else "alias.name"
   FileId file = kNoFile;
@@ -232,7 +235,7 @@ struct Task {
 };
 
 // Every destination of the task: its own, then its tools', in declaration order.
-inline std::vector<const Destination*> allDestinations(const Task& task) {
+inline std::vector<const Destination*> allDestinations(const ResolvedTask& task) {
   std::vector<const Destination*> out;
   for (const auto& d : task.egress) out.push_back(&d);
   for (const auto& tool : task.tools)
@@ -241,7 +244,7 @@ inline std::vector<const Destination*> allDestinations(const Task& task) {
 }
 
 struct Model {
-  std::vector<Task> tasks;  // root tasks first, in declaration order; then delegation targets
+  std::vector<ResolvedTask> tasks;  // root tasks first, in declaration order; then delegation targets
 };
 
 }  // namespace sbx::model

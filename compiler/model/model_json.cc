@@ -12,7 +12,7 @@ class Writer {
  public:
   Writer(const Model& model, const JsonOptions& options) : model_(model), options_(options) {}
 
-  json task(const Task& t) {
+  json task(const ResolvedTask& t) {
     json j;
     j["name"] = t.name;
     j["qualifiedName"] = t.qualifiedName;
@@ -226,7 +226,7 @@ std::string describeAction(const SyscallAction& action) {
   return std::string(nameOf(action.kind));
 }
 
-json toJson(const Task& task, const Model& model, const JsonOptions& options) {
+json toJson(const ResolvedTask& task, const Model& model, const JsonOptions& options) {
   return Writer(model, options).task(task);
 }
 

@@ -13,7 +13,7 @@ struct JsonOptions {
 };
 
 nlohmann::ordered_json toJson(const Model& model, const JsonOptions& options);
-nlohmann::ordered_json toJson(const Task& task, const Model& model, const JsonOptions& options);
+nlohmann::ordered_json toJson(const ResolvedTask& task, const Model& model, const JsonOptions& options);
 std::string destinationKindName(Destination::Kind kind);
 std::string describeAction(const SyscallAction& action);  // "allow", "errno 1", ...
 

@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
-#include "bpf/bpf_interpreter.h"
 #include "backends/seccomp/codegen.h"
 #include "backends/seccomp/flat_rules.h"
+#include "bpf/bpf_interpreter.h"
 #include "frontend/frontend.h"
 #include "seccomp/differential.h"
 #include "seccomp/filter_support.h"
@@ -89,7 +89,7 @@ namespace {
 
 // A random but valid task: rules on a pool of syscalls (argument-checked ones included), every
 // operator and width, values near the interesting edges, any action, default and arch set.
-model::Task randomTask(std::mt19937_64& rng) {
+model::ResolvedTask randomTask(std::mt19937_64& rng) {
   static const char* names[] = {"socket", "ioctl",  "clone",  "personality", "read",  "write",     "mmap",
                                 "openat", "fcntl",  "prctl",  "setpriority", "mlock", "kill",      "futex",
                                 "ptrace", "clone3", "getpid", "unshare",     "bpf",   "exit_group"};
@@ -112,7 +112,7 @@ model::Task randomTask(std::mt19937_64& rng) {
     if (a.kind == model::SyscallActionKind::Errno) a.errnoValue = 1 + static_cast<int>(rng() % 100);
     return a;
   };
-  model::Task task;
+  model::ResolvedTask task;
   task.name = "random";
   auto& p = task.syscalls;
   p.declared = rng() % 8 != 0;
@@ -154,7 +154,7 @@ TEST_CASE("differential: random policies") {
   std::mt19937_64 rng(20261122);
   int withLibseccomp = 0, withoutLibseccomp = 0;
   for (int i = 0; i < 400; ++i) {
-    model::Task task = randomTask(rng);
+    model::ResolvedTask task = randomTask(rng);
     int tier = static_cast<int>(rng() % 5);
     CAPTURE(i);
     auto spec = seccomp::buildSpec(task, seccomp::factsOf(task, tier));
@@ -175,7 +175,7 @@ TEST_CASE("kernel cache: every unconditional allow is provably constant in sbxc'
   std::mt19937_64 rng(7);
   std::size_t allows = 0;
   for (int i = 0; i < 100; ++i) {
-    model::Task task = randomTask(rng);
+    model::ResolvedTask task = randomTask(rng);
     auto spec = seccomp::buildSpec(task, seccomp::factsOf(task, static_cast<int>(rng() % 5)));
     seccomp::Program program;
     std::string error;

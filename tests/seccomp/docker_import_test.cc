@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <random>
 
-#include "bpf/bpf_interpreter.h"
 #include "backends/seccomp/codegen.h"
 #include "backends/seccomp/libseccomp_codegen.h"
 #include "backends/seccomp/metrics.h"
+#include "bpf/bpf_interpreter.h"
 #include "classifier/classify.h"
 #include "frontend/frontend.h"
 #include "importers/docker_reference.h"
@@ -38,7 +38,7 @@ seccomp::Program libseccompOfProfile() {
   return program;
 }
 
-model::Task importDockerDefault(bool sixtyFourBitArguments) {
+model::ResolvedTask importDockerDefault(bool sixtyFourBitArguments) {
   REQUIRE(std::filesystem::exists(dockerProfilePath()));
   importers::DockerImportOptions options;
   options.fileName = "docker-default-seccomp.json";

@@ -32,7 +32,7 @@ std::vector<std::string> ids(const frontend::Result& r) {
   return out;
 }
 
-const model::Task& only(const Loaded& l) {
+const model::ResolvedTask& only(const Loaded& l) {
   REQUIRE(l.result.model);
   REQUIRE(!l.result.model->tasks.empty());
   return l.result.model->tasks[0];

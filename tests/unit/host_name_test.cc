@@ -1,10 +1,10 @@
 // The one check of host names that the compiler (policies) and sbx-run's proxy (requests) share
-// (common/util/host_name.h): what it accepts, how it normalises, and why it refuses.
+// (common/net/host_name.h): what it accepts, how it normalises, and why it refuses.
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "util/host_name.h"
+#include "net/host_name.h"
 
 using sbx::canonicalHostName;
 

@@ -230,7 +230,7 @@ std::uint32_t scmpArch(model::Arch arch) {
 
 }  // namespace
 
-SeccompFacts factsOf(const model::Task& task, int tier) {
+SeccompFacts factsOf(const model::ResolvedTask& task, int tier) {
   SeccompFacts facts;
   facts.tier = tier;
   facts.networkNeeded = !task.egress.empty() || (task.network && task.network->value == model::NetworkMode::Host);
@@ -267,7 +267,7 @@ const SyscallTable& syscallTable(model::Arch arch) {
 
 }  // namespace
 
-FilterSpec buildSpec(const model::Task& task, const SeccompFacts& facts) {
+FilterSpec buildSpec(const model::ResolvedTask& task, const SeccompFacts& facts) {
   const model::SyscallPolicy& policy = task.syscalls;
   // A task with no syscalls block runs under TIERS.md's default deny list: everything but the
   // dangerous set is allowed.

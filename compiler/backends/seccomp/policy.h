@@ -81,9 +81,9 @@ struct SeccompFacts {
   int tier = 1;
   bool networkNeeded = false;  // egress declared by the task or a tool, or host network
 };
-SeccompFacts factsOf(const model::Task& task, int tier);
+SeccompFacts factsOf(const model::ResolvedTask& task, int tier);
 
-FilterSpec buildSpec(const model::Task& task, const SeccompFacts& facts);
+FilterSpec buildSpec(const model::ResolvedTask& task, const SeccompFacts& facts);
 
 using Args = std::array<std::uint64_t, 6>;
 bool holds(const Compare& c, const Args& args);

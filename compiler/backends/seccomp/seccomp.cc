@@ -12,7 +12,8 @@
 
 namespace sbx::seccomp {
 
-bool compileSeccomp(const model::Task& task, const SeccompOptions& options, SeccompOutput& out, std::string& error) {
+bool compileSeccomp(const model::ResolvedTask& task, const SeccompOptions& options, SeccompOutput& out,
+                    std::string& error) {
   out.spec = buildSpec(task, factsOf(task, options.tier));
   FlatFilter flat;
   if (!flatten(out.spec, flat, error, kMaxFlatRulesPerSyscall, &out.failedSyscall)) return false;

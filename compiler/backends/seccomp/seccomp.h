@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bpf/bpf_program.h"
 #include "backends/seccomp/policy.h"
+#include "bpf/bpf_program.h"
 #include "plan/plan.h"
 
 namespace sbx::seccomp {
@@ -28,7 +28,8 @@ struct SeccompOutput {
 };
 
 // False, with `error` saying why, when the filter cannot be built within the kernel's limits.
-bool compileSeccomp(const model::Task& task, const SeccompOptions& options, SeccompOutput& out, std::string& error);
+bool compileSeccomp(const model::ResolvedTask& task, const SeccompOptions& options, SeccompOutput& out,
+                    std::string& error);
 
 // The "seccomp" object of plan.json: files, SHA-256 of seccomp.bpf, actions, size.
 plan::SeccompEntry planEntry(const SeccompOutput& out, const SeccompOptions& options);

@@ -1,4 +1,4 @@
-#include "util/host_name.h"
+#include "net/host_name.h"
 
 #include <fmt/format.h>
 

@@ -2,6 +2,9 @@
 // first set whatever the policy says, and to the second only when an address or network rule
 // names the address. The exporters carve the same ranges out of the networks they allow.
 #pragma once
+#include <span>
+
+#include "net/ip_address.h"
 
 namespace sbx {
 
@@ -20,5 +23,15 @@ inline constexpr AddressRange kNeverReachable[] = {{"169.254.0.0", 16}, {"fe80::
 inline constexpr AddressRange kNamedOnly[] = {{"127.0.0.0", 8},    {"10.0.0.0", 8},    {"172.16.0.0", 12},
                                               {"192.168.0.0", 16}, {"100.64.0.0", 10}, {"::1", 128},
                                               {"fc00::", 7}};
+
+namespace net {
+
+// The tables above, parsed once.
+std::span<const Network> neverReachable();
+std::span<const Network> namedOnly();
+// Whether `address` (IPv4-mapped IPv6 addresses as the IPv4 address) lies in one of `networks`.
+bool inAny(const IpAddress& address, std::span<const Network> networks);
+
+}  // namespace net
 
 }  // namespace sbx
