@@ -69,8 +69,10 @@ std::optional<std::string> metadataReached(const model::Destination& d) {
     }
     return std::nullopt;
   }
+  // "[::ffff:169.254.169.254]" reaches the IPv4 metadata service too.
   auto network = net::Network::parse(d.address, d.prefix);
   if (!network) return std::nullopt;
+  network = network->unmapped();
   for (const char* endpoint : kEndpoints)
     if (network->contains(*net::IpAddress::parse(endpoint))) return std::string(endpoint);
   return std::nullopt;

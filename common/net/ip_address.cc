@@ -94,4 +94,10 @@ bool Network::contains(const Network& inner) const {
   return inner.prefix >= prefix && contains(inner.address());
 }
 
+Network Network::unmapped() const {
+  IpAddress plain = address().unmapped();
+  if (plain.family != 4 || prefix < 96) return *this;
+  return Network{4, plain.bytes, prefix - 96};
+}
+
 }  // namespace sbx::net

@@ -44,6 +44,9 @@ struct Network {
   IpAddress address() const { return IpAddress{family, bytes}; }
   bool contains(const IpAddress& address) const;
   bool contains(const Network& inner) const;  // `inner` lies wholly inside this network
+  // A network inside ::ffff:0:0/96 (IPv4-mapped addresses) as the IPv4 network it maps; others
+  // unchanged. A connection to a mapped address reaches the IPv4 host, so it is judged as that.
+  Network unmapped() const;
   friend bool operator==(const Network&, const Network&) = default;
 };
 

@@ -38,7 +38,8 @@ std::vector<Network> networksOf(const plan::Destination& destination) {
   if (destination.kind != Kind::Ip && destination.kind != Kind::Cidr) return {};
   auto n = Network::parse(destination.address, destination.prefix);
   if (!n) return {};
-  return {*n};
+  // A mapped address reaches the IPv4 host: allowed, carved out and reported as that network.
+  return {n->unmapped()};
 }
 
 std::vector<Network> unreachableParts(const Network& network, bool anyAddress) {

@@ -97,13 +97,14 @@ void checkSameTree(const fs::path& a, const fs::path& b) {
   for (const auto& f : left) CHECK_MESSAGE(readText(a / f) == readText(b / f), f);
 }
 
-// A T2 task with host names, a wildcard and networks, two of which hold metadata addresses.
+// A T2 task with host names, a wildcard and networks, two of which hold metadata addresses, and
+// the metadata address again, spelled as an IPv4-mapped IPv6 address.
 constexpr const char* kFetcher = R"(task fetcher {
   timeout 5m
   read "/usr", "/lib"
   write workspace
   connect "api.github.com:443", "*.githubusercontent.com:443", "10.20.0.0/16:8080-8090", "169.0.0.0/8:80",
-      "[fd00::/8]:443", "169.254.169.254:80"
+      "[fd00::/8]:443", "169.254.169.254:80", "[::ffff:169.254.169.254]:80"
   env MODE = "batch"
   limits {
     memory 1GiB
@@ -270,6 +271,8 @@ TEST_CASE("export k8s: host names and a wildcard through Cilium, networks withou
   CHECK(egress[1]["to"][0]["ipBlock"] == json{{"cidr", "169.0.0.0/8"}, {"except", {"169.254.0.0/16"}}});
   CHECK(egress[2]["to"][0]["ipBlock"] == json{{"cidr", "fd00::/8"}, {"except", {"fd00:ec2::254/128"}}});
   CHECK(r.err.find("lost destination `169.254.169.254:80`") != std::string::npos);
+  CHECK(r.err.find("lost destination `[::ffff:169.254.169.254]:80`: 169.254.169.254/32 is link-local") !=
+        std::string::npos);
 
   json cilium = documentOfKind(docs, "CiliumNetworkPolicy");
   CHECK(cilium["apiVersion"] == "cilium.io/v2");

@@ -67,3 +67,11 @@ TEST_CASE("ip network: host bits cleared, containment by prefix") {
   CHECK_FALSE(Network::parse("::", 129));
   CHECK_FALSE(Network::parse("10.0.0.0", -1));
 }
+
+TEST_CASE("ip network: an IPv4-mapped network is the IPv4 network it maps") {
+  CHECK(Network::parse("::ffff:169.254.169.254", 128)->unmapped() == *Network::parse("169.254.169.254", 32));
+  CHECK(Network::parse("::ffff:10.0.0.0", 104)->unmapped() == *Network::parse("10.0.0.0", 8));
+  CHECK(Network::parse("::ffff:0:0", 96)->unmapped() == *Network::parse("0.0.0.0", 0));
+  CHECK(Network::parse("::", 0)->unmapped() == *Network::parse("::", 0));  // wider than the mapped range
+  CHECK(Network::parse("fe80::", 10)->unmapped() == *Network::parse("fe80::", 10));
+}
