@@ -211,3 +211,32 @@ task split_import {
   CHECK(readOnly.exitCode != 0);
   CHECK(!fs::exists(data / "f"));
 }
+
+TEST_CASE("task directory: a plan of another schema, or with a field of the wrong type, is refused by name") {
+  TempDir dir;
+  fs::path workspace = dir.path() / "ws", out = dir.path() / "out";
+  fs::create_directories(workspace);
+  if (geteuid() == 0 && chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown");
+  REQUIRE(sbxc({"compile", (sourceDir() / "examples/contained.sbx").string(), "-o", out.string()}).exitCode == 0);
+  fs::path plan = out / "contained/plan.json";
+  std::string compiled = readText(plan);
+  auto start = [&] {
+    return run({SBX_RUN_BINARY, "--workspace", workspace.string(), (out / "contained").string(), "--", "/bin/true"}, "",
+               "", {"PATH=/usr/bin:/bin"});
+  };
+  REQUIRE(start().exitCode == 0);
+
+  auto older = nlohmann::json::parse(compiled);
+  older["schema"] = "sbxc.plan/v0";
+  writeText(plan, older.dump());
+  Run refused = start();
+  CHECK(refused.exitCode == 125);
+  CHECK(refused.err.find("plan.json has schema sbxc.plan/v0; this sbx-run reads sbxc.plan/v1") != std::string::npos);
+
+  auto mistyped = nlohmann::json::parse(compiled);
+  mistyped["task"]["timeoutMs"] = "10m";
+  writeText(plan, mistyped.dump());
+  refused = start();
+  CHECK(refused.exitCode == 125);
+  CHECK(refused.err.find("task.timeoutMs must be an unsigned integer, not string") != std::string::npos);
+}
