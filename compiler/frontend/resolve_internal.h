@@ -73,8 +73,13 @@ struct SecretRefs {
   std::vector<ast::Ident> secrets;
 };
 
-// A group expanded to (syscall, chain of groups it came through) pairs.
+// A group expanded to (syscall, chain of groups it came through) pairs: one pair per syscall
+// (expanding is a set union), with the first chain that reached it.
 using Expansion = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+// How deep groups may include groups and profiles use profiles. Real policies nest a few levels;
+// the bound keeps the resolver's recursion, and the chains it records, small on hostile input.
+constexpr std::size_t kMaxNesting = 64;
 
 using Via = std::vector<std::string>;  // the profiles a declaration was reached through
 
@@ -136,6 +141,16 @@ class Resolver {
     return true;
   }
 
+  // Reports, at `at`, a reference that would nest `what` deeper than kMaxNesting; once per kind,
+  // since a hostile chain would otherwise be reported every kMaxNesting levels.
+  void reportTooDeep(Span at, const char* what, const std::string& name) {
+    if (!tooDeepReported_.insert(what).second) return;
+    diags_
+        .report(Code::NestingTooDeep, at,
+                fmt::format("{} nest more than {} levels deep here, at `{}`", what, kMaxNesting, name))
+        .help("flatten the nesting: list the members of the inner declarations directly");
+  }
+
   // ---- grants (resolve_grants.cc) ---------------------------------------------------------
   void applyGrants(TaskState& state, const ast::Body& body, const Via& via, bool fromTask);
   void addPaths(model::ResolvedTask& task, const ast::Paths& p, const Via& via, bool fromTask);
@@ -183,13 +198,15 @@ class Resolver {
   std::vector<TaskState> states_;
   std::map<std::pair<Module*, const ast::TaskDecl*>, std::size_t> taskIndex_;
   std::set<Module*> checkedModules_;
-  std::set<const ast::Profile*> usedProfiles_, cyclicProfiles_;
+  std::set<const ast::Profile*> usedProfiles_, cyclicProfiles_, deepProfiles_;
+  std::set<std::string> tooDeepReported_;
   std::set<const ast::Group*> cyclicGroups_;
   std::set<std::tuple<FileId, std::uint32_t, std::uint32_t>> reportedSyscalls_;
   std::vector<std::pair<model::ResolvedTask*, ast::Ident>> secretUses_, exposureTools_;
   std::vector<SecretRefs> pendingSecretRefs_;
   std::size_t order_ = 0;
-  std::deque<Expansion> scratch_;  // expansions of user groups, alive for this resolve
+  // Expansions of the policy's own groups, each computed once (stdlib groups: SharedModules).
+  std::map<std::pair<const Module*, std::string>, Expansion> expandedGroups_;
 };
 
 }  // namespace sbx::frontend::resolver

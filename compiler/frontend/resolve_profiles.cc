@@ -41,6 +41,13 @@ void Resolver::applyProfiles(TaskState& state, Module& m, const ast::Body& body,
       if (reportCycle(stack, found->profile, cyclicProfiles_, target.span, "profile `{}` uses itself: {}",
                       "remove the `use` that closes the cycle"))
         continue;
+      // The profile this nesting started from nests too deep when a profile it reaches does: it is
+      // marked, so that it costs one step the next time, and the nesting is reported once.
+      if (deepProfiles_.contains(found->profile) || stack.size() >= kMaxNesting) {
+        if (!deepProfiles_.contains(found->profile)) reportTooDeep(target.span, "profiles", found->display);
+        if (!stack.empty()) deepProfiles_.insert(stack.front());
+        continue;
+      }
       // A profile reached twice (two profiles both use a third) contributes once.
       if (!state.applied.insert(found->profile).second) continue;
       task.profiles.push_back(found->display);
