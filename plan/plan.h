@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "util/workspace.h"
+
 namespace sbx::plan {
 
 constexpr const char* kPlanSchema = "sbxc.plan/v1";
-// Where the workspace (the host directory given at launch) appears inside the sandbox.
-constexpr const char* kWorkspaceMountPoint = "/workspace";
 
 // ---- the task, as the policy declared it (model_json's description without the syscall rules)
 

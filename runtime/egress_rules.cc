@@ -15,10 +15,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-bool inNetwork(const IpAddress& address, const IpAddress& network, int prefix) {
-  return net::Network{network.family, network.bytes, prefix}.contains(address);
-}
-
 bool toolMay(const EgressRule& rule, const std::string& tool) {
   return rule.tool.empty() || rule.tool == tool;
 }
@@ -45,10 +41,9 @@ EgressRules EgressRules::fromPlan(const std::vector<plan::Destination>& egress, 
                                                           : EgressRule::Kind::Host;
     r.host = lower(e.host);
     if (r.kind == EgressRule::Kind::Address) {
-      auto address = parseAddressLiteral(e.address);
-      if (!address) continue;
-      r.address = *address;
-      r.prefix = e.prefix;
+      auto network = net::Network::parse(e.address, e.prefix);
+      if (!network) continue;
+      r.network = network->unmapped();
     }
     r.portLow = e.portLow;
     r.portHigh = e.portHigh;
@@ -93,7 +88,7 @@ const EgressRule* EgressRules::matchName(const std::string& host, std::uint16_t 
         matches = !literal && name.size() > r.host.size() + 1 && name.ends_with("." + r.host);
         break;
       case EgressRule::Kind::Address:
-        matches = literal && inNetwork(*literal, r.address, r.prefix);
+        matches = literal && r.network.contains(*literal);
         break;
     }
     if (matches) return &r;
@@ -106,7 +101,7 @@ const EgressRule* EgressRules::coveringAddressRule(const IpAddress& candidate, s
   IpAddress address = candidate.unmapped();
   for (const auto& r : rules_)
     if (r.kind == EgressRule::Kind::Address && port >= r.portLow && port <= r.portHigh && toolMay(r, tool) &&
-        inNetwork(address, r.address, r.prefix))
+        r.network.contains(address))
       return &r;
   return nullptr;
 }

@@ -31,9 +31,8 @@ std::optional<IpAddress> parseAddressLiteral(std::string_view text);
 struct EgressRule {
   enum class Kind { Host, Wildcard, Any, Address };
   Kind kind = Kind::Host;
-  std::string host;  // Host: the name; Wildcard: the suffix (subdomains of it match)
-  IpAddress address;
-  int prefix = 0;
+  std::string host;      // Host: the name; Wildcard: the suffix (subdomains of it match)
+  net::Network network;  // Address: an IPv4-mapped network held as the IPv4 network it maps
   std::uint16_t portLow = 0, portHigh = 0;
   std::string destination;  // as declared, e.g. "*.github.com:443"
   std::string tool;         // the tool that alone may use it; empty: the whole task

@@ -92,7 +92,7 @@ std::string runScript(const ExportInput& input) {
                      {{"mounts", mountLines(input.plan)},
                       {"declared_env", declared},
                       {"pass_through", passThrough},
-                      {"cwd", hasWorkspace(input) ? "/workspace" : "/"},
+                      {"cwd", hasWorkspace(input) ? kWorkspaceMountPoint : "/"},
                       {"limits", limitOptions(input.plan.task.limits)}});
 }
 

@@ -121,7 +121,7 @@ json config(const ExportInput& input, std::vector<Loss>& losses) {
         {"user", {{"uid", kNobody}, {"gid", kNobody}}},
         {"args", {"/bin/sh"}},
         {"env", declaredEnvironment(task)},
-        {"cwd", hasWorkspace(input) ? "/workspace" : "/"},
+        {"cwd", hasWorkspace(input) ? kWorkspaceMountPoint : "/"},
         {"capabilities",
          {{"bounding", noCapabilities},
           {"effective", noCapabilities},

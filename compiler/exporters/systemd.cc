@@ -386,8 +386,8 @@ ExportResult SystemdExporter::exportTask(const ExportInput& input) const {
   unit.add("UMask=0077");
   if (workspace) {
     unit.add("StateDirectory=sbx-" + task.name + "/%i");
-    unit.add("BindPaths=%S/sbx-" + task.name + "/%i:" + plan::kWorkspaceMountPoint);
-    unit.add(std::string("WorkingDirectory=") + plan::kWorkspaceMountPoint);
+    unit.add("BindPaths=%S/sbx-" + task.name + "/%i:" + kWorkspaceMountPoint);
+    unit.add(std::string("WorkingDirectory=") + kWorkspaceMountPoint);
   }
   std::uint64_t timeoutMs = input.plan.task.timeoutMs.value_or(0);
   if (timeoutMs) {

@@ -19,7 +19,7 @@ void Builder::paths(P::PathStmtContext* c, ast::Body& body, const ast::Statement
   for (auto* ref : c->pathRef()) {
     if (ref == nullptr) continue;
     if (ref->WORKSPACE() != nullptr) {
-      s.paths.push_back({true, model::kWorkspaceMountPoint, span(ref)});
+      s.paths.push_back({true, kWorkspaceMountPoint, span(ref)});
     } else if (auto p = path(ref->STRING())) {
       s.paths.push_back(*p);
     }

@@ -10,6 +10,7 @@
 
 #include "diag/source.h"
 #include "model/enums.h"
+#include "util/workspace.h"
 
 namespace sbx::model {
 
@@ -52,8 +53,6 @@ struct MountFlags {
   bool nosuid = false, nodev = false, noexec = false;
   friend bool operator==(const MountFlags&, const MountFlags&) = default;
 };
-
-constexpr const char* kWorkspaceMountPoint = "/workspace";
 
 struct PathGrant {
   std::string path;        // absolute and normalized; kWorkspaceMountPoint for the workspace

@@ -60,6 +60,16 @@ TEST_CASE("egress rules: names, wildcards, ports and address literals") {
   CHECK_FALSE(rules.matchName("127.0.0.2", 8500, ""));
 }
 
+TEST_CASE("egress rules: an IPv4-mapped network in the plan covers the IPv4 addresses it maps") {
+  auto rules =
+      EgressRules::fromPlan({rule("[::ffff:10.42.0.0/112]:5432", "cidr", "::ffff:10.42.0.0", 112, 5432, 5432)}, {});
+  CHECK(rules.matchName("10.42.8.77", 5432, ""));
+  CHECK(rules.matchName("[::ffff:10.42.8.77]", 5432, ""));
+  CHECK_FALSE(rules.matchName("10.43.0.1", 5432, ""));
+  CHECK_FALSE(rules.refuseAddress(ip("10.42.8.77"), 5432, nullptr, ""));  // a private address the rule names
+  CHECK(rules.refuseAddress(ip("10.43.0.1"), 5432, nullptr, ""));
+}
+
 TEST_CASE("egress rules: resolved addresses") {
   auto rules = EgressRules::fromPlan(
       {rule("api.example.com:443", "host", "api.example.com", 0, 443, 443),
