@@ -58,6 +58,11 @@ def hosts(port):
         "numeric-last-label": f"CONNECT example.127:{port} HTTP/1.1\r\n\r\n",
         "bracketed-nul": f"CONNECT [::1\0.example.test]:{port} HTTP/1.1\r\n\r\n",
         "unbracketed-ipv6": f"CONNECT ::1:{port} HTTP/1.1\r\n\r\n",
+        # IPv4-mapped IPv6 literals are the IPv4 host they map: judged as that address.
+        "mapped-metadata": "CONNECT [::ffff:169.254.169.254]:80 HTTP/1.1\r\n\r\n",
+        "mapped-private": f"CONNECT [::ffff:10.0.0.1]:{port} HTTP/1.1\r\n\r\n",
+        "bracketed-ipv4": f"CONNECT [127.0.0.1]:{port} HTTP/1.1\r\n\r\n",
+        "mapped-named": f"GET http://[::ffff:127.0.0.1]:{port}/ HTTP/1.1\r\n\r\n",
         # Controls: the same proxy serves an allowed name, with a trailing dot and in capitals.
         "control-name": f"GET http://LocalHost.:{port}/ HTTP/1.1\r\nHost: localhost\r\n\r\n",
         "control-address": f"GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: localhost\r\n\r\n",

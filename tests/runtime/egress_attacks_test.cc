@@ -173,6 +173,12 @@ TEST_CASE("egress attacks: a host name is checked before any rule matches it or 
     CHECK(has(r.out, "numeric-last-label " + bad + "`example.127` ends in an all-numeric label"));
     CHECK(has(r.out, "bracketed-nul -> HTTP/1.1 400 Bad Request | sbx-run: `[::1\\x00.example.test]` is not an IPv6"));
     CHECK(has(r.out, "unbracketed-ipv6 " + bad + "`::1` contains `:`"));
+    // A mapped literal matches no rule of another address, and reaches no resolver or connect.
+    CHECK(has(r.out, "mapped-metadata -> HTTP/1.1 403 Forbidden | sbx-run: ::ffff:169.254.169.254:80 is not on"));
+    CHECK(has(r.out, "mapped-private -> HTTP/1.1 403 Forbidden | sbx-run: ::ffff:10.0.0.1:28096 is not on"));
+    CHECK(has(r.out, "bracketed-ipv4 -> HTTP/1.1 400 Bad Request | sbx-run: `[127.0.0.1]` is not an IPv6"));
+    // ...and one of the address a rule names is that address: served.
+    CHECK(has(r.out, "mapped-named -> HTTP/1.1 200 OK | hello from 28096"));
     CHECK(has(r.out, "control-name -> HTTP/1.1 200 OK | hello from 28096"));
     CHECK(has(r.out, "control-address -> HTTP/1.1 200 OK | hello from 28096"));
     // Refused before any lookup: no audit line names an address or a resolver's answer for them.
@@ -182,7 +188,7 @@ TEST_CASE("egress attacks: a host name is checked before any rule matches it or 
     CHECK_FALSE(has(audit, "cannot resolve"));
     CHECK_FALSE(has(audit, "loopback or private"));
   }
-  CHECK(server.served() == 4);  // the two controls, twice
+  CHECK(server.served() == 6);  // the two controls and the mapped spelling of the named address, twice
 }
 
 constexpr const char* kToolSecret = R"(  secret fetch_token {
