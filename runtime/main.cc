@@ -1,6 +1,7 @@
 // sbx-run: runs a command inside the sandbox a compiled task describes.
 //
 //   sbx-run [--workspace DIR] [--audit FILE] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...
+//   sbx-run --dry-run [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 
 #include "runtime/artifacts.h"
 #include "runtime/audit.h"
+#include "runtime/dry_run.h"
 #include "runtime/exit_codes.h"
 #include "runtime/sandbox.h"
 #include "tokens/revocations.h"
@@ -25,6 +27,7 @@ namespace {
 
 constexpr const char* kUsage =
     "Usage: sbx-run [--workspace DIR] [--audit FILE] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...\n"
+    "       sbx-run --dry-run [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR\n"
     "\n"
     "Runs CMD inside the sandbox of a compiled task: TASK_DIR is a directory written by\n"
     "`sbxc compile` (DIR/<task>), or POLICY.sbx is compiled first (cached by its digest).\n"
@@ -33,6 +36,9 @@ constexpr const char* kUsage =
     "  --workspace DIR   host directory mounted at /workspace (required when the task has one)\n"
     "  --audit FILE      append one JSON line per event to FILE (outside the sandbox)\n"
     "  --task NAME       the task to run when the policy declares several\n"
+    "  --dry-run         start nothing: print the mount tree, egress, tokens, limits and filter the\n"
+    "                    task would get, name every host path that is missing or unsafe, and exit\n"
+    "                    125 when the task could not start, else 0\n"
     "\n"
     "Environment: SBX_RUN_CACHE (compiled policies; else $XDG_CACHE_HOME/sbx-run, ~/.cache/sbx-run),\n"
     "SBX_STATE_DIR (the token broker's keys and revocations; else $XDG_STATE_HOME/sbx-run,\n"
@@ -67,6 +73,7 @@ int usage(const std::string& message) {
 int main(int argc, char** argv) {
   std::string workspace, auditPath, taskName, target;
   std::vector<std::string> command;
+  bool dryRun = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string& out) {
@@ -83,6 +90,8 @@ int main(int argc, char** argv) {
     } else if (a == "--version") {
       fmt::print("sbx-run {}\n", SBXC_VERSION);
       return 0;
+    } else if (a == "--dry-run") {
+      dryRun = true;
     } else if (a == "--workspace" || a == "--audit" || a == "--task") {
       std::string& out = a == "--workspace" ? workspace : a == "--audit" ? auditPath : taskName;
       if (!value(out)) return usage(a + " needs a value");
@@ -95,7 +104,8 @@ int main(int argc, char** argv) {
     }
   }
   if (target.empty()) return usage("no policy or task directory given");
-  if (command.empty()) return usage("no command given after --");
+  if (command.empty() && !dryRun) return usage("no command given after --");
+  if (dryRun && !auditPath.empty()) return usage("--dry-run starts nothing to audit: drop --audit");
   if (!workspace.empty()) {
     std::error_code ec;
     auto absolute = std::filesystem::canonical(workspace, ec);
@@ -112,6 +122,7 @@ int main(int argc, char** argv) {
   }
   std::string stateError, stateDir = sbx::tokens::defaultStateDir(stateError);
   if (!stateDir.empty()) stateDir = std::filesystem::absolute(stateDir).lexically_normal().string();
+  if (dryRun) return sbx::run::dryRun(*task, {workspace, stateDir, stateError}, stdout);
   if (stateDir.empty() && !task->plan.tokens.empty()) {
     fmt::print(stderr, "sbx-run: {}\n", stateError);  // only a task with secrets needs one
     return sbx::run::kLauncherFailure;

@@ -23,7 +23,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/gate_syscalls.h"
+#include "bpf/gate_calls.h"
 #include "runtime/limits.h"
 
 namespace sbx::run {
@@ -229,7 +229,7 @@ bool planToolGates(const plan::Plan& plan, const std::vector<sock_filter>& filte
       return false;
     }
   }
-  if (std::string denied = gateCallsDenied(filter); !denied.empty()) {
+  if (std::string denied = seccomp::gateCallsDenied(filter); !denied.empty()) {
     error = fmt::format(
         "the task's syscall policy denies {}, which sbx-run's tool gate makes to fetch a tool's token (allow "
         "them, e.g. `allow socket if arg0 == AF_UNIX` and `allow connect, sendmsg`; docs/tokens.md)",

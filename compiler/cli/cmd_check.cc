@@ -1,4 +1,5 @@
-// sbxc check: parse, resolve (and later lint) each policy; report every diagnostic.
+// sbxc check: parse, resolve and lint each policy, and check what sbx-run would refuse to start
+// (driver/tool_gate_check.h); report every diagnostic.
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include "cli/io.h"
 #include "cli/options.h"
 #include "cli/sarif.h"
+#include "driver/tool_gate_check.h"
 #include "frontend/frontend.h"
 
 namespace sbx::cli {
@@ -44,6 +46,11 @@ int runCheck(const std::vector<std::string>& argv) {
       if (model.tasks[task.task].root)
         for (const auto& f : task.findings) forSarif.push_back(f);
     for (auto& d : report.activeFindings(model)) all.push_back(std::move(d));
+    for (auto& d : backends::checkToolGates(model, report)) {
+      invalid = true;
+      forSarif.push_back({d, std::nullopt});
+      all.push_back(std::move(d));
+    }
   }
 
   std::size_t errors = 0, warnings = 0, notes = 0;

@@ -6,6 +6,7 @@
 
 #include "backends/plan.h"
 #include "classifier/report.h"
+#include "driver/tool_gate_check.h"
 #include "plan/plan_json.h"
 
 namespace sbx::backends {
@@ -37,6 +38,10 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
                          fmt::format("cannot build the seccomp filter of task `{}`: {}", task.name, error)));
       out.errors.back().help(
           "merge rules that share an action into groups, or use fewer argument conditions on one syscall");
+      continue;
+    }
+    if (auto denied = toolGateCallsDenied(task, filter.program); denied && !artifactOptions.target) {
+      out.errors.push_back(std::move(*denied));  // sbx-run would refuse to start it
       continue;
     }
     plan::Plan plan = buildPlan(task, model);

@@ -315,7 +315,7 @@ TEST_CASE("tool tokens: a tool sbx-run cannot gate is refused at launch, with th
   const Case cases[] = {
       {"a script", ToolPolicy{"    exec \"/usr/bin/ldd\"", ""}.text(),
        "tool `t`: its executable /usr/bin/ldd is not an ELF binary (a script?)", true},
-      // These two the compiler refuses (SBX0058); the launcher's own check is tested below.
+      // These three the compiler refuses (SBX0058, SBX0060); the launcher's own check is tested below.
       {"no exec", ToolPolicy{"", ""}.text(), "tool `t` is given secret `t_token` but declares no executable", false},
       {"a shared exec",
        ToolPolicy{printenv,
@@ -323,7 +323,9 @@ TEST_CASE("tool tokens: a tool sbx-run cannot gate is refused at launch, with th
            .text(),
        "tool `t` is given secret `t_token`, and tool `other` runs its executable /usr/bin/printenv too", false},
       {"a filter that denies the gate's calls", ToolPolicy{printenv, "", "allow getpid"}.text(),
-       "the task's syscall policy denies socket(AF_UNIX, SOCK_STREAM), connect, sendmsg", false},
+       "error[SBX0060]: tool `t` gets its token through sbx-run's tool gate, but the syscall policy of task `t` denies "
+       "socket(AF_UNIX, SOCK_STREAM), connect, sendmsg",
+       false},
       {"too few descriptors",
        ToolPolicy{printenv, "", ToolPolicy{}.syscalls, "memory 256MiB  pids 64  files 100"}.text(),
        "a tool's token file is held at descriptor 200, and the task's open-files limit is 100", false},
@@ -366,6 +368,19 @@ TEST_CASE("tool tokens: sbx-run checks a plan made otherwise, and refuses the to
   other["name"] = "other";
   shared["task"]["tools"].push_back(other);
   refused(shared, "tools `t` and `other` both run /usr/bin/printenv");
+  // A filter that denies the gate's calls, which sbxc refuses to compile (SBX0060): taken from a
+  // task without tool tokens, with the plan's digest of it.
+  ToolPolicy tokenless{"    exec \"/usr/bin/printenv\"", "", "allow getpid"};
+  std::string text = tokenless.text();
+  text.replace(text.find("    uses secret t_token\n"), 24, "");
+  fs::path tokenlessPolicy = s.dir.path() / "tokenless.sbx", otherOut = s.dir.path() / "tokenless";
+  writeText(tokenlessPolicy, text);
+  REQUIRE(sbxc({"compile", tokenlessPolicy.string(), "-o", otherOut.string()}).exitCode == 0);
+  fs::copy_file(otherOut / "t/seccomp.bpf", compiled / "t/seccomp.bpf", fs::copy_options::overwrite_existing);
+  const nlohmann::json otherPlan = nlohmann::json::parse(readText(otherOut / "t/plan.json"));
+  nlohmann::json denying = plan;
+  denying["seccomp"] = otherPlan["seccomp"];
+  refused(denying, "the task's syscall policy denies socket(AF_UNIX, SOCK_STREAM), connect, sendmsg");
 }
 
 TEST_CASE("tool tokens: a task without them gets no gate, copy or broker socket") {

@@ -108,6 +108,7 @@ mount_bind --ro-bind /etc/group /etc/group yes
 mount_bind --ro-bind /etc/ld.so.cache /etc/ld.so.cache yes
 mount_bind --ro-bind /etc/localtime /etc/localtime yes
 mount_bind --ro-bind /etc/passwd /etc/passwd yes
+mount_bind --ro-bind /etc/ssl/certs /etc/ssl/certs yes
 mount_bind --ro-bind /lib /lib yes
 mount_bind --ro-bind /lib64 /lib64 yes
 mount_mask /proc/kcore /proc/kcore ''
@@ -123,6 +124,7 @@ mount_bind --ro-bind /usr/bin/ld /usr/bin/ld yes
 mount_bind --ro-bind /usr/bin/make /usr/bin/make yes
 mount_bind --ro-bind /usr/bin/python3 /usr/bin/python3 yes
 mount_bind --ro-bind /usr/lib/git-core /usr/lib/git-core yes
+mount_bind --ro-bind /usr/share/ca-certificates /usr/share/ca-certificates yes
 mount_tmpfs 2147483648 /var/tmp
 mount_bind --bind "$workspace" /workspace yes
 

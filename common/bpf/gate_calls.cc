@@ -1,4 +1,4 @@
-#include "runtime/gate_syscalls.h"
+#include "bpf/gate_calls.h"
 
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -15,7 +15,7 @@
 #define MFD_NOEXEC_SEAL 0x0008U  // Linux 6.3
 #endif
 
-namespace sbx::run {
+namespace sbx::seccomp {
 
 namespace {
 
@@ -38,7 +38,7 @@ constexpr GateCall kGateCalls[] = {
   {SYS_##name,                                                                                             \
    {static_cast<std::uint64_t>(arg0), static_cast<std::uint64_t>(arg1), static_cast<std::uint64_t>(arg2)}, \
    text},
-#include "runtime/tool_gate/syscalls.def"
+#include "tables/gate_calls.def"
 };
 
 }  // namespace
@@ -46,11 +46,11 @@ constexpr GateCall kGateCalls[] = {
 std::string gateCallsDenied(const std::vector<sock_filter>& filter) {
   std::string denied;
   for (const auto& call : kGateCalls) {
-    seccomp::SeccompData data;
+    SeccompData data;
     data.nr = call.nr;
     data.arch = kArch;
     for (int i = 0; i < 3; ++i) data.args[i] = call.args[i];
-    auto run = seccomp::interpret(filter, data);
+    auto run = interpret(filter, data);
     std::uint32_t action = run.action & SECCOMP_RET_ACTION_FULL;
     if (run.ok && (action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG)) continue;
     denied += (denied.empty() ? "" : ", ") + std::string(call.text);
@@ -58,4 +58,4 @@ std::string gateCallsDenied(const std::vector<sock_filter>& filter) {
   return denied;
 }
 
-}  // namespace sbx::run
+}  // namespace sbx::seccomp

@@ -1,0 +1,187 @@
+#include "runtime/dry_run.h"
+
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bpf/bpf_interpreter.h"
+#include "plan/plan_json.h"
+#include "runtime/exit_codes.h"
+#include "runtime/mounts.h"
+#include "runtime/proxy.h"
+#include "runtime/tool_gates.h"
+
+namespace sbx::run {
+
+namespace {
+
+#if defined(__x86_64__)
+constexpr std::uint32_t kArch = AUDIT_ARCH_X86_64;
+constexpr const char* kArchName = "x86_64";
+#elif defined(__aarch64__)
+constexpr std::uint32_t kArch = AUDIT_ARCH_AARCH64;
+constexpr const char* kArchName = "aarch64";
+#endif
+constexpr std::uint32_t kHighestSyscall = 512;  // above every number either architecture uses
+
+bool isAncestor(const std::string& parent, const std::string& child) {
+  if (parent == "/") return child != "/";
+  return child.size() > parent.size() && child.starts_with(parent) && child[parent.size()] == '/';
+}
+
+// The order a mount tree is built in: parent before child, siblings by name, so that the
+// report is the same whatever order the policy declared its grants in.
+bool parentFirst(const PlannedMount& a, const PlannedMount& b) {
+  return a.target < b.target;  // "/usr" < "/usr/bin" < "/usr2": a prefix sorts first
+}
+
+std::string describe(const PlannedMount& m) {
+  std::vector<std::string> parts;
+  if (m.type == "bind" || m.type == "device")
+    parts.push_back(fmt::format("{} of {}", m.type, m.source));
+  else if (m.type == "workspace")
+    parts.push_back(fmt::format("workspace {}", m.source));
+  else if (m.type == "symlink")
+    parts.push_back(fmt::format("symlink to {}", m.linkTarget));
+  else if (m.type == "tmpfs")
+    parts.push_back(m.sizeBytes ? fmt::format("tmpfs of {} KiB", m.sizeBytes >> 10) : "tmpfs");
+  else
+    parts.push_back(m.type == "mask" && !m.source.empty() ? "mask (covered with " + m.source + ")" : m.type);
+  if (m.type != "symlink" && m.type != "mask" && !m.type.ends_with("(cannot be made)")) {
+    parts.push_back(m.readOnly ? "read-only" : "writable");
+    if (m.noexec) parts.push_back("noexec");
+    if (m.nosuid) parts.push_back("nosuid");
+    if (m.nodev && m.type != "device") parts.push_back("nodev");
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+// Each mount checked alone, so that every missing or unsafe host path is named.
+std::vector<PlannedMount> checkMounts(const plan::Plan& plan, const std::string& workspace,
+                                      std::vector<std::string>& problems) {
+  std::vector<PlannedMount> planned;
+  for (const auto& mount : plan.mounts) {
+    plan::Plan one;
+    one.mounts = {mount};
+    std::vector<PlannedMount> out;
+    std::string error;
+    if (prepareMounts(one, workspace, out, error)) {
+      for (auto& m : out) planned.push_back(std::move(m));
+    } else {
+      problems.push_back(error);
+      PlannedMount shown;
+      shown.type = fmt::format("{} (cannot be made)", plan::nameOf(mount.type));
+      shown.target = mount.target;
+      shown.source = mount.source;
+      planned.push_back(std::move(shown));
+    }
+  }
+  std::stable_sort(planned.begin(), planned.end(), parentFirst);
+  return planned;
+}
+
+void printMounts(const std::vector<PlannedMount>& mounts, std::FILE* out) {
+  fmt::print(out, "mounts ({}, parent first; everything else of the host is absent):\n", mounts.size());
+  std::vector<const std::string*> open;  // the ancestors of the current line
+  for (const auto& m : mounts) {
+    while (!open.empty() && !isAncestor(*open.back(), m.target)) open.pop_back();
+    fmt::print(out, "  {:{}}{}  {}\n", "", 2 * open.size(), m.target, describe(m));
+    open.push_back(&m.target);
+  }
+}
+
+void printEgress(const plan::Plan& plan, std::FILE* out) {
+  if (plan.egress.empty()) {
+    fmt::print(out, "egress: none (the network namespace has loopback only)\n");
+    return;
+  }
+  fmt::print(out, "egress (through the proxy at {}:{}):\n", kProxyAddress, kProxyPort);
+  for (const auto& d : plan.egress)
+    fmt::print(out, "  {} {}{}\n", d.text, d.protocol, d.tool.empty() ? "" : " (tool " + d.tool + " only)");
+}
+
+void printTokens(const plan::Plan& plan, std::FILE* out) {
+  if (plan.tokens.empty()) {
+    fmt::print(out, "tokens: none\n");
+    return;
+  }
+  fmt::print(out, "tokens (minted at start, revoked at exit):\n");
+  for (const auto& t : plan.tokens)
+    fmt::print(out, "  {} for {}: {} {}, scopes [{}], audience {}, ttl {} s\n", t.secret,
+               t.tool.empty() ? "the task" : "tool " + t.tool, plan::nameOf(t.exposure), t.exposureTarget,
+               fmt::join(t.scopes, " "), t.audience.empty() ? "-" : t.audience, t.ttlMs / 1000);
+}
+
+void printLimits(const plan::Plan& plan, std::FILE* out) {
+  const auto& l = plan.task.limits;
+  std::vector<std::string> parts;
+  if (l.memoryBytes) parts.push_back(fmt::format("memory {} MiB", *l.memoryBytes >> 20));
+  if (l.pids) parts.push_back(fmt::format("pids {}", *l.pids));
+  if (l.cpuMs) parts.push_back(fmt::format("cpu {} s", *l.cpuMs / 1000.0));
+  if (l.openFiles) parts.push_back(fmt::format("open files {}", *l.openFiles));
+  if (l.fileSizeBytes) parts.push_back(fmt::format("file size {} MiB", *l.fileSizeBytes >> 20));
+  if (plan.task.timeoutMs) parts.push_back(fmt::format("timeout {} s", *plan.task.timeoutMs / 1000.0));
+  fmt::print(out, "limits: {}\n", parts.empty() ? "none declared" : fmt::format("{}", fmt::join(parts, ", ")));
+}
+
+// How the filter treats each syscall number of this machine's architecture: allowed whatever
+// the arguments (the kernel's own proof, bpf_interpreter.h), allowed for some of a few probed
+// argument values, or refused by its default action.
+void printFilter(const CompiledTask& task, std::FILE* out) {
+  const auto& s = task.plan.seccomp;
+  unsigned always = 0, some = 0;
+  for (std::uint32_t nr = 0; nr < kHighestSyscall; ++nr) {
+    if (seccomp::kernelCachesAllow(task.filter, kArch, nr)) {
+      ++always;
+      continue;
+    }
+    for (std::uint64_t probe : {std::uint64_t{0}, std::uint64_t{1}, ~std::uint64_t{0}}) {
+      seccomp::SeccompData data;
+      data.nr = nr;
+      data.arch = kArch;
+      std::fill(std::begin(data.args), std::end(data.args), probe);
+      auto run = seccomp::interpret(task.filter, data);
+      if (run.ok && (run.action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW) {
+        ++some;
+        break;
+      }
+    }
+  }
+  fmt::print(out,
+             "filter: {} ({} instructions, arches {}), default action {}; on {}: {} syscalls allowed with any\n"
+             "  arguments, {} more with some arguments, the rest refused (sbxc explain, seccomp.pfc)\n",
+             s.file, task.filter.size(), fmt::join(s.arches, " "), s.defaultAction, kArchName, always, some);
+}
+
+}  // namespace
+
+int dryRun(const CompiledTask& task, const DryRunOptions& options, std::FILE* out) {
+  const plan::Plan& plan = task.plan;
+  std::vector<std::string> problems;
+  fmt::print(out, "task {} (tier T{}), compiled in {}\n", plan.task.name, plan.tier, task.dir);
+  printMounts(checkMounts(plan, options.workspace, problems), out);
+  printEgress(plan, out);
+  printTokens(plan, out);
+  printLimits(plan, out);
+  printFilter(task, out);
+  if (!plan.tokens.empty() && options.stateDir.empty()) problems.push_back(options.stateError);
+  if (planHasToolTokens(plan)) {
+    ToolGates gates;
+    if (std::string error; !planToolGates(plan, task.filter, gates, error)) problems.push_back(error);
+  }
+  if (problems.empty()) {
+    fmt::print(out, "ready: the task can start (nothing was started)\n");
+    return 0;
+  }
+  fmt::print(out, "cannot start ({} problem{}):\n", problems.size(), problems.size() == 1 ? "" : "s");
+  for (const auto& p : problems) fmt::print(out, "  {}\n", p);
+  return kLauncherFailure;
+}
+
+}  // namespace sbx::run
