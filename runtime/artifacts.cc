@@ -15,8 +15,8 @@
 #include <fmt/format.h>
 
 #include "plan/plan_json.h"
-#include "util/private_directory.h"
 #include "runtime/sbxc_process.h"
+#include "util/private_directory.h"
 #include "util/read_file.h"
 #include "util/sha256.h"
 #include "version.h"
@@ -167,14 +167,18 @@ std::string staleness(int entryFd, const std::string& policy, const std::string&
 
 // The task to run among the entry's: `task`, or the only one.
 std::optional<std::string> pickTask(const nlohmann::json& plans, const std::string& task, std::string& error) {
+  std::string names;
+  for (const auto& item : plans.items()) names += (names.empty() ? "" : ", ") + item.key();
   if (!task.empty()) {
     if (plans.contains(task)) return task;
-    error = fmt::format("the policy declares no task `{}`", task);
+    // A task the policy imports (`delegate common.summarize`) is compiled, and run, from its own file.
+    error = fmt::format(
+        "the policy declares no task `{}` of its own (it declares {}); a task it imports runs from the file that "
+        "declares it: sbx-run --task NAME THAT_FILE.sbx",
+        task, names);
     return std::nullopt;
   }
   if (plans.size() == 1) return plans.begin().key();
-  std::string names;
-  for (const auto& item : plans.items()) names += (names.empty() ? "" : ", ") + item.key();
   error = fmt::format("the policy declares {} tasks ({}); choose one with --task NAME", plans.size(), names);
   return std::nullopt;
 }
