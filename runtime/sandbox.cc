@@ -19,12 +19,14 @@
 
 #include "runtime/broker.h"
 #include "runtime/exit_codes.h"
+#include "runtime/hardening.h"
 #include "runtime/init.h"
 #include "runtime/limits.h"
 #include "runtime/mounts.h"
 #include "runtime/network.h"
 #include "runtime/proxy.h"
 #include "runtime/stop_signals.h"
+#include "runtime/syscall_supervisor.h"
 #include "runtime/tool_broker.h"
 #include "runtime/tool_gates.h"
 #include "runtime/user_ns.h"
@@ -150,6 +152,7 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   const auto& tools = task.plan.task.tools;
   EgressRules egressRules = EgressRules::fromPlan(task.plan.egress, gates ? toolsWithCopies(tools, *gates) : tools);
   SetupReport report;
+  SupervisionHandoff handoff;  // written by the payload, in memory it shares with this process
   ChildStack stack;
   int sync[2], errors[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) != 0 || pipe2(errors, O_CLOEXEC) != 0) {
@@ -168,7 +171,8 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
                 errors[1],
                 !egressRules.empty(),
                 &extraEnvironment,
-                gates ? &*gates : nullptr};
+                gates ? &*gates : nullptr,
+                &handoff};
   if (int signal = stopSignal()) {  // before the sandbox exists: nothing to forward to
     audit.event("exit", {{"signal", signal}});
     return kSignalBase + signal;
@@ -197,6 +201,9 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   if (released && gates && setup == Wait::Ready && (setup = waitReadable(sync[1], deadline)) == Wait::Ready)
     toolListener = receiveDescriptor(sync[1]);
   if (released && setup == Wait::Ready) setup = readReport(errors[0], report, deadline);
+  int syscallListener = -1;  // sent by init before the error pipe closed, when the payload exec'd supervised
+  if (released && setup == Wait::Ready && report.size == 0 && waitReadable(sync[1], deadline) == Wait::Ready)
+    syscallListener = receiveDescriptor(sync[1]);
   if (setup != Wait::Ready) killInitDuringSetup(child);
   ::close(sync[1]);  // without the byte, init exits
   ::close(errors[0]);
@@ -235,6 +242,12 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
     return code ? code : kLauncherFailure;
   }
   auditSetup(audit, task, mounts, limits);
+  std::optional<SyscallSupervisor> supervisor;
+  if (syscallListener >= 0)
+    supervisor
+        .emplace(syscallListener, task, handoff.memfdGuarded ? refusingExecutableMemfds(task.filter) : task.filter,
+                 audit)
+        .start();
   std::optional<ToolBroker> toolBroker;
   if (toolListener >= 0) toolBroker.emplace(toolListener, *gates, audit).start();
   std::optional<EgressProxy> proxy;
@@ -264,6 +277,11 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   waitpid(child, &status, 0);
   if (proxy) proxy->stop();
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : kSignalBase + WTERMSIG(status);
+  if (supervisor) {
+    supervisor->stop();
+    // The supervisor's SIGKILL stood for the kernel's seccomp kill: the run says so as one would.
+    if (supervisor->killedTask() && code == kSignalBase + SIGKILL) code = kSignalBase + SIGSYS;
+  }
   if (code > kSignalBase && code - kSignalBase == SIGSYS) audit.event("seccomp-kill", {{"signal", "SIGSYS"}});
   if (code > kSignalBase)
     audit.event("exit", {{"signal", code - kSignalBase}});
