@@ -282,7 +282,12 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
     // The supervisor's SIGKILL stood for the kernel's seccomp kill: the run says so as one would.
     if (supervisor->killedTask() && code == kSignalBase + SIGKILL) code = kSignalBase + SIGSYS;
   }
-  if (code > kSignalBase && code - kSignalBase == SIGSYS) audit.event("seccomp-kill", {{"signal", "SIGSYS"}});
+  if (code > kSignalBase && code - kSignalBase == SIGSYS) {
+    audit.event("seccomp-kill", {{"signal", "SIGSYS"}});
+    if (!supervisor || !supervisor->killedTask())  // else the supervisor named the call already
+      fmt::print(stderr, "sbx-run: the command died of SIGSYS: a system call its filter kills or traps ({})\n",
+                 supervisor ? "a trap rule, or a SIGSYS sent to it" : "not named: the filter ran without a supervisor");
+  }
   if (code > kSignalBase)
     audit.event("exit", {{"signal", code - kSignalBase}});
   else

@@ -44,7 +44,9 @@ bool killHeldProcess(int listener, std::uint64_t id, pid_t tid) {
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, tid, PIDFD_THREAD));
   if (pidfd < 0) pidfd = static_cast<int>(syscall(SYS_pidfd_open, tid, 0));
   bool valid = ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
-  bool killed = valid && pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0) == 0;
+  bool killed = valid && (pidfd >= 0 ? syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0) == 0
+                                     // No thread pidfds before Linux 6.9: the thread is held, so its id is still its.
+                                     : kill(tid, SIGKILL) == 0);
   if (pidfd >= 0) ::close(pidfd);
   return killed;
 }

@@ -168,3 +168,16 @@ TEST_CASE("syscall supervisor: an explicit errno rule is named, and a loop of de
   CHECK(d.auditCount("\"event\":\"syscall-denied\"") == 200);
   CHECK(d.auditCount("\"event\":\"syscall-denials\",\"total\":2000") == 1);
 }
+
+TEST_CASE("syscall supervisor: a notify rule is refused with EPERM and reported, and a trap rule's SIGSYS is told") {
+  Denials d(kModes[0], "notify chroot\n    trap acct");  // acct: python has no wrapper, ctypes calls it
+  Run r = d.python(kChroot);
+  CHECK(r.exitCode == 0);
+  CHECK(r.out.find("errno 1") != std::string::npos);
+  CHECK(r.err.find("blocked chroot(\"/tmp\") (syscall 161) in task denials: denied by the rule 'notify chroot'; the "
+                   "supervisor refuses it (EPERM)") != std::string::npos);
+  r = d.python("import ctypes\nctypes.CDLL(None).acct(b'/tmp/x')");
+  CHECK(r.exitCode == 159);
+  CHECK(r.err.find("sbx-run: the command died of SIGSYS: a system call its filter kills or traps") !=
+        std::string::npos);
+}
