@@ -108,6 +108,28 @@ void auditSetup(AuditLog& audit, const CompiledTask& task, const std::vector<Pla
   audit.event("limits", {{"applied", limits.applied}, {"notApplied", limits.notApplied}});
 }
 
+// The task's filter as the payload would have loaded it without supervision: what the supervisor
+// answers with.
+std::vector<sock_filter> filterAsLoaded(const CompiledTask& task, const SupervisionHandoff& handoff) {
+  return handoff.memfdGuarded ? refusingExecutableMemfds(task.filter) : task.filter;
+}
+
+// The run's status once the payload ended (`code`, 128 + N for a signal), the supervisor stopped:
+// its SIGKILL for a kill rule stood for the kernel's seccomp kill, and the run says so as one
+// would (128 + SIGSYS); a SIGSYS it did not cause (a trap rule) is told, unnamed.
+int supervisedExit(int code, SyscallSupervisor* supervisor, AuditLog& audit) {
+  if (supervisor) {
+    supervisor->stop();
+    if (supervisor->killedTask() && code == kSignalBase + SIGKILL) code = kSignalBase + SIGSYS;
+  }
+  if (code != kSignalBase + SIGSYS) return code;
+  audit.event("seccomp-kill", {{"signal", "SIGSYS"}});
+  if (!supervisor || !supervisor->killedTask())  // else the supervisor named the call already
+    fmt::print(stderr, "sbx-run: the command died of SIGSYS: a system call its filter kills or traps ({})\n",
+               supervisor ? "a trap rule, or a SIGSYS sent to it" : "not named: the filter ran without a supervisor");
+  return code;
+}
+
 }  // namespace
 
 int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& audit) {
@@ -243,11 +265,7 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   }
   auditSetup(audit, task, mounts, limits);
   std::optional<SyscallSupervisor> supervisor;
-  if (syscallListener >= 0)
-    supervisor
-        .emplace(syscallListener, task, handoff.memfdGuarded ? refusingExecutableMemfds(task.filter) : task.filter,
-                 audit)
-        .start();
+  if (syscallListener >= 0) supervisor.emplace(syscallListener, task, filterAsLoaded(task, handoff), audit).start();
   std::optional<ToolBroker> toolBroker;
   if (toolListener >= 0) toolBroker.emplace(toolListener, *gates, audit).start();
   std::optional<EgressProxy> proxy;
@@ -276,18 +294,8 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   int status = 0;
   waitpid(child, &status, 0);
   if (proxy) proxy->stop();
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : kSignalBase + WTERMSIG(status);
-  if (supervisor) {
-    supervisor->stop();
-    // The supervisor's SIGKILL stood for the kernel's seccomp kill: the run says so as one would.
-    if (supervisor->killedTask() && code == kSignalBase + SIGKILL) code = kSignalBase + SIGSYS;
-  }
-  if (code > kSignalBase && code - kSignalBase == SIGSYS) {
-    audit.event("seccomp-kill", {{"signal", "SIGSYS"}});
-    if (!supervisor || !supervisor->killedTask())  // else the supervisor named the call already
-      fmt::print(stderr, "sbx-run: the command died of SIGSYS: a system call its filter kills or traps ({})\n",
-                 supervisor ? "a trap rule, or a SIGSYS sent to it" : "not named: the filter ran without a supervisor");
-  }
+  int code = supervisedExit(WIFEXITED(status) ? WEXITSTATUS(status) : kSignalBase + WTERMSIG(status),
+                            supervisor ? &*supervisor : nullptr, audit);
   if (code > kSignalBase)
     audit.event("exit", {{"signal", code - kSignalBase}});
   else
