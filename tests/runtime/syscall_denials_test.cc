@@ -4,6 +4,7 @@
 // call prints one line and a count. And the rule behind it, against the real kernel: a held call
 // never runs, even with nobody left to answer (the listener closed: ENOSYS).
 #include <doctest/doctest.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -15,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "bpf/bpf_interpreter.h"
 #include "runtime/denial_filter.h"
 #include "support/escape_suite.h"
 #include "support/paths.h"
@@ -118,6 +120,19 @@ print("root", sorted(os.listdir("/"))[:3])
 
 TEST_CASE("syscall supervisor: a held call never runs once the listener is closed (ENOSYS)") {
   CHECK(heldWithNobodyToAnswer() == 0);
+}
+
+TEST_CASE("syscall supervisor: the rewritten filter holds only denials, and the kernel still caches its allows") {
+  std::vector<sock_filter> filter = chrootDenied();
+  std::vector<sock_filter> held = sbx::run::notifyingDenials(filter);
+  sbx::seccomp::SeccompData chroot, getpid;
+  chroot.arch = getpid.arch = AUDIT_ARCH_X86_64;
+  chroot.nr = SYS_chroot;
+  getpid.nr = SYS_getpid;
+  CHECK(sbx::seccomp::interpret(held, chroot).action == SECCOMP_RET_USER_NOTIF);
+  CHECK(sbx::seccomp::interpret(held, getpid).action == SECCOMP_RET_ALLOW);
+  CHECK(sbx::seccomp::kernelCachesAllow(held, AUDIT_ARCH_X86_64, SYS_getpid));
+  CHECK(sbx::run::originalAction(filter, AUDIT_ARCH_X86_64, SYS_chroot, 0, chroot.args) == (SECCOMP_RET_ERRNO | EPERM));
 }
 
 TEST_CASE("syscall supervisor: chroot and ptrace denied are named with their arguments, rule and fix") {
