@@ -114,6 +114,14 @@ try:
 except OSError as e:
     print("errno", e.errno)
 print("root", sorted(os.listdir("/"))[:3])
+links = []
+for fd in os.listdir("/proc/self/fd"):
+    try:
+        links.append(os.readlink("/proc/self/fd/" + fd))
+    except OSError:  # the listing's own descriptor
+        pass
+print("listener held" if any("seccomp" in l for l in links) else "no listener")
+print([l for l in open("/proc/self/status") if l.startswith("Seccomp_filters")][0].strip())
 )";
 
 }  // namespace
@@ -143,6 +151,8 @@ TEST_CASE("syscall supervisor: chroot and ptrace denied are named with their arg
     CHECK(r.exitCode == 0);
     CHECK(r.out.find("errno 1") != std::string::npos);
     CHECK(r.out.find("chroot ran") == std::string::npos);
+    CHECK(r.out.find("no listener") != std::string::npos);  // the listener is the launcher's alone
+    CHECK(r.out.find("Seccomp_filters:\t1") != std::string::npos);
     CHECK(r.err.find("sbx-run: blocked chroot(\"/tmp\") (syscall 161) in task denials: not allowed; to allow it add "
                      "'allow chroot' to syscalls") != std::string::npos);
     CHECK(d.auditCount("\"event\":\"syscall-denied\",\"syscall\":\"chroot\"") == 1);
