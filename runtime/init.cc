@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -19,6 +20,7 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+#include "runtime/denial_filter.h"
 #include "runtime/exit_codes.h"
 #include "runtime/hardening.h"
 #include "runtime/limits.h"
@@ -66,7 +68,8 @@ std::string programPath(const std::string& name) {
 // The payload (PID 2 in the sandbox): everything that narrows it, then exec. What execve needs is
 // built before the rlimits are set; from there on the payload only makes system calls (init.h).
 [[noreturn]] void payload(const CompiledTask& task, const RunOptions& options, const std::vector<PlannedMount>& mounts,
-                          const Identity& id, int errorFd, const std::vector<std::string>& extraEnvironment) {
+                          const Identity& id, int errorFd, const std::vector<std::string>& extraEnvironment,
+                          SupervisionHandoff* handoff) {
   std::vector<std::string> env = environmentOf(task.plan.task);
   env.insert(env.end(), extraEnvironment.begin(), extraEnvironment.end());
   std::vector<char*> envp, argv;
@@ -84,6 +87,12 @@ std::string programPath(const std::string& name) {
   std::vector<sock_filter> memfdGuarded;
   if (noExecFromWritable(mounts) && !executableMemfdsForbidden()) memfdGuarded = refusingExecutableMemfds(task.filter);
   const std::vector<sock_filter>& filter = memfdGuarded.empty() ? task.filter : memfdGuarded;
+  // Denials held for the launcher's supervisor (denial_filter.h), when the calls made before the
+  // exec would not be held themselves with nobody there yet to answer.
+  std::vector<sock_filter> supervised;
+  if (handoff && supervisableStart(filter, program.c_str(), argv.data(), envp.data()))
+    supervised = notifyingDenials(filter);
+  if (handoff) handoff->memfdGuarded = !memfdGuarded.empty();
 
   std::string error;
   if (setsid() < 0) fail(errorFd, kLauncherFailure, "setsid: " + std::string(std::strerror(errno)));
@@ -102,7 +111,9 @@ std::string programPath(const std::string& name) {
   if (dup2(errorFd, 3) != 3) fail(errorFd, kLauncherFailure, "dup2: " + std::string(std::strerror(errno)));
   errorFd = 3;
   fcntl(errorFd, F_SETFD, FD_CLOEXEC);
-  syscall(SYS_close_range, 4, ~0U, 0);
+  // Under supervision init shares this descriptor table until the exec (spawnPayload): closed at
+  // the exec rather than now, so that init keeps the channel the listener leaves by.
+  syscall(SYS_close_range, 4, ~0U, handoff ? CLOSE_RANGE_CLOEXEC : 0);
   if (chdir(workspace) != 0) fail(errorFd, kLauncherFailure, std::string("chdir ") + workspace);
 
   // Init keeps sharing the launcher's memory after this exec (init.h): non-dumpable, its /proc
@@ -110,9 +121,16 @@ std::string programPath(const std::string& name) {
   // namespace reaches them, even where Landlock's scoping is missing. Not earlier: the launcher
   // writes init's id maps and reads /proc/INIT/syscall during the set-up (stop_signals.cc).
   prctl(PR_SET_DUMPABLE, 0);
-  if (!loadSeccomp(filter, error)) fail(errorFd, kLauncherFailure, error);  // last: the payload starts filtered
+  // Last: the payload starts filtered. The listener is close-on-exec; init's table keeps it.
+  int listener = supervised.empty() ? -1 : loadSeccompWithListener(supervised);
+  if (listener < 0 && !loadSeccomp(filter, error)) fail(errorFd, kLauncherFailure, error);
+  if (handoff) handoff->listener = listener;
   execve(program.c_str(), argv.data(), envp.data());
   int e = errno;
+  if (listener >= 0) {  // nobody answers yet: a held call would wait for ever, a closed listener fails it
+    ::close(listener);
+    handoff->listener = -1;
+  }
   fail(errorFd, e == ENOENT ? kNotFound : kCannotExecute, fmt::format("{}: {}", options.command[0], std::strerror(e)));
 }
 
@@ -123,20 +141,35 @@ struct PayloadStart {
   const Identity* id;
   int errorFd;
   const std::vector<std::string>* extraEnvironment;
-  sigset_t signalMask;  // init's mask before it blocked everything
+  SupervisionHandoff* handoff;  // null: no supervisor
+  sigset_t signalMask;          // init's mask before it blocked everything
 };
 
 // Starts the payload on a stack of its own, sharing init's memory, init suspended until the
-// payload execs or fails (CLONE_VFORK), so nothing races on the shared heap.
+// payload execs or fails (CLONE_VFORK), so nothing races on the shared heap. Under supervision it
+// shares init's descriptors too, until its exec: the seccomp listener it makes stays with init.
 pid_t spawnPayload(PayloadStart& start) {
   ChildStack stack;  // released once the payload has exec'd or exited
   if (!stack.top()) return -1;
   auto entry = [](void* arg) -> int {
     auto& s = *static_cast<PayloadStart*>(arg);
     sigprocmask(SIG_SETMASK, &s.signalMask, nullptr);
-    payload(*s.task, *s.options, *s.mounts, *s.id, s.errorFd, *s.extraEnvironment);
+    payload(*s.task, *s.options, *s.mounts, *s.id, s.errorFd, *s.extraEnvironment, s.handoff);
   };
-  return clone(entry, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+  int shared = start.handoff ? CLONE_FILES : 0;
+  return clone(entry, stack.top(), CLONE_VM | CLONE_VFORK | shared | SIGCHLD, &start);
+}
+
+// After the payload's exec (or failure): the listener it left in the table init shares goes to
+// the launcher, and init's copies of it and of the error pipe (the payload's descriptor 3) close,
+// so that the pipe's end tells the launcher the payload exec'd.
+void handOverListener(const SupervisionHandoff& handoff, int channel) {
+  if (handoff.listener >= 0) {
+    sendDescriptor(channel, handoff.listener);
+    ::close(handoff.listener);
+  }
+  ::close(channel);
+  ::close(3);
 }
 
 // PID 1 of the sandbox: builds the root, starts the payload, reaps everything, reports the
@@ -161,21 +194,25 @@ pid_t spawnPayload(PayloadStart& start) {
     if (!sendDescriptor(args.syncFd, listener)) fail(errorFd, kLauncherFailure, "pass the egress proxy's socket");
     ::close(listener);
   }
-  if (!args.toolGates) ::close(args.syncFd);
+  if (!args.toolGates && !args.handoff) ::close(args.syncFd);
   if (!buildRoot(mounts, id, error)) fail(errorFd, kLauncherFailure, error);
   if (args.toolGates) {  // the socket is made with the gates (tool_gates.h), in the new root
     if (!sendDescriptor(args.syncFd, args.toolGates->listener))
       fail(errorFd, kLauncherFailure, "pass the token broker's socket");
     ::close(args.toolGates->listener);
-    ::close(args.syncFd);
+    if (!args.handoff) ::close(args.syncFd);
   }
+  // The payload writes its error pipe's copy to descriptor 3 of the table it shares with init.
+  int handoffFd = args.handoff ? fcntl(args.syncFd, F_DUPFD_CLOEXEC, 4) : -1;
+  if (args.handoff) ::close(args.syncFd);
 
   sigset_t all;
   sigfillset(&all);
-  PayloadStart start{&task, &options, &mounts, &id, errorFd, args.extraEnvironment, {}};
+  PayloadStart start{&task, &options, &mounts, &id, errorFd, args.extraEnvironment, args.handoff, {}};
   sigprocmask(SIG_BLOCK, &all, &start.signalMask);
   pid_t child = spawnPayload(start);
   if (child < 0) fail(errorFd, kLauncherFailure, "clone: " + std::string(std::strerror(errno)));
+  if (args.handoff) handOverListener(*args.handoff, handoffFd);
   ::close(errorFd);
   // From here on nothing allocates: the launcher's memory is its own again.
   for (;;) {

@@ -29,6 +29,13 @@ namespace sbx::run {
 struct RunOptions;
 struct ToolGates;
 
+// What the payload leaves, in the memory it shares with init and the launcher, for the syscall
+// supervisor (syscall_supervisor.h).
+struct SupervisionHandoff {
+  int listener = -1;          // in the descriptor table the payload shared with init
+  bool memfdGuarded = false;  // the filter loaded refuses executable memfds (hardening.h)
+};
+
 struct InitArgs {
   const CompiledTask* task;
   const RunOptions* options;
@@ -38,7 +45,8 @@ struct InitArgs {
   int errorFd;       // "CODE\nstep: reason" on a setup failure; closes when the payload execs
   bool egressProxy;  // the task has egress: init passes the proxy's listener back on syncFd
   const std::vector<std::string>* extraEnvironment;  // the proxy's and the tokens' variables
-  ToolGates* toolGates;  // tools with tokens (else null): init passes the broker's socket back on syncFd
+  ToolGates* toolGates;         // tools with tokens (else null): init passes the broker's socket back on syncFd
+  SupervisionHandoff* handoff;  // else null: after the payload's exec, init passes its listener on syncFd
 };
 
 // A stack for a child that shares this process's memory; released with the object, which must

@@ -19,12 +19,14 @@
 
 #include "runtime/broker.h"
 #include "runtime/exit_codes.h"
+#include "runtime/hardening.h"
 #include "runtime/init.h"
 #include "runtime/limits.h"
 #include "runtime/mounts.h"
 #include "runtime/network.h"
 #include "runtime/proxy.h"
 #include "runtime/stop_signals.h"
+#include "runtime/syscall_supervisor.h"
 #include "runtime/tool_broker.h"
 #include "runtime/tool_gates.h"
 #include "runtime/user_ns.h"
@@ -106,6 +108,28 @@ void auditSetup(AuditLog& audit, const CompiledTask& task, const std::vector<Pla
   audit.event("limits", {{"applied", limits.applied}, {"notApplied", limits.notApplied}});
 }
 
+// The task's filter as the payload would have loaded it without supervision: what the supervisor
+// answers with.
+std::vector<sock_filter> filterAsLoaded(const CompiledTask& task, const SupervisionHandoff& handoff) {
+  return handoff.memfdGuarded ? refusingExecutableMemfds(task.filter) : task.filter;
+}
+
+// The run's status once the payload ended (`code`, 128 + N for a signal), the supervisor stopped:
+// its SIGKILL for a kill rule stood for the kernel's seccomp kill, and the run says so as one
+// would (128 + SIGSYS); a SIGSYS it did not cause (a trap rule) is told, unnamed.
+int supervisedExit(int code, SyscallSupervisor* supervisor, AuditLog& audit) {
+  if (supervisor) {
+    supervisor->stop();
+    if (supervisor->killedTask() && code == kSignalBase + SIGKILL) code = kSignalBase + SIGSYS;
+  }
+  if (code != kSignalBase + SIGSYS) return code;
+  audit.event("seccomp-kill", {{"signal", "SIGSYS"}});
+  if (!supervisor || !supervisor->killedTask())  // else the supervisor named the call already
+    fmt::print(stderr, "sbx-run: the command died of SIGSYS: a system call its filter kills or traps ({})\n",
+               supervisor ? "a trap rule, or a SIGSYS sent to it" : "not named: the filter ran without a supervisor");
+  return code;
+}
+
 }  // namespace
 
 int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& audit) {
@@ -150,6 +174,7 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   const auto& tools = task.plan.task.tools;
   EgressRules egressRules = EgressRules::fromPlan(task.plan.egress, gates ? toolsWithCopies(tools, *gates) : tools);
   SetupReport report;
+  SupervisionHandoff handoff;  // written by the payload, in memory it shares with this process
   ChildStack stack;
   int sync[2], errors[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) != 0 || pipe2(errors, O_CLOEXEC) != 0) {
@@ -168,7 +193,8 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
                 errors[1],
                 !egressRules.empty(),
                 &extraEnvironment,
-                gates ? &*gates : nullptr};
+                gates ? &*gates : nullptr,
+                &handoff};
   if (int signal = stopSignal()) {  // before the sandbox exists: nothing to forward to
     audit.event("exit", {{"signal", signal}});
     return kSignalBase + signal;
@@ -197,6 +223,9 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   if (released && gates && setup == Wait::Ready && (setup = waitReadable(sync[1], deadline)) == Wait::Ready)
     toolListener = receiveDescriptor(sync[1]);
   if (released && setup == Wait::Ready) setup = readReport(errors[0], report, deadline);
+  int syscallListener = -1;  // sent by init before the error pipe closed, when the payload exec'd supervised
+  if (released && setup == Wait::Ready && report.size == 0 && waitReadable(sync[1], deadline) == Wait::Ready)
+    syscallListener = receiveDescriptor(sync[1]);
   if (setup != Wait::Ready) killInitDuringSetup(child);
   ::close(sync[1]);  // without the byte, init exits
   ::close(errors[0]);
@@ -235,6 +264,8 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
     return code ? code : kLauncherFailure;
   }
   auditSetup(audit, task, mounts, limits);
+  std::optional<SyscallSupervisor> supervisor;
+  if (syscallListener >= 0) supervisor.emplace(syscallListener, task, filterAsLoaded(task, handoff), audit).start();
   std::optional<ToolBroker> toolBroker;
   if (toolListener >= 0) toolBroker.emplace(toolListener, *gates, audit).start();
   std::optional<EgressProxy> proxy;
@@ -263,8 +294,8 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   int status = 0;
   waitpid(child, &status, 0);
   if (proxy) proxy->stop();
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : kSignalBase + WTERMSIG(status);
-  if (code > kSignalBase && code - kSignalBase == SIGSYS) audit.event("seccomp-kill", {{"signal", "SIGSYS"}});
+  int code = supervisedExit(WIFEXITED(status) ? WEXITSTATUS(status) : kSignalBase + WTERMSIG(status),
+                            supervisor ? &*supervisor : nullptr, audit);
   if (code > kSignalBase)
     audit.event("exit", {{"signal", code - kSignalBase}});
   else
