@@ -9,13 +9,16 @@ Checks README.md and docs/*.md (the convention is documented in docs/README.md):
   fence is `<!-- not-run: REASON -->`. A sh/bash/shell block runs as one `bash -e` script; in a
   console block only the `$ ` lines run (the rest is output). Each block runs in a fresh clone
   of a policies repository (the repository's examples/ plus policies/task.sbx, with an origin
-  whose main branch holds the same), with BUILD_DIR's sbxc and sbx-run first on PATH. A non-zero
+  whose main branch holds the same, and a change to policies/task.sbx staged), with BUILD_DIR's
+  sbxc and sbx-run first on PATH. A non-zero
   exit fails the test.
 - A `$ ` line outside such a block, and a line that starts with a command of this project
   (sbxc, sbx-run, scripts/, bench/, cmake) in an untagged or indented code block, fail: shell
   commands belong in a tagged block, where this test sees them. Usage synopses are ```text.
 - Every relative link in README.md and docs/**/*.md resolves to a file or directory inside the
   repository.
+- A pre-commit configuration shown in a yaml block parses, and its local hooks of the ids the
+  repository ships (.pre-commit-hooks.yaml) run the same entry on the same files.
 """
 import os
 import re
@@ -24,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import yaml  # python3-yaml, which scripts/install-deps.sh installs
 
 ROOT = Path(__file__).resolve().parents[2]
 SHELL_TAGS = {"sh", "bash", "shell"}
@@ -76,6 +81,8 @@ def scan(path, problems):
                 body.append(lines[i][len(fence.group(1)):])
                 i += 1
             marker = NOT_RUN.match(previous_nonblank(lines, start))
+            if tag in ("yaml", "yml"):
+                check_pre_commit_config(f"{path.relative_to(ROOT)}:{start + 1}", "\n".join(body), problems)
             if tag in SHELL_TAGS | CONSOLE_TAGS:
                 blocks.append(Block(path, start + 1, tag, body, marker.group(1) if marker else None))
             elif tag in ("", "text"):
@@ -100,6 +107,27 @@ def scan(path, problems):
         blank_before = not line.strip() or line.lstrip().startswith(("#", "|"))
         i += 1
     return blocks
+
+
+def check_pre_commit_config(where, text, problems):
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        problems.append(f"{where}: the yaml block does not parse: {e}")
+        return
+    if not isinstance(config, dict) or "repos" not in config:
+        return
+    shipped = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    for repo in config["repos"]:
+        if repo.get("repo") != "local":
+            problems.append(f"{where}: repo {repo.get('repo')} at rev {repo.get('rev')} cannot be checked here")
+            continue
+        for hook in repo.get("hooks", []):
+            ours = shipped.get(hook.get("id"))
+            for key in ("entry", "language", "files"):
+                if ours and hook.get(key) != ours[key]:
+                    problems.append(f"{where}: hook {hook['id']}: {key} {hook.get(key)!r}, "
+                                    f".pre-commit-hooks.yaml says {ours[key]!r}")
 
 
 def check_links(problems):
@@ -140,6 +168,10 @@ def policies_repository(tmp):
 def run_block(block, origin, tmp, env):
     work = tmp / f"work-{block.path.stem}-{block.line}"
     git(tmp, "clone", "-q", str(origin), str(work))
+    # A change staged for commit, as a pre-commit hook would find it.
+    policy = work / "policies/task.sbx"
+    policy.write_text("# Reviewed.\n" + policy.read_text())
+    git(work, "add", "policies/task.sbx")
     if os.geteuid() == 0:  # a workspace inside must be reachable by nobody, as under /tmp
         work.chmod(0o1777)
     try:
