@@ -15,8 +15,8 @@ Checks README.md and docs/*.md (the convention is documented in docs/README.md):
 - A `$ ` line outside such a block, and a line that starts with a command of this project
   (sbxc, sbx-run, scripts/, bench/, cmake) in an untagged or indented code block, fail: shell
   commands belong in a tagged block, where this test sees them. Usage synopses are ```text.
-- Every relative link in README.md and docs/**/*.md resolves to a file or directory inside the
-  repository.
+- Every relative link in the repository's Markdown files (README.md, docs/, each directory's
+  README.md) resolves to a file or directory inside the repository.
 - A pre-commit configuration shown in a yaml block parses, and its local hooks of the ids the
   repository ships (.pre-commit-hooks.yaml) run the same entry on the same files.
 """
@@ -44,7 +44,9 @@ def command_docs():
 
 
 def link_docs():
-    return [ROOT / "README.md"] + sorted((ROOT / "docs").rglob("*.md"))
+    listed = subprocess.run(["git", "ls-files", "-z", "*.md"], cwd=ROOT, check=True, capture_output=True,
+                            text=True).stdout.split("\0")
+    return [ROOT / name for name in listed if name]
 
 
 class Block:
