@@ -3,7 +3,8 @@
 
     tests/docs/commands_test.py BUILD_DIR [--list]
 
-Checks README.md and docs/*.md (the convention is documented in docs/README.md):
+Checks every Markdown file of the repository: README.md, docs/, each directory's README.md (the
+convention is documented in docs/README.md):
 
 - Every fenced block tagged sh, bash, shell or console is run, unless the line just before its
   fence is `<!-- not-run: REASON -->`. A sh/bash/shell block runs as one `bash -e` script; in a
@@ -15,8 +16,7 @@ Checks README.md and docs/*.md (the convention is documented in docs/README.md):
 - A `$ ` line outside such a block, and a line that starts with a command of this project
   (sbxc, sbx-run, scripts/, bench/, cmake) in an untagged or indented code block, fail: shell
   commands belong in a tagged block, where this test sees them. Usage synopses are ```text.
-- Every relative link in the repository's Markdown files (README.md, docs/, each directory's
-  README.md) resolves to a file or directory inside the repository.
+- Every relative link resolves to a file or directory inside the repository.
 - A pre-commit configuration shown in a yaml block parses, and its local hooks of the ids the
   repository ships (.pre-commit-hooks.yaml) run the same entry on the same files.
 """
@@ -39,11 +39,7 @@ LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 BLOCK_TIMEOUT = 120
 
 
-def command_docs():
-    return [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
-
-
-def link_docs():
+def markdown_files():
     listed = subprocess.run(["git", "ls-files", "-z", "*.md"], cwd=ROOT, check=True, capture_output=True,
                             text=True).stdout.split("\0")
     return [ROOT / name for name in listed if name]
@@ -133,7 +129,7 @@ def check_pre_commit_config(where, text, problems):
 
 
 def check_links(problems):
-    for path in link_docs():
+    for path in markdown_files():
         text = re.sub(r"```.*?```", "", path.read_text(), flags=re.S)
         text = re.sub(r"`[^`\n]*`", "", text)
         for target in LINK.findall(text):
@@ -191,7 +187,7 @@ def main():
         sys.exit("usage: commands_test.py BUILD_DIR [--list]")
     build = Path(sys.argv[1]).resolve()
     problems, blocks = [], []
-    for path in command_docs():
+    for path in markdown_files():
         blocks += scan(path, problems)
     check_links(problems)
     for b in blocks:
