@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The seccomp code generators on real profiles, in one run on this machine:
 #
-#   Docker's default profile (../shared/data/docker-default-seccomp.json, imported with
+#   Docker's default profile (examples/import/docker-default-seccomp.json, imported with
 #   `sbxc import docker-seccomp`) and every std.programs profile, each compiled by sbxc's own
 #   generator, libseccomp's default and libseccomp's binary tree (SCMP_FLTATR_CTL_OPTIMIZE=2);
 #   Docker's profile also by libseccomp straight from the JSON, as runc loads it.
@@ -21,7 +21,7 @@ cd "$root"
 case ${1:-} in
   -h | --help) sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
 esac
-profile=${SBX_DOCKER_PROFILE:-$root/../shared/data/docker-default-seccomp.json}
+profile=${SBX_DOCKER_PROFILE:-$root/examples/import/docker-default-seccomp.json}
 scripts/install-deps.sh
 scripts/build.sh release >/dev/null
 build/release/bench/sbx_seccomp_bench "$profile"

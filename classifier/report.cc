@@ -25,8 +25,8 @@ std::string effectText(const Rule& r) {
   return "";
 }
 
-std::string seedList(const Rule& r) {
-  return fmt::format("../shared/seeds/ document {}", r.seeds);
+std::string seedCitation(const Rule& r) {
+  return seedDocument(r.seeds).citation();
 }
 
 }  // namespace
@@ -49,6 +49,7 @@ nlohmann::ordered_json ruleJson(const Rule& r) {
           {"summary", r.summary},
           {"fix", r.fix},
           {"seed", r.seeds},
+          {"source", {{"title", seedDocument(r.seeds).title}, {"url", seedDocument(r.seeds).url}}},
           {"quote", r.quote},
           {"references", r.referenceList()}};
 }
@@ -121,7 +122,8 @@ std::string explainText(const model::Model& model, const Report& report, std::si
       out += fmt::format("    {}: {}\n", location(ev.span, sources), printable(ev.text));
       if (ev.span.valid()) out += fmt::format("      | {}\n", printable(sources.file(ev.span.file).line(ev.span.line)));
     }
-    out += fmt::format("    seed {}: \"{}\"\n", rule.seeds, rule.quote);
+    out += fmt::format("    seed: \"{}\"\n", rule.quote);
+    out += fmt::format("    source: {}\n", seedCitation(rule));
     out += fmt::format("    references: {}\n", rule.references);
   }
   out += fmt::format("\nControls {} demands:\n", tierLabel(r.tier));
@@ -144,7 +146,8 @@ std::string ruleText(const Rule& r) {
   out += fmt::format("Effect:     {}\n", effectText(r));
   out += fmt::format("Severity:   {}\n", severityWord(r.severity));
   out += fmt::format("Fix:        {}\n", r.fix);
-  out += fmt::format("Seed:       {}\n            \"{}\"\n", seedList(r), r.quote);
+  out += fmt::format("Seed:       \"{}\"\n", r.quote);
+  out += fmt::format("Source:     {}\n", seedCitation(r));
   out += fmt::format("References: {}\n", r.references);
   out += fmt::format("Docs:       docs/rules/{}.md\n", r.name);
   return out;
@@ -158,7 +161,8 @@ std::string ruleMarkdown(const Rule& r) {
   out += fmt::format("| kind | {} |\n| effect | {} |\n| severity | {} |\n", kindName(r.kind), effectText(r),
                      severityWord(r.severity));
   out += fmt::format("\n## Fix\n\n{}\n", r.fix);
-  out += fmt::format("\n## Why\n\nSeed document {} (`../shared/seeds/`):\n\n> {}\n", r.seeds, r.quote);
+  const SeedDocument& seed = seedDocument(r.seeds);
+  out += fmt::format("\n## Why\n\nFrom [{}]({}):\n\n> {}\n", seed.title, seed.url, r.quote);
   out += "\n## References\n\n";
   for (const auto& ref : r.referenceList()) out += fmt::format("- {}\n", ref);
   if (r.severity != RuleSeverity::Silent)

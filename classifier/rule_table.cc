@@ -62,6 +62,25 @@ const std::vector<TierInfo>& tiers() {
   return table;
 }
 
+std::string SeedDocument::citation() const {
+  return std::string(title) + " (" + std::string(url) + ")";
+}
+
+const std::vector<SeedDocument>& seedDocuments() {
+  static const std::vector<SeedDocument> table = {
+#define SBX_SEED(number, title, url) {number, title, url},
+#include "classifier/seeds.def"
+#undef SBX_SEED
+  };
+  return table;
+}
+
+const SeedDocument& seedDocument(std::string_view number) {
+  for (const auto& s : seedDocuments())
+    if (s.number == number) return s;
+  throw std::logic_error("seed document missing from seeds.def");
+}
+
 const Rule& rule(RuleId id) {
   const auto& all = rules();
   auto it = std::find_if(all.begin(), all.end(), [&](const Rule& r) { return r.number == static_cast<int>(id); });

@@ -1,4 +1,5 @@
-// The rule table (rules.def) and the tier table (tiers.def) as typed, read-only data.
+// The rule table (rules.def), the tier table (tiers.def) and the seed documents (seeds.def) as
+// typed, read-only data.
 #pragma once
 #include <optional>
 #include <string>
@@ -34,6 +35,12 @@ struct Rule {
   std::vector<std::string> referenceList() const;    // references split at "; "
 };
 
+// A seed document (seeds.def): the source a rule's quote comes from.
+struct SeedDocument {
+  std::string_view number, title, url;
+  std::string citation() const;  // "Title (URL)"
+};
+
 struct TierInfo {
   int level;
   std::string_view name, scope, controls;
@@ -42,6 +49,8 @@ struct TierInfo {
 
 const std::vector<Rule>& rules();
 const std::vector<TierInfo>& tiers();
+const std::vector<SeedDocument>& seedDocuments();
+const SeedDocument& seedDocument(std::string_view number);  // throws for a number seeds.def lacks
 const Rule& rule(RuleId id);
 const Rule* findRule(std::string_view idOrName);  // "SBX1202", "sbx1202" or "wildcard-egress"
 std::string_view kindName(RuleKind kind);

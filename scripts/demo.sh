@@ -1,16 +1,37 @@
 #!/usr/bin/env bash
 # Shows sbxc doing its main job on the shipped examples, from a fresh Debian 12 machine:
 # installs the packages, builds the release binary, checks one policy, compiles another into
-# out/, then lists the artifacts written and prints a summary of each compiled task.
+# out/, then lists the artifacts written, prints a summary of each compiled task and runs a
+# command inside one task's sandbox.
+#
+#   scripts/demo.sh                                  install, build release, run the demo into out/
+#   scripts/demo.sh --build-dir DIR [--out DIR]      run it with DIR's binaries, nothing installed
+#                                                    or built (CI's smoke test: tests/docs/demo_test.sh)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-scripts/install-deps.sh
-scripts/build.sh release
-sbxc=build/release/compiler/sbxc
-[[ -x $sbxc ]] || { echo "demo.sh: $sbxc was not built" >&2; exit 1; }
+build_dir=
+out=out
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --build-dir) build_dir=${2:?--build-dir needs a directory}; shift 2 ;;
+    --out) out=${2:?--out needs a directory}; shift 2 ;;
+    *) echo "usage: scripts/demo.sh [--build-dir DIR] [--out DIR]" >&2; exit 3 ;;
+  esac
+done
+
+if [[ -z $build_dir ]]; then
+  scripts/install-deps.sh
+  scripts/build.sh release
+  build_dir=build/release
+fi
+sbxc=$build_dir/compiler/sbxc
+sbx_run=$build_dir/runtime/sbx-run
+for binary in "$sbxc" "$sbx_run"; do
+  [[ -x $binary ]] || { echo "demo.sh: $binary was not built" >&2; exit 1; }
+done
 
 # The preferred example, or the first example there is if it has been renamed.
 pick_example() {
@@ -45,16 +66,16 @@ show --version
 show check "$check_example"
 show classify "$compile_example"
 # A clean out/ so the listing below shows exactly what this compile wrote.
-rm -rf out
-show compile "$compile_example" -o out/
+rm -rf "$out"
+show compile "$compile_example" -o "$out/"
 
 printf '\nArtifacts written:\n'
-find out -type f -printf '  %8s bytes  %p\n' | sort -k3
+find "$out" -type f -printf '  %8s bytes  %p\n' | sort -k3
 
 # A summary of each compiled task, read back from its plan: the tier is the classifier's.
-mapfile -t plans < <(find out -name plan.json | sort)
+mapfile -t plans < <(find "$out" -name plan.json | sort)
 if [[ ${#plans[@]} -eq 0 ]]; then
-  echo "demo.sh: the compile wrote no plan.json under out/" >&2
+  echo "demo.sh: the compile wrote no plan.json under $out/" >&2
   exit 1
 fi
 python3 - "${plans[@]}" <<'PY'
@@ -82,9 +103,9 @@ PY
 
 # Run a command inside the contained task's sandbox (as root the payload runs as nobody, so the
 # workspace belongs to nobody here).
-mkdir -p out/workspace
-[[ $(id -u) -ne 0 ]] || chown 65534:65534 out/workspace
-printf '\n$ sbx-run --workspace out/workspace %s -- /bin/sh -c ...\n' "$check_example"
-build/release/runtime/sbx-run --workspace out/workspace "$check_example" -- \
+mkdir -p "$out/workspace"
+[[ $(id -u) -ne 0 ]] || chown 65534:65534 "$out/workspace"
+printf '\n$ sbx-run --workspace %s/workspace %s -- /bin/sh -c ...\n' "$out" "$check_example"
+"$sbx_run" --workspace "$out/workspace" "$check_example" -- \
   /bin/sh -c 'echo "hello from the sandbox: $(id -un), $(ls / | tr "\n" " ")"; echo ok > /workspace/proof'
-printf 'wrote out/workspace/proof: %s\n' "$(cat out/workspace/proof)"
+printf 'wrote %s/workspace/proof: %s\n' "$out" "$(cat "$out/workspace/proof")"

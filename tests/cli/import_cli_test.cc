@@ -8,7 +8,7 @@
 using namespace sbx::test;
 
 TEST_CASE("import docker-seccomp: stdout, notes, -o, and the result compiles") {
-  std::string profile = (sourceDir() / "../shared/data/docker-default-seccomp.json").string();
+  std::string profile = (sourceDir() / "examples/import/docker-default-seccomp.json").string();
   Run r = sbxc({"import", "docker-seccomp", profile});
   REQUIRE(r.exitCode == 0);
   CHECK(r.out.find("baseline off") != std::string::npos);

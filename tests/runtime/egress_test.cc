@@ -35,19 +35,6 @@ struct Sandbox {
   }
 };
 
-constexpr const char* kFetch = R"(import socket, sys, urllib.request, urllib.error
-for url in sys.argv[1:]:
-    try:
-        print(url, "->", urllib.request.urlopen(url, timeout=10).read().decode().strip())
-    except urllib.error.HTTPError as e:
-        print(url, "-> refused", e.code, e.read().decode().strip())
-try:
-    socket.create_connection(("127.0.0.1", 18080), timeout=2)
-    print("direct -> connected")
-except OSError as e:
-    print("direct -> failed:", e.strerror)
-)";
-
 }  // namespace
 
 TEST_CASE("egress: examples/egress-local.sbx fetches 127.0.0.1:18080 through the proxy and nothing else") {
@@ -55,7 +42,7 @@ TEST_CASE("egress: examples/egress-local.sbx fetches 127.0.0.1:18080 through the
   for (bool nobody : {false, true}) {
     CAPTURE(nobody);
     Sandbox s;
-    writeText(s.workspace / "fetch.py", kFetch);
+    writeText(s.workspace / "fetch.py", readText(sourceDir() / "examples/egress/fetch.py"));
     if (nobody)
       for (const auto& p : {s.dir.path(), s.workspace, s.workspace / "fetch.py"})
         if (chown(p.c_str(), 65534, 65534) != 0) FAIL("chown");
@@ -102,7 +89,7 @@ task t {
   limits { memory 512MiB  pids 64 }
 }
 )");
-  writeText(s.workspace / "fetch.py", kFetch);
+  writeText(s.workspace / "fetch.py", readText(sourceDir() / "examples/egress/fetch.py"));
   Run r = s.run(policy,
                 "curl -s http://127.0.0.1:28080/; curl -s -p http://127.0.0.1:28080/; "
                 "curl -s -o /dev/null -w 'other port %{http_code}\\n' http://127.0.0.1:28083/; "

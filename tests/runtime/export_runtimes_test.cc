@@ -15,6 +15,7 @@
 #include "support/escape_suite.h"
 #include "support/paths.h"
 #include "support/process.h"
+#include "support/skip.h"
 
 namespace fs = std::filesystem;
 using namespace sbx::test;
@@ -122,8 +123,9 @@ for config in sys.argv[2:]:
 print("checked", len(sys.argv) - 2)
 sys.exit(1 if bad else 0)
 )";
-  std::vector<std::string> argv = {"/usr/bin/python3", "-c", validate,
-                                   (sourceDir() / "../shared/schemas/oci-runtime-spec").lexically_normal().string()};
+  const auto schemas = (sourceDir() / "../shared/schemas/oci-runtime-spec").lexically_normal();
+  if (!fs::is_directory(schemas)) return skipTest("the OCI runtime-spec schemas are not at " + schemas.string());
+  std::vector<std::string> argv = {"/usr/bin/python3", "-c", validate, schemas.string()};
   for (const auto& config : filesUnder(dir.path(), ".json"))
     if (config.filename() == "config.json") argv.push_back(config.string());
   REQUIRE(argv.size() > 10);

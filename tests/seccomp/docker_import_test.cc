@@ -25,7 +25,7 @@ using namespace sbx::test;
 namespace {
 
 std::filesystem::path dockerProfilePath() {
-  return sourceDir() / "../shared/data/docker-default-seccomp.json";
+  return sourceDir() / "examples/import/docker-default-seccomp.json";
 }
 
 // libseccomp's compilation of the profile, as runc loads it: the reference.
