@@ -16,6 +16,7 @@
 #include "runtime/mounts.h"
 #include "runtime/proxy.h"
 #include "runtime/tool_gates.h"
+#include "runtime/workspace_idmap.h"
 
 namespace sbx::run {
 
@@ -159,6 +160,22 @@ void printFilter(const CompiledTask& task, std::FILE* out) {
              s.file, task.filter.size(), fmt::join(s.arches, " "), s.defaultAction, kArchName, always, some);
 }
 
+// Root with a workspace that is not the payload's: the launcher ID-maps it; tried here too.
+void checkWorkspaceIdmap(const std::string& workspace, std::vector<std::string>& problems, std::FILE* out) {
+  Identity payload = payloadIdentity(workspace);
+  if (!workspaceNeedsIdmap(workspace, payload)) return;
+  std::vector<PlannedMount> mounts(1);
+  mounts[0].type = "workspace";
+  mounts[0].source = workspace;
+  std::string error;
+  if (!idmapWorkspace(mounts, payload, error)) {
+    problems.push_back(error);
+    return;
+  }
+  ::close(mounts[0].tree);
+  fmt::print(out, "workspace: ID-mapped, its owner's files are the payload's (uid {}) inside\n", payload.uid);
+}
+
 }  // namespace
 
 int dryRun(const CompiledTask& task, const DryRunOptions& options, std::FILE* out) {
@@ -171,6 +188,7 @@ int dryRun(const CompiledTask& task, const DryRunOptions& options, std::FILE* ou
   printLimits(plan, out);
   printFilter(task, out);
   if (!plan.tokens.empty() && options.stateDir.empty()) problems.push_back(options.stateError);
+  checkWorkspaceIdmap(options.workspace, problems, out);
   if (planHasToolTokens(plan)) {
     ToolGates gates;
     if (std::string error; !planToolGates(plan, task.filter, gates, error)) problems.push_back(error);

@@ -36,7 +36,9 @@ bool mkdirs(const std::string& path) {
   return !ec;
 }
 
-std::uint64_t attributes(const PlannedMount& m) {
+}  // namespace
+
+std::uint64_t mountAttributes(const PlannedMount& m) {
   std::uint64_t a = 0;
   if (m.readOnly) a |= MOUNT_ATTR_RDONLY;
   if (m.nosuid) a |= MOUNT_ATTR_NOSUID;
@@ -44,6 +46,8 @@ std::uint64_t attributes(const PlannedMount& m) {
   if (m.noexec) a |= MOUNT_ATTR_NOEXEC;
   return a;
 }
+
+namespace {
 
 // Attaches the detached mount `tree` onto the mount point `target` (a descriptor): the mount
 // lands on what was resolved, whatever the path names by now.
@@ -308,10 +312,13 @@ bool placeMount(int root, const std::string& rootPath, PlannedMount& m, const Cr
     return stagingDirectory(root, m.target, creator, error) && buildToolGates(rootPath, m.target, *m.gates, error);
   if (m.fd < 0) return true;  // masks come after /proc and /dev
   int point = mountPointFor(root, m.fd, m.target, &creator, error);
-  bool ok = point >= 0 && bindOnto(m.fd, point, attributes(m), m.target, error);
+  bool ok = point >= 0 && (m.tree >= 0 ? attach(m.tree, point, m.target, error)
+                                       : bindOnto(m.fd, point, mountAttributes(m), m.target, error));
   if (point >= 0) ::close(point);
   ::close(m.fd);
   m.fd = -1;
+  if (m.tree >= 0) ::close(m.tree);
+  m.tree = -1;
   return ok;
 }
 

@@ -36,7 +36,11 @@ struct PlannedMount {
   uid_t owner = 0;                // secrets: the payload's ids, who owns them
   gid_t group = 0;
   ToolGates* gates = nullptr;  // tool-gates: what to make (tool_gates.h)
+  int tree = -1;               // workspace: a detached mount the launcher made (workspace_idmap.h), attached as is
 };
+
+// The mount attributes (MOUNT_ATTR_*) of a bind: read-only, nosuid, nodev, noexec as planned.
+std::uint64_t mountAttributes(const PlannedMount& m);
 
 // In the launcher, before the sandbox exists: reads the plan's mounts and opens every source.
 // A missing or symlinked path is an error naming it.

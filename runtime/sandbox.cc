@@ -30,6 +30,7 @@
 #include "runtime/tool_broker.h"
 #include "runtime/tool_gates.h"
 #include "runtime/user_ns.h"
+#include "runtime/workspace_idmap.h"
 
 namespace sbx::run {
 
@@ -146,6 +147,10 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   }
   // Everything the launcher needs while init shares its memory is made here, before init exists.
   Identity id = payloadIdentity(options.workspace);
+  if (workspaceNeedsIdmap(options.workspace, id) && !idmapWorkspace(mounts, id, error)) {
+    fmt::print(stderr, "sbx-run: {}\n", error);
+    return kLauncherFailure;
+  }
   audit.event("start", {{"task", task.plan.task.name},
                         {"tier", task.plan.tier},
                         {"planDigest", task.planDigest},
