@@ -176,8 +176,13 @@ std::string expectedLine(Runtime runtime, const std::string& parent, const std::
   // /dev/null over a file: under sbx-run writable where the parent is (Landlock allows it), the
   // writes lost; bwrap binds it nodev, so it cannot even be opened.
   if (grant == "mask" && kind == "file" && runtime == Runtime::Bwrap) return name + "e=0 r=N w=N x=N";
+  // runc binds /dev/null with its device usable: writable, the writes lost.
+  if (grant == "mask" && kind == "file" && runtime == Runtime::Runc) return name + "e=0 r=Y w=Y x=N";
   if (grant == "mask" && kind == "file") return name + (parent == "write" ? "e=0 r=Y w=Y x=N" : "e=0 r=Y w=N x=N");
   if (grant == "mask") return name + (runtime == Runtime::SbxRun ? "e=0 r=N w=N x=N" : "e=0 r=Y w=N x=N");
+  // Known loss (runc 1.1): a tmpfs over a directory that exists takes that directory's mode
+  // (0755, root's inside), not mode=1777, so the payload cannot write its scratch.
+  if (grant == "scratch" && runtime == Runtime::Runc) return name + "e=0 r=Y w=N x=N";
   if (grant == "scratch") return name + "e=0 r=Y w=Y x=N";
   return name + "e=+ " + access(grant);
 }
@@ -260,6 +265,8 @@ void checkRefused(Runtime runtime, const std::string& parent) {
   for (const char* grant : kGrants)
     for (const char* kind : kKinds) {
       if (!refused(grant, kind)) continue;
+      // Known loss: runc follows a masked link and masks what it names; it does not refuse.
+      if (runtime == Runtime::Runc && std::string(grant) == "mask") continue;
       f.build();
       fs::path policy = f.root / "refused.sbx";
       writeText(policy, policyText(f, parent, {{grant, f.child(grant, kind)}}, false));
