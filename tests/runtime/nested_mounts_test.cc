@@ -332,3 +332,27 @@ TEST_CASE("nested grants: under the OCI export (runc)") {
     checkRefused(Runtime::Runc, parent);
   }
 }
+
+// The example tasks a read of /usr with an exec or a link inside it used to stop (`symlink
+// /usr/bin/python3: File exists`) start. email-assistant's and code-review-bot's tasks also name
+// programs this machine lacks (/usr/local/bin/mailctl-file, /usr/bin/ruff, gh): issue 16, point 2.
+TEST_CASE("nested grants: the examples' tasks with nested grants start under sbx-run") {
+  const std::pair<const char*, const char*> tasks[] = {
+      {"ticket-triage", "ticket_digest"},         {"multi-agent-pipeline", "compile_brief"},
+      {"multi-agent-pipeline", "file_followups"}, {"multi-agent-pipeline", "gather_sources"},
+      {"multi-agent-pipeline", "publish_brief"},  {"deploy-operator", "canary_analysis"},
+  };
+  TempDir scratch;
+  fs::create_directories(scratch.path() / "ws");
+  for (const auto& [example, task] : tasks) {
+    fs::path policy = sourceDir() / "examples" / (std::string(example) + ".sbx");
+    Run r = run({"/usr/bin/timeout", "-s", "KILL", "60", SBX_RUN_BINARY, "--workspace",
+                 (scratch.path() / "ws").string(), "--task", task, policy.string(), "--", "/bin/true"},
+                "", scratch.path().string(),
+                {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", std::string("SBXC=") + SBXC_BINARY,
+                 "SBX_RUN_CACHE=" + (scratch.path() / "cache").string()});
+    INFO(std::string(example) << " " << std::string(task) << ": exit " << r.exitCode << "\n" << r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(r.err.find("sbx-run:") == std::string::npos);
+  }
+}
