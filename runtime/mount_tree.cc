@@ -1,6 +1,7 @@
 // How the planned mounts nest (mount_tree.h).
 #include "runtime/mount_tree.h"
 
+#include <algorithm>
 #include <numeric>
 
 #include "plan/mount_order.h"
@@ -20,6 +21,9 @@ std::vector<std::size_t> placementOrder(const std::vector<PlannedMount>& mounts)
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return plan::parentFirst(mounts[a].target, mounts[b].target); });
+  // The tools' gates last: they copy each tool's executable from the finished tree and bind a
+  // gate over it, wherever in the tree it lies.
+  std::stable_partition(order.begin(), order.end(), [&](std::size_t i) { return mounts[i].type != "tool-gates"; });
   return order;
 }
 
@@ -36,7 +40,7 @@ const PlannedMount* coveringMount(const std::vector<PlannedMount>& mounts, const
 }
 
 std::string hostBindHolding(const PlannedMount* cover) {
-  if (!cover || cover->type == "workspace" || !isBind(*cover)) return "";
+  if (!cover || (cover->type == "workspace" && !cover->readOnly) || !isBind(*cover)) return "";
   return cover->target;
 }
 

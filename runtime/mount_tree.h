@@ -5,8 +5,8 @@
 // - Parents first (plan/mount_order.h), whatever order plan.json lists them in: a child mounted
 //   before its parent would be hidden beneath it.
 // - A mount point is created only where set-up owns the place: on sbx-run's own tmpfs (the
-//   staging root, a scratch tmpfs, the tokens' and the gates') and inside the workspace (there,
-//   given to the payload, as the agent could have made it itself; issue 15). Inside the bind of
+//   staging root, a scratch tmpfs, the tokens' and the gates') and inside a writable workspace
+//   (there, given to the payload, as the agent could have made it itself; issue 15). Inside the bind of
 //   any other host directory a missing mount point is refused, naming it and the fix: a
 //   read-only bind cannot be written, and writing through a writable one would change the host
 //   (as root: in a directory the payload itself may not write). Building the parent as a tmpfs
@@ -28,7 +28,7 @@
 namespace sbx::run {
 
 // The indices of `mounts` in the order they are placed: parents first, the plan's order kept
-// among mounts of one target (a mask after the bind it covers).
+// among mounts of one target (a mask after the bind it covers); the tools' gates last.
 std::vector<std::size_t> placementOrder(const std::vector<PlannedMount>& mounts);
 
 // The innermost mount among those placed before position `position` of `order` that holds the
@@ -39,7 +39,7 @@ const PlannedMount* coveringMount(const std::vector<PlannedMount>& mounts, const
                                   std::size_t position);
 
 // The target of the host bind in which set-up must not create a missing mount point, for a mount
-// inside `cover`; empty where it may (sbx-run's own tmpfs, the workspace).
+// inside `cover`; empty where it may (sbx-run's own tmpfs, a writable workspace).
 std::string hostBindHolding(const PlannedMount* cover);
 
 // Whether `cover` is a bind whose flags (read-only, nosuid, nodev, noexec) are those of `m`: then
