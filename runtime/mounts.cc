@@ -332,6 +332,19 @@ bool placeBind(int root, PlannedMount& m, const PlannedMount* cover, const Creat
   return ok;
 }
 
+// A scratch tmpfs goes over a directory: a file or a device there (shown by the bind of its
+// parent) is refused, saying so. A link there is refused when the point is resolved.
+bool scratchPointIsDirectory(int root, const std::string& target, std::string& error) {
+  int fd = openBeneath(root, target);
+  struct stat st {};
+  bool other = fd >= 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode);
+  if (fd >= 0) ::close(fd);
+  if (other)
+    error = fmt::format("scratch {}: the sandbox shows a file there, and a scratch tmpfs needs a directory; refused",
+                        target);
+  return !other;
+}
+
 // One planned mount, its mount point resolved beneath `root` by descriptors (safe_path.h), inside
 // `cover` (mount_tree.h; null: the staging root).
 bool placeMount(int root, const std::string& rootPath, PlannedMount& m, const PlannedMount* cover, Creator creator,
@@ -339,6 +352,7 @@ bool placeMount(int root, const std::string& rootPath, PlannedMount& m, const Pl
   creator.hostBind = hostBindHolding(cover);
   if (m.type == "symlink") return placeSymlink(root, m, creator, error);
   if (m.type == "tmpfs") {
+    if (!scratchPointIsDirectory(root, m.target, error)) return false;
     int point = openDirectoryBeneath(root, m.target, &creator, m.target, error);
     bool ok = point >= 0 &&
               tmpfsOnto(point, m.sizeBytes, "1777",

@@ -277,6 +277,8 @@ void checkRefused(Runtime runtime, const std::string& parent) {
       CHECK(r.exitCode != 0);
       CHECK(r.out.find("started") == std::string::npos);
       if (runtime == Runtime::SbxRun) CHECK(r.err.find(f.child(grant, kind).string()) != std::string::npos);
+      if (runtime == Runtime::SbxRun && std::string(kind) == "file")
+        CHECK(r.err.find("a scratch tmpfs needs a directory") != std::string::npos);
     }
 }
 
