@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "runtime/mount_tree.h"
 #include "support/paths.h"
 #include "support/process.h"
 
@@ -357,4 +358,43 @@ TEST_CASE("nested grants: the examples' tasks with nested grants start under sbx
     CHECK(r.exitCode == 0);
     CHECK(r.err.find("sbx-run:") == std::string::npos);
   }
+}
+
+TEST_CASE("nested grants: the placement order and each mount's cover") {
+  using sbx::run::PlannedMount;
+  auto planned = [](std::string type, std::string target, bool readOnly = true) {
+    PlannedMount m;
+    m.type = std::move(type);
+    m.target = std::move(target);
+    m.readOnly = readOnly;
+    return m;
+  };
+  std::vector<PlannedMount> mounts = {
+      planned("tool-gates", "/run/sbx"),         planned("bind", "/usr/bin/git"),
+      planned("mask", "/usr/bin/secret"),        planned("bind", "/usr"),
+      planned("workspace", "/workspace", false), planned("tmpfs", "/workspace/build/tmp", false),
+      planned("symlink", "/usr/bin/python3"),    planned("bind", "/usr/bin/python3.11"),
+  };
+  auto order = sbx::run::placementOrder(mounts);
+  std::vector<std::string> targets;
+  for (auto i : order) targets.push_back(mounts[i].target);
+  CHECK(targets == std::vector<std::string>{"/usr", "/usr/bin/git", "/usr/bin/python3", "/usr/bin/python3.11",
+                                            "/usr/bin/secret", "/workspace", "/workspace/build/tmp", "/run/sbx"});
+  auto coverOf = [&](const std::string& target) -> std::string {
+    for (std::size_t p = 0; p < order.size(); ++p)
+      if (mounts[order[p]].target == target) {
+        const PlannedMount* c = sbx::run::coveringMount(mounts, order, p);
+        return c ? c->target : "";
+      }
+    return "?";
+  };
+  CHECK(coverOf("/usr") == "");
+  CHECK(coverOf("/usr/bin/git") == "/usr");
+  CHECK(coverOf("/usr/bin/python3.11") == "/usr");  // a link covers nothing
+  CHECK(coverOf("/workspace/build/tmp") == "/workspace");
+  CHECK(sbx::run::hostBindHolding(&mounts[3]) == "/usr");  // read-only host bind: nothing created
+  CHECK(sbx::run::hostBindHolding(&mounts[4]).empty());    // the writable workspace: created, the payload's
+  CHECK(sbx::run::hostBindHolding(&mounts[5]).empty());    // a scratch tmpfs: sbx-run's own
+  CHECK(sbx::run::coverHasSameFlags(mounts[1], &mounts[3]));
+  CHECK_FALSE(sbx::run::coverHasSameFlags(mounts[4], &mounts[3]));  // writable inside read-only
 }
