@@ -2,6 +2,7 @@
 
 #include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,10 +12,13 @@
 #include <fmt/format.h>
 
 #include "bpf/bpf_interpreter.h"
+#include "plan/mount_order.h"
 #include "plan/plan_json.h"
 #include "runtime/exit_codes.h"
+#include "runtime/mount_tree.h"
 #include "runtime/mounts.h"
 #include "runtime/proxy.h"
+#include "runtime/safe_path.h"
 #include "runtime/tool_gates.h"
 #include "runtime/workspace_idmap.h"
 
@@ -30,17 +34,6 @@ constexpr std::uint32_t kArch = AUDIT_ARCH_AARCH64;
 constexpr const char* kArchName = "aarch64";
 #endif
 constexpr std::uint32_t kHighestSyscall = 512;  // above every number either architecture uses
-
-bool isAncestor(const std::string& parent, const std::string& child) {
-  if (parent == "/") return child != "/";
-  return child.size() > parent.size() && child.starts_with(parent) && child[parent.size()] == '/';
-}
-
-// The order a mount tree is built in: parent before child, siblings by name, so that the
-// report is the same whatever order the policy declared its grants in.
-bool parentFirst(const PlannedMount& a, const PlannedMount& b) {
-  return a.target < b.target;  // "/usr" < "/usr/bin" < "/usr2": a prefix sorts first
-}
 
 std::string describe(const PlannedMount& m) {
   std::vector<std::string> parts;
@@ -63,7 +56,9 @@ std::string describe(const PlannedMount& m) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-// Each mount checked alone, so that every missing or unsafe host path is named.
+// Each mount checked alone, so that every missing or unsafe host path is named; then, in the
+// order sbx-run places them (mount_tree.h), every mount point that would have to be made inside
+// the bind of a host directory, which sbx-run refuses.
 std::vector<PlannedMount> checkMounts(const plan::Plan& plan, const std::string& workspace,
                                       std::vector<std::string>& problems) {
   std::vector<PlannedMount> planned;
@@ -83,15 +78,27 @@ std::vector<PlannedMount> checkMounts(const plan::Plan& plan, const std::string&
       planned.push_back(std::move(shown));
     }
   }
-  std::stable_sort(planned.begin(), planned.end(), parentFirst);
-  return planned;
+  std::vector<PlannedMount> ordered;
+  auto order = placementOrder(planned);
+  for (std::size_t position = 0; position < order.size(); ++position) {
+    const PlannedMount& m = planned[order[position]];
+    const PlannedMount* cover = coveringMount(planned, order, position);
+    std::string hostBind = hostBindHolding(cover);
+    if (!hostBind.empty() && !cover->source.empty() && m.type != "mask") {
+      std::string shownAt = cover->source + m.target.substr(cover->target == "/" ? 0 : cover->target.size());
+      struct stat st {};
+      if (lstat(shownAt.c_str(), &st) != 0) problems.push_back(missingInHostBind(m.target, m.target, hostBind));
+    }
+    ordered.push_back(m);
+  }
+  return ordered;
 }
 
 void printMounts(const std::vector<PlannedMount>& mounts, std::FILE* out) {
-  fmt::print(out, "mounts ({}, parent first; everything else of the host is absent):\n", mounts.size());
-  std::vector<const std::string*> open;  // the ancestors of the current line
+  fmt::print(out, "mounts ({}, in the order they are made; everything else of the host is absent):\n", mounts.size());
+  std::vector<const std::string*> open;  // the mounts the current line lies inside
   for (const auto& m : mounts) {
-    while (!open.empty() && !isAncestor(*open.back(), m.target)) open.pop_back();
+    while (!open.empty() && (*open.back() == m.target || !plan::pathWithin(m.target, *open.back()))) open.pop_back();
     fmt::print(out, "  {:{}}{}  {}\n", "", 2 * open.size(), m.target, describe(m));
     open.push_back(&m.target);
   }

@@ -15,6 +15,7 @@
 
 #include "plan/plan_json.h"
 #include "runtime/host_sockets.h"
+#include "runtime/mount_tree.h"
 #include "runtime/safe_path.h"
 #include "runtime/tool_gates.h"
 
@@ -278,6 +279,10 @@ bool mask(int root, int devNull, const std::string& target, std::string& error) 
 // A directory on the staging tmpfs itself (secrets, tool gates: built there by path), refused
 // when a bind the plan put on the way holds it.
 bool stagingDirectory(int root, const std::string& target, const Creator& creator, std::string& error) {
+  if (!creator.hostBind.empty()) {  // refused before anything is created in the bind
+    error = fmt::format("{}: lies inside a bind mount of the plan ({}); refused", target, creator.hostBind);
+    return false;
+  }
   int fd = openDirectoryBeneath(root, target, nullptr, target, error);
   if (fd < 0) return false;
   struct stat st {};
@@ -287,18 +292,74 @@ bool stagingDirectory(int root, const std::string& target, const Creator& creato
   return staging;
 }
 
-// One planned mount, its mount point resolved beneath `root` by descriptors (safe_path.h).
-bool placeMount(int root, const std::string& rootPath, PlannedMount& m, const Creator& creator, std::string& error) {
-  if (m.type == "symlink") {
-    auto slash = m.target.rfind('/');
-    int parent = openDirectoryBeneath(root, m.target.substr(0, slash), &creator, m.target, error);
-    if (parent < 0) return false;
-    bool ok = symlinkat(m.linkTarget.c_str(), parent, m.target.c_str() + slash + 1) == 0;
-    ::close(parent);
-    if (!ok) error = failed("symlink " + m.target);
-    return ok;
-  }
+// A declared path that is a symbolic link on the host: the same link in the sandbox. Where the
+// cover already shows it (the host's link, seen through a bind of its directory) nothing is done;
+// a different entry there is refused.
+bool placeSymlink(int root, const PlannedMount& m, const Creator& creator, std::string& error) {
+  auto slash = m.target.rfind('/');
+  std::string name = m.target.substr(slash + 1);
+  int parent = openDirectoryBeneath(root, m.target.substr(0, slash), &creator, m.target, error);
+  if (parent < 0) return false;
+  char text[4096];
+  ssize_t n = readlinkat(parent, name.c_str(), text, sizeof text);
+  int e = errno;
+  bool ok = false;
+  if (n >= 0 && std::string(text, static_cast<std::size_t>(n)) == m.linkTarget)
+    ok = true;  // already there, as granted
+  else if (n >= 0)
+    error = fmt::format("symlink {}: the sandbox shows a link to `{}` there, not the host's `{}`; refused", m.target,
+                        std::string(text, static_cast<std::size_t>(n)), m.linkTarget);
+  else if (e == EINVAL)
+    error = fmt::format("symlink {}: the sandbox shows something other than a link there; refused", m.target);
+  else if (e == ENOENT && !creator.hostBind.empty())
+    error = missingInHostBind("symlink " + m.target, m.target, creator.hostBind);
+  else if (e != ENOENT)
+    error = fmt::format("symlink {}: {}", m.target, std::strerror(e));
+  else if (!(ok = symlinkat(m.linkTarget.c_str(), parent, name.c_str()) == 0))
+    error = failed("symlink " + m.target);
+  ::close(parent);
+  return ok;
+}
+
+// A bind of a host path, over the entry its cover shows there (created only where mount_tree.h
+// allows); nothing when that entry is the source itself, shown with the same flags.
+bool placeBind(int root, PlannedMount& m, const PlannedMount* cover, const Creator& creator, std::string& error) {
+  int point = mountPointFor(root, m.fd, m.target, &creator, error);
+  struct stat shown {
+  }, source{};
+  bool covered = point >= 0 && coverHasSameFlags(m, cover) && fstat(point, &shown) == 0 && fstat(m.fd, &source) == 0 &&
+                 shown.st_dev == source.st_dev && shown.st_ino == source.st_ino;
+  bool ok = point >= 0 && (covered || (m.tree >= 0 ? attach(m.tree, point, m.target, error)
+                                                   : bindOnto(m.fd, point, mountAttributes(m), m.target, error)));
+  if (point >= 0) ::close(point);
+  ::close(m.fd);
+  m.fd = -1;
+  if (m.tree >= 0) ::close(m.tree);
+  m.tree = -1;
+  return ok;
+}
+
+// A scratch tmpfs goes over a directory: a file or a device there (shown by the bind of its
+// parent) is refused, saying so. A link there is refused when the point is resolved.
+bool scratchPointIsDirectory(int root, const std::string& target, std::string& error) {
+  int fd = openBeneath(root, target);
+  struct stat st {};
+  bool other = fd >= 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode);
+  if (fd >= 0) ::close(fd);
+  if (other)
+    error = fmt::format("scratch {}: the sandbox shows a file there, and a scratch tmpfs needs a directory; refused",
+                        target);
+  return !other;
+}
+
+// One planned mount, its mount point resolved beneath `root` by descriptors (safe_path.h), inside
+// `cover` (mount_tree.h; null: the staging root).
+bool placeMount(int root, const std::string& rootPath, PlannedMount& m, const PlannedMount* cover, Creator creator,
+                std::string& error) {
+  creator.hostBind = hostBindHolding(cover);
+  if (m.type == "symlink") return placeSymlink(root, m, creator, error);
   if (m.type == "tmpfs") {
+    if (!scratchPointIsDirectory(root, m.target, error)) return false;
     int point = openDirectoryBeneath(root, m.target, &creator, m.target, error);
     bool ok = point >= 0 &&
               tmpfsOnto(point, m.sizeBytes, "1777",
@@ -311,15 +372,7 @@ bool placeMount(int root, const std::string& rootPath, PlannedMount& m, const Cr
   if (m.type == "tool-gates")
     return stagingDirectory(root, m.target, creator, error) && buildToolGates(rootPath, m.target, *m.gates, error);
   if (m.fd < 0) return true;  // masks come after /proc and /dev
-  int point = mountPointFor(root, m.fd, m.target, &creator, error);
-  bool ok = point >= 0 && (m.tree >= 0 ? attach(m.tree, point, m.target, error)
-                                       : bindOnto(m.fd, point, mountAttributes(m), m.target, error));
-  if (point >= 0) ::close(point);
-  ::close(m.fd);
-  m.fd = -1;
-  if (m.tree >= 0) ::close(m.tree);
-  m.tree = -1;
-  return ok;
+  return placeBind(root, m, cover, creator, error);
 }
 
 }  // namespace
@@ -386,10 +439,12 @@ bool buildRoot(std::vector<PlannedMount>& mounts, const Identity& payload, std::
     error = failed("open the new root");
     return false;
   }
-  Creator creator{payload.uid, payload.gid, staging.st_dev};
+  Creator creator{payload.uid, payload.gid, staging.st_dev, ""};
   bool ok = true;
-  for (auto& m : mounts) {
-    if (!(ok = placeMount(root, rootPath, m, creator, error))) break;
+  std::vector<std::size_t> order = placementOrder(mounts);
+  for (std::size_t position = 0; position < order.size(); ++position) {
+    PlannedMount& m = mounts[order[position]];
+    if (!(ok = placeMount(root, rootPath, m, coveringMount(mounts, order, position), creator, error))) break;
     if (m.target.find_first_not_of('/') == std::string::npos) {  // a mount over the root itself
       ::close(root);
       if ((root = openRoot()) < 0) {
@@ -402,8 +457,8 @@ bool buildRoot(std::vector<PlannedMount>& mounts, const Identity& payload, std::
   bool noExecFromWritable = true;
   for (const auto& m : mounts) noExecFromWritable &= m.readOnly || m.noexec;
   ok = ok && mountProc(root, devNull, rootPath, noExecFromWritable, error) && mountDev(root, rootPath, error);
-  for (const auto& m : mounts)
-    if (ok && m.type == "mask") ok = mask(root, devNull, m.target, error);
+  for (std::size_t index : order)
+    if (ok && mounts[index].type == "mask") ok = mask(root, devNull, mounts[index].target, error);
   ::close(root);
   ::close(devNull);
   if (!ok) return false;

@@ -87,6 +87,14 @@ std::string beneathError(const std::string& what, int e) {
   }
 }
 
+std::string missingInHostBind(const std::string& what, const std::string& missing, const std::string& hostBind) {
+  return fmt::format(
+      "{}: {} does not exist inside the bind of {}, and sbx-run makes no mount point inside a bind of a host "
+      "directory (a read-only bind cannot be written; in a writable one it would write to the host); create {} on "
+      "the host, or remove the grant",
+      what, missing, hostBind, missing);
+}
+
 int openBeneath(int root, const std::string& path) {
   std::string rel = relative(path);
   return openat2Beneath(root, rel.empty() ? "." : rel.c_str(), 0);
@@ -103,6 +111,11 @@ int openDirectoryBeneath(int root, const std::string& path, const Creator* creat
     start = end + 1;
     if (name.empty()) continue;
     int next = openat2Beneath(dir, name.c_str(), O_DIRECTORY);
+    if (next < 0 && errno == ENOENT && creator && !creator->hostBind.empty()) {
+      error = missingInHostBind(what, "/" + rel.substr(0, end), creator->hostBind);
+      ::close(dir);
+      return -1;
+    }
     if (next < 0 && errno == ENOENT) {
       // Created relative to the parent's descriptor: never through a link, never outside.
       bool created = mkdirat(dir, name.c_str(), 0755) == 0;
@@ -140,6 +153,11 @@ int openFileBeneath(int root, const std::string& path, const Creator* creator, c
   int parent = openDirectoryBeneath(root, slash == std::string::npos ? "" : rel.substr(0, slash), creator, what, error);
   if (parent < 0) return -1;
   int fd = openat2Beneath(parent, name.c_str(), 0);
+  if (fd < 0 && errno == ENOENT && creator && !creator->hostBind.empty()) {
+    error = missingInHostBind(what, "/" + rel, creator->hostBind);
+    ::close(parent);
+    return -1;
+  }
   if (fd < 0 && errno == ENOENT) {
     // mknodat makes a regular file without opening it; EEXIST: someone made it first, looked
     // at below like any existing entry.

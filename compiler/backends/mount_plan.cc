@@ -3,27 +3,9 @@
 #include <algorithm>
 #include <map>
 
+#include "plan/mount_order.h"
+
 namespace sbx::backends {
-namespace {
-
-// Orders paths so that every parent precedes its children: compare component by component.
-bool parentFirst(const std::string& a, const std::string& b) {
-  auto split = [](const std::string& p) {
-    std::vector<std::string_view> parts;
-    std::string_view v(p);
-    std::size_t i = 1;
-    while (i <= v.size()) {
-      std::size_t j = v.find('/', i);
-      if (j == std::string_view::npos) j = v.size();
-      if (j > i) parts.push_back(v.substr(i, j - i));
-      i = j + 1;
-    }
-    return parts;
-  };
-  return split(a) < split(b);
-}
-
-}  // namespace
 
 std::vector<Mount> planMounts(const model::ResolvedTask& task) {
   struct Access {
@@ -81,7 +63,7 @@ std::vector<Mount> planMounts(const model::ResolvedTask& task) {
   }
   // Masks go last among equals so they cover what a bind of the same path would expose.
   std::stable_sort(mounts.begin(), mounts.end(), [](const Mount& a, const Mount& b) {
-    if (a.target != b.target) return parentFirst(a.target, b.target);
+    if (a.target != b.target) return plan::parentFirst(a.target, b.target);
     return a.type < b.type;
   });
   return mounts;

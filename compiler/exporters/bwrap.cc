@@ -10,6 +10,7 @@
 #include "exporters/runtime_losses.h"
 #include "exporters/shell_script.h"
 #include "exporters/targets.h"
+#include "plan/mount_order.h"
 #include "plan/plan_json.h"
 #include "util/rlimits.h"
 
@@ -42,7 +43,10 @@ std::pair<std::string, std::string> hostSide(const std::vector<plan::Mount>& mou
 // One line of bash per planned mount, calling the script's mount_* functions (scripts/bwrap.sh).
 std::string mountLines(const plan::Plan& plan) {
   std::string out;
-  const auto& mounts = plan.mounts;
+  // Parents first, whatever the plan's order: bwrap mounts in argument order, and a child bound
+  // before its parent would be hidden beneath it (plan/mount_order.h).
+  std::vector<plan::Mount> mounts = plan.mounts;
+  plan::sortParentFirst(mounts);
   for (std::size_t index = 0; index < mounts.size(); ++index) {
     const plan::Mount& m = mounts[index];
     MountType type = m.type;

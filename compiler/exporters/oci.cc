@@ -13,6 +13,7 @@
 #include "exporters/seccomp_profile.h"
 #include "exporters/shell_script.h"
 #include "exporters/targets.h"
+#include "plan/mount_order.h"
 #include "plan/plan_json.h"
 #include "util/rlimits.h"
 
@@ -62,7 +63,11 @@ json mounts(const plan::Plan& plan) {
        {"source", "shm"},
        {"options", {"nosuid", "noexec", "nodev", "mode=1777", "size=67108864"}}},
   });
-  for (const auto& m : plan.mounts) {
+  // Parents first, whatever the plan's order: runtimes mount in list order, and a child mounted
+  // before its parent would be hidden beneath it (plan/mount_order.h).
+  std::vector<plan::Mount> ordered = plan.mounts;
+  plan::sortParentFirst(ordered);
+  for (const auto& m : ordered) {
     plan::MountType type = m.type;
     if (type == plan::MountType::Bind || type == plan::MountType::Device)
       out.push_back({{"destination", m.target}, {"type", "bind"}, {"source", m.source}, {"options", mountOptions(m)}});

@@ -70,15 +70,30 @@ for path in /proc/$$/fd/*; do
 done
 
 # The task's mounts, in the plan's order (parents first), as bwrap arguments. bwrap has no
-# noexec: `noexec` and `scratch` collect what the stage below mounts without exec first.
+# noexec: `staged` (pairs: exec or noexec, then the source) and `scratch` collect what the stage
+# below mounts first, parents first: a source without exec, and a source with exec that lies
+# inside one without (exec "/w/tool" inside write "/w"), which bwrap would otherwise bind from
+# the noexec mount and keep noexec.
 stage=$(mktemp -d "${TMPDIR:-/tmp}/sbx-bwrap-$task.XXXXXX")
 chmod 0711 "$stage"
 mounts=(--proc /proc --ro-bind /proc/sys /proc/sys --ro-bind-try /proc/sysrq-trigger /proc/sysrq-trigger --dev /dev)
 noexec=()
+staged=()
 scratch=()
 mount_bind() { # mount_bind OPTION SOURCE TARGET EXEC(yes|no)
   mounts+=("$1" "$2" "$3")
-  [[ $4 == yes ]] || noexec+=("$2")
+  if [[ $4 == no ]]; then
+    noexec+=("$2")
+    staged+=(noexec "$2")
+    return
+  fi
+  local outer
+  for outer in "${noexec[@]}"; do
+    if [[ $2 == "$outer"/* ]]; then
+      staged+=(exec "$2")
+      return
+    fi
+  done
 }
 mount_tmpfs() { # mount_tmpfs SIZE TARGET
   mkdir -- "$stage/${#scratch[@]}"
@@ -124,7 +139,11 @@ env=(--setenv LANG C.UTF-8 --setenv PATH /usr/local/bin:/usr/bin:/bin --setenv H
 stage_script='
 set -euo pipefail
 count=$1; shift
-for ((; count > 0; count--)); do mount --bind -o noexec,nosuid,nodev -- "$1" "$1"; shift; done
+for ((; count > 0; count--)); do
+  if [[ $1 == noexec ]]; then mount --bind -o noexec,nosuid,nodev -- "$2" "$2"
+  else mount --bind -- "$2" "$2" && mount -o remount,bind,exec -- "$2"; fi
+  shift 2
+done
 count=$1; shift
 for ((; count > 0; count--)); do mount -t tmpfs -o "size=$1,mode=1777,noexec,nosuid,nodev" tmpfs "$2"; shift 2; done
 exec "$@"'
@@ -139,7 +158,7 @@ limits=(--core=0 --as=536870912 --nproc=64)
 command=(
   "${become[@]}"
   unshare --user --map-root-user --mount --propagation private --
-  bash -c "$stage_script" stage "${#noexec[@]}" "${noexec[@]}" "$((${#scratch[@]} / 2))" "${scratch[@]}"
+  bash -c "$stage_script" stage "$((${#staged[@]} / 2))" "${staged[@]}" "$((${#scratch[@]} / 2))" "${scratch[@]}"
   prlimit "${limits[@]}" --
   bwrap --unshare-all --unshare-user --disable-userns --die-with-parent --new-session --cap-drop ALL
   --uid "$payload_uid" --gid "$payload_gid" --hostname sbx --clearenv "${env[@]}"
