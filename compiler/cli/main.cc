@@ -131,9 +131,16 @@ const std::vector<Command>& commands() {
        runGraph},
       {"diff", "Show the authority a policy change adds or removes",
        "Usage: sbxc diff [--format text|json] OLD.sbx NEW.sbx\n"
+       "       sbxc diff [--format text|json] --base REF FILE.sbx\n"
        "\n"
-       "Per task: paths, destinations, secrets, scopes, effects, syscalls, delegations, host grants\n"
-       "and identity added (+) or removed (-), and the tier change.\n"
+       "Per task: the lint findings added (+) or removed (-), errors first (a new error stops\n"
+       "`sbxc compile`), the tier (moved or not), and the paths, destinations, secrets, scopes,\n"
+       "effects, syscalls, delegations, host grants and identity added or removed. Syscalls that\n"
+       "make up a whole group of std.syscalls are shown as that group.\n"
+       "\n"
+       "With --base, the old side is FILE as it was at git revision REF, with that revision's\n"
+       "imports (its policy files are exported to a temporary directory); a FILE that did not\n"
+       "exist at REF has every task added.\n"
        "\n"
        "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
        runDiff},
