@@ -209,12 +209,6 @@ bool sendAll(int fd, std::string_view bytes) {
   return true;
 }
 
-void respond(int client, int status, const char* reason, const std::string& body) {
-  sendAll(client, fmt::format("HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: {}"
-                              "\r\n\r\n{}",
-                              status, reason, body.size() + 9, "sbx-run: " + body));
-}
-
 // A request the proxy cannot read as one (RFC 9209: http_request_error).
 Refusal badRequest(const std::string& why, const std::string& destination) {
   return {400, "Bad Request", "http_request_error", why, destination};
@@ -224,6 +218,17 @@ Refusal badRequest(const std::string& why, const std::string& destination) {
 std::string ruleText(const EgressRule& rule) {
   return fmt::format("connect \"{}\"{}", rule.destination,
                      rule.tool.empty() ? "" : fmt::format(" (of tool {})", rule.tool));
+}
+
+// For a client refused a destination: the rule of another tool that names it, which only that
+// tool's processes may use; empty when no tool's rule does.
+std::string anotherToolsRule(const EgressRules& rules, const std::string& host, std::uint16_t port,
+                             const std::string& tool) {
+  for (const auto& other : rules.toolsWithRules())
+    if (other != tool)
+      if (const EgressRule* r = rules.matchName(host, port, other); r && !r->tool.empty())
+        return ruleText(*r) + ", for that tool's processes alone";
+  return "";
 }
 
 // Copies `from` to `to` through a pipe with splice(2) until `from` ends; returns the bytes moved.
@@ -411,9 +416,13 @@ void EgressProxy::acceptLoop() {
     if (admitted) {
       serve(client, tool);
     } else {
-      respond(client, 503, "Service Unavailable",
-              fmt::format("the task's connections through the proxy are all in use ({} at most{})\n", capacity_.limit(),
-                          tool.empty() && rules_.hasToolRules() ? ", some kept for its tools" : ""));
+      sendAll(client,
+              refusalResponse({503, "Service Unavailable", "connection_limit_reached",
+                               fmt::format("the task's connections through the proxy are all in use ({} at "
+                                           "most{})",
+                                           capacity_.limit(),
+                                           tool.empty() && rules_.hasToolRules() ? ", some kept for its tools" : "")},
+                              task_, tool));
       // What the client sent already is read, without waiting: closed with it unread, the socket
       // would reset the connection, and the client might lose the answer.
       shutdown(client, SHUT_WR);
@@ -496,7 +505,8 @@ void EgressProxy::serve(int client, const std::string& toolAtAccept) {
   const EgressRule* byName = rules_.matchName(request->host, request->port, tool);
   if (!byName)
     return refuse({403, "Forbidden", "http_request_denied", destination + " is not on the task's egress allowlist",
-                   destination, "", fmt::format("connect \"{}\"", policyDestination(request->host, request->port))});
+                   destination, anotherToolsRule(rules_, request->host, request->port, tool),
+                   fmt::format("connect \"{}\"", policyDestination(request->host, request->port))});
   std::string resolveError;
   std::vector<IpAddress> addresses = resolveHost(request->host, resolveError);
   if (addresses.empty()) return refuse({502, "Bad Gateway", "dns_error", resolveError, destination});

@@ -228,6 +228,8 @@ TEST_CASE("egress attacks: a tool's egress is not borrowed by handing its proces
     INFO(r.out << r.err);
     CHECK(r.exitCode == 0);
     CHECK(has(r.out, a.verdictLine + "HTTP/1.1 403 Forbidden | sbx-run: 127.0.0.1:28097 is not on the task's egress"));
+    // The refused client learns whose destination it is.
+    CHECK(has(r.out, "rule: connect \"127.0.0.1:28097\" (of tool fetcher), for that tool's processes alone"));
     CHECK(has(r.out, "tool-itself -> hello from 28097"));  // the control: the tool's own request
     std::string audit = readText(s.audit);
     CHECK(has(audit, R"("destination":"127.0.0.1:28097","verdict":"refused")"));

@@ -166,4 +166,10 @@ TEST_CASE("proxy refusal: the line to add, none for metadata, and nothing a clie
   CHECK(forged.find("details=\"host `a\\\"??X: 1` is bad\"\r\n") != std::string::npos);
   CHECK(forged.find("sbx-run: host `a\"??X: 1` is bad\n") != std::string::npos);
   CHECK(forged.find("rule:") == std::string::npos);  // not a question of policy
+  std::string busy =
+      refusalResponse({503, "Service Unavailable", "connection_limit_reached", "all in use (17 at most)"}, "t", "");
+  CHECK(
+      busy.starts_with("HTTP/1.1 503 Service Unavailable\r\nProxy-Status: sbx-run; error=connection_limit_reached; "
+                       "details=\"all in use (17 at most)\"\r\n"));
+  CHECK(busy.ends_with("\r\n\r\nsbx-run: all in use (17 at most)\ntask: t\n"));
 }
