@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
   sinkRule.protocol = "tcp";
   sbx::run::AuditLog audit;  // no file: the proxy's decisions are not written
   sbx::run::EgressProxy proxy(proxyListener, sbx::run::EgressRules::fromPlan({sinkRule}, {}), audit, getpid(),
-                              sbx::plan::Limits{});  // no memory limit: the proxy's own caps
+                              sbx::plan::Limits{}, "egress_bench");  // no memory limit: the proxy's own caps
   proxy.start();
 
   std::vector<double> direct, proxied, ratios, directCpu, proxiedCpu, directConnect, proxiedConnect;

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "diag/render.h"
 #include "plan/plan_json.h"
 #include "runtime/sbxc_process.h"
 #include "util/private_directory.h"
@@ -183,6 +184,15 @@ std::optional<std::string> pickTask(const nlohmann::json& plans, const std::stri
   return std::nullopt;
 }
 
+// The digest of the diagnostics the compile of the cache entry `key` printed, if it is `policy`'s.
+std::string printedDiagnostics(int rootFd, const std::string& key, const std::string& policy) {
+  auto text = readBeneath(rootFd, key + "/" + kRecord);
+  if (!text) return "";
+  auto record = nlohmann::json::parse(*text, nullptr, false);
+  if (!record.is_object() || stringAt(record, "policy") != policy) return "";
+  return stringAt(record, "diagnostics");
+}
+
 // Compiles `policy` into a fresh directory beside the entry `key` in the cache `root`, records
 // what it read and the plans' digests, and puts it in place of the entry.
 bool compileEntry(const std::string& policy, const std::string& root, int rootFd, const std::string& key,
@@ -193,15 +203,24 @@ bool compileEntry(const std::string& policy, const std::string& root, int rootFd
     fs::remove_all(freshPath, ec);
     return false;
   };
-  std::string printed;
-  // sbxc's diagnostics and lint findings go straight to our stderr; it prints its inputs.
-  int status = runSbxc({"compile", policy, "-o", freshPath, "--print-inputs"}, "", &printed, error);
+  std::string printed, diagnostics;
+  // sbxc prints its inputs; its diagnostics and lint findings are relayed below.
+  int status = runSbxc({"compile", policy, "-o", freshPath, "--print-inputs", "--color",
+                        colorWanted(STDERR_FILENO, "auto") ? "always" : "never"},
+                       "", &printed, error, &diagnostics);
   if (status < 0) {
     error = fmt::format("{} (to compile {})", error, policy);
     return discard();
   }
+  // A failed compile says why every time; warnings and notes only when they are not those the
+  // entry being replaced already printed (a recompile for a rebuilt sbxc or an edit elsewhere).
+  std::string diagnosticsDigest = sha256Hex(diagnostics);
+  if (status != 0 || diagnosticsDigest != printedDiagnostics(rootFd, key, policy))
+    std::fputs(diagnostics.c_str(), stderr);
   if (status != 0) {
-    error = fmt::format("{} does not compile (see above; `sbxc check {}` lists every problem)", policy, policy);
+    error = status == 1
+                ? fmt::format("{} has a lint error (above); the task was not started", policy)
+                : fmt::format("{} does not compile (see above; `sbxc check {}` lists every problem)", policy, policy);
     return discard();
   }
   auto inputs = nlohmann::json::parse(printed, nullptr, false);
@@ -210,13 +229,10 @@ bool compileEntry(const std::string& policy, const std::string& root, int rootFd
     error = fmt::format("{} did not report the files it compiled (`sbxc compile --print-inputs`)", sbxc);
     return discard();
   }
-  nlohmann::ordered_json record{{"schema", kRecordSchema},
-                                {"policy", policy},
-                                {"version", SBXC_VERSION},
-                                {"sbxc", sbxc},
-                                {"stdlib", inputs["stdlib"]},
-                                {"inputs", inputs["inputs"]},
-                                {"plans", nlohmann::ordered_json::object()}};
+  nlohmann::ordered_json record{{"schema", kRecordSchema},          {"policy", policy},
+                                {"version", SBXC_VERSION},          {"sbxc", sbxc},
+                                {"stdlib", inputs["stdlib"]},       {"inputs", inputs["inputs"]},
+                                {"diagnostics", diagnosticsDigest}, {"plans", nlohmann::ordered_json::object()}};
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(freshPath, ec))
     if (auto plan = readBeneath(freshFd.fd, entry.path().filename().string() + "/plan.json"))

@@ -8,6 +8,9 @@
 // its SHA-256 (`sbxc compile --print-inputs`), the embedded stdlib's digest, the sbxc binary it
 // ran, and each plan.json's SHA-256. A start uses the entry only when every input still has its
 // digest, the same sbxc would run, and the plan still has its digest; otherwise it recompiles.
+// A compile that fails (an invalid policy, or a lint error no @suppress silences) starts nothing
+// and prints why; the warnings and notes of one that succeeds are printed when the entry is
+// written, and not again by a recompile that finds the same ones (the record keeps their digest).
 #pragma once
 #include <linux/filter.h>
 

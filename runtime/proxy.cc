@@ -24,6 +24,7 @@
 #include "net/host_name.h"
 #include "net/ip_address.h"
 #include "runtime/peer_process.h"
+#include "runtime/proxy_refusal.h"
 #include "runtime/resolver.h"
 
 namespace sbx::run {
@@ -208,10 +209,26 @@ bool sendAll(int fd, std::string_view bytes) {
   return true;
 }
 
-void respond(int client, int status, const char* reason, const std::string& body) {
-  sendAll(client, fmt::format("HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: {}"
-                              "\r\n\r\n{}",
-                              status, reason, body.size() + 9, "sbx-run: " + body));
+// A request the proxy cannot read as one (RFC 9209: http_request_error).
+Refusal badRequest(const std::string& why, const std::string& destination) {
+  return {400, "Bad Request", "http_request_error", why, destination};
+}
+
+// The policy line behind an egress rule, as its author wrote it.
+std::string ruleText(const EgressRule& rule) {
+  return fmt::format("connect \"{}\"{}", rule.destination,
+                     rule.tool.empty() ? "" : fmt::format(" (of tool {})", rule.tool));
+}
+
+// For a client refused a destination: the rule of another tool that names it, which only that
+// tool's processes may use; empty when no tool's rule does.
+std::string anotherToolsRule(const EgressRules& rules, const std::string& host, std::uint16_t port,
+                             const std::string& tool) {
+  for (const auto& other : rules.toolsWithRules())
+    if (other != tool)
+      if (const EgressRule* r = rules.matchName(host, port, other); r && !r->tool.empty())
+        return ruleText(*r) + ", for that tool's processes alone";
+  return "";
 }
 
 // Copies `from` to `to` through a pipe with splice(2) until `from` ends; returns the bytes moved.
@@ -304,8 +321,9 @@ int listenForProxy(std::string& error) {
 }
 
 EgressProxy::EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit,
-                         const plan::Limits& limits)
+                         const plan::Limits& limits, std::string task)
     : listener_(listener),
+      task_(std::move(task)),
       rules_(std::move(rules)),
       audit_(audit),
       sandboxInit_(sandboxInit),
@@ -398,9 +416,13 @@ void EgressProxy::acceptLoop() {
     if (admitted) {
       serve(client, tool);
     } else {
-      respond(client, 503, "Service Unavailable",
-              fmt::format("the task's connections through the proxy are all in use ({} at most{})\n", capacity_.limit(),
-                          tool.empty() && rules_.hasToolRules() ? ", some kept for its tools" : ""));
+      sendAll(client,
+              refusalResponse({503, "Service Unavailable", "connection_limit_reached",
+                               fmt::format("the task's connections through the proxy are all in use ({} at "
+                                           "most{})",
+                                           capacity_.limit(),
+                                           tool.empty() && rules_.hasToolRules() ? ", some kept for its tools" : "")},
+                              task_, tool));
       // What the client sent already is read, without waiting: closed with it unread, the socket
       // would reset the connection, and the client might lose the answer.
       shutdown(client, SHUT_WR);
@@ -456,9 +478,9 @@ void EgressProxy::serve(int client, const std::string& toolAtAccept) {
   // Not seen: a descriptor only in flight in a UNIX socket's queue at both looks, its writer
   // having let go before the second (a race; docs/egress.md says what would close it).
   std::string tool = clientTool(client) == toolAtAccept ? toolAtAccept : "";
-  auto refuse = [&](int status, const char* reason, const std::string& destination, const std::string& why) {
-    respond(client, status, reason, why + "\n");
-    nlohmann::ordered_json line{{"destination", destination}, {"verdict", "refused"}, {"reason", why}};
+  auto refuse = [&](const Refusal& refusal) {
+    sendAll(client, refusalResponse(refusal, task_, tool));
+    nlohmann::ordered_json line{{"destination", refusal.destination}, {"verdict", "refused"}, {"reason", refusal.why}};
     if (!tool.empty()) line["tool"] = tool;
     audit_.event("egress", line);
     finish(-1);
@@ -466,14 +488,14 @@ void EgressProxy::serve(int client, const std::string& toolAtAccept) {
   std::optional<Request> request;
   std::string badHead;
   if (headEnd != std::string::npos) request = parseRequest(std::string_view(buffer).substr(0, headEnd + 4), badHead);
-  if (!request && !badHead.empty()) return refuse(400, "Bad Request", "", badHead);
-  if (!request && timedOut) return refuse(408, "Request Timeout", "", "no complete request head within 10 seconds");
-  if (!request)
-    return refuse(400, "Bad Request", "", "not an HTTP proxy request (CONNECT host:port, or GET http://...)");
+  if (!request && !badHead.empty()) return refuse(badRequest(badHead, ""));
+  if (!request && timedOut)
+    return refuse({408, "Request Timeout", "http_request_error", "no complete request head within 10 seconds"});
+  if (!request) return refuse(badRequest("not an HTTP proxy request (CONNECT host:port, or GET http://...)", ""));
   // The host is checked before any rule sees it or any name is resolved.
   std::string badHost;
   if (!canonicalHost(*request, badHost))
-    return refuse(400, "Bad Request", fmt::format("{}:{}", printableHostText(request->host), request->port), badHost);
+    return refuse(badRequest(badHost, fmt::format("{}:{}", printableHostText(request->host), request->port)));
   std::string destination = fmt::format("{}:{}", request->host, request->port);
   if (!request->tunnel)
     request->upstreamHead +=
@@ -481,25 +503,34 @@ void EgressProxy::serve(int client, const std::string& toolAtAccept) {
                     request->bracketed ? "]" : "", request->port == 80 ? "" : fmt::format(":{}", request->port));
 
   const EgressRule* byName = rules_.matchName(request->host, request->port, tool);
-  if (!byName) return refuse(403, "Forbidden", destination, destination + " is not on the task's egress allowlist");
+  if (!byName)
+    return refuse({403, "Forbidden", "http_request_denied", destination + " is not on the task's egress allowlist",
+                   destination, anotherToolsRule(rules_, request->host, request->port, tool),
+                   fmt::format("connect \"{}\"", policyDestination(request->host, request->port))});
   std::string resolveError;
   std::vector<IpAddress> addresses = resolveHost(request->host, resolveError);
-  if (addresses.empty()) return refuse(502, "Bad Gateway", destination, resolveError);
+  if (addresses.empty()) return refuse({502, "Bad Gateway", "dns_error", resolveError, destination});
   std::optional<std::string> refusal;
   const IpAddress* chosen = nullptr;
+  const IpAddress* refused = nullptr;
   for (const auto& a : addresses) {
     auto why = rules_.refuseAddress(a, request->port, byName, tool);
     if (!why) {
       chosen = &a;
       break;
     }
-    if (!refusal) refusal = why;
+    if (!refusal) {
+      refusal = why;
+      refused = &a;
+    }
   }
-  if (!chosen) return refuse(403, "Forbidden", destination, *refusal);
+  if (!chosen)
+    return refuse({403, "Forbidden", "destination_ip_prohibited", *refusal, destination, ruleText(*byName),
+                   addressFix(*refused, request->port)});
   int upstream = connectTo(*chosen, request->port);
   if (upstream < 0)
-    return refuse(502, "Bad Gateway", destination,
-                  fmt::format("cannot connect to {}: {}", chosen->text(), std::strerror(errno)));
+    return refuse({502, "Bad Gateway", errno == ECONNREFUSED ? "connection_refused" : "destination_unavailable",
+                   fmt::format("cannot connect to {}: {}", chosen->text(), std::strerror(errno)), destination});
   track(upstream, true, true);
   timeval none{0, 0};
   setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);

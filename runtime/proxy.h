@@ -4,6 +4,8 @@
 // it on its own loopback while every connection the proxy makes leaves from the host's namespace.
 // Each request is judged by the allowlist (egress_rules.h) before any name is resolved, and every
 // resolved address is judged again; each decision is an audit line (destination, verdict, bytes).
+// A refused client is told why: a Proxy-Status header and a body naming the task, the
+// destination, the rule and the policy line that would allow it (proxy_refusal.h).
 // Allowed connections are relayed with splice(2): the bytes never enter user space.
 #pragma once
 #include <sys/types.h>
@@ -34,7 +36,9 @@ class EgressProxy {
  public:
   // `sandboxInit`: the sandbox's init, whose processes the clients are. `limits`: the plan's task
   // limits, whose memory limit bounds the connections the task may hold (proxy_capacity.h).
-  EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit, const plan::Limits& limits);
+  // `task`: the task's name, which a refused client is told (proxy_refusal.h).
+  EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit, const plan::Limits& limits,
+              std::string task);
   ~EgressProxy();
   EgressProxy(const EgressProxy&) = delete;
   EgressProxy& operator=(const EgressProxy&) = delete;
@@ -58,6 +62,7 @@ class EgressProxy {
   void track(int fd, bool add, bool upstream = false);
 
   int listener_;
+  std::string task_;
   EgressRules rules_;
   AuditLog& audit_;
   pid_t sandboxInit_;

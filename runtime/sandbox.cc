@@ -275,7 +275,8 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   if (toolListener >= 0) toolBroker.emplace(toolListener, *gates, audit).start();
   std::optional<EgressProxy> proxy;
   if (proxyListener >= 0) {
-    proxy.emplace(proxyListener, std::move(egressRules), audit, child, task.plan.task.limits);
+    proxy.emplace(proxyListener, std::move(egressRules), audit, child, task.plan.task.limits,
+                  task.plan.task.qualifiedName.empty() ? task.plan.task.name : task.plan.task.qualifiedName);
     proxy->start();
     audit.event("egress-proxy", {{"listen", fmt::format("{}:{}", kProxyAddress, kProxyPort)}});
   }

@@ -1,8 +1,10 @@
+// Finding and running the sbxc binary for sbx-run (sbxc_process.h).
 #include "runtime/sbxc_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,7 +27,21 @@ std::string findSbxc() {
   return "sbxc";
 }
 
-int runSbxc(const std::vector<std::string>& args, const std::string& input, std::string* output, std::string& error) {
+namespace {
+
+// The whole content of the file `fd`, read from its start.
+std::string readFromStart(int fd) {
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(text.size()))) > 0;)
+    text.append(buf, static_cast<std::size_t>(n));
+  return text;
+}
+
+}  // namespace
+
+int runSbxc(const std::vector<std::string>& args, const std::string& input, std::string* output, std::string& error,
+            std::string* diagnostics) {
   std::string sbxc = findSbxc();
   std::vector<std::string> words{sbxc};
   words.insert(words.end(), args.begin(), args.end());
@@ -37,9 +53,18 @@ int runSbxc(const std::vector<std::string>& args, const std::string& input, std:
     error = fmt::format("pipe: {}", std::strerror(errno));
     return -1;
   }
+  // Captured diagnostics go to an anonymous file, not a pipe: sbxc may write more to stderr than a
+  // pipe holds before it writes its stdout, which is read first.
+  int captured = -1;
+  if (diagnostics && (captured = memfd_create("sbxc-stderr", MFD_CLOEXEC)) < 0) {
+    error = fmt::format("memfd_create: {}", std::strerror(errno));
+    for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+    return -1;
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  if (captured >= 0) posix_spawn_file_actions_adddup2(&actions, captured, 2);
   if (output)
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   else
@@ -64,8 +89,14 @@ int runSbxc(const std::vector<std::string>& args, const std::string& input, std:
     if (output) output->append(buf, static_cast<std::size_t>(n));
   ::close(out[0]);
   int status = 0;
-  if (rc != 0 || waitpid(pid, &status, 0) != pid) {
-    error = fmt::format("cannot run {}: {}", sbxc, std::strerror(rc ? rc : errno));
+  bool ran = rc == 0 && waitpid(pid, &status, 0) == pid;
+  int waitError = rc ? rc : errno;
+  if (captured >= 0) {
+    *diagnostics = readFromStart(captured);
+    ::close(captured);
+  }
+  if (!ran) {
+    error = fmt::format("cannot run {}: {}", sbxc, std::strerror(waitError));
     return -1;
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -11,7 +11,9 @@ namespace sbx::run {
 std::string findSbxc();
 
 // Runs sbxc with `args`, `input` on its stdin; its stdout into `output` (dropped when null),
-// its stderr to ours. The exit status, or -1 with `error` when it could not run.
-int runSbxc(const std::vector<std::string>& args, const std::string& input, std::string* output, std::string& error);
+// its stderr into `diagnostics`, or to ours when that is null. The exit status, or -1 with
+// `error` when it could not run.
+int runSbxc(const std::vector<std::string>& args, const std::string& input, std::string* output, std::string& error,
+            std::string* diagnostics = nullptr);
 
 }  // namespace sbx::run

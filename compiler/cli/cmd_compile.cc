@@ -1,13 +1,15 @@
 // sbxc compile: write the artifacts of every task of a policy (driver/artifacts.h) under -o DIR,
-// all or nothing.
+// all or nothing. A lint finding at error level that no @suppress silences stops the compile
+// before anything is written: sbx-run compiles through here, so it stops the launch too.
 #include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
 
-#include "driver/artifacts.h"
+#include "classifier/classify.h"
 #include "cli/command.h"
 #include "cli/options.h"
+#include "driver/artifacts.h"
 #include "exporters/exporter.h"
 #include "frontend/frontend.h"
 #include "util/atomic_file.h"
@@ -51,6 +53,24 @@ nlohmann::ordered_json inputsOf(const SourceManager& sources) {
   std::string stdlibDigest;
   for (auto byte : stdlib.finish()) stdlibDigest += fmt::format("{:02x}", byte);
   return {{"inputs", std::move(inputs)}, {"stdlib", stdlibDigest}};
+}
+
+// Prints the root tasks' unsuppressed lint findings; true when one of them is an error, which
+// stops the compile (warnings and notes never do).
+bool lintErrorsStopCompile(const classifier::Report& report, const model::Model& model, const SourceManager& sources,
+                           const ParsedArgs& args) {
+  auto findings = report.activeFindings(model);
+  printDiagnostics(findings, sources, args);
+  auto isError = [](const Diagnostic& d) { return d.severity == Severity::Error; };
+  auto errors = std::count_if(findings.begin(), findings.end(), isError);
+  if (errors == 0) return false;
+  const Diagnostic& first = *std::find_if(findings.begin(), findings.end(), isError);
+  fmt::print(stderr,
+             "sbxc compile: {} lint error{} above; nothing was written. Fix {}, or silence {} on the declaration "
+             "it points at with a reason, e.g. @suppress({}, reason \"why this is acceptable\") "
+             "(docs/classifier.md).\n",
+             errors, errors == 1 ? "" : "s", errors == 1 ? "it" : "them", errors == 1 ? "it" : "each", first.name);
+  return true;
 }
 
 }  // namespace
@@ -115,7 +135,7 @@ int runCompile(const std::vector<std::string>& argv) {
   // The tier decides the syscall baseline; the lint findings go to report.json and stderr.
   const model::Model& model = *result.model;
   auto report = classifier::classify(model, {classifier::todayUtc()});
-  printDiagnostics(report.activeFindings(model), session.sources(), *args);
+  if (lintErrorsStopCompile(report, model, session.sources(), *args)) return kFindings;
 
   backends::ArtifactOptions options;
   options.codegen =

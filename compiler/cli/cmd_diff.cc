@@ -1,27 +1,56 @@
-// sbxc diff OLD NEW: the authority a policy change adds or removes, and the tier change.
+// sbxc diff OLD NEW, or sbxc diff --base REF FILE: the authority a policy change adds or removes,
+// the lint findings it adds or removes, and the tier change (classifier/authority_diff.h).
 #include <fmt/format.h>
 
 #include "classifier/authority_diff.h"
 #include "cli/command.h"
+#include "cli/git_revision.h"
 #include "cli/load_policy.h"
+#include "frontend/syscall_groups.h"
 
 namespace sbx::cli {
 
 int runDiff(const std::vector<std::string>& argv) {
   auto specs = commonOptions();
   specs.push_back({"--format", true, {"text", "json"}});
+  specs.push_back({"--base", true, {}});
   auto args = parseArgs("diff", argv, specs);
   if (!args) return kUsageOrIo;
-  if (args->positionals.size() != 2) return usageError("diff", "give the old and the new policy file");
+  bool againstRevision = args->has("--base");
+  if (againstRevision && args->positionals.size() != 1)
+    return usageError("diff", "with --base REF, give one policy file: it is compared with its content at REF");
+  if (!againstRevision && args->positionals.size() != 2)
+    return usageError("diff", "give the old and the new policy file");
+  const std::string& newFile = args->positionals.back();
+
+  // The old side: a file, or the new file at REF in an export of that revision (its imports too).
+  RevisionTree revision;
+  std::string oldFile = againstRevision ? "" : args->positionals[0];
+  if (againstRevision) {
+    std::string error;
+    auto exported = revision.materialise(newFile, args->get("--base", ""), error);
+    if (!exported) {
+      fmt::print(stderr, "sbxc diff: {}\n", error);
+      return kUsageOrIo;
+    }
+    oldFile = *exported;  // empty: the file is new since REF, every task is added
+  }
+
+  frontend::Options stdlib{args->get("--stdlib", "")};
   // One session per side: both files may have the same path (a file before and after a change).
-  frontend::Session oldSession({args->get("--stdlib", "")}), newSession({args->get("--stdlib", "")});
-  auto oldPolicy = loadPolicy(oldSession, args->positionals[0], *args);
-  if (!oldPolicy.model) return oldPolicy.exitCode;
-  auto newPolicy = loadPolicy(newSession, args->positionals[1], *args);
+  frontend::Session oldSession(stdlib), newSession(stdlib);
+  std::optional<model::Model> oldModel = model::Model{};
+  if (!oldFile.empty()) {
+    auto oldPolicy = loadPolicy(oldSession, oldFile, *args);
+    if (!oldPolicy.model) return oldPolicy.exitCode;
+    oldModel = std::move(oldPolicy.model);
+  }
+  auto newPolicy = loadPolicy(newSession, newFile, *args);
   if (!newPolicy.model) return newPolicy.exitCode;
   classifier::Options options{classifier::todayUtc()};
-  auto diffs = classifier::diffAuthority(*oldPolicy.model, classifier::classify(*oldPolicy.model, options),
-                                         *newPolicy.model, classifier::classify(*newPolicy.model, options));
+  auto diffs =
+      classifier::diffAuthority(*oldModel, classifier::classify(*oldModel, options), *newPolicy.model,
+                                classifier::classify(*newPolicy.model, options), frontend::stdlibSyscallGroups(stdlib));
   if (args->get("--format", "text") == "json")
     fmt::print("{}\n",
                classifier::diffJson(diffs).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));

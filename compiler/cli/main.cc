@@ -61,8 +61,9 @@ const std::vector<Command>& commands() {
        "seccomp.bpf (the struct sock_filter array, loadable as is), seccomp.pfc (its\n"
        "disassembly), seccomp.json (an OCI / Docker seccomp profile) and report.json (the tier,\n"
        "the rules that decided it and the lint findings). The filter follows the computed tier's\n"
-       "syscall baseline. Lint findings are printed and do not stop the compile. Output is\n"
-       "deterministic, and written atomically: on any error no file is created or changed.\n"
+       "syscall baseline. Lint findings are printed; one at error level stops the compile (nothing\n"
+       "is written) unless an @suppress with a reason silences it; warnings and notes never do.\n"
+       "Output is deterministic, and written atomically: on any error no file is created or changed.\n"
        "\n"
        "With --target, DIR/<task>/ gets that target's configuration instead, and loss.txt and\n"
        "loss.json: what the target cannot express. When it would lose a control the task's tier\n"
@@ -87,8 +88,8 @@ const std::vector<Command>& commands() {
        "  --color auto|always|never\n"
        "  --stdlib DIR           read stdlib modules from DIR\n"
        "\n"
-       "Exit: 0 ok, 1 the export would lose a mandatory control, 2 invalid policy, 3 usage or I/O\n"
-       "error.\n",
+       "Exit: 0 ok, 1 a lint error, or the export would lose a mandatory control, 2 invalid policy,\n"
+       "3 usage or I/O error.\n",
        runCompile},
       {"classify", "Print each task's risk tier and the rules that decided it",
        "Usage: sbxc classify [--format text|json] FILE\n"
@@ -130,9 +131,16 @@ const std::vector<Command>& commands() {
        runGraph},
       {"diff", "Show the authority a policy change adds or removes",
        "Usage: sbxc diff [--format text|json] OLD.sbx NEW.sbx\n"
+       "       sbxc diff [--format text|json] --base REF FILE.sbx\n"
        "\n"
-       "Per task: paths, destinations, secrets, scopes, effects, syscalls, delegations, host grants\n"
-       "and identity added (+) or removed (-), and the tier change.\n"
+       "Per task: the lint findings added (+) or removed (-), errors first (a new error stops\n"
+       "`sbxc compile`), the tier (moved or not), and the paths, destinations, secrets, scopes,\n"
+       "effects, syscalls, delegations, host grants and identity added or removed. Syscalls that\n"
+       "make up a whole group of std.syscalls are shown as that group.\n"
+       "\n"
+       "With --base, the old side is FILE as it was at git revision REF, with that revision's\n"
+       "imports (its policy files are exported to a temporary directory); a FILE that did not\n"
+       "exist at REF has every task added.\n"
        "\n"
        "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
        runDiff},

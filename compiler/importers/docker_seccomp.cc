@@ -321,7 +321,13 @@ class Importer {
                        "# ignores (the upper half of an `int`); use --widths libseccomp for that.\n"),
         fmt::arg("file", options_.fileName), fmt::arg("arch", model::nameOf(options_.arch)), fmt::arg("name", name),
         fmt::arg("capabilities",
-                 options_.capabilities.empty() ? std::string() : wrapped("  capability", options_.capabilities, "")));
+                 options_.capabilities.empty()
+                     ? std::string()
+                     : "  # The capability set the profile was written for: without it the filter means another\n"
+                       "  # thing. Each capability is a host-privilege error, which would stop the compile.\n"
+                       "  @suppress(host-privilege, reason \"the capability set the imported profile was written "
+                       "for\")\n" +
+                           wrapped("  capability", options_.capabilities, "")));
   }
 
   const DockerImportOptions& options_;

@@ -241,3 +241,75 @@ TEST_CASE("task directory: a plan of another schema, or with a field of the wron
   CHECK(refused.exitCode == 125);
   CHECK(refused.err.find("task.timeoutMs must be an unsigned integer, not string") != std::string::npos);
 }
+
+namespace {
+
+// examples/contained.sbx with a token that outlives the task (credential-outlives-task, an
+// error unless `attribute` suppresses it) and an unused import (a warning).
+std::string outlivingTokenPolicy(const std::string& attribute) {
+  std::string text = readText(sourceDir() / "examples/contained.sbx");
+  auto replace = [&](const std::string& from, const std::string& to) {
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+  };
+  replace("expect tier 1", "expect tier 3\n  identity spiffe \"spiffe://sbx.local/test/contained\"");
+  replace("import std.syscalls\n", "import std.syscalls\nimport std.programs\n");
+  replace("  write workspace\n", "  write workspace\n  " + attribute +
+                                     "\n  secret demo_token {\n    source \"broker://local/demo\"\n"
+                                     "    scope \"demo:read\"\n    audience \"demo.local\"\n    ttl 1h\n  }\n");
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("cache: a policy with a lint error is refused with 125 and the finding, and nothing is cached") {
+  TempDir dir;
+  fs::path workspace = dir.path() / "ws", cache = dir.path() / "cache", policy = dir.path() / "leaky.sbx";
+  fs::create_directories(workspace);
+  if (geteuid() == 0 && chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown");
+  writeText(policy, outlivingTokenPolicy(""));
+  auto start = [&] {
+    return run(
+        {SBX_RUN_BINARY, "--workspace", workspace.string(), policy.string(), "--", "/bin/sh", "-c", "echo started"}, "",
+        "", {"SBX_RUN_CACHE=" + cache.string(), "PATH=/usr/bin:/bin"});
+  };
+  for (int attempt = 0; attempt < 2; ++attempt) {  // refused, and refused again with the same words
+    Run r = start();
+    INFO(r.err);
+    CHECK(r.exitCode == 125);
+    CHECK(r.out.find("started") == std::string::npos);
+    CHECK(r.err.find("error[SBX1212]") != std::string::npos);
+    CHECK(r.err.find("has a lint error (above); the task was not started") != std::string::npos);
+  }
+  std::size_t entries = 0;
+  if (fs::exists(cache))
+    for (const auto& e : fs::directory_iterator(cache)) entries += e.is_directory();
+  CHECK(entries == 0);
+}
+
+TEST_CASE("cache: a suppressed lint error starts the task, and its warning is printed once, not by each start") {
+  TempDir dir;
+  fs::path workspace = dir.path() / "ws", cache = dir.path() / "cache", policy = dir.path() / "leaky.sbx";
+  fs::create_directories(workspace);
+  if (geteuid() == 0 && chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown");
+  std::string text =
+      outlivingTokenPolicy("@suppress(credential-outlives-task, reason \"the broker revokes it when the task ends\")");
+  writeText(policy, text);
+  auto start = [&] {
+    return run({SBX_RUN_BINARY, "--workspace", workspace.string(), policy.string(), "--", "/bin/true"}, "", "",
+               {"SBX_RUN_CACHE=" + cache.string(), "PATH=/usr/bin:/bin"});
+  };
+  Run first = start();
+  INFO(first.err);
+  CHECK(first.exitCode == 0);
+  CHECK(first.err.find("SBX1212") == std::string::npos);
+  CHECK(first.err.find("warning[SBX0024]") != std::string::npos);
+  Run hit = start();  // a cache hit compiles nothing and prints nothing
+  CHECK(hit.exitCode == 0);
+  CHECK(hit.err.find("SBX0024") == std::string::npos);
+  writeText(policy, text + "# an edit that changes no finding\n");
+  Run miss = start();  // recompiled; the same warning was printed already
+  CHECK(miss.exitCode == 0);
+  CHECK(miss.err.find("SBX0024") == std::string::npos);
+}

@@ -7,6 +7,7 @@
 #   egress_attacks.py flood PORT COUNT    COUNT idle connections, then a tool's request
 #   egress_attacks.py front PORT          plain HTTP that asks the allowed server for another host
 #   egress_attacks.py hoard PORT COUNT    COUNT processes holding many descriptors, then a request
+#   egress_attacks.py why PORT            refused requests: the whole answer (status, Proxy-Status, body)
 import ctypes
 import os
 import signal
@@ -69,6 +70,29 @@ def hosts(port):
     }
     for name, head in attempts.items():
         ask(name, head.encode("utf-8"))
+
+
+def why(port):
+    # What a refused client is told: PORT is allowed by name only (`localhost`), PORT + 1 not at all.
+    attempts = {
+        "why-connect": f"CONNECT 127.0.0.1:{port + 1} HTTP/1.1\r\n\r\n",
+        "why-plain": f"GET http://127.0.0.1:{port + 1}/x HTTP/1.1\r\n\r\n",
+        "why-private": f"CONNECT localhost:{port} HTTP/1.1\r\n\r\n",
+        "why-plain-private": f"GET http://localhost:{port}/ HTTP/1.1\r\n\r\n",
+    }
+    for name, head in attempts.items():
+        s = socket.create_connection(PROXY, timeout=10)
+        s.sendall(head.encode())
+        s.settimeout(10)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        s.close()
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = [l for l in lines if l.lower().startswith(b"proxy-status:")]
+        print(name, "->", " | ".join(l.decode(errors="replace") for l in [lines[0]] + status),
+              "|", " / ".join(body.decode(errors="replace").strip().split("\n")), flush=True)
 
 
 def wait_tool(pid):
@@ -212,6 +236,8 @@ def main():
         hoard(port, int(sys.argv[3]))
     elif what == "front":
         front(port)
+    elif what == "why":
+        why(port)
     elif what == "borrow":
         borrow(port, len(sys.argv) > 3 and sys.argv[3] == "hide")
     else:

@@ -228,6 +228,8 @@ TEST_CASE("egress attacks: a tool's egress is not borrowed by handing its proces
     INFO(r.out << r.err);
     CHECK(r.exitCode == 0);
     CHECK(has(r.out, a.verdictLine + "HTTP/1.1 403 Forbidden | sbx-run: 127.0.0.1:28097 is not on the task's egress"));
+    // The refused client learns whose destination it is.
+    CHECK(has(r.out, "rule: connect \"127.0.0.1:28097\" (of tool fetcher), for that tool's processes alone"));
     CHECK(has(r.out, "tool-itself -> hello from 28097"));  // the control: the tool's own request
     std::string audit = readText(s.audit);
     CHECK(has(audit, R"("destination":"127.0.0.1:28097","verdict":"refused")"));
@@ -307,4 +309,35 @@ TEST_CASE("egress attacks: descriptors hoarded in many processes do not slow the
               "hoard -> 19900 descriptors in 41 processes: HTTP/1.1 200 OK | hello from 28093; answered within 3 s"));
   }
   CHECK(server.served() == 4);
+}
+
+TEST_CASE("egress: a refused client is told why, with the task, the destination, the rule and the line to add") {
+  HttpServer server(28099);
+  const std::string policy = networkTask("  connect \"localhost:28099\"\n");
+  Scratch s(false, policy);
+  Run r = s.launch(kModes[0], "why 28099");
+  INFO(r.out << r.err);
+  CHECK(r.exitCode == 0);
+  // No rule names the destination: the request is denied, CONNECT and plain HTTP alike.
+  for (const std::string name : {"why-connect", "why-plain"}) {
+    CAPTURE(name);
+    CHECK(has(r.out, name + " -> HTTP/1.1 403 Forbidden | Proxy-Status: sbx-run; error=http_request_denied; "
+                            "details=\"127.0.0.1:28100 is not on the task's egress allowlist; to allow it: connect "
+                            "\\\"127.0.0.1:28100\\\"\" | sbx-run: 127.0.0.1:28100 is not on the task's egress "
+                            "allowlist / task: t / destination: 127.0.0.1:28100 / rule: no rule allows it / to allow "
+                            "it, add to task t: connect \"127.0.0.1:28100\""));
+  }
+  // A rule names the host, but it resolves to a loopback address that no rule names.
+  for (const std::string name : {"why-private", "why-plain-private"}) {
+    CAPTURE(name);
+    CHECK(has(r.out, name + " -> HTTP/1.1 403 Forbidden | Proxy-Status: sbx-run; error=destination_ip_prohibited; "
+                            "details=\"127.0.0.1 is a loopback or private address the policy does not name; to allow "
+                            "it: connect \\\"127.0.0.1:28099\\\"\" | sbx-run: 127.0.0.1 is a loopback or private "
+                            "address the policy does not name / task: t / destination: localhost:28099 / rule: "
+                            "connect \"localhost:28099\" / to allow it, add to task t: connect \"127.0.0.1:28099\""));
+  }
+  CHECK(server.served() == 0);
+  std::string audit = readText(s.audit);
+  CHECK(has(audit, R"("destination":"127.0.0.1:28100","verdict":"refused")"));
+  CHECK(has(audit, R"("destination":"localhost:28099","verdict":"refused")"));
 }

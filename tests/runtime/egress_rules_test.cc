@@ -4,6 +4,7 @@
 
 #include "runtime/egress_rules.h"
 #include "runtime/proxy_capacity.h"
+#include "runtime/proxy_refusal.h"
 
 using namespace sbx::run;
 
@@ -136,4 +137,39 @@ TEST_CASE("proxy capacity: connections in proportion to the memory limit, tools'
   CHECK(capacity.admit(""));        // the task takes the one that is not a's
   CHECK_FALSE(capacity.admit(""));  // but not a's
   CHECK(capacity.admit("a"));
+}
+
+TEST_CASE("proxy refusal: the line to add, none for metadata, and nothing a client sent can forge a line") {
+  CHECK(addressFix(ip("10.1.2.3"), 443) == "connect \"10.1.2.3:443\"");
+  CHECK(addressFix(ip("::ffff:10.1.2.3"), 443) == "connect \"10.1.2.3:443\"");  // the IPv4 host it maps
+  CHECK(addressFix(ip("fd00::1"), 443) == "connect \"[fd00::1]:443\"");
+  CHECK(addressFix(ip("169.254.169.254"), 80).empty());  // no rule can allow the metadata service
+  CHECK(policyDestination("::1", 8080) == "[::1]:8080");
+
+  std::string metadata = refusalResponse({403, "Forbidden", "destination_ip_prohibited",
+                                          "169.254.169.254 is link-local, cloud metadata or not a unicast address",
+                                          "metadata.test:80", "connect \"metadata.test:80\"", ""},
+                                         "fetch", "curl");
+  CHECK(
+      metadata.starts_with("HTTP/1.1 403 Forbidden\r\nProxy-Status: sbx-run; error=destination_ip_prohibited; "
+                           "details=\"169.254.169.254 is link-local, cloud metadata or not a unicast address; no "
+                           "policy line can allow it\"\r\n"));
+  CHECK(metadata.find("task: fetch (tool curl)\n") != std::string::npos);
+  CHECK(metadata.find("rule: connect \"metadata.test:80\"\n") != std::string::npos);
+  CHECK(metadata.find("to allow it: no policy line can;") != std::string::npos);
+  auto length = metadata.find("Content-Length: ");
+  REQUIRE(length != std::string::npos);
+  CHECK(std::stoul(metadata.substr(length + 16)) == metadata.size() - metadata.find("\r\n\r\n") - 4);
+
+  std::string forged =
+      refusalResponse({400, "Bad Request", "http_request_error", "host `a\"\r\nX: 1` is bad", ""}, "t", "");
+  CHECK(forged.find("details=\"host `a\\\"??X: 1` is bad\"\r\n") != std::string::npos);
+  CHECK(forged.find("sbx-run: host `a\"??X: 1` is bad\n") != std::string::npos);
+  CHECK(forged.find("rule:") == std::string::npos);  // not a question of policy
+  std::string busy =
+      refusalResponse({503, "Service Unavailable", "connection_limit_reached", "all in use (17 at most)"}, "t", "");
+  CHECK(
+      busy.starts_with("HTTP/1.1 503 Service Unavailable\r\nProxy-Status: sbx-run; error=connection_limit_reached; "
+                       "details=\"all in use (17 at most)\"\r\n"));
+  CHECK(busy.ends_with("\r\n\r\nsbx-run: all in use (17 at most)\ntask: t\n"));
 }

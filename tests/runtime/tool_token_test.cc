@@ -405,7 +405,7 @@ task t {
   use programs.curl
   use programs.python3
   write workspace
-  timeout 30s
+  timeout 1m  # no shorter than the token it holds
   tool fetcher {
     description "Fetches from the tool's own service"
     exec "/usr/bin/curl"
