@@ -71,8 +71,17 @@ int mappingNamespace(uid_t owner, gid_t ownerGroup, const Identity& payload, std
 }
 
 std::string filesystemName(int fd) {
+  struct Known {
+    unsigned long magic;
+    const char* name;
+  };
+  static constexpr Known kKnown[] = {{0xEF53, "ext4"},      {0x58465342, "xfs"},       {0x9123683E, "btrfs"},
+                                     {0x01021994, "tmpfs"}, {0x794c7630, "overlayfs"}, {0x62656572, "sysfs"},
+                                     {0x9fa0, "proc"},      {0x65735546, "fuse"},      {0x6969, "nfs"}};
   struct statfs fs {};
   if (fstatfs(fd, &fs) != 0) return "its filesystem";
+  for (const auto& k : kKnown)
+    if (static_cast<unsigned long>(fs.f_type) == k.magic) return fmt::format("its filesystem ({})", k.name);
   return fmt::format("its filesystem (type 0x{:x})", static_cast<unsigned long>(fs.f_type));
 }
 
