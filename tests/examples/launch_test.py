@@ -12,7 +12,9 @@ stand-ins in its upper layer on a tmpfs. The host is never written. The same man
 command each task runs: a task without an entry fails the test, so a new example cannot land
 without launching, and an entry whose task is gone fails it too.
 
-Needs root (mounts): run by anyone else it exits 77, which ctest counts as skipped.
+Needs root (mounts): run by anyone else it exits 77, which ctest counts as skipped. A task that
+cannot start only because of this machine's hard rlimits (sbx-run --dry-run says which) is shown
+as skipped with the reason; then, if nothing failed, the test exits 77 too, never 0.
 """
 import json
 import os
@@ -87,6 +89,8 @@ def provide_standins(standins, tmp):
     bases = {}
     for spec in standins:
         base = nearest_existing(Path(spec["path"]).parent)
+        if base == Path("/"):  # an overlay over / would hide every mount: give the example a path that exists
+            raise SystemExit(f"launch_test: stand-in {spec['path']}: no directory on its way exists on this machine")
         bases.setdefault(base, []).append(spec)
     for n, (base, specs) in enumerate(sorted(bases.items())):
         upper, work, keep = (layers / str(n) / d for d in ("upper", "work", "keep"))
@@ -103,20 +107,43 @@ def provide_standins(standins, tmp):
                 run(["mount", "--rbind", str(keep / Path(point).relative_to(base)), point])
 
 
+def sbx_run(build, tmp, args, timeout=TASK_TIMEOUT):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp / "home"), "SBX_RUN_CACHE": str(tmp / "cache"),
+           "SBX_STATE_DIR": str(tmp / "state"), "SBXC": str(build / "compiler" / "sbxc")}
+    try:
+        r = subprocess.run([str(build / "runtime" / "sbx-run")] + args, cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "", f"timed out after {timeout} s"
+    return r.returncode, r.stdout, r.stderr
+
+
+def host_limit_problems(build, tmp, ws, sbx, task):
+    """What --dry-run says stops the task when that is only this machine's hard rlimits (a CI
+    container's `ulimit -Hn`, say), which no stand-in can provide and no unprivileged test can
+    raise: the task is then reported as skipped, with the reason. Anything else is left to the
+    launch, which fails on it."""
+    code, out, _ = sbx_run(build, tmp, ["--dry-run", "--workspace", str(ws), "--task", task, sbx])
+    if code == 0 or "cannot start" not in out:
+        return []
+    problems = [line.strip() for line in out.split("cannot start", 1)[1].splitlines()[1:] if line.startswith("  ")]
+    return problems if problems and all(p.startswith("rlimit ") for p in problems) else []
+
+
 def launch(build, spec, sbx, task, tmp, n):
+    """(status, detail): "ok", "skip" (host limits) or "FAIL"."""
     ws = tmp / f"ws{n}"
     ws.mkdir()
     for name, text in spec.get("workspace", {}).items():
         (ws / name).parent.mkdir(parents=True, exist_ok=True)
         (ws / name).write_text(text)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp / "home"), "SBX_RUN_CACHE": str(tmp / "cache"),
-           "SBX_STATE_DIR": str(tmp / "state"), "SBXC": str(build / "compiler" / "sbxc")}
-    argv = [str(build / "runtime" / "sbx-run"), "--workspace", str(ws), "--task", task, sbx, "--"] + spec["command"]
-    try:
-        r = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TASK_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return None, "", f"timed out after {TASK_TIMEOUT} s"
-    return r.returncode, r.stdout, r.stderr
+    limits = host_limit_problems(build, tmp, ws, sbx, task)
+    if limits:
+        return "skip", "; ".join(limits)
+    code, out, err = sbx_run(build, tmp, ["--workspace", str(ws), "--task", task, sbx, "--"] + spec["command"])
+    if code == 0 and out.strip() == spec["stdout"]:
+        return "ok", f"exit 0, {out.strip()!r}"
+    return "FAIL", f"exit {code}, stdout {out.strip()!r}, stderr:\n{err.strip()}"
 
 
 def inside(build, tmp):
@@ -128,23 +155,23 @@ def inside(build, tmp):
                 "it prints (every example task must launch)" for k in keys if k not in commands]
     failures += [f"{k}: in {MANIFEST.relative_to(ROOT)} but no such task; remove it" for k in commands if k not in keys]
     provide_standins(manifest["standins"], tmp)
-    passed = 0
+    counts = {"ok": 0, "skip": 0, "FAIL": 0}
     for n, ((sbx, task), key) in enumerate(zip(tasks, keys)):
         spec = commands.get(key)
         if spec is None:
             continue
-        code, out, err = launch(build, spec, sbx, task, tmp, n)
-        shown = " ".join(spec["command"])
-        if code == 0 and out.strip() == spec["stdout"]:
-            passed += 1
-            print(f"ok    {key}: {shown} -> exit 0, {spec['stdout']!r}")
-        else:
-            print(f"FAIL  {key}: {shown} -> exit {code}, stdout {out.strip()!r}")
-            failures.append(f"{key}: exit {code}, stdout {out.strip()!r}, stderr:\n{err.strip()}")
+        status, detail = launch(build, spec, sbx, task, tmp, n)
+        counts[status] += 1
+        print(f"{status:5} {key}: {' '.join(spec['command'])} -> {detail.splitlines()[0]}")
+        if status == "FAIL":
+            failures.append(f"{key}: {detail}")
     for f in failures:
         print(f"launch_test: {f}", file=sys.stderr)
-    print(f"{passed} of {len(tasks)} example tasks launched; {len(failures)} problem(s)")
-    return 1 if failures else 0
+    print(f"{counts['ok']} of {len(tasks)} example tasks launched, {counts['skip']} skipped (this machine's limits), "
+          f"{len(failures)} problem(s)")
+    if failures:
+        return 1
+    return SKIP if counts["skip"] else 0
 
 
 def main():
