@@ -15,6 +15,7 @@
 #include "plan/mount_order.h"
 #include "plan/plan_json.h"
 #include "runtime/exit_codes.h"
+#include "runtime/limits.h"
 #include "runtime/mount_tree.h"
 #include "runtime/mounts.h"
 #include "runtime/proxy.h"
@@ -196,6 +197,7 @@ int dryRun(const CompiledTask& task, const DryRunOptions& options, std::FILE* ou
   printFilter(task, out);
   if (!plan.tokens.empty() && options.stateDir.empty()) problems.push_back(options.stateError);
   checkWorkspaceIdmap(options.workspace, problems, out);
+  for (auto& p : rlimitsAboveHardLimits(plannedRlimits(plan.task.limits))) problems.push_back(std::move(p));
   if (planHasToolTokens(plan)) {
     ToolGates gates;
     if (std::string error; !planToolGates(plan, task.filter, gates, error)) problems.push_back(error);

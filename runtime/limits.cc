@@ -65,11 +65,34 @@ std::vector<Rlimit> plannedRlimits(const plan::Limits& limits) {
   return out;
 }
 
+namespace {
+
+// Why `r` cannot be set in the sandbox, with the fix, or nothing when it is within the hard limit.
+std::optional<std::string> aboveHardLimit(const Rlimit& r) {
+  rlimit own{};
+  if (getrlimit(r.resource, &own) != 0 || own.rlim_max == RLIM_INFINITY || r.value <= own.rlim_max) return {};
+  return fmt::format(
+      "rlimit {} {}: above sbx-run's hard limit of {}, which the sandbox (in its own user namespace) cannot "
+      "raise; raise the hard limit of the shell or container that starts sbx-run (prlimit --{}={}), or lower "
+      "the task's limit",
+      r.name, r.value, own.rlim_max, r.name, r.value);
+}
+
+}  // namespace
+
+std::vector<std::string> rlimitsAboveHardLimits(const std::vector<Rlimit>& rlimits) {
+  std::vector<std::string> problems;
+  for (const auto& r : rlimits)
+    if (auto problem = aboveHardLimit(r)) problems.push_back(*problem);
+  return problems;
+}
+
 bool applyRlimits(const std::vector<Rlimit>& rlimits, std::string& error) {
   for (const auto& r : rlimits) {
     rlimit value{r.value, r.value};
     if (setrlimit(r.resource, &value) != 0) {
-      error = fmt::format("setrlimit {} {}: {}", r.name, r.value, std::strerror(errno));
+      auto above = errno == EPERM ? aboveHardLimit(r) : std::nullopt;
+      error = above ? *above : fmt::format("setrlimit {} {}: {}", r.name, r.value, std::strerror(errno));
       return false;
     }
   }

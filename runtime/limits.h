@@ -25,6 +25,11 @@ struct Rlimit {
 };
 std::vector<Rlimit> plannedRlimits(const plan::Limits& limits);
 
+// The planned rlimits above this process's hard limits, each as a sentence naming the fix. The
+// payload sets them in its own user namespace, where no hard limit can be raised (the kernel asks
+// for CAP_SYS_RESOURCE in the initial one), so any of these stops the launch.
+std::vector<std::string> rlimitsAboveHardLimits(const std::vector<Rlimit>& rlimits);
+
 // In the payload, before exec; also sets RLIMIT_CORE to 0.
 bool applyRlimits(const std::vector<Rlimit>& rlimits, std::string& error);
 

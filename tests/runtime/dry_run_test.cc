@@ -76,3 +76,17 @@ TEST_CASE("dry run: it takes no command and no audit log") {
   CHECK(audited.err.find("--dry-run starts nothing to audit") != std::string::npos);
   CHECK_FALSE(fs::exists(dir.path() / "audit"));
 }
+
+TEST_CASE("dry run: a limit above sbx-run's own hard limit is a reason it cannot start, with the fix") {
+  // The payload sets its rlimits in its own user namespace, where no hard limit can be raised.
+  TempDir dir;
+  fs::path policy = dir.path() / "files.sbx";
+  writeText(policy, "import std.programs\ntask files {\n  use programs.shell\n  limits { files 128 }\n}\n");
+  Run r = run({"/usr/bin/prlimit", "--nofile=64:64", SBX_RUN_BINARY, "--dry-run", policy.string()}, "", "",
+              {"SBX_RUN_CACHE=" + (dir.path() / "cache").string(), "PATH=/usr/bin:/bin"});
+  INFO(r.out << r.err);
+  CHECK(r.exitCode == 125);
+  CHECK(r.out.find("rlimit nofile 128: above sbx-run's hard limit of 64, which the sandbox (in its own user "
+                   "namespace) cannot raise; raise the hard limit of the shell or container that starts sbx-run "
+                   "(prlimit --nofile=128), or lower the task's limit") != std::string::npos);
+}

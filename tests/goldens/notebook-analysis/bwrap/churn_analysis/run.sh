@@ -118,7 +118,6 @@ mount_mask() {
   if [[ -d $path ]]; then mounts+=(--tmpfs "$1" --remount-ro "$1"); else mounts+=(--ro-bind /dev/null "$1"); fi
 }
 mount_bind --ro-bind /bin /bin yes
-mount_bind --ro-bind /data/extracts/churn-2025q3 /data/extracts/churn-2025q3 no
 mount_bind --ro-bind /etc/alternatives /etc/alternatives yes
 mount_bind --ro-bind /etc/group /etc/group yes
 mount_bind --ro-bind /etc/ld.so.cache /etc/ld.so.cache yes
@@ -133,6 +132,7 @@ mount_mask /proc/keys /proc/keys ''
 mount_mask /proc/sched_debug /proc/sched_debug ''
 mount_mask /proc/sysrq-trigger /proc/sysrq-trigger ''
 mount_mask /proc/timer_list /proc/timer_list ''
+mount_bind --ro-bind /srv/extracts/churn-2025q3 /srv/extracts/churn-2025q3 no
 mount_mask /sys/firmware /sys/firmware ''
 mount_tmpfs 2147483648 /tmp
 mount_bind --ro-bind /usr /usr yes
