@@ -158,7 +158,7 @@ become=()
 # The rlimits are set inside the staging user namespace: RLIMIT_NPROC then counts the sandbox's
 # processes, not every process the payload's user has on the host (set before setpriv, a busy
 # `nobody` elsewhere made the exec fail with EAGAIN).
-limits=(--core=0 --as=2147483648 --nproc=256 --nofile=65536 --cpu=1800)
+limits=(--core=0 --as=2147483648 --nproc=256 --nofile=16384 --cpu=1800)
 command=(
   "${become[@]}"
   unshare --user --map-root-user --mount --propagation private --
