@@ -117,12 +117,12 @@ std::string renderText(const Diagnostic& d, const SourceManager& sources, const 
   }
   out += fmt::format("{}{}[{}]{}: {}{}{}\n", color, severityName(d.severity), d.id, p.reset, p.bold,
                      printable(d.message), p.reset);
-  if (d.span.valid()) renderSnippet(out, d.span, "^", "", sources, p, color);
+  if (d.span.valid() && !sources.file(d.span.file).opaque) renderSnippet(out, d.span, "^", "", sources, p, color);
   for (const Label& label : d.labels) {
     if (!label.span.valid()) continue;
     const SourceFile& file = sources.file(label.span.file);
     out += fmt::format("{}  --> {}:{}:{}{}\n", p.blue, file.path, label.span.line, label.span.col, p.reset);
-    renderSnippet(out, label.span, "-", printable(label.message), sources, p, p.blue);
+    if (!file.opaque) renderSnippet(out, label.span, "-", printable(label.message), sources, p, p.blue);
   }
   for (const auto& note : d.notes) out += fmt::format("  {}= note:{} {}\n", p.bold, p.reset, printable(note));
   for (const auto& help : d.helps) out += fmt::format("  {}= help:{} {}\n", p.green, p.reset, printable(help));

@@ -30,6 +30,9 @@ struct SourceFile {
   std::string text;
   std::vector<std::uint32_t> lineStarts;              // byte offset of each line
   std::string_view line(std::uint32_t number) const;  // without the line break
+  // A file that is not policy text (an import that names some other file): diagnostics give
+  // positions in it, never its lines, which could be anything (a key, a password file).
+  bool opaque = false;
 };
 
 // Owns every loaded file; FileIds stay valid for the manager's lifetime.
@@ -37,6 +40,7 @@ class SourceManager {
  public:
   FileId add(std::string path, std::string text);
   const SourceFile& file(FileId id) const { return files_.at(id); }
+  void markOpaque(FileId id) { files_.at(id).opaque = true; }
   std::size_t size() const { return files_.size(); }
 
  private:

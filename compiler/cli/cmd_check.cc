@@ -24,7 +24,7 @@ int runCheck(const std::vector<std::string>& argv) {
   Severity failLevel = *parseSeverity(args->get("--fail-level", "error"));
   std::string format = args->get("--format", "text");
 
-  frontend::Session session({args->get("--stdlib", "")});
+  frontend::Session session({args->get("--stdlib", ""), args->get("--import-root", "")});
   classifier::Options lint{classifier::todayUtc()};
   std::vector<Diagnostic> all;
   std::vector<classifier::Finding> forSarif;  // also carries suppressed findings

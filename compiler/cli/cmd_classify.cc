@@ -37,7 +37,7 @@ int classifyOrExplain(const std::vector<std::string>& argv, Mode mode) {
   }
   if (format == "markdown") return usageError(name, "--format markdown documents a rule, not a policy");
 
-  frontend::Session session({args->get("--stdlib", "")});
+  frontend::Session session({args->get("--stdlib", ""), args->get("--import-root", "")});
   auto loaded = loadPolicy(session, target, *args);
   if (!loaded.model) return loaded.exitCode;
   const model::Model& model = *loaded.model;

@@ -111,7 +111,7 @@ int runCompile(const std::vector<std::string>& argv) {
                         fmt::format("--image `{}` is not an image reference (e.g. debian:bookworm-slim)", image));
   }
 
-  frontend::Session session({args->get("--stdlib", "")});
+  frontend::Session session({args->get("--stdlib", ""), args->get("--import-root", "")});
   const std::string& input = args->positionals[0];
   auto result = session.load(input);
   auto diagnostics = result.diagnostics.sorted();

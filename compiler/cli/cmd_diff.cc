@@ -36,7 +36,7 @@ int runDiff(const std::vector<std::string>& argv) {
     oldFile = *exported;  // empty: the file is new since REF, every task is added
   }
 
-  frontend::Options stdlib{args->get("--stdlib", "")};
+  frontend::Options stdlib{args->get("--stdlib", ""), args->get("--import-root", "")};
   // One session per side: both files may have the same path (a file before and after a change).
   frontend::Session oldSession(stdlib), newSession(stdlib);
   std::optional<model::Model> oldModel = model::Model{};

@@ -14,7 +14,7 @@ int runGraph(const std::vector<std::string>& argv) {
   auto args = parseArgs("graph", argv, specs);
   if (!args) return kUsageOrIo;
   if (args->positionals.size() != 1) return usageError("graph", "give exactly one policy file");
-  frontend::Session session({args->get("--stdlib", "")});
+  frontend::Session session({args->get("--stdlib", ""), args->get("--import-root", "")});
   auto loaded = loadPolicy(session, args->positionals[0], *args);
   if (!loaded.model) return loaded.exitCode;
   std::string dot = classifier::toDot(*loaded.model, classifier::buildAuthorityGraph(*loaded.model));

@@ -14,7 +14,7 @@ int runParse(const std::vector<std::string>& argv) {
   auto args = parseArgs("parse", argv, specs);
   if (!args) return kUsageOrIo;
   if (args->positionals.size() != 1) return usageError("parse", "give exactly one policy file");
-  frontend::Session session({args->get("--stdlib", "")});
+  frontend::Session session({args->get("--stdlib", ""), args->get("--import-root", "")});
   auto result = session.load(args->positionals[0]);
   auto diagnostics = result.diagnostics.sorted();
   printDiagnostics(diagnostics, session.sources(), *args);

@@ -26,6 +26,8 @@ const std::vector<Command>& commands() {
        "  --color auto|always|never\n"
        "                         colour diagnostics (default auto: only on a terminal, never with NO_COLOR)\n"
        "  --stdlib DIR           read stdlib modules from DIR instead of the embedded copy\n"
+       "  --import-root DIR      allow imports from DIR (default: the policy's repository, the\n"
+       "                         nearest directory above it holding .git)\n"
        "\n"
        "Exit: 0 ok, 1 findings at or above the fail level, 2 invalid policy, 3 usage or I/O error.\n",
        runCheck},
@@ -50,6 +52,7 @@ const std::vector<Command>& commands() {
        "  --format json          the only format (default)\n"
        "  --color auto|always|never\n"
        "  --stdlib DIR           read stdlib modules from DIR\n"
+       "  --import-root DIR      allow imports from DIR (default: the policy's repository)\n"
        "\n"
        "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
        runParse},
@@ -87,6 +90,7 @@ const std::vector<Command>& commands() {
        "                         SHA-256) and the embedded stdlib's digest (sbx-run's cache key)\n"
        "  --color auto|always|never\n"
        "  --stdlib DIR           read stdlib modules from DIR\n"
+       "  --import-root DIR      allow imports from DIR (default: the policy's repository)\n"
        "\n"
        "Exit: 0 ok, 1 a lint error, or the export would lose a mandatory control, 2 invalid policy,\n"
        "3 usage or I/O error.\n",
@@ -101,6 +105,7 @@ const std::vector<Command>& commands() {
        "  --format text|json     output format (default text)\n"
        "  --color auto|always|never\n"
        "  --stdlib DIR           read stdlib modules from DIR\n"
+       "  --import-root DIR      allow imports from DIR (default: the policy's repository)\n"
        "\n"
        "Exit: 0 ok, 2 invalid policy, 3 usage or I/O error.\n",
        runClassify},

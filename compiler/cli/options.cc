@@ -16,7 +16,7 @@ int usageError(const std::string& command, const std::string& message) {
 }
 
 std::vector<OptionSpec> commonOptions() {
-  return {{"--color", true, {"auto", "always", "never"}}, {"--stdlib", true, {}}};
+  return {{"--color", true, {"auto", "always", "never"}}, {"--stdlib", true, {}}, {"--import-root", true, {}}};
 }
 
 std::optional<ParsedArgs> parseArgs(const std::string& command, const std::vector<std::string>& args,

@@ -15,7 +15,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // SARIF's levels are sbxc's severity names: error, warning, note.
-std::string_view level(Severity s) { return severityName(s); }
+std::string_view level(Severity s) {
+  return severityName(s);
+}
 
 // FNV-1a, 64 bits: stable across runs and platforms, enough to tell findings apart.
 std::string fingerprint(std::string_view text) {

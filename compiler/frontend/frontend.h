@@ -14,6 +14,10 @@ namespace sbx::frontend {
 struct Options {
   // Directory holding the stdlib modules; empty means the copy embedded in the binary.
   std::string stdlibDir;
+  // Where file imports must resolve (after symbolic links): empty means the root policy's
+  // repository, the nearest directory above it that holds .git (else its own directory); "/"
+  // allows any. A policy in a pull request cannot then import, and echo, a file of the machine.
+  std::string importRoot;
 };
 
 struct Result {

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -50,6 +51,48 @@ std::string moduleNameOf(std::string relative) {
   return "std." + relative;
 }
 
+// The repository a root policy lives in: the nearest directory at or above `start` holding .git.
+fs::path repositoryOf(const fs::path& start) {
+  std::error_code ec;
+  for (fs::path dir = start; !dir.empty(); dir = dir.parent_path()) {
+    if (fs::exists(dir / ".git", ec)) return dir;
+    if (dir == dir.root_path()) break;
+  }
+  return start;
+}
+
+bool within(const fs::path& path, const fs::path& root) {
+  std::string inner = path.lexically_normal().string(), outer = root.lexically_normal().string();
+  if (outer.size() > 1 && outer.ends_with('/')) outer.pop_back();
+  return outer == "/" || inner == outer || inner.starts_with(outer + "/");
+}
+
+// Whether a file starts like a policy: after blank lines and comments, a statement keyword or
+// an attribute. Otherwise it is not parsed (its text could be anything) and `at` is where.
+bool looksLikePolicyText(std::string_view text, std::uint32_t& line, std::uint32_t& col) {
+  line = 1;
+  col = 1;
+  std::size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line, col = 1, ++i;
+    } else if (c == ' ' || c == '\t' || c == '\r') {
+      ++col, ++i;
+    } else if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else {
+      break;
+    }
+  }
+  if (i == text.size()) return true;
+  std::string_view rest = text.substr(i);
+  auto wordChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
+  for (std::string_view keyword : {"import", "task", "profile", "group"})
+    if (rest.starts_with(keyword) && (rest.size() == keyword.size() || !wordChar(rest[keyword.size()]))) return true;
+  return rest.starts_with('@');
+}
+
 }  // namespace
 
 std::vector<std::string> stdlibModules(const Options& options) {
@@ -86,6 +129,8 @@ Module* ModuleSet::loadRoot(const std::string& path, const std::string* text, co
   }
   std::error_code ec;
   std::string key = text != nullptr ? "<text>:" + path : fs::weakly_canonical(path, ec).string();
+  fs::path base = text != nullptr ? fs::current_path(ec) : fs::path(key).parent_path();
+  importRoot_ = options.importRoot.empty() ? repositoryOf(base) : fs::weakly_canonical(options.importRoot, ec);
   root_ = load(key, path, std::move(contents), false, true, options, sources, diags);
   return root_;
 }
@@ -93,6 +138,18 @@ Module* ModuleSet::loadRoot(const std::string& path, const std::string* text, co
 Module* ModuleSet::load(const std::string& key, const std::string& displayPath, std::string text, bool stdlib,
                         bool root, const Options& options, SourceManager& sources, DiagnosticSink& diags) {
   FileId file = sources.add(displayPath, std::move(text));
+  std::uint32_t line = 0, col = 0;
+  if (!stdlib && !looksLikePolicyText(sources.file(file).text, line, col)) {
+    sources.markOpaque(file);
+    diags
+        .report(Code::NotPolicyText, Span{file, line, col, line, col + 1},
+                fmt::format("`{}` is not policy text: it does not start with `import`, `task`, `profile`, `group` or "
+                            "an attribute, so it is not read further (and none of it is shown)",
+                            displayPath))
+        .help(root ? "check the file name: sbxc reads .sbx policies"
+                   : "check the import: it names a file that is not a policy");
+    return nullptr;
+  }
   auto tree = parse(file, sources.file(file).text, diags);
   if (tree == nullptr) return nullptr;
   // The root is this load's own; what it imports is shared with later loads of the session.
@@ -191,6 +248,15 @@ std::optional<ModuleSet::ImportSource> ModuleSet::locateFileImport(const Module&
   source.display = joined.string();
   std::error_code ec;
   source.key = fs::weakly_canonical(joined, ec).string();
+  if (!importRoot_.empty() && !within(fs::path(source.key), importRoot_)) {
+    diags
+        .report(Code::ImportOutsideRoot, imp.path.span,
+                fmt::format("`{}` resolves to a file outside the policy's repository; it is not read", source.display))
+        .help(
+            "keep imported files inside the repository (a symbolic link counts where it points), or pass "
+            "`--import-root DIR` to sbxc to allow imports from DIR");
+    return std::nullopt;
+  }
   if (loaded(source.key)) return source;
   std::string error;
   auto read = readFile(joined, error);

@@ -3,6 +3,7 @@
 // Import cycles are reported with the whole chain.
 #pragma once
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -64,6 +65,7 @@ class ModuleSet {
   std::map<std::string, Module*> byKey_;
   std::vector<std::string> inProgress_;  // the import chain being loaded, for cycle reports
   Module* root_ = nullptr;
+  std::filesystem::path importRoot_;  // canonical; see Options::importRoot
 };
 
 // The stdlib module names available (e.g. "std.syscalls"), for "did you mean".
