@@ -2,6 +2,7 @@
 //
 //   sbx-run [--workspace DIR] [--audit FILE] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...
 //   sbx-run --dry-run [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR
+//   sbx-run --learn OUT.sbx [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "runtime/audit.h"
 #include "runtime/dry_run.h"
 #include "runtime/exit_codes.h"
+#include "runtime/policy_learner.h"
 #include "runtime/sandbox.h"
 #include "tokens/revocations.h"
 #include "util/sha256.h"
@@ -28,6 +30,7 @@ namespace {
 constexpr const char* kUsage =
     "Usage: sbx-run [--workspace DIR] [--audit FILE] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...\n"
     "       sbx-run --dry-run [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR\n"
+    "       sbx-run --learn OUT.sbx [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...\n"
     "\n"
     "Runs CMD inside the sandbox of a compiled task: TASK_DIR is a directory written by\n"
     "`sbxc compile` (DIR/<task>), or POLICY.sbx is compiled first (cached by its digest). A policy\n"
@@ -41,6 +44,10 @@ constexpr const char* kUsage =
     "  --dry-run         start nothing: print the mount tree, egress, tokens, limits and filter the\n"
     "                    task would get, name every host path that is missing or unsafe, and exit\n"
     "                    125 when the task could not start, else 0\n"
+    "  --learn OUT.sbx   enforce nothing: run CMD with the policy's syscall and egress denials\n"
+    "                    recorded instead, and write to OUT.sbx a profile with the lines that would\n"
+    "                    allow them, to review and `use`. File accesses are not learned. Refused\n"
+    "                    (125) for a task that holds secrets or tokens\n"
     "\n"
     "Environment: SBX_RUN_CACHE (compiled policies; else $XDG_CACHE_HOME/sbx-run, ~/.cache/sbx-run),\n"
     "SBX_STATE_DIR (the token broker's keys and revocations; else $XDG_STATE_HOME/sbx-run,\n"
@@ -70,10 +77,28 @@ int usage(const std::string& message) {
   return sbx::run::kLauncherFailure;
 }
 
+// Writes what the run learned and says how to use it.
+bool writeLearned(const sbx::run::PolicyLearner& learner, const std::string& path, const sbx::run::CompiledTask& task,
+                  const std::vector<std::string>& command) {
+  std::string error;
+  if (!sbx::run::writeLearnedPolicy(learner, path, task.plan.task.name, command, error)) {
+    fmt::print(stderr, "sbx-run: --learn: cannot write {}: {}\n", path, error);
+    return false;
+  }
+  fmt::print(stderr,
+             "sbx-run: learned {} into {}; review it, then add to the policy (the path relative to it):\n"
+             "    import \"{}\" as learned\n"
+             "and to task {}:\n"
+             "    use learned.{}\n",
+             learner.empty() ? "nothing (no denial)" : "the denials", path, path, task.plan.task.name,
+             sbx::run::PolicyLearner::profileName(task.plan.task.name));
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string workspace, auditPath, taskName, target;
+  std::string workspace, auditPath, taskName, target, learnPath;
   std::vector<std::string> command;
   bool dryRun = false;
   for (int i = 1; i < argc; ++i) {
@@ -94,6 +119,8 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--dry-run") {
       dryRun = true;
+    } else if (a == "--learn") {
+      if (!value(learnPath) || learnPath.empty()) return usage("--learn needs the file to write");
     } else if (a == "--workspace" || a == "--audit" || a == "--task") {
       std::string& out = a == "--workspace" ? workspace : a == "--audit" ? auditPath : taskName;
       if (!value(out)) return usage(a + " needs a value");
@@ -108,6 +135,7 @@ int main(int argc, char** argv) {
   if (target.empty()) return usage("no policy or task directory given");
   if (command.empty() && !dryRun) return usage("no command given after --");
   if (dryRun && !auditPath.empty()) return usage("--dry-run starts nothing to audit: drop --audit");
+  if (dryRun && !learnPath.empty()) return usage("--dry-run starts nothing to learn from: drop --learn");
   if (!workspace.empty()) {
     std::error_code ec;
     auto absolute = std::filesystem::canonical(workspace, ec);
@@ -125,6 +153,15 @@ int main(int argc, char** argv) {
   std::string stateError, stateDir = sbx::tokens::defaultStateDir(stateError);
   if (!stateDir.empty()) stateDir = std::filesystem::absolute(stateDir).lexically_normal().string();
   if (dryRun) return sbx::run::dryRun(*task, {workspace, stateDir, stateError}, stdout);
+  if (!learnPath.empty() && (!task->plan.tokens.empty() || !task->plan.task.secrets.empty())) {
+    // Learning enforces nothing: a task given secrets could send them anywhere.
+    fmt::print(stderr,
+               "sbx-run: --learn is never available to a task that holds secrets or tokens ({} has {}): learning "
+               "enforces nothing, so the secrets could leave the sandbox. Learn with a copy of the task without "
+               "them\n",
+               task->plan.task.name, task->plan.task.secrets.size() + task->plan.tokens.size());
+    return sbx::run::kLauncherFailure;
+  }
   if (stateDir.empty() && !task->plan.tokens.empty()) {
     fmt::print(stderr, "sbx-run: {}\n", stateError);  // only a task with secrets needs one
     return sbx::run::kLauncherFailure;
@@ -142,7 +179,14 @@ int main(int argc, char** argv) {
       return sbx::run::kLauncherFailure;
     }
   }
+  sbx::run::PolicyLearner learner;
+  if (!learnPath.empty()) {
+    options.learner = &learner;
+    fmt::print(stderr, "sbx-run: learning: task {} runs with its policy's denials recorded, not enforced\n",
+               task->plan.task.name);
+  }
   int status = sbx::run::runSandboxed(*task, options, audit);
+  if (!learnPath.empty() && !writeLearned(learner, learnPath, *task, command)) status = sbx::run::kLauncherFailure;
   // Exit without tearing down the plan's tree piece by piece: the kernel frees it at once.
   std::fflush(nullptr);
   _exit(status);
