@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -26,12 +27,6 @@
 namespace sbx::run {
 
 namespace {
-
-#if defined(__x86_64__)
-constexpr std::uint32_t kNativeAuditArch = AUDIT_ARCH_X86_64;
-#else
-constexpr std::uint32_t kNativeAuditArch = AUDIT_ARCH_AARCH64;
-#endif
 
 bool isKill(std::uint32_t action) {
   action &= SECCOMP_RET_ACTION_FULL;
@@ -115,7 +110,7 @@ void SyscallSupervisor::answerOne() {
       filter_.size() != task_.filter.size() &&
       (originalAction(task_.filter, call.arch, call.nr, 0, call.args) & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW;
   DenialReason why = denialReason(task_.plan.seccomp, call, name, action, memfdGuard);
-  if (learner_) return learn(request.id, call, name, text, why);
+  if (learner_) return learn(request.id, action, call, name, text, why);
   if (isKill(action) && killHeldProcess(listener_, request.id, call.pid)) killed_ = true;
   report(call, name, text, why);
   seccomp_notif_resp response{};
@@ -130,15 +125,25 @@ void SyscallSupervisor::answerOne() {
 // way to enforce anything (the call runs with arguments the task may change after the check), and
 // it is used here precisely because nothing is enforced: the run exists to see what the task does.
 // The task's filter (and so this) is never learning when the task holds secrets (main.cc).
-void SyscallSupervisor::learn(std::uint64_t id, const HeldCall& call, const std::string& name, const std::string& text,
-                              const DenialReason& why) {
-  if (call.arch != kNativeAuditArch || (call.nr & 0x40000000) || name.starts_with("syscall_"))  // x32's bit
-    learner_->note(fmt::format("{} (arch {:#x}, syscall {}): {}", name, call.arch, call.nr, why.rule));
-  else
-    learner_->syscall(name);
-  report(call, name, text, why);
+void SyscallSupervisor::learn(std::uint64_t id, std::uint32_t action, const HeldCall& call, const std::string& name,
+                              const std::string& text, DenialReason why) {
   seccomp_notif_resp response{};
   response.id = id;
+  if (why.quiet) {  // an answer that is no refusal (ENOSYS, libc falls back): given as the policy would
+    response.error = -errnoFor(action);
+    report(call, name, text, why);
+    ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &response);
+    return;
+  }
+  // Only a denial that a profile's `allow NAME` lifts is learned as one; the others (the baseline,
+  // another ABI, an unnamed number) are written as comments for the reviewer.
+  if (why.fix == fmt::format("to allow it add 'allow {}' to syscalls", name) && !name.starts_with("syscall_"))
+    learner_->syscall(name);
+  else
+    learner_->note(fmt::format("{} (syscall {}): {}; {}", name, call.nr, why.rule, why.fix));
+  if (constexpr std::string_view killed = "; the task was killed"; why.rule.ends_with(killed))
+    why.rule = why.rule.substr(0, why.rule.size() - killed.size()) + "; not killed while learning";
+  report(call, name, text, why);
   response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
   ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &response);
 }

@@ -50,8 +50,8 @@ class SyscallSupervisor {
  private:
   void serve();
   void answerOne();
-  void learn(std::uint64_t id, const HeldCall& call, const std::string& name, const std::string& text,
-             const DenialReason& why);
+  void learn(std::uint64_t id, std::uint32_t action, const HeldCall& call, const std::string& name,
+             const std::string& text, DenialReason why);
   void report(const HeldCall& call, const std::string& name, const std::string& text, const DenialReason& why);
 
   int listener_;
