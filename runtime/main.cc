@@ -156,10 +156,10 @@ int main(int argc, char** argv) {
   if (!learnPath.empty() && (!task->plan.tokens.empty() || !task->plan.task.secrets.empty())) {
     // Learning enforces nothing: a task given secrets could send them anywhere.
     fmt::print(stderr,
-               "sbx-run: --learn is never available to a task that holds secrets or tokens ({} has {}): learning "
-               "enforces nothing, so the secrets could leave the sandbox. Learn with a copy of the task without "
+               "sbx-run: --learn is never available to a task that holds secrets or tokens, and task {} does: "
+               "learning enforces nothing, so they could leave the sandbox. Learn with a copy of the task without "
                "them\n",
-               task->plan.task.name, task->plan.task.secrets.size() + task->plan.tokens.size());
+               task->plan.task.name);
     return sbx::run::kLauncherFailure;
   }
   if (stateDir.empty() && !task->plan.tokens.empty()) {

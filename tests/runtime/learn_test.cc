@@ -110,12 +110,18 @@ TEST_CASE("learn: curl to a loopback server the policy does not allow") {
 TEST_CASE("learn: refused for a task that holds a secret, and it says so") {
   Learning l(R"(  use programs.python3
   timeout 30s
+  identity spiffe "spiffe://test.example/learn"
+  limits { memory 256MiB  pids 32 }
   secret api_token {
     source "broker://test/api"
-    expose env API_TOKEN
+    scope "read"
+    audience "api.test.example"
+    ttl 30s
+    expose file
   })");
   Run r = l.sbxRun({"--learn", l.fragment.string()}, l.policy, {"/usr/bin/python3", "-c", "print(1)"});
   CHECK(r.exitCode == 125);
-  CHECK(r.err.find("--learn is never available to a task that holds secrets") != std::string::npos);
+  CHECK(r.err.find("--learn is never available to a task that holds secrets or tokens, and task t does") !=
+        std::string::npos);
   CHECK(!fs::exists(l.fragment));
 }
