@@ -78,19 +78,26 @@ int usage(const std::string& message) {
 }
 
 // Writes what the run learned and says how to use it.
-bool writeLearned(const sbx::run::PolicyLearner& learner, const std::string& path, const sbx::run::CompiledTask& task,
-                  const std::vector<std::string>& command) {
+// `target`: the policy file or task directory; an import names the fragment relative to the policy.
+bool writeLearned(const sbx::run::PolicyLearner& learner, const std::string& path, const std::string& target,
+                  const sbx::run::CompiledTask& task, const std::vector<std::string>& command) {
   std::string error;
   if (!sbx::run::writeLearnedPolicy(learner, path, task.plan.task.name, command, error)) {
     fmt::print(stderr, "sbx-run: --learn: cannot write {}: {}\n", path, error);
     return false;
   }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::string imported = path;
+  if (!fs::is_directory(target))
+    if (auto relative = fs::proximate(fs::absolute(path), fs::absolute(target).parent_path(), ec); !ec)
+      imported = relative.string();
   fmt::print(stderr,
              "sbx-run: learned {} into {}; review it, then add to the policy (the path relative to it):\n"
              "    import \"{}\" as learned\n"
              "and to task {}:\n"
              "    use learned.{}\n",
-             learner.empty() ? "nothing (no denial)" : "the denials", path, path, task.plan.task.name,
+             learner.empty() ? "nothing (no denial)" : "the denials", path, imported, task.plan.task.name,
              sbx::run::PolicyLearner::profileName(task.plan.task.name));
   return true;
 }
@@ -121,6 +128,8 @@ int main(int argc, char** argv) {
       dryRun = true;
     } else if (a == "--learn") {
       if (!value(learnPath) || learnPath.empty()) return usage("--learn needs the file to write");
+      if (!learnPath.ends_with(".sbx"))
+        return usage("--learn " + learnPath + ": the file must end in .sbx to be imported");
     } else if (a == "--workspace" || a == "--audit" || a == "--task") {
       std::string& out = a == "--workspace" ? workspace : a == "--audit" ? auditPath : taskName;
       if (!value(out)) return usage(a + " needs a value");
@@ -186,7 +195,8 @@ int main(int argc, char** argv) {
                task->plan.task.name);
   }
   int status = sbx::run::runSandboxed(*task, options, audit);
-  if (!learnPath.empty() && !writeLearned(learner, learnPath, *task, command)) status = sbx::run::kLauncherFailure;
+  if (!learnPath.empty() && !writeLearned(learner, learnPath, target, *task, command))
+    status = sbx::run::kLauncherFailure;
   // Exit without tearing down the plan's tree piece by piece: the kernel frees it at once.
   std::fflush(nullptr);
   _exit(status);

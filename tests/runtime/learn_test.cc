@@ -56,7 +56,8 @@ struct Learning {
     INFO("learning: " << learning.out << learning.err);
     CHECK(learning.exitCode == 0);
     CHECK(learning.err.find("sbx-run: blocked") == std::string::npos);
-    CHECK(learning.err.find("use learned.learned_t") != std::string::npos);
+    CHECK(learning.err.find("    import \"learned.sbx\" as learned\n") != std::string::npos);
+    CHECK(learning.err.find("    use learned.learned_t\n") != std::string::npos);
     REQUIRE(fs::exists(fragment));
     std::string text = readText(fragment);
     INFO("fragment:\n" << text);
@@ -80,6 +81,21 @@ TEST_CASE("learn: python3 opening a socket its policy denies") {
   std::string text = l.learnAndApply(
       {"/usr/bin/python3", "-c", "import socket\nsocket.socket(socket.AF_UNIX).close()\nprint('made a socket')"});
   CHECK(text.find("    allow socket\n") != std::string::npos);
+}
+
+TEST_CASE("learn: a kill rule's call runs while learning, and is learned") {
+  Learning l(
+      "  use programs.python3\n  write workspace\n  timeout 30s\n  syscalls { default errno EPERM\n  kill "
+      "getppid }");
+  Run r = l.sbxRun({"--learn", l.fragment.string()}, l.policy,
+                   {"/usr/bin/python3", "-c", "import os\nprint(os.getppid())"});
+  INFO(r.out << r.err);
+  CHECK(r.exitCode == 0);
+  CHECK(r.out == "1\n");  // the payload's parent: the sandbox's init
+  CHECK(r.err.find("denied by the rule 'kill getppid'; not killed while learning") != std::string::npos);
+  CHECK(readText(l.fragment).find("    allow getppid\n") != std::string::npos);
+  Run enforced = l.sbxRun({}, l.policy, {"/usr/bin/python3", "-c", "import os\nprint(os.getppid())"});
+  CHECK(enforced.exitCode == 159);
 }
 
 TEST_CASE("learn: git init under a policy that allows almost no syscalls") {
