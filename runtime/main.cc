@@ -86,6 +86,10 @@ bool writeLearned(const sbx::run::PolicyLearner& learner, const std::string& pat
     fmt::print(stderr, "sbx-run: --learn: cannot write {}: {}\n", path, error);
     return false;
   }
+  if (learner.empty()) {
+    fmt::print(stderr, "sbx-run: learned nothing: the run met no denial ({} holds an empty profile)\n", path);
+    return true;
+  }
   namespace fs = std::filesystem;
   std::error_code ec;
   std::string imported = path;
@@ -93,12 +97,11 @@ bool writeLearned(const sbx::run::PolicyLearner& learner, const std::string& pat
     if (auto relative = fs::proximate(fs::absolute(path), fs::absolute(target).parent_path(), ec); !ec)
       imported = relative.string();
   fmt::print(stderr,
-             "sbx-run: learned {} into {}; review it, then add to the policy (the path relative to it):\n"
+             "sbx-run: learned the denials into {}; review it, then add to the policy (the path relative to it):\n"
              "    import \"{}\" as learned\n"
              "and to task {}:\n"
              "    use learned.{}\n",
-             learner.empty() ? "nothing (no denial)" : "the denials", path, imported, task.plan.task.name,
-             sbx::run::PolicyLearner::profileName(task.plan.task.name));
+             path, imported, task.plan.task.name, sbx::run::PolicyLearner::profileName(task.plan.task.name));
   return true;
 }
 

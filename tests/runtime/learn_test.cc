@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/policy_learner.h"
 #include "support/http_server.h"
 #include "support/paths.h"
 #include "support/process.h"
@@ -140,4 +141,45 @@ TEST_CASE("learn: refused for a task that holds a secret, and it says so") {
   CHECK(r.err.find("--learn is never available to a task that holds secrets or tokens, and task t does") !=
         std::string::npos);
   CHECK(!fs::exists(l.fragment));
+}
+
+TEST_CASE("learn: the fragment is sorted and deduplicated, its comments printable, and an empty one checks") {
+  sbx::run::PolicyLearner first, second;
+  first.syscall("socket");
+  first.syscall("connect");
+  first.syscall("socket");
+  first.destination("b.example:443");
+  first.destination("127.0.0.1:8080");
+  first.note("ptrace (syscall 101): denied by the T1 baseline");
+  second.note("ptrace (syscall 101): denied by the T1 baseline");
+  second.destination("127.0.0.1:8080");
+  second.syscall("connect");
+  second.destination("b.example:443");
+  second.syscall("socket");
+  std::vector<std::string> command = {"/usr/bin/python3", "-c", "print('a')\nprint(\"\xe2\x80\x8b\")"};
+  std::string text = first.fragment("t", command);
+  CHECK(text == second.fragment("t", command));
+  CHECK(text.find("#   /usr/bin/python3 -c 'print('\\''a'\\'')?print(\"???\")'\n") != std::string::npos);
+  CHECK(
+      text.ends_with("# not learned: ptrace (syscall 101): denied by the T1 baseline\n"
+                     "profile learned_t {\n"
+                     "  syscalls {\n"
+                     "    allow connect\n"
+                     "    allow socket\n"
+                     "  }\n"
+                     "  connect \"127.0.0.1:8080\"\n"
+                     "  connect \"b.example:443\"\n"
+                     "}\n"));
+  CHECK(sbx::run::PolicyLearner::profileName("ns.my-task") == "learned_ns_my_task");
+
+  TempDir dir;
+  sbx::run::PolicyLearner empty;
+  for (const auto* learner : {&first, &empty}) {
+    fs::path file = dir.path() / (learner == &empty ? "empty.sbx" : "full.sbx");
+    std::string error;
+    REQUIRE(sbx::run::writeLearnedPolicy(*learner, file.string(), "t", command, error));
+    Run check = run({SBXC_BINARY, "check", file.string()});
+    INFO(readText(file) << check.out << check.err);
+    CHECK(check.exitCode == 0);
+  }
 }
