@@ -157,6 +157,8 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
                         {"command", options.command},
                         {"uid", id.uid},
                         {"gid", id.gid}});
+  // A run that enforces neither its syscall rules nor its egress says so before anything it did.
+  if (options.learner) audit.event("learning", {{"enforced", false}});
   std::optional<ToolGates> gates;  // only a task with tool tokens pays for them
   if (planHasToolTokens(task.plan) && !planToolGates(task.plan, task.filter, gates.emplace(), error)) {
     fmt::print(stderr, "sbx-run: {}\n", error);

@@ -88,13 +88,15 @@ TEST_CASE("learn: a kill rule's call runs while learning, and is learned") {
   Learning l(
       "  use programs.python3\n  write workspace\n  timeout 30s\n  syscalls { default errno EPERM\n  kill "
       "getppid }");
-  Run r = l.sbxRun({"--learn", l.fragment.string()}, l.policy,
+  fs::path audit = l.dir.path() / "audit.jsonl";
+  Run r = l.sbxRun({"--learn", l.fragment.string(), "--audit", audit.string()}, l.policy,
                    {"/usr/bin/python3", "-c", "import os\nprint(os.getppid())"});
   INFO(r.out << r.err);
   CHECK(r.exitCode == 0);
   CHECK(r.out == "1\n");  // the payload's parent: the sandbox's init
   CHECK(r.err.find("denied by the rule 'kill getppid'; not killed while learning") != std::string::npos);
   CHECK(readText(l.fragment).find("    allow getppid\n") != std::string::npos);
+  CHECK(readText(audit).find(R"("event":"learning","enforced":false)") != std::string::npos);
   Run enforced = l.sbxRun({}, l.policy, {"/usr/bin/python3", "-c", "import os\nprint(os.getppid())"});
   CHECK(enforced.exitCode == 159);
 }
