@@ -5,9 +5,9 @@
 // errno, EPERM for a `notify` rule (no policy tells the supervisor to let a call run), or, for a
 // kill, SIGKILL to the calling process (the run then exits 128 + SIGSYS, as a kernel kill does).
 // It never lets a held call run, except under `sbx-run --learn` (policy_learner.h), where nothing
-// is enforced: each denial is recorded and the call continues. Reports are bounded: each syscall is printed once per
-// rule that denied it, at most kMaxPrinted of them, at most kMaxAudited records; the rest are counted and summed up at
-// the end.
+// is enforced: each denial is recorded and the call continues. Reports are bounded: each syscall
+// is printed once per rule that denied it, at most kMaxPrinted of them, at most kMaxAudited
+// records; the rest are counted and summed up at the end.
 #pragma once
 #include <linux/filter.h>
 
