@@ -2,6 +2,7 @@
 //
 //   sbx-run [--workspace DIR] [--audit FILE] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...
 //   sbx-run --dry-run [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR
+//   sbx-run --learn OUT.sbx [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "runtime/audit.h"
 #include "runtime/dry_run.h"
 #include "runtime/exit_codes.h"
+#include "runtime/policy_learner.h"
 #include "runtime/sandbox.h"
 #include "tokens/revocations.h"
 #include "util/sha256.h"
@@ -28,6 +30,7 @@ namespace {
 constexpr const char* kUsage =
     "Usage: sbx-run [--workspace DIR] [--audit FILE] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...\n"
     "       sbx-run --dry-run [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR\n"
+    "       sbx-run --learn OUT.sbx [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...\n"
     "\n"
     "Runs CMD inside the sandbox of a compiled task: TASK_DIR is a directory written by\n"
     "`sbxc compile` (DIR/<task>), or POLICY.sbx is compiled first (cached by its digest). A policy\n"
@@ -42,6 +45,10 @@ constexpr const char* kUsage =
     "                    task would get, name every host path that is missing or unsafe and every\n"
     "                    limit above sbx-run's own hard limits, and exit 125 when the task could\n"
     "                    not start, else 0\n"
+    "  --learn OUT.sbx   enforce nothing: run CMD with the policy's syscall and egress denials\n"
+    "                    recorded instead, and write to OUT.sbx a profile with the lines that would\n"
+    "                    allow them, to review and `use`. File accesses are not learned. Refused\n"
+    "                    (125) for a task that holds secrets or tokens\n"
     "\n"
     "Environment: SBX_RUN_CACHE (compiled policies; else $XDG_CACHE_HOME/sbx-run, ~/.cache/sbx-run),\n"
     "SBX_STATE_DIR (the token broker's keys and revocations; else $XDG_STATE_HOME/sbx-run,\n"
@@ -71,10 +78,38 @@ int usage(const std::string& message) {
   return sbx::run::kLauncherFailure;
 }
 
+// Writes what the run learned and says how to use it.
+// `target`: the policy file or task directory; an import names the fragment relative to the policy.
+bool writeLearned(const sbx::run::PolicyLearner& learner, const std::string& path, const std::string& target,
+                  const sbx::run::CompiledTask& task, const std::vector<std::string>& command) {
+  std::string error;
+  if (!sbx::run::writeLearnedPolicy(learner, path, task.plan.task.name, command, error)) {
+    fmt::print(stderr, "sbx-run: --learn: cannot write {}: {}\n", path, error);
+    return false;
+  }
+  if (learner.empty()) {
+    fmt::print(stderr, "sbx-run: learned nothing: the run met no denial ({} holds an empty profile)\n", path);
+    return true;
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::string imported = path;
+  if (!fs::is_directory(target))
+    if (auto relative = fs::proximate(fs::absolute(path), fs::absolute(target).parent_path(), ec); !ec)
+      imported = relative.string();
+  fmt::print(stderr,
+             "sbx-run: learned the denials into {}; review it, then add to the policy (the path relative to it):\n"
+             "    import \"{}\" as learned\n"
+             "and to task {}:\n"
+             "    use learned.{}\n",
+             path, imported, task.plan.task.name, sbx::run::PolicyLearner::profileName(task.plan.task.name));
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string workspace, auditPath, taskName, target;
+  std::string workspace, auditPath, taskName, target, learnPath;
   std::vector<std::string> command;
   bool dryRun = false;
   for (int i = 1; i < argc; ++i) {
@@ -95,6 +130,10 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--dry-run") {
       dryRun = true;
+    } else if (a == "--learn") {
+      if (!value(learnPath) || learnPath.empty()) return usage("--learn needs the file to write");
+      if (!learnPath.ends_with(".sbx"))
+        return usage("--learn " + learnPath + ": the file must end in .sbx to be imported");
     } else if (a == "--workspace" || a == "--audit" || a == "--task") {
       std::string& out = a == "--workspace" ? workspace : a == "--audit" ? auditPath : taskName;
       if (!value(out)) return usage(a + " needs a value");
@@ -109,6 +148,7 @@ int main(int argc, char** argv) {
   if (target.empty()) return usage("no policy or task directory given");
   if (command.empty() && !dryRun) return usage("no command given after --");
   if (dryRun && !auditPath.empty()) return usage("--dry-run starts nothing to audit: drop --audit");
+  if (dryRun && !learnPath.empty()) return usage("--dry-run starts nothing to learn from: drop --learn");
   if (!workspace.empty()) {
     std::error_code ec;
     auto absolute = std::filesystem::canonical(workspace, ec);
@@ -126,6 +166,15 @@ int main(int argc, char** argv) {
   std::string stateError, stateDir = sbx::tokens::defaultStateDir(stateError);
   if (!stateDir.empty()) stateDir = std::filesystem::absolute(stateDir).lexically_normal().string();
   if (dryRun) return sbx::run::dryRun(*task, {workspace, stateDir, stateError}, stdout);
+  if (!learnPath.empty() && (!task->plan.tokens.empty() || !task->plan.task.secrets.empty())) {
+    // Learning enforces nothing: a task given secrets could send them anywhere.
+    fmt::print(stderr,
+               "sbx-run: --learn is never available to a task that holds secrets or tokens, and task {} does: "
+               "learning enforces nothing, so they could leave the sandbox. Learn with a copy of the task without "
+               "them\n",
+               task->plan.task.name);
+    return sbx::run::kLauncherFailure;
+  }
   if (stateDir.empty() && !task->plan.tokens.empty()) {
     fmt::print(stderr, "sbx-run: {}\n", stateError);  // only a task with secrets needs one
     return sbx::run::kLauncherFailure;
@@ -143,7 +192,15 @@ int main(int argc, char** argv) {
       return sbx::run::kLauncherFailure;
     }
   }
+  sbx::run::PolicyLearner learner;
+  if (!learnPath.empty()) {
+    options.learner = &learner;
+    fmt::print(stderr, "sbx-run: learning: task {} runs with its policy's denials recorded, not enforced\n",
+               task->plan.task.name);
+  }
   int status = sbx::run::runSandboxed(*task, options, audit);
+  if (!learnPath.empty() && !writeLearned(learner, learnPath, target, *task, command))
+    status = sbx::run::kLauncherFailure;
   // Exit without tearing down the plan's tree piece by piece: the kernel frees it at once.
   std::fflush(nullptr);
   _exit(status);

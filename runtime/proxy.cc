@@ -24,6 +24,7 @@
 #include "net/host_name.h"
 #include "net/ip_address.h"
 #include "runtime/peer_process.h"
+#include "runtime/policy_learner.h"
 #include "runtime/proxy_refusal.h"
 #include "runtime/resolver.h"
 
@@ -321,13 +322,17 @@ int listenForProxy(std::string& error) {
 }
 
 EgressProxy::EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit,
-                         const plan::Limits& limits, std::string task)
+                         const plan::Limits& limits, std::string task, PolicyLearner* learner)
     : listener_(listener),
       task_(std::move(task)),
       rules_(std::move(rules)),
+      learner_(learner),
       audit_(audit),
       sandboxInit_(sandboxInit),
-      capacity_(limits.memoryBytes.value_or(0), rules_.toolsWithRules()) {}
+      capacity_(limits.memoryBytes.value_or(0), rules_.toolsWithRules()) {
+  learned_.kind = EgressRule::Kind::Any;
+  learned_.destination = "learned by sbx-run --learn";
+}
 
 EgressProxy::~EgressProxy() {
   stop();
@@ -440,6 +445,18 @@ void EgressProxy::acceptLoop() {
   finished_.notify_all();
 }
 
+// --learn: the first address a policy line could allow, recorded with that line; null when none
+// can (link-local, metadata and non-unicast addresses stay refused even while learning).
+const IpAddress* EgressProxy::learnAddress(const std::vector<IpAddress>& addresses, std::uint16_t port) {
+  for (const auto& a : addresses) {
+    std::string destination = addressDestination(a, port);
+    if (destination.empty()) continue;
+    learner_->destination(destination);
+    return &a;
+  }
+  return nullptr;
+}
+
 void EgressProxy::serve(int client, const std::string& toolAtAccept) {
   track(client, true);
   boundBuffers(client);
@@ -503,6 +520,10 @@ void EgressProxy::serve(int client, const std::string& toolAtAccept) {
                     request->bracketed ? "]" : "", request->port == 80 ? "" : fmt::format(":{}", request->port));
 
   const EgressRule* byName = rules_.matchName(request->host, request->port, tool);
+  if (!byName && learner_) {  // --learn: the line that would allow it, and on
+    learner_->destination(policyDestination(request->host, request->port));
+    byName = &learned_;
+  }
   if (!byName)
     return refuse({403, "Forbidden", "http_request_denied", destination + " is not on the task's egress allowlist",
                    destination, anotherToolsRule(rules_, request->host, request->port, tool),
@@ -524,6 +545,7 @@ void EgressProxy::serve(int client, const std::string& toolAtAccept) {
       refused = &a;
     }
   }
+  if (!chosen && learner_) chosen = learnAddress(addresses, request->port);
   if (!chosen)
     return refuse({403, "Forbidden", "destination_ip_prohibited", *refusal, destination, ruleText(*byName),
                    addressFix(*refused, request->port)});

@@ -6,6 +6,8 @@
 // resolved address is judged again; each decision is an audit line (destination, verdict, bytes).
 // A refused client is told why: a Proxy-Status header and a body naming the task, the
 // destination, the rule and the policy line that would allow it (proxy_refusal.h).
+// Under `sbx-run --learn` (policy_learner.h) nothing is refused that a policy line could allow: the
+// destination is recorded and connected; without a learner the judging is unchanged.
 // Allowed connections are relayed with splice(2): the bytes never enter user space.
 #pragma once
 #include <sys/types.h>
@@ -23,6 +25,8 @@
 
 namespace sbx::run {
 
+class PolicyLearner;
+
 constexpr const char* kProxyAddress = "127.0.0.1";
 constexpr std::uint16_t kProxyPort = 3128;
 
@@ -36,9 +40,10 @@ class EgressProxy {
  public:
   // `sandboxInit`: the sandbox's init, whose processes the clients are. `limits`: the plan's task
   // limits, whose memory limit bounds the connections the task may hold (proxy_capacity.h).
-  // `task`: the task's name, which a refused client is told (proxy_refusal.h).
+  // `task`: the task's name, which a refused client is told (proxy_refusal.h). `learner`: null
+  // when enforcing.
   EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit, const plan::Limits& limits,
-              std::string task);
+              std::string task, PolicyLearner* learner = nullptr);
   ~EgressProxy();
   EgressProxy(const EgressProxy&) = delete;
   EgressProxy& operator=(const EgressProxy&) = delete;
@@ -59,11 +64,14 @@ class EgressProxy {
   // run that tool's executable.
   std::string clientTool(int client) const;
   void serve(int client, const std::string& toolAtAccept);
+  const IpAddress* learnAddress(const std::vector<IpAddress>& addresses, std::uint16_t port);
   void track(int fd, bool add, bool upstream = false);
 
   int listener_;
   std::string task_;
   EgressRules rules_;
+  PolicyLearner* learner_;
+  EgressRule learned_;  // what a learned destination is allowed by
   AuditLog& audit_;
   pid_t sandboxInit_;
   std::mutex mutex_;

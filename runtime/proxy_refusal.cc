@@ -38,10 +38,15 @@ std::string policyDestination(const std::string& host, std::uint16_t port) {
   return fmt::format("{}{}{}:{}", ipv6 ? "[" : "", host, ipv6 ? "]" : "", port);
 }
 
-std::string addressFix(const net::IpAddress& address, std::uint16_t port) {
+std::string addressDestination(const net::IpAddress& address, std::uint16_t port) {
   net::IpAddress plain = address.unmapped();
   if (net::inAny(plain, net::neverReachable())) return "";
-  return fmt::format("connect \"{}\"", policyDestination(plain.text(), port));
+  return policyDestination(plain.text(), port);
+}
+
+std::string addressFix(const net::IpAddress& address, std::uint16_t port) {
+  std::string destination = addressDestination(address, port);
+  return destination.empty() ? "" : fmt::format("connect \"{}\"", destination);
 }
 
 std::string refusalResponse(const Refusal& refusal, const std::string& task, const std::string& tool) {

@@ -36,6 +36,8 @@ std::string policyDestination(const std::string& host, std::uint16_t port);
 // The line that would allow a connection to `address`:`port`, which a host rule matched by name
 // but the address is refused: an address rule, or empty when no rule can allow the address.
 std::string addressFix(const net::IpAddress& address, std::uint16_t port);
+// The destination of that line ("127.0.0.1:8080"), or empty.
+std::string addressDestination(const net::IpAddress& address, std::uint16_t port);
 
 // The whole HTTP response (head and body, `Connection: close`) for `refusal` of a client of
 // `task`; `tool` is the client's tool, empty when it is none.

@@ -157,6 +157,8 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
                         {"command", options.command},
                         {"uid", id.uid},
                         {"gid", id.gid}});
+  // A run that enforces neither its syscall rules nor its egress says so before anything it did.
+  if (options.learner) audit.event("learning", {{"enforced", false}});
   std::optional<ToolGates> gates;  // only a task with tool tokens pays for them
   if (planHasToolTokens(task.plan) && !planToolGates(task.plan, task.filter, gates.emplace(), error)) {
     fmt::print(stderr, "sbx-run: {}\n", error);
@@ -188,18 +190,13 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   }
 
   std::vector<std::string> extraEnvironment = broker.environment();
-  if (!egressRules.empty())
+  // Learning, the proxy runs even for a task with no destination: it learns the first ones.
+  bool egressProxy = !egressRules.empty() || options.learner;
+  if (egressProxy)
     for (auto& e : proxyEnvironment()) extraEnvironment.push_back(std::move(e));
-  InitArgs args{&task,
-                &options,
-                &mounts,
-                &id,
-                sync[0],
-                errors[1],
-                !egressRules.empty(),
-                &extraEnvironment,
-                gates ? &*gates : nullptr,
-                &handoff};
+  InitArgs args{
+      &task,   &options, &mounts, &id, sync[0], errors[1], egressProxy, &extraEnvironment, gates ? &*gates : nullptr,
+      &handoff};
   if (int signal = stopSignal()) {  // before the sandbox exists: nothing to forward to
     audit.event("exit", {{"signal", signal}});
     return kSignalBase + signal;
@@ -270,13 +267,19 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   }
   auditSetup(audit, task, mounts, limits);
   std::optional<SyscallSupervisor> supervisor;
-  if (syscallListener >= 0) supervisor.emplace(syscallListener, task, filterAsLoaded(task, handoff), audit).start();
+  if (syscallListener >= 0)
+    supervisor.emplace(syscallListener, task, filterAsLoaded(task, handoff), audit, options.learner).start();
+  else if (options.learner)
+    fmt::print(stderr,
+               "sbx-run: --learn: no system call is learned: the filter denies a call the command needs to start "
+               "(execve, close, write or exit_group), or this kernel has no seccomp user notification\n");
   std::optional<ToolBroker> toolBroker;
   if (toolListener >= 0) toolBroker.emplace(toolListener, *gates, audit).start();
   std::optional<EgressProxy> proxy;
   if (proxyListener >= 0) {
     proxy.emplace(proxyListener, std::move(egressRules), audit, child, task.plan.task.limits,
-                  task.plan.task.qualifiedName.empty() ? task.plan.task.name : task.plan.task.qualifiedName);
+                  task.plan.task.qualifiedName.empty() ? task.plan.task.name : task.plan.task.qualifiedName,
+                  options.learner);
     proxy->start();
     audit.event("egress-proxy", {{"listen", fmt::format("{}:{}", kProxyAddress, kProxyPort)}});
   }

@@ -10,11 +10,15 @@
 
 namespace sbx::run {
 
+class PolicyLearner;
+
 struct RunOptions {
   std::string workspace;  // host directory mounted at /workspace
   std::vector<std::string> command;
   std::string runId;     // this run's id: in every audit line, the tokens' jti
   std::string stateDir;  // the broker's keys and revocations (tokens/key_store.h)
+  // sbx-run --learn: denials are recorded there and not enforced (policy_learner.h); null: enforced.
+  PolicyLearner* learner = nullptr;
 };
 
 // Runs the command; returns sbx-run's exit status (exit_codes.h).

@@ -11,11 +11,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "runtime/denial_filter.h"
 #include "runtime/denial_reason.h"
+#include "runtime/policy_learner.h"
 #include "runtime/syscall_decode.h"
 
 #ifndef PIDFD_THREAD
@@ -54,8 +56,8 @@ bool killHeldProcess(int listener, std::uint64_t id, pid_t tid) {
 }  // namespace
 
 SyscallSupervisor::SyscallSupervisor(int listener, const CompiledTask& task, std::vector<sock_filter> filter,
-                                     AuditLog& audit)
-    : listener_(listener), task_(task), filter_(std::move(filter)), audit_(audit) {
+                                     AuditLog& audit, PolicyLearner* learner)
+    : listener_(listener), task_(task), filter_(std::move(filter)), audit_(audit), learner_(learner) {
   if (pipe2(wake_, O_CLOEXEC) != 0) wake_[0] = wake_[1] = -1;
 }
 
@@ -108,6 +110,7 @@ void SyscallSupervisor::answerOne() {
       filter_.size() != task_.filter.size() &&
       (originalAction(task_.filter, call.arch, call.nr, 0, call.args) & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW;
   DenialReason why = denialReason(task_.plan.seccomp, call, name, action, memfdGuard);
+  if (learner_) return learn(request.id, action, call, name, text, why);
   if (isKill(action) && killHeldProcess(listener_, request.id, call.pid)) killed_ = true;
   report(call, name, text, why);
   seccomp_notif_resp response{};
@@ -118,12 +121,40 @@ void SyscallSupervisor::answerOne() {
   ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &response);
 }
 
+// --learn only: the call is recorded and let run, a kill rule's included. CONTINUE is unsafe as a
+// way to enforce anything (the call runs with arguments the task may change after the check), and
+// it is used here precisely because nothing is enforced: the run exists to see what the task does.
+// The task's filter (and so this) is never learning when the task holds secrets (main.cc).
+void SyscallSupervisor::learn(std::uint64_t id, std::uint32_t action, const HeldCall& call, const std::string& name,
+                              const std::string& text, DenialReason why) {
+  seccomp_notif_resp response{};
+  response.id = id;
+  if (why.quiet) {  // an answer that is no refusal (ENOSYS, libc falls back): given as the policy would
+    response.error = -errnoFor(action);
+    report(call, name, text, why);
+    ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &response);
+    return;
+  }
+  // Only a denial that a profile's `allow NAME` lifts is learned as one; the others (the baseline,
+  // another ABI, an unnamed number) are written as comments for the reviewer.
+  if (why.fix == fmt::format("to allow it add 'allow {}' to syscalls", name) && !name.starts_with("syscall_"))
+    learner_->syscall(name);
+  else
+    learner_->note(fmt::format("{} (syscall {}): {}; {}", name, call.nr, why.rule, why.fix));
+  if (constexpr std::string_view killed = "; the task was killed"; why.rule.ends_with(killed))
+    why.rule = why.rule.substr(0, why.rule.size() - killed.size()) + "; not killed while learning";
+  report(call, name, text, why);
+  response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &response);
+}
+
 void SyscallSupervisor::report(const HeldCall& call, const std::string& name, const std::string& text,
                                const DenialReason& why) {
   ++held_;
   if (!why.quiet) ++refused_;
-  std::string line = fmt::format("sbx-run: blocked {} (syscall {}) in task {}: {}; {}", text, call.nr,
-                                 task_.plan.task.name, why.rule, why.fix);
+  std::string line =
+      fmt::format("sbx-run: {} {} (syscall {}) in task {}: {}; {}", learner_ ? "learned (would block)" : "blocked",
+                  text, call.nr, task_.plan.task.name, why.rule, why.fix);
   // Once per syscall and rule: a task looping on a call, whatever its arguments, prints one line.
   std::string key = name + "\n" + why.rule;
   if (!why.quiet && !printed_.contains(key) && printed_.size() < kMaxPrinted) {

@@ -4,8 +4,10 @@
 // with the line that would allow it, and answers as the task's filter would have: the filter's
 // errno, EPERM for a `notify` rule (no policy tells the supervisor to let a call run), or, for a
 // kill, SIGKILL to the calling process (the run then exits 128 + SIGSYS, as a kernel kill does).
-// It never lets a held call run. Reports are bounded: each syscall is printed once per rule that denied it, at most
-// kMaxPrinted of them, at most kMaxAudited records; the rest are counted and summed up at the end.
+// It never lets a held call run, except under `sbx-run --learn` (policy_learner.h), where nothing
+// is enforced: each denial is recorded and the call continues. Reports are bounded: each syscall
+// is printed once per rule that denied it, at most kMaxPrinted of them, at most kMaxAudited
+// records; the rest are counted and summed up at the end.
 #pragma once
 #include <linux/filter.h>
 
@@ -23,6 +25,7 @@ namespace sbx::run {
 
 struct HeldCall;
 struct DenialReason;
+class PolicyLearner;
 
 class SyscallSupervisor {
  public:
@@ -31,7 +34,9 @@ class SyscallSupervisor {
 
   // `filter`: the task's filter as the payload would have loaded it without supervision (the
   // memfd guard included), whose action the supervisor answers with.
-  SyscallSupervisor(int listener, const CompiledTask& task, std::vector<sock_filter> filter, AuditLog& audit);
+  // `learner`: null when enforcing; else every held call is recorded there and let run.
+  SyscallSupervisor(int listener, const CompiledTask& task, std::vector<sock_filter> filter, AuditLog& audit,
+                    PolicyLearner* learner = nullptr);
   ~SyscallSupervisor();
   SyscallSupervisor(const SyscallSupervisor&) = delete;
   SyscallSupervisor& operator=(const SyscallSupervisor&) = delete;
@@ -45,12 +50,15 @@ class SyscallSupervisor {
  private:
   void serve();
   void answerOne();
+  void learn(std::uint64_t id, std::uint32_t action, const HeldCall& call, const std::string& name,
+             const std::string& text, DenialReason why);
   void report(const HeldCall& call, const std::string& name, const std::string& text, const DenialReason& why);
 
   int listener_;
   const CompiledTask& task_;
   std::vector<sock_filter> filter_;
   AuditLog& audit_;
+  PolicyLearner* learner_;
   int wake_[2] = {-1, -1};
   std::thread thread_;
   std::atomic<bool> stopping_{false}, killed_{false};
