@@ -4,9 +4,9 @@
 // task's own errno (or kills the task for a kill rule). Allowed calls never trap: no cost there.
 //
 // A denied call never executes: the supervisor never answers with
-// SECCOMP_USER_NOTIF_FLAG_CONTINUE (but under `sbx-run --learn`, which enforces nothing), and once the listener is closed (the launcher died) the
-// kernel fails every held call with ENOSYS. The compiled artifacts are untouched: the rewrite
-// is made in memory, at launch.
+// SECCOMP_USER_NOTIF_FLAG_CONTINUE (but under `sbx-run --learn`, which enforces nothing), and once the listener is
+// closed (the launcher died) the kernel fails every held call with ENOSYS. The compiled artifacts are untouched: the
+// rewrite is made in memory, at launch.
 #pragma once
 #include <linux/filter.h>
 

@@ -177,8 +177,7 @@ TEST_CASE("explain output of every example matches its golden") {
 }
 
 TEST_CASE(".pre-commit-hooks.yaml declares the check and fmt hooks, and they run") {
-  Run r = run({"/usr/bin/python3", "-c",
-               "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+  Run r = run({"/usr/bin/python3", "-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
                (sourceDir() / ".pre-commit-hooks.yaml").string()});
   REQUIRE(r.exitCode == 0);
   auto hooks = json::parse(r.out);
