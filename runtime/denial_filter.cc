@@ -8,16 +8,13 @@
 #include <cstddef>
 
 #include "bpf/bpf_interpreter.h"
+#include "bpf/native_arch.h"
 
 namespace sbx::run {
 
 namespace {
 
-#if defined(__x86_64__)
-constexpr std::uint32_t kNativeArch = AUDIT_ARCH_X86_64;
-#else
-constexpr std::uint32_t kNativeArch = AUDIT_ARCH_AARCH64;
-#endif
+using seccomp::kNativeArch;
 
 bool denies(std::uint32_t action) {
   switch (action & SECCOMP_RET_ACTION_FULL) {

@@ -9,17 +9,14 @@
 
 #include <fmt/format.h>
 
+#include "bpf/native_arch.h"
 #include "tables/baseline.h"
 
 namespace sbx::run {
 
 namespace {
 
-#if defined(__x86_64__)
-constexpr std::uint32_t kNativeArch = AUDIT_ARCH_X86_64;
-#else
-constexpr std::uint32_t kNativeArch = AUDIT_ARCH_AARCH64;
-#endif
+using seccomp::kNativeArch;
 
 std::string errnoText(int e) {
   const char* name = strerrorname_np(e);

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "bpf/bpf_interpreter.h"
+#include "bpf/native_arch.h"
 #include "plan/mount_order.h"
 #include "plan/plan_json.h"
 #include "runtime/exit_codes.h"
@@ -27,13 +28,8 @@ namespace sbx::run {
 
 namespace {
 
-#if defined(__x86_64__)
-constexpr std::uint32_t kArch = AUDIT_ARCH_X86_64;
-constexpr const char* kArchName = "x86_64";
-#elif defined(__aarch64__)
-constexpr std::uint32_t kArch = AUDIT_ARCH_AARCH64;
-constexpr const char* kArchName = "aarch64";
-#endif
+using seccomp::kNativeArch;
+using seccomp::kNativeArchName;
 constexpr std::uint32_t kHighestSyscall = 512;  // above every number either architecture uses
 
 std::string describe(const PlannedMount& m) {
@@ -146,14 +142,14 @@ void printFilter(const CompiledTask& task, std::FILE* out) {
   const auto& s = task.plan.seccomp;
   unsigned always = 0, some = 0;
   for (std::uint32_t nr = 0; nr < kHighestSyscall; ++nr) {
-    if (seccomp::kernelCachesAllow(task.filter, kArch, nr)) {
+    if (seccomp::kernelCachesAllow(task.filter, kNativeArch, nr)) {
       ++always;
       continue;
     }
     for (std::uint64_t probe : {std::uint64_t{0}, std::uint64_t{1}, ~std::uint64_t{0}}) {
       seccomp::SeccompData data;
       data.nr = nr;
-      data.arch = kArch;
+      data.arch = kNativeArch;
       std::fill(std::begin(data.args), std::end(data.args), probe);
       auto run = seccomp::interpret(task.filter, data);
       if (run.ok && (run.action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW) {
@@ -165,7 +161,7 @@ void printFilter(const CompiledTask& task, std::FILE* out) {
   fmt::print(out,
              "filter: {} ({} instructions, arches {}), default action {}; on {}: {} syscalls allowed with any\n"
              "  arguments, {} more with some arguments, the rest refused (sbxc explain, seccomp.pfc)\n",
-             s.file, task.filter.size(), fmt::join(s.arches, " "), s.defaultAction, kArchName, always, some);
+             s.file, task.filter.size(), fmt::join(s.arches, " "), s.defaultAction, kNativeArchName, always, some);
 }
 
 // Root with a workspace that is not the payload's: the launcher ID-maps it; tried here too.

@@ -16,6 +16,8 @@
 
 #include <fmt/format.h>
 
+#include "bpf/native_arch.h"
+
 namespace sbx::run {
 
 namespace {
@@ -144,11 +146,7 @@ bool executableMemfdsForbidden() {
 }
 
 std::vector<sock_filter> refusingExecutableMemfds(const std::vector<sock_filter>& filter) {
-#if defined(__x86_64__)
-  constexpr std::uint32_t kArch = AUDIT_ARCH_X86_64;
-#else
-  constexpr std::uint32_t kArch = AUDIT_ARCH_AARCH64;
-#endif
+  constexpr std::uint32_t kArch = seccomp::kNativeArch;
   constexpr std::uint32_t kNoExecSeal = 0x0008;  // MFD_NOEXEC_SEAL (Linux 6.3; not in Debian 12's headers)
   constexpr std::uint32_t kFlagsLow = offsetof(seccomp_data, args) + sizeof(std::uint64_t);  // args[1], low half
   // Every other case jumps to the task's filter, which follows (jumps are relative: it is intact).

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 
 #include "bpf/bpf_interpreter.h"
+#include "bpf/native_arch.h"
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U  // Linux 6.3
@@ -18,14 +19,6 @@
 namespace sbx::seccomp {
 
 namespace {
-
-#if defined(__x86_64__)
-constexpr std::uint32_t kArch = AUDIT_ARCH_X86_64;
-#elif defined(__aarch64__)
-constexpr std::uint32_t kArch = AUDIT_ARCH_AARCH64;
-#else
-#error "sbx-run supports x86_64 and aarch64"
-#endif
 
 struct GateCall {
   std::uint32_t nr;
@@ -48,7 +41,7 @@ std::string gateCallsDenied(const std::vector<sock_filter>& filter) {
   for (const auto& call : kGateCalls) {
     SeccompData data;
     data.nr = call.nr;
-    data.arch = kArch;
+    data.arch = kNativeArch;
     for (int i = 0; i < 3; ++i) data.args[i] = call.args[i];
     auto run = interpret(filter, data);
     std::uint32_t action = run.action & SECCOMP_RET_ACTION_FULL;
