@@ -10,9 +10,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -161,6 +163,55 @@ std::vector<sock_filter> refusingExecutableMemfds(const std::vector<sock_filter>
   };
   guarded.insert(guarded.end(), filter.begin(), filter.end());
   return guarded;
+}
+
+bool anyIdmapped(const std::vector<PlannedMount>& mounts) {
+  return std::any_of(mounts.begin(), mounts.end(), [](const PlannedMount& m) { return m.idmapped; });
+}
+
+std::vector<sock_filter> refusingSetIdModes(const std::vector<sock_filter>& filter) {
+#ifndef SYS_fchmodat2
+  constexpr long kFchmodat2 = 452;  // Linux 6.6, the same number on x86_64 and aarch64
+#else
+  constexpr long kFchmodat2 = SYS_fchmodat2;
+#endif
+  struct ModeArg {
+    long nr;
+    unsigned arg;
+  };
+  static constexpr ModeArg kModeArgs[] = {
+#ifdef SYS_chmod
+      {SYS_chmod, 1},  {SYS_open, 2},     {SYS_creat, 1},  {SYS_mknod, 1},
+#endif
+      {SYS_fchmod, 1}, {SYS_fchmodat, 2}, {kFchmodat2, 2}, {SYS_openat, 3}, {SYS_mknodat, 2},
+  };
+  constexpr std::uint32_t kSetId = S_ISUID | S_ISGID;
+  constexpr std::uint8_t kBlock = 5;  // instructions per syscall below
+  constexpr std::size_t kBlocks = std::size(kModeArgs);
+  // Other architectures, and every other call, fall through to the task's filter (jumps are
+  // relative: it is intact).
+  std::vector<sock_filter> guarded = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp::kNativeArch, 0, kBlock * kBlocks + 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+  };
+  for (const auto& [nr, arg] : kModeArgs) {
+    auto low = static_cast<std::uint32_t>(offsetof(seccomp_data, args) + sizeof(std::uint64_t) * arg);
+    guarded.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+    guarded.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(nr), 0, 3));
+    guarded.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, low));
+    guarded.push_back(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kSetId, 0, 1));
+    guarded.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
+  }
+  guarded.insert(guarded.end(), filter.begin(), filter.end());
+  return guarded;
+}
+
+std::vector<sock_filter> guardedFilter(const std::vector<sock_filter>& filter, bool memfdGuard, bool setIdGuard) {
+  std::vector<sock_filter> guarded = setIdGuard ? refusingSetIdModes(filter) : filter;
+  return memfdGuard ? refusingExecutableMemfds(guarded) : guarded;
 }
 
 }  // namespace sbx::run

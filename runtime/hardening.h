@@ -29,4 +29,17 @@ bool executableMemfdsForbidden();
 // since a memfd made without it would be executable. One filter, as the tool broker expects.
 std::vector<sock_filter> refusingExecutableMemfds(const std::vector<sock_filter>& filter);
 
+// Whether a mount is ID-mapped from another owner (workspace_idmap.h): what the payload creates
+// there is that owner's on the host, root's for a root-owned workspace.
+bool anyIdmapped(const std::vector<PlannedMount>& mounts);
+// Then the payload must not make a set-user-ID or set-group-ID file there: it would be a host
+// root's setuid program, run outside the sandbox by anyone. The task's filter with a prologue
+// that refuses (EPERM) every mode with S_ISUID or S_ISGID given to chmod, fchmod, fchmodat,
+// fchmodat2, open, openat, creat, mknod and mknodat, and openat2 (ENOSYS: its mode is in memory,
+// which seccomp cannot read; the C library falls back to openat).
+std::vector<sock_filter> refusingSetIdModes(const std::vector<sock_filter>& filter);
+
+// The filter the payload loads: the task's, behind the launcher's guards that apply.
+std::vector<sock_filter> guardedFilter(const std::vector<sock_filter>& filter, bool memfdGuard, bool setIdGuard);
+
 }  // namespace sbx::run

@@ -84,15 +84,20 @@ std::string programPath(const std::string& name) {
     if (m.type == "workspace") workspace = m.target.c_str();
   std::vector<Rlimit> rlimits = plannedRlimits(task.plan.task.limits);
   // Where vm.memfd_noexec could not be set (mounts.cc), the filter refuses executable memfds.
-  std::vector<sock_filter> memfdGuarded;
-  if (noExecFromWritable(mounts) && !executableMemfdsForbidden()) memfdGuarded = refusingExecutableMemfds(task.filter);
-  const std::vector<sock_filter>& filter = memfdGuarded.empty() ? task.filter : memfdGuarded;
+  // On an ID-mapped workspace, no set-id modes (hardening.h).
+  bool memfdGuard = noExecFromWritable(mounts) && !executableMemfdsForbidden(), setIdGuard = anyIdmapped(mounts);
+  std::vector<sock_filter> guarded;
+  if (memfdGuard || setIdGuard) guarded = guardedFilter(task.filter, memfdGuard, setIdGuard);
+  const std::vector<sock_filter>& filter = guarded.empty() ? task.filter : guarded;
   // Denials held for the launcher's supervisor (denial_filter.h), when the calls made before the
   // exec would not be held themselves with nobody there yet to answer.
   std::vector<sock_filter> supervised;
   if (handoff && supervisableStart(filter, program.c_str(), argv.data(), envp.data()))
     supervised = notifyingDenials(filter);
-  if (handoff) handoff->memfdGuarded = !memfdGuarded.empty();
+  if (handoff) {
+    handoff->memfdGuarded = memfdGuard;
+    handoff->setIdGuarded = setIdGuard;
+  }
 
   std::string error;
   if (setsid() < 0) fail(errorFd, kLauncherFailure, "setsid: " + std::string(std::strerror(errno)));

@@ -34,6 +34,7 @@ struct ToolGates;
 struct SupervisionHandoff {
   int listener = -1;          // in the descriptor table the payload shared with init
   bool memfdGuarded = false;  // the filter loaded refuses executable memfds (hardening.h)
+  bool setIdGuarded = false;  // ... and set-id modes (an ID-mapped workspace)
 };
 
 struct InitArgs {

@@ -36,6 +36,7 @@ struct PlannedMount {
   uid_t owner = 0;                // secrets: the payload's ids, who owns them
   gid_t group = 0;
   ToolGates* gates = nullptr;  // tool-gates: what to make (tool_gates.h)
+  bool idmapped = false;       // workspace: ID-mapped from its owner, whose ids the payload's files get on the host
   int tree = -1;               // workspace: a detached mount the launcher made (workspace_idmap.h), attached as is
 };
 

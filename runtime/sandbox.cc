@@ -112,7 +112,7 @@ void auditSetup(AuditLog& audit, const CompiledTask& task, const std::vector<Pla
 // The task's filter as the payload would have loaded it without supervision: what the supervisor
 // answers with.
 std::vector<sock_filter> filterAsLoaded(const CompiledTask& task, const SupervisionHandoff& handoff) {
-  return handoff.memfdGuarded ? refusingExecutableMemfds(task.filter) : task.filter;
+  return guardedFilter(task.filter, handoff.memfdGuarded, handoff.setIdGuarded);
 }
 
 // The run's status once the payload ended (`code`, 128 + N for a signal), the supervisor stopped:

@@ -123,6 +123,7 @@ bool idmapWorkspace(std::vector<PlannedMount>& mounts, const Identity& payload, 
       return false;
     }
     m.tree = tree;
+    m.idmapped = true;
   }
   return true;
 }

@@ -51,6 +51,27 @@ TEST_CASE("workspace: run by root, a root-owned workspace is the payload's insid
   CHECK(readText(workspace / "made") == "made\n");
 }
 
+TEST_CASE(
+    "workspace: the payload cannot make a set-id file in a root-owned workspace, which would be root's on the host") {
+  if (geteuid() != 0) return skipTest("needs root: the case is root with a root-owned workspace");
+  TempDir dir;
+  fs::path workspace = dir.path() / "ws";
+  fs::create_directories(workspace);
+  Run r = launch(dir, workspace.string(),
+                 {"/bin/sh", "-c",
+                  "cp /bin/true /workspace/t; chmod 4755 /workspace/t || echo no-setuid; chmod 2755 /workspace/t || "
+                  "echo no-setgid; python3 -c 'import os; os.open(\"/workspace/u\", os.O_CREAT | os.O_WRONLY, 0o4755)' "
+                  "2>/dev/null || echo no-setuid-open; chmod 755 /workspace/t && echo plain-mode"});
+  INFO(r.out << r.err);
+  CHECK(r.out == "no-setuid\nno-setgid\nno-setuid-open\nplain-mode\n");
+  for (const auto& entry : fs::directory_iterator(workspace)) {
+    struct stat st {};
+    REQUIRE(stat(entry.path().c_str(), &st) == 0);
+    CHECK((st.st_mode & (S_ISUID | S_ISGID)) == 0);
+  }
+  CHECK(fs::exists(workspace / "t"));
+}
+
 TEST_CASE("workspace: a root-owned workspace on a filesystem that cannot be ID-mapped is refused before starting") {
   if (geteuid() != 0) return skipTest("needs root: the case is root with a root-owned workspace");
   TempDir dir;
