@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <array>
-#include <utility>
 
 namespace sbx::seccomp {
 namespace {
@@ -33,8 +32,15 @@ constexpr auto kFamilies = std::to_array<SocketFamily>({
 #include "tables/baseline.def"
 });
 
-constexpr auto kArg32 = std::to_array<std::pair<std::string_view, unsigned>>({
-#define SBX_ARG32(syscall, index) std::pair<std::string_view, unsigned>{#syscall, index},
+struct NarrowArg {
+  std::string_view arch;
+  std::string_view syscall;
+  unsigned index;
+  unsigned bits;
+};
+
+constexpr auto kNarrowArgs = std::to_array<NarrowArg>({
+#define SBX_ARG_NARROW(arch, syscall, index, bits) NarrowArg{#arch, #syscall, index, bits},
 #include "tables/arg_width.def"
 });
 
@@ -71,8 +77,11 @@ std::span<const SocketFamily> socketFamilies() {
   return kFamilies;
 }
 
-bool argIs32Bit(std::string_view syscall, unsigned index) {
-  return std::find(kArg32.begin(), kArg32.end(), std::pair<std::string_view, unsigned>{syscall, index}) != kArg32.end();
+unsigned argBits(std::string_view arch, std::string_view syscall, unsigned index) {
+  auto it = std::find_if(kNarrowArgs.begin(), kNarrowArgs.end(), [&](const NarrowArg& a) {
+    return a.index == index && a.syscall == syscall && a.arch == arch;
+  });
+  return it == kNarrowArgs.end() ? 64 : it->bits;
 }
 
 }  // namespace sbx::seccomp

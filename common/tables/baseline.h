@@ -31,7 +31,9 @@ struct SocketFamily {
 };
 std::span<const SocketFamily> socketFamilies();
 
-// True when the kernel reads argument `index` of `syscall` as a 32-bit value (arg_width.def).
-bool argIs32Bit(std::string_view syscall, unsigned index);
+// How many low bits of argument `index` of `syscall` the kernel reads on `arch` ("x86_64" or
+// "aarch64"): 16 (umode_t), 32 (int, unsigned int, pid_t, uid_t, ...) or 64 (long, pointers,
+// size_t, and any syscall or argument the generated table does not list; arg_width.def).
+unsigned argBits(std::string_view arch, std::string_view syscall, unsigned index);
 
 }  // namespace sbx::seccomp

@@ -154,20 +154,36 @@ std::optional<bool> fold(Compare& c) {
   return std::nullopt;
 }
 
-// nullopt: the rule can never match and is dropped.
-std::optional<Rule> toRule(const model::SyscallRule& r) {
+// A 16-bit argument (umode_t): the kernel casts the register to 16 bits, so == and != compare
+// the low 16 and a mask keeps only its low 16 bits (else mode 0x10000 | 04755 would pass a rule
+// on 04755). Ordering and `in` keep the low-32 comparison seccomp can make in one step.
+void narrowTo16Bits(Compare& c) {
+  constexpr std::uint64_t kLow16 = 0xffff;
+  if ((c.op == Op::Eq || c.op == Op::Ne) && c.value <= kLow16) {
+    c.op = c.op == Op::Eq ? Op::MaskedEq : Op::MaskedNe;
+    c.mask = kLow16;
+  } else if (c.op == Op::MaskedEq || c.op == Op::MaskedNe) {
+    c.mask &= kLow16;
+  }
+}
+
+// nullopt: the rule can never match and is dropped. Argument widths are the kernel's on `arch`
+// (arg_width.def): a narrow argument is compared on the bits the kernel reads.
+std::optional<Rule> toRule(const model::SyscallRule& r, model::Arch arch) {
   Rule rule;
   rule.action = toAction(r.action);
   for (const auto& cond : r.conditions) {
     Compare c;
     c.arg = cond.arg;
-    c.wide = cond.width == 64 || (cond.width == 0 && !argIs32Bit(r.syscall, cond.arg));
+    unsigned bits = cond.width != 0 ? cond.width : argBits(model::nameOf(arch), r.syscall, cond.arg);
+    c.wide = bits == 64;
     c.op = toOp(cond.op);
     if (c.op == Op::MaskedEq) c.mask = cond.mask;
     if (c.op == Op::In)
       c.set = cond.values;
     else if (!cond.values.empty())
       c.value = cond.values[0];
+    if (bits == 16) narrowTo16Bits(c);
     auto constant = fold(c);
     if (constant == false) return std::nullopt;
     if (!constant) rule.all.push_back(std::move(c));
@@ -281,15 +297,14 @@ FilterSpec buildSpec(const model::ResolvedTask& task, const SeccompFacts& facts)
   spec.foreignArch = toAction(policy.foreignArch);
   Action deny = isPermissive(spec.defaultAction) ? errnoAction(EPERM) : spec.defaultAction;
 
-  std::map<std::string, std::vector<Rule>> byName;
-  for (const auto& r : policy.rules)
-    if (auto rule = toRule(r)) byName[r.syscall].push_back(std::move(*rule));
-  for (auto& [name, rules] : byName)
-    std::stable_sort(rules.begin(), rules.end(),
-                     [](const Rule& a, const Rule& b) { return strictness(a.action) < strictness(b.action); });
-
   std::vector<model::Arch> arches = declared ? policy.arches : std::vector<model::Arch>{model::Arch::X86_64};
   for (auto arch : arches) {
+    std::map<std::string, std::vector<Rule>> byName;
+    for (const auto& r : policy.rules)
+      if (auto rule = toRule(r, arch)) byName[r.syscall].push_back(std::move(*rule));
+    for (auto& [name, rules] : byName)
+      std::stable_sort(rules.begin(), rules.end(),
+                       [](const Rule& a, const Rule& b) { return strictness(a.action) < strictness(b.action); });
     ArchFilter af;
     af.arch = arch;
     af.auditArch = auditArch(arch);
