@@ -32,13 +32,6 @@ constexpr auto kFamilies = std::to_array<SocketFamily>({
 #include "tables/baseline.def"
 });
 
-struct NarrowArg {
-  std::string_view arch;
-  std::string_view syscall;
-  unsigned index;
-  unsigned bits;
-};
-
 constexpr auto kNarrowArgs = std::to_array<NarrowArg>({
 #define SBX_ARG_NARROW(arch, syscall, index, bits) NarrowArg{#arch, #syscall, index, bits},
 #include "tables/arg_width.def"
@@ -75,6 +68,10 @@ std::span<const NamedValue> deniedIoctls() {
 
 std::span<const SocketFamily> socketFamilies() {
   return kFamilies;
+}
+
+std::span<const NarrowArg> narrowArgs() {
+  return kNarrowArgs;
 }
 
 unsigned argBits(std::string_view arch, std::string_view syscall, unsigned index) {

@@ -36,4 +36,13 @@ std::span<const SocketFamily> socketFamilies();
 // size_t, and any syscall or argument the generated table does not list; arg_width.def).
 unsigned argBits(std::string_view arch, std::string_view syscall, unsigned index);
 
+struct NarrowArg {
+  std::string_view arch;
+  std::string_view syscall;
+  unsigned index;
+  unsigned bits;
+};
+// Every argument narrower than 64 bits, for both architectures (the tests go through them all).
+std::span<const NarrowArg> narrowArgs();
+
 }  // namespace sbx::seccomp

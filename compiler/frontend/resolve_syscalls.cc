@@ -5,8 +5,42 @@
 #include <unordered_map>
 
 #include "frontend/resolve_internal.h"
+#include "tables/baseline.h"
 
 namespace sbx::frontend::resolver {
+namespace {
+
+// The bits the kernel reads of `syscall`'s argument on the narrower of the two architectures.
+unsigned kernelBits(const std::string& syscall, unsigned arg) {
+  return std::min(seccomp::argBits("x86_64", syscall, arg), seccomp::argBits("aarch64", syscall, arg));
+}
+
+// A value wider than the argument the kernel reads (arg_width.def) can never be what the kernel
+// sees: `setrlimit if arg0 == 0x100000006` would silently never hold. Conditions with an
+// explicit width (`arg0:64`) say what they mean and are left alone.
+bool conditionsFitKernel(DiagnosticSink& diags, const std::string& syscall,
+                         const std::vector<model::ArgCondition>& conditions) {
+  for (const auto& cond : conditions) {
+    if (cond.width != 0) continue;
+    unsigned bits = kernelBits(syscall, cond.arg);
+    if (bits >= 64) continue;
+    std::uint64_t top = (std::uint64_t{1} << bits) - 1;
+    for (auto v : cond.values) {
+      if (v <= top) continue;
+      diags
+          .report(Code::InvalidCondition, cond.span,
+                  fmt::format("value 0x{:x} does not fit arg{} of `{}`, which the kernel reads as {} bits", v, cond.arg,
+                              syscall, bits))
+          .help(fmt::format("write a value up to 0x{:x} (the kernel ignores the upper bits), or arg{}:64 to compare "
+                            "the whole register",
+                            top, cond.arg));
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 void Resolver::addSyscalls(TaskState& state, Module& m, const ast::Syscalls& block, const std::vector<std::string>& via,
                            bool fromTask) {
@@ -55,7 +89,8 @@ void Resolver::addSyscalls(TaskState& state, Module& m, const ast::Syscalls& blo
           r.groups.insert(r.groups.end(), chain.begin(), chain.end());
           state.rules.push_back({std::move(r), fromTask ? 2 : 0, order_++});
         }
-      } else if (!ref.name.parts.empty() && checkSyscall(ref.name.parts[0])) {
+      } else if (!ref.name.parts.empty() && checkSyscall(ref.name.parts[0]) &&
+                 conditionsFitKernel(diags_, ref.name.parts[0].text, rule.conditions)) {
         model::SyscallRule r{ref.name.parts[0].text, rule.action, rule.conditions, {}, origin(ref.span, via)};
         state.rules.push_back({std::move(r), fromTask ? 3 : 1, order_++});
       }

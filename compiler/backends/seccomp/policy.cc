@@ -159,7 +159,7 @@ std::optional<bool> fold(Compare& c) {
 // on 04755). Ordering and `in` keep the low-32 comparison seccomp can make in one step.
 void narrowTo16Bits(Compare& c) {
   constexpr std::uint64_t kLow16 = 0xffff;
-  if ((c.op == Op::Eq || c.op == Op::Ne) && c.value <= kLow16) {
+  if (c.op == Op::Eq || c.op == Op::Ne) {
     c.op = c.op == Op::Eq ? Op::MaskedEq : Op::MaskedNe;
     c.mask = kLow16;
   } else if (c.op == Op::MaskedEq || c.op == Op::MaskedNe) {
