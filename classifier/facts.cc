@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "net/address_classes.h"
 #include "net/ip_address.h"
 
 namespace sbx::classifier {
@@ -57,23 +58,22 @@ bool isWildcardEgress(const model::Destination& d) {
 
 std::optional<std::string> metadataReached(const model::Destination& d) {
   using K = model::Destination::Kind;
-  static constexpr const char* kEndpoints[] = {"169.254.169.254", "fd00:ec2::254"};
-  static constexpr const char* kHosts[] = {"metadata.google.internal", "metadata.goog", "metadata"};
   if (!portOpen(d, 80)) return std::nullopt;  // every metadata service answers on port 80
   if (d.kind == K::Any) return std::string("169.254.169.254");
   if (d.kind == K::Host || d.kind == K::Wildcard) {
-    for (const char* host : kHosts) {
+    for (const char* host : kMetadataHosts) {
       std::string h = host;
       if (d.kind == K::Host && d.host == h) return h;
       if (d.kind == K::Wildcard && h.size() > d.host.size() && h.ends_with("." + d.host)) return h;
     }
     return std::nullopt;
   }
-  // "[::ffff:169.254.169.254]" reaches the IPv4 metadata service too.
+  // "[::ffff:169.254.169.254]" reaches the IPv4 metadata service too (the front end already holds
+  // it as the IPv4 address; a plan read back from elsewhere may not).
   auto network = net::Network::parse(d.address, d.prefix);
   if (!network) return std::nullopt;
   network = network->unmapped();
-  for (const char* endpoint : kEndpoints)
+  for (const char* endpoint : kMetadataAddresses)
     if (network->contains(*net::IpAddress::parse(endpoint))) return std::string(endpoint);
   return std::nullopt;
 }

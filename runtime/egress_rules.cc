@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "net/address_classes.h"
+#include "net/address_spelling.h"
 #include "net/ip_address.h"
 
 namespace sbx::run {
@@ -113,6 +114,8 @@ std::optional<std::string> EgressRules::refuseAddress(const IpAddress& candidate
   IpAddress address = candidate.unmapped();
   if (net::inAny(address, net::neverReachable()))
     return address.text() + " is link-local, cloud metadata or not a unicast address";
+  if (net::isIpv4Compatible(address))  // from a resolver's answer: a policy cannot name one
+    return address.text() + " is an IPv4-compatible IPv6 address";
   const EgressRule* covering = coveringAddressRule(address, port, tool);
   if (net::inAny(address, net::namedOnly()) && !covering)
     return address.text() + " is a loopback or private address the policy does not name";

@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "net/address_spelling.h"
 #include "net/host_name.h"
 #include "net/ip_address.h"
 #include "runtime/peer_process.h"
@@ -185,6 +186,11 @@ std::optional<Request> parseRequest(std::string_view head, std::string& why) {
 // policy's names). A name the resolver would read differently from the rules (a NUL where it
 // stops, a byte it folds or decodes) never reaches either. False with `why` otherwise.
 bool canonicalHost(Request& r, std::string& why) {
+  // The spellings the compiler refuses in a policy (net/address_spelling.h), refused here too.
+  if (auto refused = net::refusedAddressSpelling(r.host)) {
+    why = fmt::format("`{}` {}", printableHostText(r.host), refused->why);
+    return false;
+  }
   if (r.bracketed) {
     if (auto address = net::IpAddress::parse(r.host); address && address->family == 6) return true;
     why = fmt::format("`[{}]` is not an IPv6 address", printableHostText(r.host));

@@ -24,6 +24,12 @@ inline constexpr AddressRange kNamedOnly[] = {{"127.0.0.0", 8},    {"10.0.0.0", 
                                               {"192.168.0.0", 16}, {"100.64.0.0", 10}, {"::1", 128},
                                               {"fc00::", 7}};
 
+// The cloud metadata services: the addresses they answer on (port 80) and the names that reach
+// them. The classifier's metadata-reachable finding reads these; the addresses are in
+// kNeverReachable, so sbx-run's proxy never connects to them.
+inline constexpr const char* kMetadataAddresses[] = {"169.254.169.254", "fd00:ec2::254"};
+inline constexpr const char* kMetadataHosts[] = {"metadata.google.internal", "metadata.goog", "metadata"};
+
 namespace net {
 
 // The tables above, parsed once.

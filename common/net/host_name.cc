@@ -61,8 +61,13 @@ std::optional<std::string> canonicalHostName(std::string_view text, std::string&
     lastLabel = label;
     start = end + 1;
   }
-  if (lastLabel.find_first_not_of("0123456789") == std::string_view::npos) {
-    why = "ends in an all-numeric label, which resolvers read as an IPv4 address";
+  // The URL standard's "ends in a number": decimal digits, or 0x and hex digits, which inet_aton
+  // reads as (the last part of) an IPv4 address.
+  bool hex = lastLabel.size() >= 2 && lastLabel[0] == '0' && (lastLabel[1] == 'x' || lastLabel[1] == 'X');
+  std::string_view digits = hex ? lastLabel.substr(2) : lastLabel;
+  if (digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") == std::string_view::npos) {
+    why = hex ? fmt::format("ends in a hexadecimal label (`{}`), which resolvers read as an IPv4 address", lastLabel)
+              : "ends in an all-numeric label, which resolvers read as an IPv4 address";
     return std::nullopt;
   }
   return name;

@@ -9,7 +9,8 @@
 // removed and letters are folded to lower case. Internationalised names are written as their
 // IDNA A-labels (`xn--...`), which are LDH; any other byte (non-ASCII, control bytes, `_`, `%`,
 // `@`, spaces) is refused, so no percent-decoding or IDNA mapping ever happens. The last label
-// may not be all digits: resolvers read `10.1` or `0x7f.1` as IPv4 addresses.
+// may not be a number (all digits, or 0x and hex digits): resolvers read `10.1`, `0x7f.1` or
+// `0xa9fea9fe` as IPv4 addresses.
 #pragma once
 #include <optional>
 #include <string>

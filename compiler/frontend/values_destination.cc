@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "frontend/values.h"
+#include "net/address_spelling.h"
 #include "net/host_name.h"
 #include "net/ip_address.h"
 
@@ -135,6 +136,10 @@ class DestinationParser {
       host.resize(slash);
     }
     bool hasPrefix = !prefixText.empty() || hostPart_.find('/') != std::string_view::npos;
+    // Decimal, octal, hex and short IPv4, IPv4-compatible IPv6 and zone ids: refused here and by
+    // the proxy alike (net/address_spelling.h).
+    if (auto refused = net::refusedAddressSpelling(host))
+      return fail(fmt::format("`{}` {}", printableHostText(host), refused->why), refused->fix);
     // IPv4 without leading zeros (which some resolvers read as octal), or IPv6: net/ip_address.h.
     if (auto address = net::IpAddress::parse(host)) return parseAddress(host, *address, prefixText, hasPrefix);
     if (hasPrefix)
@@ -158,7 +163,20 @@ class DestinationParser {
     if (hasPrefix && !parseNetwork(address, prefixText)) return false;
     dest_.address = address.text();
     if (v4 && host != dest_.address) return fail(fmt::format("`{}` is not a canonical IPv4 address", host), "");
+    if (!v4) unmapToIpv4();
     return true;
+  }
+
+  // An IPv4-mapped address or network (::ffff:169.254.169.254, [::ffff:a9fe:0/112]) reaches the
+  // IPv4 host: the model holds it as that IPv4 address, so that every stage (the metadata and
+  // private-range findings, the exporters' ipBlocks, the proxy's rules) judges the host it reaches.
+  void unmapToIpv4() {
+    auto network = net::Network::parse(dest_.address, dest_.prefix);
+    if (!network || network->unmapped().family != 4) return;
+    net::Network v4 = network->unmapped();
+    dest_.family = 4;
+    dest_.prefix = v4.prefix;
+    dest_.address = v4.address().text();
   }
 
   // A CIDR's prefix length, and no host bits set below it.

@@ -273,9 +273,11 @@ TEST_CASE("export k8s: host names and a wildcard through Cilium, networks withou
   CHECK(egress[0]["ports"] == json::parse(R"([{"protocol": "TCP", "port": 8080, "endPort": 8090}])"));
   CHECK(egress[1]["to"][0]["ipBlock"] == json{{"cidr", "169.0.0.0/8"}, {"except", {"169.254.0.0/16"}}});
   CHECK(egress[2]["to"][0]["ipBlock"] == json{{"cidr", "fd00::/8"}, {"except", {"fd00:ec2::254/128"}}});
-  CHECK(r.err.find("lost destination `169.254.169.254:80`") != std::string::npos);
-  CHECK(r.err.find("lost destination `[::ffff:169.254.169.254]:80`: 169.254.169.254/32 is link-local") !=
-        std::string::npos);
+  // "[::ffff:169.254.169.254]:80" is that IPv4 destination in the model: two loss lines for it.
+  std::string lost = "lost destination `169.254.169.254:80`: 169.254.169.254/32 is link-local";
+  auto first = r.err.find(lost);
+  REQUIRE(first != std::string::npos);
+  CHECK(r.err.find(lost, first + 1) != std::string::npos);
 
   json cilium = documentOfKind(docs, "CiliumNetworkPolicy");
   CHECK(cilium["apiVersion"] == "cilium.io/v2");
