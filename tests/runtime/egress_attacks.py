@@ -64,6 +64,14 @@ def hosts(port):
         "mapped-private": f"CONNECT [::ffff:10.0.0.1]:{port} HTTP/1.1\r\n\r\n",
         "bracketed-ipv4": f"CONNECT [127.0.0.1]:{port} HTTP/1.1\r\n\r\n",
         "mapped-named": f"GET http://[::ffff:127.0.0.1]:{port}/ HTTP/1.1\r\n\r\n",
+        # The spellings the compiler refuses (net/address_spelling.h) are refused here too, even
+        # where a rule names the address they mean (127.0.0.1).
+        "decimal": f"CONNECT 2130706433:{port} HTTP/1.1\r\n\r\n",
+        "octal": f"CONNECT 0177.0.0.1:{port} HTTP/1.1\r\n\r\n",
+        "hex": f"GET http://0x7f000001:{port}/ HTTP/1.1\r\n\r\n",
+        "short": f"CONNECT 127.1:{port} HTTP/1.1\r\n\r\n",
+        "compatible": f"CONNECT [::127.0.0.1]:{port} HTTP/1.1\r\n\r\n",
+        "zone": f"CONNECT [fe80::1%eth0]:{port} HTTP/1.1\r\n\r\n",
         # Controls: the same proxy serves an allowed name, with a trailing dot and in capitals.
         "control-name": f"GET http://LocalHost.:{port}/ HTTP/1.1\r\nHost: localhost\r\n\r\n",
         "control-address": f"GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: localhost\r\n\r\n",

@@ -177,6 +177,14 @@ TEST_CASE("egress attacks: a host name is checked before any rule matches it or 
     CHECK(has(r.out, "mapped-metadata -> HTTP/1.1 403 Forbidden | sbx-run: ::ffff:169.254.169.254:80 is not on"));
     CHECK(has(r.out, "mapped-private -> HTTP/1.1 403 Forbidden | sbx-run: ::ffff:10.0.0.1:28096 is not on"));
     CHECK(has(r.out, "bracketed-ipv4 -> HTTP/1.1 400 Bad Request | sbx-run: `[127.0.0.1]` is not an IPv6"));
+    // The spellings the compiler refuses, refused by the proxy with the compiler's words.
+    const std::string refused = "-> HTTP/1.1 400 Bad Request | sbx-run: ";
+    CHECK(has(r.out, "decimal " + refused + "`2130706433` is read as the IPv4 address 127.0.0.1 by the C library"));
+    CHECK(has(r.out, "octal " + refused + "`0177.0.0.1` is read as the IPv4 address 127.0.0.1 by the C library"));
+    CHECK(has(r.out, "hex " + refused + "`0x7f000001` is read as the IPv4 address 127.0.0.1 by the C library"));
+    CHECK(has(r.out, "short " + refused + "`127.1` is read as the IPv4 address 127.0.0.1 by the C library"));
+    CHECK(has(r.out, "compatible " + refused + "`::127.0.0.1` is an IPv4-compatible IPv6 address"));
+    CHECK(has(r.out, "zone " + refused + "`fe80::1%eth0` has a zone id (`%eth0`)"));
     // ...and one of the address a rule names is that address: served.
     CHECK(has(r.out, "mapped-named -> HTTP/1.1 200 OK | hello from 28096"));
     CHECK(has(r.out, "control-name -> HTTP/1.1 200 OK | hello from 28096"));

@@ -73,6 +73,19 @@ TEST_CASE("host names: lengths, empty labels, hyphens, numeric last labels") {
   CHECK(refusal("127.1") == "ends in an all-numeric label, which resolvers read as an IPv4 address");
   CHECK(refusal("0x7f.1") == "ends in an all-numeric label, which resolvers read as an IPv4 address");
   CHECK(refusal("example.123") == "ends in an all-numeric label, which resolvers read as an IPv4 address");
+  // inet_aton reads 0x-prefixed hex parts too: a name that ends in one is an address to it.
+  CHECK(refusal("0xa9fea9fe") == "ends in a hexadecimal label (`0xa9fea9fe`), which resolvers read as an IPv4 address");
+  CHECK(refusal("0xa9.0xfe.0xa9.0xfe").starts_with("ends in a hexadecimal label (`0xfe`)"));
+  CHECK(refusal("metadata.0X10").starts_with("ends in a hexadecimal label (`0X10`)"));
+  CHECK(refusal("example.0x").starts_with("ends in a hexadecimal label"));
+  CHECK(accepted("example.0xg1") == "example.0xg1");  // not a number to any reader
+}
+
+TEST_CASE("host names: the metadata names in any case and with the root's dot are the metadata names") {
+  CHECK(accepted("metadata.google.internal.") == "metadata.google.internal");
+  CHECK(accepted("METADATA.Google.INTERNAL") == "metadata.google.internal");
+  CHECK(accepted("Metadata.Goog.") == "metadata.goog");
+  CHECK(refusal("metadata.google.internal..") == "has an empty label");
 }
 
 TEST_CASE("host names: printable text for diagnostics and audit lines") {

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "net/address_spelling.h"
 #include "net/ip_address.h"
 
 using sbx::net::IpAddress;
@@ -74,4 +75,57 @@ TEST_CASE("ip network: an IPv4-mapped network is the IPv4 network it maps") {
   CHECK(Network::parse("::ffff:0:0", 96)->unmapped() == *Network::parse("0.0.0.0", 0));
   CHECK(Network::parse("::", 0)->unmapped() == *Network::parse("::", 0));  // wider than the mapped range
   CHECK(Network::parse("fe80::", 10)->unmapped() == *Network::parse("fe80::", 10));
+}
+
+// Every spelling of an address that the kernel or the C library accepts: parsed to the address it
+// is (canonical IPv4 and IPv6, IPv4-mapped IPv6 as the IPv4 address) or refused with the reason
+// the compiler and the proxy both give (net/address_spelling.h).
+TEST_CASE("address spellings: each is the right address or refused, for the compiler and the proxy alike") {
+  using sbx::net::isIpv4Compatible;
+  using sbx::net::parseAsLibc;
+  using sbx::net::refusedAddressSpelling;
+  auto metadata = *IpAddress::parse("169.254.169.254");
+  struct Refused {
+    const char* text;
+    const char* why;
+  };
+  for (auto [text, why] : std::initializer_list<Refused>{
+           {"2852039166", "is read as the IPv4 address 169.254.169.254 by the C library"},
+           {"0251.0376.0251.0376", "is read as the IPv4 address 169.254.169.254 by the C library"},
+           {"0xa9fea9fe", "is read as the IPv4 address 169.254.169.254 by the C library"},
+           {"0XA9FEA9FE", "is read as the IPv4 address 169.254.169.254 by the C library"},
+           {"0xa9.0xfe.0xa9.0xfe", "is read as the IPv4 address 169.254.169.254 by the C library"},
+           {"169.254.43518", "is read as the IPv4 address 169.254.169.254 by the C library"},
+           {"169.16689662", "is read as the IPv4 address 169.254.169.254 by the C library"},
+           {"127.1", "is read as the IPv4 address 127.0.0.1 by the C library"},
+           {"010.0.0.1", "is read as the IPv4 address 8.0.0.1 by the C library"},
+           {"::169.254.169.254", "is an IPv4-compatible IPv6 address"},
+           {"::a9fe:a9fe", "is an IPv4-compatible IPv6 address"},
+           {"fe80::1%eth0", "has a zone id (`%eth0`)"},
+           {"fe80::1%25eth0", "has a zone id (`%25eth0`)"},
+       }) {
+    CAPTURE(text);
+    auto refused = refusedAddressSpelling(text);
+    REQUIRE(refused);
+    CHECK(refused->why.starts_with(why));
+    CHECK_FALSE(refused->fix.empty());
+    // Nothing downstream reads the IPv4 forms or a zone either; a compatible address is IPv6 text,
+    // which is why the compiler and the proxy ask refusedAddressSpelling first.
+    if (!isIpv4Compatible(IpAddress::parse(text).value_or(IpAddress{}))) CHECK_FALSE(IpAddress::parse(text));
+  }
+  CHECK(*parseAsLibc("2852039166") == metadata);
+  CHECK(*parseAsLibc("0251.0376.0251.0376") == metadata);
+  CHECK(isIpv4Compatible(*IpAddress::parse("::169.254.169.254")));
+  // Accepted: canonical forms, and IPv4-mapped IPv6 in both notations, which is the IPv4 address.
+  for (const char* text :
+       {"169.254.169.254", "::1", "::", "fe80::1", "::ffff:169.254.169.254", "::ffff:a9fe:a9fe", "FD00:EC2::254"}) {
+    CAPTURE(text);
+    CHECK_FALSE(refusedAddressSpelling(text));
+    CHECK(IpAddress::parse(text));
+  }
+  CHECK(IpAddress::parse("::ffff:a9fe:a9fe")->unmapped() == metadata);
+  CHECK(IpAddress::parse("::FFFF:169.254.169.254")->unmapped() == metadata);
+  CHECK_FALSE(isIpv4Compatible(*IpAddress::parse("::1")));
+  CHECK_FALSE(isIpv4Compatible(*IpAddress::parse("::")));
+  CHECK(Network::parse("::ffff:169.254.0.0", 112)->unmapped().text() == "169.254.0.0/16");
 }

@@ -109,6 +109,57 @@ TEST_CASE("destinations") {
   }
 }
 
+TEST_CASE("destinations: an IPv4-mapped address is the IPv4 address in the model") {
+  DiagnosticSink d;
+  for (const char* text : {"[::ffff:169.254.169.254]:80", "[::ffff:a9fe:a9fe]:80", "[::FFFF:A9FE:A9FE]:80"}) {
+    CAPTURE(text);
+    auto mapped = parseDestination(text, at(), d);
+    REQUIRE(mapped);
+    CHECK(mapped->kind == model::Destination::Kind::Ip);
+    CHECK(mapped->family == 4);
+    CHECK(mapped->prefix == 32);
+    CHECK(mapped->address == "169.254.169.254");
+    CHECK(mapped->text == "169.254.169.254:80");
+  }
+  auto network = parseDestination("[::ffff:10.0.0.0/104]:5432", at(), d);
+  REQUIRE(network);
+  CHECK(network->kind == model::Destination::Kind::Cidr);
+  CHECK(network->family == 4);
+  CHECK(network->address == "10.0.0.0");
+  CHECK(network->prefix == 8);
+  auto wide = parseDestination("[::fffe:0:0/95]:443", at(), d);  // reaches more than IPv4: stays IPv6
+  REQUIRE(wide);
+  CHECK(wide->family == 6);
+  auto name = parseDestination("METADATA.google.internal.:80", at(), d);
+  REQUIRE(name);
+  CHECK(name->host == "metadata.google.internal");
+  CHECK(!d.hasErrors());
+}
+
+TEST_CASE("destinations: the spellings resolvers read differently are refused with what they mean") {
+  struct Case {
+    const char* text;
+    const char* message;
+  };
+  for (auto [text, message] : std::initializer_list<Case>{
+           {"2852039166:80", "`2852039166` is read as the IPv4 address 169.254.169.254 by the C library"},
+           {"0251.0376.0251.0376:80", "`0251.0376.0251.0376` is read as the IPv4 address 169.254.169.254"},
+           {"0xa9fea9fe:80", "`0xa9fea9fe` is read as the IPv4 address 169.254.169.254"},
+           {"169.254.43518:80", "`169.254.43518` is read as the IPv4 address 169.254.169.254"},
+           {"127.1:80", "`127.1` is read as the IPv4 address 127.0.0.1"},
+           {"[::169.254.169.254]:80", "`::169.254.169.254` is an IPv4-compatible IPv6 address"},
+           {"[fe80::1%eth0]:80", "`fe80::1%eth0` has a zone id (`%eth0`)"},
+           {"metadata.0x10:80", "host name `metadata.0x10` ends in a hexadecimal label"},
+       }) {
+    CAPTURE(text);
+    DiagnosticSink e;
+    CHECK(!parseDestination(text, at(), e));
+    REQUIRE(e.all().size() == 1);
+    CHECK(e.all()[0].id == "SBX0043");
+    CHECK(e.all()[0].message.starts_with(message));
+  }
+}
+
 TEST_CASE("dates and integers") {
   DiagnosticSink d;
   CHECK(parseDate("2028-02-29", at(), d).has_value());
