@@ -59,7 +59,7 @@ bool isWildcardEgress(const model::Destination& d) {
 std::optional<std::string> metadataReached(const model::Destination& d) {
   using K = model::Destination::Kind;
   if (!portOpen(d, 80)) return std::nullopt;  // every metadata service answers on port 80
-  if (d.kind == K::Any) return std::string("169.254.169.254");
+  if (d.kind == K::Any) return std::string(kMetadataAddresses[0]);
   if (d.kind == K::Host || d.kind == K::Wildcard) {
     for (const char* host : kMetadataHosts) {
       std::string h = host;

@@ -20,7 +20,7 @@ Regenerate (needs the Debian package linux-source-6.1, or any kernel tree):
     apt-get install linux-source-6.1
     mkdir -p /tmp/ksrc && tar -C /tmp/ksrc -xf /usr/src/linux-source-6.1.tar.xz
     scripts/gen_arg_width.py /tmp/ksrc/linux-source-6.1 > common/tables/arg_width.def
-The output is deterministic (sorted). tests/unit/arg_width_source_test.sh compares the checked-in
+The output is deterministic (sorted). tests/seccomp/arg_width_source_test.sh compares the checked-in
 file with a fresh run when a kernel tree is present, and is skipped (exit 77) otherwise.
 """
 import os
