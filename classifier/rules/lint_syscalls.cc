@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "tables/baseline.h"
 #include "classifier/rules/context.h"
 #include "model/model_json.h"
-#include "tables/baseline.h"
 
 namespace sbx::classifier {
 
