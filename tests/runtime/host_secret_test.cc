@@ -37,7 +37,8 @@ task t {
   @suppress(long-lived-credential, reason "the test's static key")
   @suppress(unscoped-token, reason "the test's shell reads it")
   secret deploy_key {
-    source file ")" + source.string() + R"("
+    source file ")" + source.string() +
+                        R"("
     expose file "/run/secrets/deploy_key"
   }
   syscalls {
@@ -49,11 +50,11 @@ task t {
     return file;
   }
   Run launch(const fs::path& policyFile, const std::string& script) const {
-    return run({SBX_RUN_BINARY, "--workspace", workspace.string(), "--audit", audit.string(), policyFile.string(),
-                "--", "/bin/sh", "-c", script},
-               "", "",
-               {"SBX_RUN_CACHE=" + (dir.path() / "cache").string(), "SBX_STATE_DIR=" + state.string(),
-                "PATH=/usr/bin:/bin"});
+    return run(
+        {SBX_RUN_BINARY, "--workspace", workspace.string(), "--audit", audit.string(), policyFile.string(), "--",
+         "/bin/sh", "-c", script},
+        "", "",
+        {"SBX_RUN_CACHE=" + (dir.path() / "cache").string(), "SBX_STATE_DIR=" + state.string(), "PATH=/usr/bin:/bin"});
   }
 };
 
@@ -61,8 +62,9 @@ task t {
 
 TEST_CASE("host secret: a source file is delivered 0400 on the secrets tmpfs, its contents never audited") {
   HostSecretRun h;
-  Run r = h.launch(h.policy(h.key), "stat -c '%a %U' /run/secrets/deploy_key; cat /run/secrets/deploy_key; "
-                                    "echo x > /run/secrets/deploy_key 2>/dev/null || echo read-only");
+  Run r = h.launch(h.policy(h.key),
+                   "stat -c '%a %U' /run/secrets/deploy_key; cat /run/secrets/deploy_key; "
+                   "echo x > /run/secrets/deploy_key 2>/dev/null || echo read-only");
   INFO(r.err);
   CHECK(r.exitCode == 0);
   CHECK(r.out == "400 nobody\nstatic-deploy-key-7f3a\nread-only\n");
