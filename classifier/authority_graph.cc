@@ -39,7 +39,9 @@ class Builder {
       link(add(std::move(n)), task, EdgeKind::Feeds, in.origin.span);
     }
     for (const auto& p : t.paths) {
-      Vertex path = add({NodeKind::Path, "path " + p.path, index, p.origin.span});
+      Node pathNode{NodeKind::Path, "path " + p.path, index, p.origin.span};
+      pathNode.privateData = credentialLocationCovered(p.path).has_value();  // host credentials are secret data
+      Vertex path = add(std::move(pathNode));
       switch (p.access) {
         case model::Access::Read:
           link(path, task, EdgeKind::Reads, p.origin.span);
@@ -65,7 +67,8 @@ class Builder {
       n.privateData = true;
       Vertex secret = add(std::move(n));
       secretNodes.emplace_back(s.name, secret);
-      if (toolsUsing(t, s.name).empty()) link(secret, task, EdgeKind::UsesSecret, s.origin.span);
+      // Exposed to the task itself; a secret given to nobody is not minted, so reaches no one.
+      if (s.exposure && toolsUsing(t, s.name).empty()) link(secret, task, EdgeKind::UsesSecret, s.origin.span);
     }
     for (const auto& tool : t.tools) {
       Vertex tv = add({NodeKind::Tool, "tool " + tool.name, index, tool.origin.span});

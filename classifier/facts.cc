@@ -105,20 +105,27 @@ std::optional<std::string> interpreterNamed(const std::string& executable) {
   return std::nullopt;
 }
 
-std::optional<std::string> secretLocationCovered(const std::string& path) {
+namespace {
+
+// The secret locations (tables/secret_locations.def) a path grant covers; `credentialsOnly`:
+// only those that hold credentials.
+std::optional<std::string> locationCovered(const std::string& path, bool credentialsOnly) {
   enum Kind { Absolute, Component, Suffix, HomeRoot };
+  enum Holds { Credential, HostPrivilege };
   struct Location {
     Kind kind;
     const char* pattern;
     const char* what;
+    Holds holds;
   };
   static constexpr Location kLocations[] = {
-#define SBX_SECRET_PATH(kind, pattern, what) {kind, pattern, what},
+#define SBX_SECRET_PATH(kind, pattern, what, holds) {kind, pattern, what, holds},
 #include "tables/secret_locations.def"
 #undef SBX_SECRET_PATH
   };
   std::string last = path.substr(path.rfind('/') + 1);
   for (const auto& l : kLocations) {
+    if (credentialsOnly && l.holds != Credential) continue;
     std::string pattern = l.pattern;
     bool hit = false;
     switch (l.kind) {
@@ -141,6 +148,16 @@ std::optional<std::string> secretLocationCovered(const std::string& path) {
     if (hit) return fmt::format("{}: {}", l.pattern, l.what);
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> secretLocationCovered(const std::string& path) {
+  return locationCovered(path, false);
+}
+
+std::optional<std::string> credentialLocationCovered(const std::string& path) {
+  return locationCovered(path, true);
 }
 
 HostSocketsReached hostSocketsReached(const std::string& path) {

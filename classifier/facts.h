@@ -28,6 +28,9 @@ std::optional<std::string> metadataReached(const model::Destination& d);
 
 // The host credential location a path grant covers, if any ("/run/secrets: mounted secrets").
 std::optional<std::string> secretLocationCovered(const std::string& path);
+// The same for the locations that hold credentials (keys, tokens, passwords), not host sockets:
+// a grant on one makes the task hold a static host secret (T3, long-lived-credential).
+std::optional<std::string> credentialLocationCovered(const std::string& path);
 
 // The host sockets a path grant reaches (classifier/host_sockets.def): it is one of them, lies
 // inside one or contains one. Each location reads "/run/dbus: the system D-Bus".

@@ -68,7 +68,7 @@ toolStmt
 secretItem : attribute* secretStmt;
 secretStmt
     : DESCRIPTION STRING                                            # secretDescription
-    | SOURCE STRING                                                 # secretSource
+    | SOURCE name? STRING                                           # secretSource
     | SCOPE STRING (COMMA STRING)*                                  # secretScope
     | AUDIENCE STRING                                               # secretAudience
     | TTL QUANTITY                                                  # secretTtl

@@ -161,6 +161,9 @@ enum class ExposureKind { File, Env };
 // One just-in-time token the launcher's broker mints (backends/token_plan.h).
 struct TokenScope {
   std::string secret, source, subject, audience;
+  // `source file`: `source` is a host file that the launcher copies as it is (nothing is minted,
+  // nothing can be revoked; ttlMs is 0). plan.json: "sourceKind": "file".
+  bool hostFile = false;
   std::vector<std::string> scopes;
   std::uint64_t ttlMs = 0;
   std::string tool;      // the tool that alone may see it; empty: the task

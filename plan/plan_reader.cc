@@ -278,6 +278,10 @@ TokenScope token(const json& v, const std::string& p) {
   TokenScope t;
   t.secret = text(o, p, "secret");
   t.source = text(o, p, "source");
+  if (o.contains("sourceKind")) {
+    if (text(o, p, "sourceKind") != "file") fail(at(p, "sourceKind"), "is not \"file\"");
+    t.hostFile = true;
+  }
   t.subject = text(o, p, "subject");
   t.audience = text(o, p, "audience");
   t.scopes = texts(o, p, "scopes");

@@ -145,6 +145,7 @@ json mountJson(const Mount& m) {
 json tokenJson(const TokenScope& t) {
   json entry{{"secret", t.secret},     {"source", t.source}, {"subject", t.subject},
              {"audience", t.audience}, {"scopes", t.scopes}, {"ttlMs", t.ttlMs}};
+  if (t.hostFile) entry["sourceKind"] = "file";
   putIfSet(entry, "tool", t.tool);
   putIfSet(entry, "toolExec", t.toolExec);
   entry["exposure"] = {{"kind", nameOf(t.exposure)}, {"target", t.exposureTarget}};

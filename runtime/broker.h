@@ -2,7 +2,8 @@
 // task starts (signed by `sbxc token mint` with the key in the state directory), exposed only as
 // declared, and revoked when the task ends. While it runs, the launcher holds the run's lock in the
 // state directory (revocations.h): if the launcher is killed outright, the lock goes with it and
-// the tokens are refused as revoked all the same.
+// the tokens are refused as revoked all the same. A `source file` secret is not minted: its host
+// file is copied as it is (host_secret.h) and exposed the same way.
 //
 // Exposure: a file is written 0400, owned by the payload's user, on a private tmpfs mounted
 // read-only at its directory (/run/secrets by default), which disappears with the sandbox; an
@@ -26,6 +27,7 @@ struct IssuedToken {
   std::string secret, token, exposureKind, target;
   std::string tool, toolExec;  // the one tool that may see it, and its executable; empty: the task's
   int fd = -1;                 // a tool's file: the descriptor its link names
+  bool hostFile = false;       // copied from a host file (`source file`): not minted, not revoked
 };
 
 class Broker {
@@ -48,8 +50,11 @@ class Broker {
   void revoke();
 
  private:
+  bool mint(const plan::Plan& plan, const std::string& stateDir, nlohmann::json& minted, std::string& error);
+
   AuditLog& audit_;
   std::vector<IssuedToken> issued_;
+  nlohmann::json mintRequest_;  // what `sbxc token mint` was asked for: the claims of the audit lines
   std::string runId_, task_, stateDir_;
   bool revoked_ = false;
   int runLock_ = -1;  // flock held on the run's lock file while the run lives

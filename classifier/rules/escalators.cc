@@ -46,8 +46,16 @@ void untrustedInput(const TaskContext& c, TaskReport& report) {
     authority.push_back({dests.front()->origin.span, "egress to " + dests.front()->text});
   else if (t.network && t.network->value == model::NetworkMode::Host)
     authority.push_back({t.network->origin.span, "the host network"});
-  if (!t.secrets.empty())
-    authority.push_back({t.secrets.front().origin.span, "secret " + ticked(t.secrets.front().name)});
+  for (const auto& s : t.secrets)
+    if (model::secretGiven(t, s)) {  // a secret given to nobody is not minted
+      authority.push_back({s.origin.span, "secret " + ticked(s.name)});
+      break;
+    }
+  for (const auto& p : t.paths)
+    if (credentialLocationCovered(p.path)) {
+      authority.push_back({p.origin.span, "host credentials at " + ticked(p.path)});
+      break;
+    }
   for (const auto& p : t.paths)
     if (p.access == model::Access::Write) {
       authority.push_back({p.origin.span, "writes " + (p.workspace ? std::string("the workspace") : ticked(p.path))});

@@ -24,8 +24,17 @@ std::string duration(std::uint64_t ms) {
 void lintSecrets(const LintContext& c, FindingSink& sink) {
   const auto& t = c.task;
   int tier = c.report.tier;
+  for (const auto& p : t.paths)
+    if (auto location = credentialLocationCovered(p.path))
+      sink.add(RuleId::LongLivedCredential, p.origin.span,
+               fmt::format("{} {} reaches host credentials ({}): a static secret with no ttl, never revoked",
+                           model::nameOf(p.access), ticked(p.path), *location));
   for (const auto& s : t.secrets) {
-    if (!s.ttlMs) {
+    if (s.hostFile) {
+      sink.add(RuleId::LongLivedCredential, s.origin.span,
+               fmt::format("secret {} is the host file {}: a static credential with no ttl, never revoked",
+                           ticked(s.name), s.source));
+    } else if (!s.ttlMs) {
       sink.add(RuleId::LongLivedCredential, s.origin.span, fmt::format("secret {} has no ttl", ticked(s.name)));
     } else {
       std::uint64_t cap = tier >= 4 ? 15 * kMinute : tier >= 3 ? 60 * kMinute : 0;
@@ -65,8 +74,9 @@ void lintSecrets(const LintContext& c, FindingSink& sink) {
   if (tier < rule(RuleId::UnscopedToken).tier) return;
   for (const auto& s : t.secrets) {
     std::vector<std::string> missing;
-    if (s.scopes.empty()) missing.push_back("a scope");
-    if (s.audience.empty()) missing.push_back("an audience");
+    // A host file has neither (long-lived-credential says so): only its tool is asked for.
+    if (s.scopes.empty() && !s.hostFile) missing.push_back("a scope");
+    if (s.audience.empty() && !s.hostFile) missing.push_back("an audience");
     if (toolsUsing(t, s.name).empty()) missing.push_back("a tool that alone uses it");
     if (missing.empty()) continue;
     sink.add(RuleId::UnscopedToken, s.origin.span, fmt::format("secret {} lacks {}", ticked(s.name), listOf(missing)));

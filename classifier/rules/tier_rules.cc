@@ -38,9 +38,17 @@ Found inputsOf(const ResolvedTask& t, model::Sensitivity level) {
   return out;
 }
 
+// Declared secrets, and host credentials a path grant reaches (a deploy key read from ~/.ssh is
+// a secret as much as a minted token).
 Found usesSecret(const ResolvedTask& t) {
   Found out;
-  for (const auto& s : t.secrets) out.push_back({s.origin.span, fmt::format("holds secret {}", ticked(s.name))});
+  // A secret given to nobody is not minted (unused-grant): the task never touches it.
+  for (const auto& s : t.secrets)
+    if (model::secretGiven(t, s)) out.push_back({s.origin.span, fmt::format("holds secret {}", ticked(s.name))});
+  for (const auto& p : t.paths)
+    if (auto location = credentialLocationCovered(p.path))
+      out.push_back({p.origin.span, fmt::format("{}s host credentials at {} ({})", model::nameOf(p.access),
+                                                ticked(p.path), *location)});
   return out;
 }
 

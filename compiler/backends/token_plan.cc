@@ -27,13 +27,17 @@ std::vector<plan::TokenScope> tokenScopes(const model::ResolvedTask& task) {
     std::string tool = s.exposure ? s.exposure->tool : "";
     for (const auto& t : task.tools)
       if (tool.empty() && std::find(t.secrets.begin(), t.secrets.end(), s.name) != t.secrets.end()) tool = t.name;
+    // Given to nobody (no `expose`, no tool uses it, no delegation passes it): an unused grant,
+    // never minted.
+    if (!model::secretGiven(task, s)) continue;
     plan::TokenScope entry;
     entry.secret = s.name;
     entry.source = s.source;
     entry.subject = workloadSubject(task);
     entry.audience = s.audience;
     entry.scopes = s.scopes;
-    entry.ttlMs = ttl;
+    entry.ttlMs = s.hostFile ? 0 : ttl;  // a host file is copied as it is: it has no expiry
+    entry.hostFile = s.hostFile;
     entry.tool = tool;
     // The launcher gives a tool its token through the tool's executable (sbx-run: a gate over it).
     for (const auto& t : task.tools)

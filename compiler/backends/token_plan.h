@@ -14,7 +14,8 @@ constexpr std::uint64_t kDefaultTokenTtlMs = 15 * 60 * 1000;
 // One scope per secret: the TTL is never longer than the task's timeout; the
 // tool is the one that alone may see the token (the exposure's, else the tool that uses the
 // secret), toolExec its executable; without an explicit exposure, a file at /run/secrets/NAME
-// (for the tool alone when there is one).
+// (for the tool alone when there is one). A secret given to nobody (no `expose`, no tool uses it)
+// gets no scope: it is not minted. A `source file` secret is copied from the host, TTL 0.
 std::vector<plan::TokenScope> tokenScopes(const model::ResolvedTask& task);
 
 }  // namespace sbx::backends

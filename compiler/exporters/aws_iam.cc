@@ -27,6 +27,12 @@ ExportResult AwsIamExporter::exportTask(const ExportInput& input) const {
   std::string task = input.plan.task.name;
   std::uint64_t timeoutSeconds = input.plan.task.timeoutMs.value_or(0) / 1000;
   for (const auto& token : input.plan.tokens) {
+    if (token.hostFile) {  // a static file of the host: no role mints it
+      out.losses.push_back(lost(Control::HostFileSecret,
+                                fmt::format("`{}` from the host file {}", token.secret, token.source),
+                                "not an IAM credential: the runner copies the file (sbx-run does, 0400)"));
+      continue;
+    }
     std::string secret = token.secret;
     std::uint64_t ttlSeconds = (token.ttlMs + 999) / 1000;
     nlohmann::ordered_json actions = nlohmann::ordered_json::array();

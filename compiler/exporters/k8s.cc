@@ -146,6 +146,13 @@ void addTokens(const ExportInput& input, PodParts& pod, std::vector<Loss>& losse
   for (const auto& token : input.plan.tokens) {
     std::string secret = token.secret;
     std::string target = token.exposureTarget;
+    if (token.hostFile) {  // the cluster cannot read the launching host's file
+      losses.push_back(lost(Control::HostFileSecret, fmt::format("`{}` from the host file {}", secret, token.source),
+                            fmt::format("a pod cannot read the host's file: create a Secret from it and mount it at "
+                                        "{} with defaultMode 0400",
+                                        target)));
+      continue;
+    }
     if (token.exposure == plan::ExposureKind::Env) {
       losses.push_back(lost(Control::TokenAsVariable, fmt::format("`{}` as the variable {}", secret, target),
                             fmt::format("Kubernetes puts service-account tokens in files only: it is the file "

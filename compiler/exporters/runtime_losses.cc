@@ -13,10 +13,18 @@ void addRuntimeLosses(const ExportInput& input, std::string_view runtime, std::v
                          "sbx-run, or export it to k8s)",
                          runtime)));
   for (const auto& token : input.plan.tokens)
-    losses.push_back(lost(Control::JustInTimeToken, fmt::format("the just-in-time token `{}`", token.secret),
-                          fmt::format("{} mints, scopes and revokes no token: the task would run without it, or with a "
-                                      "long-lived secret put there by hand (run it under sbx-run)",
-                                      runtime)));
+    if (token.hostFile)
+      losses.push_back(
+          lost(Control::HostFileSecret, fmt::format("`{}` from the host file {}", token.secret, token.source),
+               fmt::format("{} copies no file into the sandbox: put it there 0400 by hand, or run the task "
+                           "under sbx-run",
+                           runtime)));
+    else
+      losses.push_back(
+          lost(Control::JustInTimeToken, fmt::format("the just-in-time token `{}`", token.secret),
+               fmt::format("{} mints, scopes and revokes no token: the task would run without it, or with a "
+                           "long-lived secret put there by hand (run it under sbx-run)",
+                           runtime)));
   if (!input.plan.task.capabilities.empty())
     losses.push_back(lost(Control::DeclaredCapabilities, "the declared capabilities",
                           "not granted: every capability set is empty, as under sbx-run"));

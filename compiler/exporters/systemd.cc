@@ -31,7 +31,7 @@ using Json = nlohmann::ordered_json;
 
 // Host paths that hold credentials (tables/secret_locations.def, the absolute ones).
 constexpr const char* kSecretLocations[] = {
-#define SBX_SECRET_PATH(kind, pattern, what) SBX_SECRET_PATH_##kind(pattern)
+#define SBX_SECRET_PATH(kind, pattern, what, holds) SBX_SECRET_PATH_##kind(pattern)
 #define SBX_SECRET_PATH_Absolute(pattern) pattern,
 #define SBX_SECRET_PATH_Component(pattern)
 #define SBX_SECRET_PATH_Suffix(pattern)
@@ -194,8 +194,13 @@ void addSecrets(const ExportInput& input, Unit& unit, std::vector<Loss>& losses)
   std::vector<std::string> directories, binds, removals;
   for (const auto& token : input.plan.tokens) {
     std::string secret = token.secret, target = token.exposureTarget;
-    unit.add(fmt::format("LoadCredential={0}:/run/sbxc/%n/{0}", secret));
-    removals.push_back(fmt::format("/run/sbxc/%n/{}", secret));
+    if (token.hostFile) {
+      // systemd copies the host's file itself; the host's file is never removed.
+      unit.add(fmt::format("LoadCredential={}:{}", secret, unitWord(token.source)));
+    } else {
+      unit.add(fmt::format("LoadCredential={0}:/run/sbxc/%n/{0}", secret));
+      removals.push_back(fmt::format("/run/sbxc/%n/{}", secret));
+    }
     if (token.exposure == plan::ExposureKind::Env) {
       losses.push_back(lost(Control::TokenAsVariable, fmt::format("`{}` as the variable {}", secret, target),
                             fmt::format("systemd gives credentials as files only: the task reads "
@@ -206,12 +211,15 @@ void addSecrets(const ExportInput& input, Unit& unit, std::vector<Loss>& losses)
         directories.push_back(parentOf(target));
       binds.push_back(fmt::format("%d/{}:{}", secret, bindWord(target)));
     }
-    losses.push_back(
-        lost(Control::JustInTimeToken, fmt::format("just-in-time `{}`", secret),
-             "systemd mints no token: the unit loads whatever the runner wrote, so the TTL, scopes and "
-             "audience are the runner's to get right (README.txt); export with --allow-lossy once it does"));
-    losses.push_back(lost(Control::TokenRevocation, fmt::format("revocation of `{}` when the task ends", secret),
-                          "the unit deletes its copies when it stops; revoking the token itself is the runner's job"));
+    if (!token.hostFile)
+      losses.push_back(
+          lost(Control::JustInTimeToken, fmt::format("just-in-time `{}`", secret),
+               "systemd mints no token: the unit loads whatever the runner wrote, so the TTL, scopes and "
+               "audience are the runner's to get right (README.txt); export with --allow-lossy once it does"));
+    if (!token.hostFile)
+      losses.push_back(
+          lost(Control::TokenRevocation, fmt::format("revocation of `{}` when the task ends", secret),
+               "the unit deletes its copies when it stops; revoking the token itself is the runner's job"));
     if (!token.tool.empty())
       losses.push_back(lost(Control::ToolScopedToken, fmt::format("`{}` for tool `{}` alone", secret, token.tool),
                             "every process of the unit can read its credentials: run the tool in a unit of its own"));
@@ -219,7 +227,7 @@ void addSecrets(const ExportInput& input, Unit& unit, std::vector<Loss>& losses)
   // An empty read-only tmpfs over each token directory hides the host's, then the tokens are bound in.
   for (const auto& d : directories) unit.add("TemporaryFileSystem=" + unitWord(d) + ":ro");
   listDirective(unit.lines, "BindReadOnlyPaths", binds);
-  unit.add("ExecStopPost=+/bin/rm -f -- " + joined(removals, " "));
+  if (!removals.empty()) unit.add("ExecStopPost=+/bin/rm -f -- " + joined(removals, " "));
 }
 
 void addNetwork(const ExportInput& input, Unit& unit, std::vector<Loss>& losses) {

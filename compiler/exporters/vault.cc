@@ -31,6 +31,12 @@ ExportResult VaultExporter::exportTask(const ExportInput& input) const {
       fmt::format("Vault policies and token roles for task `{}` (T{}), one per secret. To install and use them:\n\n",
                   task, input.plan.tier);
   for (const auto& token : input.plan.tokens) {
+    if (token.hostFile) {  // a static file of the host: Vault holds nothing of it
+      out.losses.push_back(lost(Control::HostFileSecret,
+                                fmt::format("`{}` from the host file {}", token.secret, token.source),
+                                "not a Vault secret: the runner copies the file (sbx-run does, 0400)"));
+      continue;
+    }
     std::string secret = token.secret, role = fmt::format("sbx-{}-{}", task, secret);
     std::uint64_t ttlSeconds = (token.ttlMs + 999) / 1000;
     std::string path = pathOf(token.source);

@@ -137,6 +137,7 @@ struct Scope : Statement {
 struct Secret : Statement {
   Ident name;
   std::optional<TextSetting> description, source, audience;
+  bool sourceIsHostFile = false;  // `source file "PATH"`: a static credential read from the host
   std::optional<Scope> scope;
   std::optional<Setting<std::uint64_t>> ttlMs;
   std::optional<Expose> expose;

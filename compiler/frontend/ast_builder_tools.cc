@@ -117,6 +117,22 @@ void Builder::secret(P::SecretDeclContext* c, ast::Body& body, const ast::Statem
 }
 
 void Builder::secretSource(P::SecretSourceContext* src, ast::Secret& s, const ast::Statement& head) {
+  if (src->name() != nullptr) {
+    // The one kind of source that is named: a static credential in a file of the host.
+    if (text(src->name()) != "file") {
+      diags_.report(Code::InvalidValue, span(src->name()), fmt::format("unknown secret source `{}`", text(src->name())))
+          .help("write source \"broker://team/name\" for a minted token, or source file \"/PATH\" for a host file");
+      return;
+    }
+    if (!once(s.source, head.span, "source")) return;
+    auto p = path(src->STRING());
+    if (!p) return;
+    ast::TextSetting t;
+    stamped(t, head).text = ast::Str{p->path, p->span};
+    s.source = std::move(t);
+    s.sourceIsHostFile = true;
+    return;
+  }
   textSetting(s.source, src->STRING(), head, "source");
   if (s.source && s.source->text.value.empty()) {
     diags_.report(Code::InvalidValue, s.source->span, "secret source is empty")

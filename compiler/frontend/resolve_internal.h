@@ -175,6 +175,7 @@ class Resolver {
   // ---- tools and secrets (resolve_tools.cc) -----------------------------------------------
   void addTool(TaskState& state, const ast::Tool& t, const Via& via);
   void addSecret(TaskState& state, const ast::Secret& s, const Via& via);
+  void refuseMintSettings(const ast::Secret& s);
 
   // ---- syscall groups (resolve_groups.cc) -------------------------------------------------
   Expansion expandGroup(Module& m, const ast::SyscallRef& ref, std::vector<const ast::Group*>& stack);

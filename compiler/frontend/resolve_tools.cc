@@ -52,6 +52,20 @@ void Resolver::addTool(TaskState& state, const ast::Tool& t, const std::vector<s
   task.tools.push_back(std::move(tool));
 }
 
+// A host file is copied as it is: a ttl, scope or audience would be a promise nothing keeps.
+void Resolver::refuseMintSettings(const ast::Secret& s) {
+  auto refuse = [&](Span where, std::string_view what) {
+    diags_
+        .report(Code::HostSecretNotMinted, where,
+                fmt::format("secret `{}` is read from a host file, so it has no {}", s.name.text, what))
+        .help(fmt::format("remove the {}, or mint a token for the task instead: source \"broker://team/name\"", what))
+        .label(s.source->span, "read from the host here");
+  };
+  if (s.ttlMs) refuse(s.ttlMs->span, "ttl");
+  if (s.scope) refuse(s.scope->span, "scope");
+  if (s.audience) refuse(s.audience->span, "audience");
+}
+
 void Resolver::addSecret(TaskState& state, const ast::Secret& s, const std::vector<std::string>& via) {
   model::ResolvedTask& task = state.task;
   collectSuppressions(task, s);
@@ -71,6 +85,8 @@ void Resolver::addSecret(TaskState& state, const ast::Secret& s, const std::vect
   if (s.description) secret.description = s.description->text.value;
   if (s.source) {
     secret.source = s.source->text.value;
+    secret.hostFile = s.sourceIsHostFile;
+    if (secret.hostFile) refuseMintSettings(s);
   } else {
     diags_.report(Code::MissingSetting, s.name.span, fmt::format("secret `{}` has no source", s.name.text))
         .help("name where the broker gets it: source \"broker://team/name\"");

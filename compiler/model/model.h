@@ -3,6 +3,7 @@
 // in, syscall groups are expanded, units are parsed and paths and destinations are normalized.
 // Every element keeps the Span of the declaration it came from, so findings can point at it.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -125,6 +126,7 @@ struct Secret {
   std::string name;
   std::string description;
   std::string source;
+  bool hostFile = false;  // `source file "PATH"`: a static host credential, not minted
   std::vector<std::string> scopes;
   std::string audience;
   std::optional<std::uint64_t> ttlMs;
@@ -240,6 +242,21 @@ inline std::vector<const Destination*> allDestinations(const ResolvedTask& task)
   for (const auto& tool : task.tools)
     for (const auto& d : tool.egress) out.push_back(&d);
   return out;
+}
+
+// Whether anyone is given the secret: an `expose` (for the task, or for a tool), a tool that
+// `uses secret` it, or a delegation that passes it. A secret given to nobody is not minted.
+inline bool secretGiven(const ResolvedTask& task, const Secret& secret) {
+  if (secret.exposure) return true;
+  for (const auto& tool : task.tools)
+    for (const auto& s : tool.secrets)
+      if (s == secret.name) return true;
+  for (const auto& d : task.delegations) {
+    bool allCredentials =
+        d.secrets.empty() && std::find(d.passes.begin(), d.passes.end(), PassKind::Credentials) != d.passes.end();
+    if (allCredentials || std::find(d.secrets.begin(), d.secrets.end(), secret.name) != d.secrets.end()) return true;
+  }
+  return false;
 }
 
 struct Model {

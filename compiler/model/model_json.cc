@@ -144,6 +144,7 @@ class Writer {
     json x{{"name", s.name}};
     if (!s.description.empty()) x["description"] = s.description;
     x["source"] = s.source;
+    if (s.hostFile) x["sourceKind"] = "file";
     x["scopes"] = s.scopes;
     if (!s.audience.empty()) x["audience"] = s.audience;
     if (s.ttlMs) x["ttlMs"] = *s.ttlMs;

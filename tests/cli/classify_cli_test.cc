@@ -145,7 +145,7 @@ TEST_CASE("diff shows authority added and removed and the tier change") {
   writeText(before, "task t {\n  read \"/usr\"\n  write workspace\n}\n");
   writeText(after,
             "task t {\n  read \"/usr\"\n  connect \"api.example.com:443\"\n  secret k {\n    source \"vault://k\"\n"
-            "    ttl 5m\n  }\n}\n");
+            "    ttl 5m\n    expose file\n  }\n}\n");
   Run r = sbxc({"diff", before.string(), after.string()});
   REQUIRE(r.exitCode == 0);
   CHECK(r.out.find("task `t`: tier T1 -> T3") != std::string::npos);

@@ -102,3 +102,60 @@ TEST_CASE("export: an unknown target is a usage error") {
   Run r = sbxc({"compile", kDemo, "--target", "nomad", "-o", dir.path().string()});
   CHECK(r.exitCode == 3);
 }
+
+TEST_CASE("export vault and aws-iam: a `source file` secret is no secret-manager entry, and says so") {
+  TempDir dir;
+  fs::path policy = dir.path() / "mirror.sbx";
+  writeText(policy, R"(task mirror {
+  identity spiffe "spiffe://sbx.local/test/mirror"
+  timeout 10m
+  @suppress(long-lived-credential, reason "a deploy key the CI host holds")
+  @suppress(unscoped-token, reason "the test's task reads it")
+  secret deploy_key {
+    source file "/home/ci/.ssh/deploy_key"
+    expose file
+  }
+}
+)");
+  for (const char* target : {"vault", "aws-iam"}) {
+    CAPTURE(target);
+    TempDir out;
+    Run r = sbxc({"compile", policy.string(), "--target", target, "-o", out.path().string()});
+    INFO(r.err);
+    REQUIRE(r.exitCode == 0);
+    CHECK(r.err.find("`deploy_key` from the host file /home/ci/.ssh/deploy_key") != std::string::npos);
+    CHECK_FALSE(fs::exists(out.path() / "mirror/vault/deploy_key.hcl"));
+  }
+}
+
+TEST_CASE("plan.json: a secret given to nobody is not minted; a `source file` one is a host file, TTL 0") {
+  TempDir dir;
+  fs::path policy = dir.path() / "two.sbx";
+  writeText(policy, R"(task two {
+  identity spiffe "spiffe://sbx.local/test/two"
+  timeout 10m
+  secret nobody_token {
+    source "broker://reports/summary"
+    scope "reports:read"
+    audience "reports.example.org"
+    ttl 5m
+  }
+  @suppress(long-lived-credential, reason "a deploy key the CI host holds")
+  @suppress(unscoped-token, reason "the test's task reads it")
+  secret deploy_key {
+    source file "/home/ci/.ssh/deploy_key"
+    expose file
+  }
+}
+)");
+  Run r = sbxc({"compile", policy.string(), "-o", dir.path().string()});
+  INFO(r.err);
+  REQUIRE(r.exitCode == 0);
+  CHECK(r.err.find("secret `nobody_token` is exposed to nothing and used by no tool") != std::string::npos);
+  auto plan = nlohmann::json::parse(readText(dir.path() / "two/plan.json"));
+  REQUIRE(plan["tokens"].size() == 1);
+  CHECK(plan["tokens"][0]["secret"] == "deploy_key");
+  CHECK(plan["tokens"][0]["sourceKind"] == "file");
+  CHECK(plan["tokens"][0]["source"] == "/home/ci/.ssh/deploy_key");
+  CHECK(plan["tokens"][0]["ttlMs"] == 0);
+}

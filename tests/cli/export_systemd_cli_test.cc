@@ -383,3 +383,26 @@ TEST_CASE("export systemd: a T4 task that kills on a violation, and its tool-bou
   CHECK(r.err.find("`github_token` as the variable GITHUB_TOKEN") != std::string::npos);
   verifyWithSystemd(unitPath);
 }
+
+TEST_CASE("export systemd: a `source file` secret is loaded from the host file, which is never removed") {
+  TempDir dir;
+  fs::path policy = dir.path() / "mirror.sbx";
+  writeText(policy, R"(task mirror {
+  identity spiffe "spiffe://sbx.local/test/mirror"
+  timeout 10m
+  @suppress(long-lived-credential, reason "a deploy key the CI host holds")
+  @suppress(unscoped-token, reason "the test's task reads it")
+  secret deploy_key {
+    source file "/home/ci/.ssh/deploy_key"
+    expose file
+  }
+}
+)");
+  Run r = exportSystemd(policy.string(), dir.path() / "out");
+  INFO(r.err);
+  REQUIRE(r.exitCode == 0);  // nothing is minted, so no just-in-time token is lost
+  UnitFile unit = parseUnit(readText(onlyUnit(dir.path() / "out/mirror/systemd")));
+  CHECK(service(unit, "LoadCredential") == "deploy_key:/home/ci/.ssh/deploy_key");
+  CHECK(service(unit, "BindReadOnlyPaths") == "%d/deploy_key:/run/secrets/deploy_key");
+  CHECK(service(unit, "ExecStopPost").empty());
+}

@@ -255,9 +255,10 @@ std::string outlivingTokenPolicy(const std::string& attribute) {
   };
   replace("expect tier 1", "expect tier 3\n  identity spiffe \"spiffe://sbx.local/test/contained\"");
   replace("import std.syscalls\n", "import std.syscalls\nimport std.programs\n");
-  replace("  write workspace\n", "  write workspace\n  " + attribute +
-                                     "\n  secret demo_token {\n    source \"broker://local/demo\"\n"
-                                     "    scope \"demo:read\"\n    audience \"demo.local\"\n    ttl 1h\n  }\n");
+  replace("  write workspace\n",
+          "  write workspace\n  " + attribute +
+              "\n  secret demo_token {\n    source \"broker://local/demo\"\n"
+              "    scope \"demo:read\"\n    audience \"demo.local\"\n    ttl 1h\n    expose file\n  }\n");
   return text;
 }
 
