@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "model/model_json.h"
 
@@ -126,11 +127,13 @@ AuthoritySet authorityOf(const model::ResolvedTask& t) {
       a["destinations"].insert(d.text + (d.protocol == model::Protocol::Udp ? " udp" : "") + toolSuffix(tool.name));
     for (const auto& act : tool.actions) {
       std::string env = tool.environment ? std::string(model::nameOf(*tool.environment)) : "production";
-      a["effects"].insert(fmt::format("tool {} action {}: {} on {}{}{}{}", tool.name, act.name,
+      // A send's sinks bound where its data goes: widening them widens authority.
+      std::string sinks = act.sinks.empty() ? "" : fmt::format(", to {}", fmt::join(act.sinks, ", "));
+      a["effects"].insert(fmt::format("tool {} action {}: {} on {}{}{}{}{}", tool.name, act.name,
                                       model::nameOf(act.effect), tool.system.empty() ? "no system" : tool.system,
                                       tool.system.empty() ? "" : " (" + env + ")",
                                       act.reversibility ? ", " + std::string(model::nameOf(*act.reversibility)) : "",
-                                      act.approval ? ", approval" : ", no approval"));
+                                      act.approval ? ", approval" : ", no approval", sinks));
     }
   }
   for (const auto& s : t.secrets) {

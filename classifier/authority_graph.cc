@@ -1,7 +1,9 @@
 #include "classifier/authority_graph.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "classifier/data_flow.h"
 #include "classifier/facts.h"
 
 namespace sbx::classifier {
@@ -61,33 +63,35 @@ class Builder {
     }
     for (const auto& d : t.egress) link(task, destination(d, index), EdgeKind::Connects, d.origin.span);
 
+    // A secret is private data the task can leak only when the task's own processes hold it
+    // (or it is passed to another task); a tool's token flows only into that tool.
     std::vector<std::pair<std::string, Vertex>> secretNodes;
     for (const auto& s : t.secrets) {
+      bool toolOnly = !toolsUsing(t, s.name).empty();
       Node n{NodeKind::Secret, "secret " + s.name, index, s.origin.span};
-      n.privateData = true;
+      n.privateData = !toolOnly || passedOn(t, s.name);
       Vertex secret = add(std::move(n));
       secretNodes.emplace_back(s.name, secret);
       // Exposed to the task itself; a secret given to nobody is not minted, so reaches no one.
-      if (s.exposure && toolsUsing(t, s.name).empty()) link(secret, task, EdgeKind::UsesSecret, s.origin.span);
+      if (s.exposure && !toolOnly) link(secret, task, EdgeKind::UsesSecret, s.origin.span);
     }
     for (const auto& tool : t.tools) {
       Vertex tv = add({NodeKind::Tool, "tool " + tool.name, index, tool.origin.span});
       link(task, tv, EdgeKind::Calls, tool.origin.span);
       for (const auto& a : tool.actions) {
-        Node n{NodeKind::Action, fmt::format("action {} ({})", a.name, model::nameOf(a.effect)), index, a.origin.span};
-        n.outbound = a.effect == model::Effect::Send && !a.approval;  // a gate breaks the channel
-        n.gated = a.approval;
-        Vertex av = add(std::move(n));
+        Vertex av = add(actionNode(t, tool, a, index));
         link(tv, av, EdgeKind::Performs, a.origin.span);
+        if (a.effect == model::Effect::Read) link(av, task, EdgeKind::Returns, a.origin.span);
         if (a.approval) {
           std::string who = a.approver.empty() ? "approval" : "approval by " + a.approver;
           link(av, add({NodeKind::Approval, who, index, a.origin.span}), EdgeKind::GatedBy, a.origin.span, false);
         }
       }
       for (const auto& d : tool.egress) link(tv, destination(d, index), EdgeKind::Connects, d.origin.span);
+      // Authority, not data: the tool presents its token to its own system.
       for (const auto& [name, secret] : secretNodes)
         for (const auto* user : toolsUsing(t, name))
-          if (user == &tool) link(secret, tv, EdgeKind::UsesSecret, tool.origin.span);
+          if (user == &tool) link(secret, tv, EdgeKind::UsesSecret, tool.origin.span, false);
     }
     for (const auto& d : t.delegations) {
       Vertex target = out_.taskNode[d.task];
@@ -99,6 +103,35 @@ class Builder {
         if (allCredentials || std::find(d.secrets.begin(), d.secrets.end(), name) != d.secrets.end())
           link(secret, target, EdgeKind::Passes, d.origin.span);
     }
+  }
+
+  // An action; a read brings back data labelled as its system's, a send without an approval gate
+  // or bounded sinks is an outbound channel.
+  static Node actionNode(const model::ResolvedTask& t, const model::Tool& tool, const model::Action& a,
+                         std::size_t index) {
+    Node n{NodeKind::Action, fmt::format("action {} ({})", a.name, model::nameOf(a.effect)), index, a.origin.span};
+    if (a.effect == model::Effect::Read) {
+      ReadLabels labels = readLabels(t, tool);
+      n.untrusted = labels.trust == model::Trust::Untrusted;
+      n.privateData = labels.sensitivity >= model::Sensitivity::Confidential;
+      std::string from = tool.system.empty() ? "tool " + tool.name : tool.system;
+      n.label = fmt::format("action {} (read from {}: {}, {})", a.name, from, model::nameOf(labels.trust),
+                            model::nameOf(labels.sensitivity));
+    }
+    if (a.effect == model::Effect::Send && !a.sinks.empty())
+      n.label = fmt::format("action {} (send to {})", a.name, fmt::join(a.sinks, ", "));
+    n.outbound = isOpenSend(a);
+    n.gated = a.approval;  // a gate breaks every path through the action
+    return n;
+  }
+
+  static bool passedOn(const model::ResolvedTask& t, const std::string& secret) {
+    for (const auto& d : t.delegations) {
+      bool all = d.secrets.empty() &&
+                 std::find(d.passes.begin(), d.passes.end(), model::PassKind::Credentials) != d.passes.end();
+      if (all || std::find(d.secrets.begin(), d.secrets.end(), secret) != d.secrets.end()) return true;
+    }
+    return false;
   }
 
   Vertex destination(const model::Destination& d, std::size_t task) {
@@ -124,8 +157,8 @@ std::string_view kindName(NodeKind kind) {
 }
 
 std::string_view kindName(EdgeKind kind) {
-  static constexpr std::string_view names[] = {"feeds",    "reads",       "writes",   "executes",  "calls", "performs",
-                                               "gated-by", "uses-secret", "connects", "delegates", "passes"};
+  static constexpr std::string_view names[] = {"feeds",    "reads",       "writes",   "executes",  "calls",  "performs",
+                                               "gated-by", "uses-secret", "connects", "delegates", "passes", "returns"};
   return names[static_cast<int>(kind)];
 }
 

@@ -1,8 +1,10 @@
 // The authority graph (Boost.Graph) of a whole model: who can reach what. Nodes are tasks, tools,
 // actions, inputs, paths, secrets, destinations and approvals; edges point the way data and
 // authority flow, so "can untrusted text reach this secret and then leave?" is a reachability
-// question. Every root and delegated task of the model is in one graph, so delegation chains
-// across files are analysed together.
+// question. Edges that carry data are the ones the lethal combination follows: a tool's own
+// token goes only into its tool (an authority edge, no data), while a read action's result
+// returns into the task with the labels of the tool's system (classifier/data_flow.h). Every root and delegated task of
+// the model is in one graph, so delegation chains across files are analysed together.
 #pragma once
 #include <optional>
 #include <string>
@@ -36,7 +38,8 @@ enum class EdgeKind {
   UsesSecret,
   Connects,
   Delegates,
-  Passes
+  Passes,
+  Returns
 };
 
 struct Node {
@@ -44,9 +47,9 @@ struct Node {
   std::string label;  // "tool deploy", "input inbox (untrusted, confidential)"
   std::size_t task;   // the task that declares it
   Span span;
-  bool untrusted = false;    // Input: trust untrusted
-  bool privateData = false;  // Input confidential/secret, or a Secret
-  bool outbound = false;     // an open destination, the host network, or a send action
+  bool untrusted = false;    // an untrusted Input, or a read Action on an untrusted system
+  bool privateData = false;  // Input or read Action confidential/secret, or a Secret a task holds
+  bool outbound = false;     // an open destination, the host network, or an unbounded send
   bool gated = false;        // an action behind an approval
 };
 

@@ -28,7 +28,8 @@ class FlowAnalysis {
   bool untrustedReaches(std::size_t task) const;
   GraphPath untrustedPathTo(std::size_t task) const;
   // The first lethal path whose meeting point belongs to `task`, if any. Approval-gated actions
-  // break paths; exact destinations are declared sinks, not outbound channels.
+  // break paths; exact destinations and sends to bounded sinks are declared sinks, not outbound
+  // channels; a tool's own token is not private data the task holds (authority_graph.h).
   std::optional<LethalPath> lethalPath(std::size_t task) const;
 
  private:

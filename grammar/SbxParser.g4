@@ -60,10 +60,13 @@ toolStmt
     : DESCRIPTION STRING                                            # toolDescription
     | EXEC STRING                                                   # toolExec
     | SYSTEM STRING IDENT?                                          # toolSystem
-    | ACTION name EFFECT name IDENT? (APPROVAL (BY STRING)?)?        # toolAction
+    | ACTION name EFFECT name (TO sinkList)? IDENT? (APPROVAL (BY STRING)?)?  # toolAction
     | CONNECT destination (COMMA destination)*                      # toolConnect
     | USES SECRET name (COMMA name)*                                # toolUses
     ;
+
+// `to "#ops-alerts", "mailto:*@acme.example"`: where a send action's data goes.
+sinkList : STRING (COMMA STRING)*;
 
 secretItem : attribute* secretStmt;
 secretStmt
@@ -108,5 +111,5 @@ name
     | EFFECT | APPROVAL | BY | SYSTEM | CONNECT | USES | SECRET | SOURCE | SCOPE | AUDIENCE | TTL
     | EXPOSE | FOR | ENV | SYSCALLS | DEFAULT | ALLOW | ERRNO | KILL | TRAP | LOG | NOTIFY | IF
     | AND | IN | ARCH | FOREIGN_ARCH | BASELINE | LIMITS | DELEGATE | PASSING | SUPPRESS | REASON
-    | UNTIL
+    | UNTIL | TO
     ;

@@ -108,6 +108,7 @@ struct Action : Statement {
   std::optional<model::Reversibility> reversibility;
   bool approval = false;
   std::optional<Str> approver;
+  std::vector<Str> sinks;  // `to "..."`: where a send action's data goes
 };
 struct System : Statement {
   Str name;

@@ -147,6 +147,7 @@ class Builder {
   void toolExec(P::ToolExecContext* e, ast::Tool& t, const ast::Statement& head);
   void toolSystem(P::ToolSystemContext* sys, ast::Tool& t, const ast::Statement& head);
   void toolAction(P::ToolActionContext* a, ast::Tool& t, const ast::Statement& head);
+  bool actionSinks(P::ToolActionContext* a, ast::Action& s);
   void secret(P::SecretDeclContext* c, ast::Body& body, const ast::Statement& head);
   void secretSource(P::SecretSourceContext* src, ast::Secret& s, const ast::Statement& head);
   void secretScope(P::SecretScopeContext* sc, ast::Secret& s, const ast::Statement& head);

@@ -85,7 +85,33 @@ void Builder::toolAction(P::ToolActionContext* a, ast::Tool& t, const ast::State
   }
   s.approval = a->APPROVAL() != nullptr;
   if (a->BY() != nullptr) s.approver = str(a->STRING());
+  if (!actionSinks(a, s)) return;
   t.actions.push_back(std::move(s));
+}
+
+// `to "SINK", ...`: where a send action's data goes. Only a send has a destination for its data;
+// a sink is one recipient, channel or address pattern, so it is never empty or spaced.
+bool Builder::actionSinks(P::ToolActionContext* a, ast::Action& s) {
+  if (a->TO() == nullptr || a->sinkList() == nullptr) return true;
+  if (s.effect.value != model::Effect::Send) {
+    diags_
+        .report(Code::InvalidValue, span(a->TO()),
+                fmt::format("`to` names where a send action's data goes, but `{}` has effect {}", s.name.text,
+                            model::nameOf(s.effect.value)))
+        .help("remove `to ...`, or make the action `effect send` if it sends data out");
+    return false;
+  }
+  for (auto* node : a->sinkList()->STRING()) {
+    auto sink = str(node);
+    if (!sink) return false;
+    if (sink->value.empty() || sink->value.find_first_of(" \t") != std::string::npos) {
+      diags_.report(Code::InvalidValue, sink->span, "a sink is one recipient, channel or address pattern")
+          .help("name it without spaces, e.g. to \"#ops-alerts\" or to \"mailto:*@acme.example\"");
+      return false;
+    }
+    s.sinks.push_back(*sink);
+  }
+  return true;
 }
 
 // ---- secrets -----------------------------------------------------------------------------

@@ -30,8 +30,15 @@ void Resolver::addTool(TaskState& state, const ast::Tool& t, const std::vector<s
   for (const auto& a : t.actions) {
     collectSuppressions(task, a);
     if (!firstOfName(tool.actions, a.name, "action", fmt::format(" of tool `{}`", tool.name))) continue;
-    tool.actions.push_back({a.name.text, a.effect.value, a.reversibility, a.approval,
-                            a.approver ? a.approver->value : "", origin(a.span, via)});
+    model::Action action{a.name.text,
+                         a.effect.value,
+                         a.reversibility,
+                         a.approval,
+                         a.approver ? a.approver->value : "",
+                         origin(a.span, via),
+                         {}};
+    for (const auto& sink : a.sinks) action.sinks.push_back(sink.value);
+    tool.actions.push_back(std::move(action));
   }
   for (const auto& c : t.connects) {
     collectSuppressions(task, c);

@@ -100,6 +100,9 @@ struct Action {
   bool approval = false;
   std::string approver;  // group named by `approval by "..."`
   Origin origin;
+  // `to "..."`: the recipients, channels or address patterns a send action's data goes to.
+  // Empty: anywhere the tool can reach.
+  std::vector<std::string> sinks;
 };
 
 struct Tool {

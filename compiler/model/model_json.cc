@@ -133,6 +133,7 @@ class Writer {
       if (a.reversibility) y["reversibility"] = nameOf(*a.reversibility);
       y["approval"] = a.approval;
       if (!a.approver.empty()) y["approver"] = a.approver;
+      if (!a.sinks.empty()) y["sinks"] = a.sinks;
       return origin(y, a.origin);
     });
     x["egress"] = list(t.egress, [&](const Destination& d) { return destination(d); });

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "classifier/data_flow.h"
 #include "classifier/facts.h"
 #include "classifier/fixture.h"
 #include "classifier/rule_table.h"
@@ -164,4 +165,21 @@ TEST_CASE("host sockets: a grant that is, lies inside or contains one, under /ru
     CHECK_MESSAGE(hostSocketsReached(path).services.empty(), path);
   }
   CHECK(hostSocketsReached("/run/dbus").services == std::vector<std::string>{"/run/dbus: the system D-Bus"});
+}
+
+TEST_CASE("send sinks: one recipient or a pattern inside one organisation's domain is bounded") {
+  using classifier::isBoundedSink;
+  for (const char* sink : {"#ops-alerts", "mailto:oncall@acme.example", "mailto:*@acme.example",
+                           "https://*.acme.example/hooks", "https://github.com/acme/payments/pulls"})
+    CHECK_MESSAGE(isBoundedSink(sink), sink);
+  for (const char* sink : {"", "*", "mailto:*", "#ops-*", "*@*.example", "mailto:*@example", "https://*.example/x"})
+    CHECK_MESSAGE(!isBoundedSink(sink), sink);
+}
+
+TEST_CASE("a system name and an input location name the same host") {
+  using classifier::hostNamed;
+  CHECK(hostNamed("https://Tickets.acme.example:443/queues/support") == "tickets.acme.example");
+  CHECK(hostNamed("tickets.acme.example.") == "tickets.acme.example");
+  CHECK(hostNamed("postgres://svc@db.acme.example/orders") == "db.acme.example");
+  CHECK(hostNamed("warehouse://analytics/churn") == "analytics");
 }
