@@ -37,7 +37,10 @@ std::vector<Mount> planMounts(const model::ResolvedTask& task) {
     m.readOnly = !a.write;
     // Writable paths never execute unless exec was declared for them (generated code
     // persisted then run); read-only binds may, since programs and libraries live there.
-    m.noexec = a.flags.noexec || (a.write && !a.exec);
+    // A path inside the workspace holds the user's (or a previous run's) files: read, they still
+    // do not execute unless exec was declared for them (`exec workspace "bin"`).
+    bool insideWorkspace = a.workspace && path != kWorkspaceMountPoint;
+    m.noexec = a.flags.noexec || ((a.write || insideWorkspace) && !a.exec);
     mounts.push_back(m);
   }
   for (const auto& s : task.scratch) {
