@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "plan/mount_order.h"
 #include "plan/plan_json.h"
 #include "runtime/host_sockets.h"
 #include "runtime/mount_tree.h"
