@@ -117,7 +117,7 @@ void foldIntoGroups(std::set<std::string>& items, const std::set<std::string>& s
 AuthoritySet authorityOf(const model::ResolvedTask& t) {
   AuthoritySet a;
   for (const auto& p : t.paths)
-    a["paths"].insert(fmt::format("{} {}", model::nameOf(p.access), p.workspace ? "workspace" : p.path));
+    a["paths"].insert(fmt::format("{} {}", model::nameOf(p.access), p.workspace ? model::policyPath(p) : p.path));
   for (const auto& d : t.devices) a["host"].insert("device " + d.path);
   for (const auto& c : t.capabilities) a["host"].insert("capability " + c.name);
   if (t.network && t.network->value == model::NetworkMode::Host) a["host"].insert("network host");

@@ -1,5 +1,7 @@
 #include "classifier/facts.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "net/address_classes.h"
@@ -102,6 +104,32 @@ std::optional<std::string> interpreterNamed(const std::string& executable) {
   };
   for (const auto& i : kInterpreters)
     if (versioned(i.name)) return std::string(i.what);
+  return std::nullopt;
+}
+
+namespace {
+
+// Directories of programs by convention: granted unpinned, they execute every program there,
+// interpreters included. A pinned path is checked by sbx-run to be a regular file.
+bool namesProgramDirectory(const std::string& path) {
+  static constexpr std::string_view kDirectories[] = {
+      "/",    "/usr",   "/usr/local", "/opt",       "/nix",           "/nix/store", "/snap",
+      "/lib", "/lib64", "/usr/lib",   "/usr/lib64", "/usr/local/lib", "/usr/share"};
+  std::string_view file = std::string_view(path).substr(path.rfind('/') + 1);
+  return file == "bin" || file == "sbin" || file == "libexec" ||
+         std::find(std::begin(kDirectories), std::end(kDirectories), path) != std::end(kDirectories);
+}
+
+}  // namespace
+
+std::optional<std::string> execRunsCode(const model::ResolvedTask& task, const model::PathGrant& exec) {
+  if (exec.workspace) return std::string("the workspace holds user-supplied files");
+  if (auto what = interpreterNamed(exec.path)) return fmt::format("it is {}, which runs any code it is given", *what);
+  for (const auto& w : task.paths)
+    if (w.access == model::Access::Write && (pathCovers(w.path, exec.path) || pathCovers(exec.path, w.path)))
+      return fmt::format("it overlaps the writable {}, where generated code can be put", model::describePath(w));
+  if (exec.sha256.empty() && namesProgramDirectory(exec.path))
+    return std::string("it names a directory of programs, interpreters among them (pin a single program instead)");
   return std::nullopt;
 }
 

@@ -44,6 +44,11 @@ HostSocketsReached hostSocketsReached(const std::string& path);
 // interpreter"), by its file name (classifier/interpreters.def).
 std::optional<std::string> interpreterNamed(const std::string& executable);
 
+// Why an `exec` grant lets the task run generated, user-supplied or validator code (TIERS.md T1):
+// it lies in the workspace, names an interpreter or shell, overlaps a writable path, or (unpinned)
+// names a directory of programs. nullopt for one fixed program, which runs no code of its own.
+std::optional<std::string> execRunsCode(const model::ResolvedTask& task, const model::PathGrant& exec);
+
 // True when `outer` is `inner` or one of its ancestors.
 bool pathCovers(const std::string& outer, const std::string& inner);
 

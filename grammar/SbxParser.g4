@@ -50,7 +50,10 @@ taskStmt
     | LIMITS LBRACE limitItem* RBRACE                               # limitsStmt
     ;
 
-pathRef : STRING | WORKSPACE;
+// A path: absolute, the workspace, or a path inside the workspace (`workspace "bin"`); an
+// executable may be pinned by its digest (`exec "/usr/bin/jq" sha256 "<hex>"`).
+pathRef : (STRING | WORKSPACE STRING?) pin?;
+pin : IDENT STRING;
 destination : STRING IDENT?;
 envItem : name (ASSIGN STRING)?;
 passItem : name | SECRET name;

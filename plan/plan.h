@@ -37,6 +37,7 @@ struct PathGrant {
   std::string access;  // "read", "write", "exec"
   bool workspace = false;
   std::vector<std::string> flags;  // "nosuid", "nodev", "noexec"
+  std::string sha256 = {};         // exec: the pinned digest; written only when non-empty
 };
 
 struct Scratch {
@@ -154,6 +155,9 @@ struct Mount {
   bool readOnly = true;
   bool nosuid = true, nodev = true, noexec = false;
   std::optional<std::uint64_t> sizeBytes;  // Tmpfs
+  // Bind or Workspace of a pinned executable: the SHA-256 its file must have, checked by the
+  // launcher on the descriptor it mounts; written only when non-empty.
+  std::string sha256 = {};
 };
 
 enum class ExposureKind { File, Env };

@@ -228,7 +228,8 @@ TaskDescription task(const json& o, const std::string& p) {
   });
   t.paths = listAt(o, p, "paths", [](const json& v, const std::string& gp) {
     const json& g = objectItem(v, gp);
-    return PathGrant{text(g, gp, "path"), text(g, gp, "access"), flag(g, gp, "workspace"), texts(g, gp, "flags")};
+    return PathGrant{text(g, gp, "path"), text(g, gp, "access"), flag(g, gp, "workspace"), texts(g, gp, "flags"),
+                     textOrEmpty(g, gp, "sha256")};
   });
   t.scratch = listAt(o, p, "scratch", [](const json& v, const std::string& sp) {
     const json& s = objectItem(v, sp);
@@ -270,6 +271,7 @@ Mount mount(const json& v, const std::string& p) {
   m.nodev = flag(o, p, "nodev");
   m.noexec = flag(o, p, "noexec");
   m.sizeBytes = optionalUnsigned(o, p, "sizeBytes");
+  m.sha256 = textOrEmpty(o, p, "sha256");
   return m;
 }
 

@@ -99,7 +99,9 @@ json taskJson(const TaskDescription& t) {
     return x;
   });
   j["paths"] = list(t.paths, [](const PathGrant& p) {
-    return json{{"path", p.path}, {"access", p.access}, {"workspace", p.workspace}, {"flags", p.flags}};
+    json x{{"path", p.path}, {"access", p.access}, {"workspace", p.workspace}, {"flags", p.flags}};
+    putIfSet(x, "sha256", p.sha256);
+    return x;
   });
   j["scratch"] = list(t.scratch, [](const Scratch& s) {
     json x{{"path", s.path}};
@@ -139,6 +141,7 @@ json mountJson(const Mount& m) {
   j["nodev"] = m.nodev;
   j["noexec"] = m.noexec;
   putIfSet(j, "sizeBytes", m.sizeBytes);
+  putIfSet(j, "sha256", m.sha256);
   return j;
 }
 

@@ -28,6 +28,7 @@
 #include "runtime/proxy.h"
 #include "runtime/sandbox.h"
 #include "runtime/tool_gates.h"
+#include "util/workspace.h"
 
 namespace sbx::run {
 
@@ -81,7 +82,7 @@ std::string programPath(const std::string& name) {
   std::string program = programPath(args[0]);
   const char* workspace = "/";
   for (const auto& m : mounts)
-    if (m.type == "workspace") workspace = m.target.c_str();
+    if (m.type == "workspace") workspace = kWorkspaceMountPoint;  // also when only paths inside it are granted
   std::vector<Rlimit> rlimits = plannedRlimits(task.plan.task.limits);
   // Where vm.memfd_noexec could not be set (mounts.cc), the filter refuses executable memfds.
   // On an ID-mapped workspace, no set-id modes (hardening.h).

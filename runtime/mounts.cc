@@ -13,11 +13,14 @@
 
 #include <fmt/format.h>
 
+#include "plan/mount_order.h"
 #include "plan/plan_json.h"
 #include "runtime/host_sockets.h"
 #include "runtime/mount_tree.h"
 #include "runtime/safe_path.h"
 #include "runtime/tool_gates.h"
+#include "util/sha256.h"
+#include "util/workspace.h"
 
 namespace sbx::run {
 
@@ -37,7 +40,69 @@ bool mkdirs(const std::string& path) {
   return !ec;
 }
 
+// The SHA-256 of the regular file `fd` (O_PATH) refers to, read through /proc/self/fd so the
+// file hashed is the one that will be mounted; nullopt with `error` set when it cannot be read.
+std::optional<std::string> digestOf(int fd, const std::string& what, std::string& error) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    error = fmt::format("{}: pinned to a digest, but not a regular file; refused", what);
+    return std::nullopt;
+  }
+  int file = ::open(fmt::format("/proc/self/fd/{}", fd).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (file < 0) {
+    error = failed("read " + what + " to check its digest");
+    return std::nullopt;
+  }
+  Sha256 hash;
+  char buffer[1 << 16];
+  ssize_t n = 0;
+  while ((n = ::read(file, buffer, sizeof buffer)) > 0) hash.update({buffer, static_cast<std::size_t>(n)});
+  ::close(file);
+  if (n < 0) {
+    error = failed("read " + what + " to check its digest");
+    return std::nullopt;
+  }
+  std::string hex;
+  for (auto byte : hash.finish()) hex += fmt::format("{:02x}", byte);
+  return hex;
+}
+
 }  // namespace
+
+bool checkPinnedDigest(const PlannedMount& m, int fd, std::string& error) {
+  if (m.sha256.empty()) return true;
+  auto actual = digestOf(fd, m.source, error);
+  if (!actual) return false;
+  if (*actual == m.sha256) return true;
+  error = fmt::format(
+      "{} (exec {}): the file's SHA-256 is {}, but the policy pins it to {}; refused to launch (install the program "
+      "the policy names, or update its `sha256` after review)",
+      m.source, m.target, *actual, m.sha256);
+  return false;
+}
+
+int openMountSource(const PlannedMount& m, std::string& error) {
+  if (m.workspaceRoot.empty()) return openWithoutSymlinks(m.source, error);
+  int root = openWithoutSymlinks(m.workspaceRoot, error);
+  if (root < 0) return -1;
+  std::string inside = m.source.substr(m.workspaceRoot.size() + 1);
+  int fd = openBeneath(root, inside);
+  int e = errno;
+  ::close(root);
+  if (fd >= 0) return fd;
+  if (e == ELOOP || e == EXDEV)
+    error = fmt::format(
+        "{} (workspace \"{}\"): a symbolic link is on the path inside the workspace; refused (the workspace's links "
+        "are not followed: make it a directory or file)",
+        m.source, inside);
+  else if (e == ENOENT)
+    error = fmt::format(
+        "{} (workspace \"{}\"): no such file or directory in the workspace (create it, or remove the grant)", m.source,
+        inside);
+  else
+    error = fmt::format("{} (workspace \"{}\"): {}", m.source, inside, std::strerror(e));
+  return -1;
+}
 
 std::uint64_t mountAttributes(const PlannedMount& m) {
   std::uint64_t a = 0;
@@ -389,12 +454,22 @@ bool prepareMounts(const plan::Plan& plan, const std::string& workspace, std::ve
     p.nodev = m.nodev;
     p.noexec = m.noexec;
     p.sizeBytes = m.sizeBytes.value_or(0);
+    p.sha256 = m.sha256;
     if (p.type == "workspace") {
       if (workspace.empty()) {
         error = "the task has a workspace: give the host directory with --workspace DIR";
         return false;
       }
       p.source = workspace;
+      std::string_view root = kWorkspaceMountPoint;
+      if (p.target != root) {  // a path inside the workspace: opened beneath it
+        if (!plan::pathWithin(p.target, std::string(root))) {
+          error = fmt::format("plan.json: workspace mount target `{}` is not inside {}", p.target, root);
+          return false;
+        }
+        p.workspaceRoot = workspace;
+        p.source = workspace + p.target.substr(root.size());
+      }
     }
     if (p.target.empty() || p.target[0] != '/') {
       error = fmt::format("plan.json: mount target `{}` is not absolute", p.target);
@@ -403,8 +478,8 @@ bool prepareMounts(const plan::Plan& plan, const std::string& workspace, std::ve
     if (p.type == "bind" || p.type == "workspace" || p.type == "device") {
       // Checked here, in the launcher, so that a missing or symlinked path is reported before
       // anything starts; the sandbox opens it again the same way.
-      int fd = openWithoutSymlinks(p.source, error);
-      auto link = fd < 0 && p.type == "bind" ? finalSymlink(p.source) : std::nullopt;
+      int fd = openMountSource(p, error);
+      auto link = fd < 0 && p.type == "bind" && p.sha256.empty() ? finalSymlink(p.source) : std::nullopt;
       if (link) {
         p.type = "symlink";
         p.linkTarget = *link;
@@ -413,7 +488,9 @@ bool prepareMounts(const plan::Plan& plan, const std::string& workspace, std::ve
       } else if (fd < 0) {
         return false;
       }
+      bool pinned = fd < 0 || checkPinnedDigest(p, fd, error);
       if (fd >= 0) ::close(fd);
+      if (!pinned) return false;
     }
     out.push_back(std::move(p));
   }
@@ -426,8 +503,11 @@ bool buildRoot(std::vector<PlannedMount>& mounts, const Identity& payload, std::
     return false;
   }
   // Open every source before the staging tmpfs hides the host's /tmp.
+  // A pinned executable is checked again on the descriptor that is mounted: the file the payload
+  // runs is the one hashed.
   for (auto& m : mounts)
-    if (!m.source.empty() && (m.fd = openWithoutSymlinks(m.source, error)) < 0) return false;
+    if (!m.source.empty() && ((m.fd = openMountSource(m, error)) < 0 || !checkPinnedDigest(m, m.fd, error)))
+      return false;
   int devNull = openWithoutSymlinks("/dev/null", error);
   if (devNull < 0 || !mountTmpfs(kStage, 16 << 20, "0755", MS_NOSUID | MS_NODEV, error)) return false;
   std::string rootPath = kStage;

@@ -38,7 +38,19 @@ struct PlannedMount {
   ToolGates* gates = nullptr;  // tool-gates: what to make (tool_gates.h)
   bool idmapped = false;       // workspace: ID-mapped from its owner, whose ids the payload's files get on the host
   int tree = -1;               // workspace: a detached mount the launcher made (workspace_idmap.h), attached as is
+  // workspace, a path inside it: the workspace's host directory, beneath which `source` is opened
+  // (no link followed, nothing outside it reached); empty for the workspace itself and other mounts.
+  std::string workspaceRoot;
+  std::string sha256;  // a pinned executable: the digest its file must have (plan.json)
 };
+
+// Opens a mount's host source as O_PATH without following any symbolic link; a path inside the
+// workspace is opened beneath the workspace's directory (RESOLVE_BENEATH), which it cannot leave.
+int openMountSource(const PlannedMount& m, std::string& error);
+
+// For a pinned executable (m.sha256 set): whether the regular file `fd` refers to has that
+// SHA-256; otherwise `error` names the path, the expected and the actual digest.
+bool checkPinnedDigest(const PlannedMount& m, int fd, std::string& error);
 
 // The mount attributes (MOUNT_ATTR_*) of a bind: read-only, nosuid, nodev, noexec as planned.
 std::uint64_t mountAttributes(const PlannedMount& m);

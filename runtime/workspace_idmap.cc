@@ -95,7 +95,7 @@ bool workspaceNeedsIdmap(const std::string& workspace, const Identity& payload) 
 bool idmapWorkspace(std::vector<PlannedMount>& mounts, const Identity& payload, std::string& error) {
   for (auto& m : mounts) {
     if (m.type != "workspace") continue;
-    int source = openWithoutSymlinks(m.source, error);
+    int source = openMountSource(m, error);
     if (source < 0) return false;
     struct stat st {};
     fstat(source, &st);

@@ -58,7 +58,7 @@ void untrustedInput(const TaskContext& c, TaskReport& report) {
     }
   for (const auto& p : t.paths)
     if (p.access == model::Access::Write) {
-      authority.push_back({p.origin.span, "writes " + (p.workspace ? std::string("the workspace") : ticked(p.path))});
+      authority.push_back({p.origin.span, "writes " + model::describePath(p)});
       break;
     }
   for (const auto& tool : t.tools)

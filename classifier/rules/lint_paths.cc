@@ -45,8 +45,7 @@ void lintPaths(const LintContext& c, FindingSink& sink) {
       if (write.access != model::Access::Write) continue;
       if (!pathCovers(write.path, exec.path) && !pathCovers(exec.path, write.path)) continue;
       sink.add(RuleId::WritableExec, exec.origin.span,
-               fmt::format("{} is executable and writable: code written there can be run",
-                           exec.workspace ? std::string("the workspace") : ticked(exec.path)))
+               fmt::format("{} is executable and writable: code written there can be run", model::describePath(exec)))
           .label(write.origin.span, "made writable here");
       break;
     }

@@ -15,8 +15,17 @@ using model::ResolvedTask;
 Found pathsWith(const ResolvedTask& t, model::Access access, std::string_view verb) {
   Found out;
   for (const auto& p : t.paths)
-    if (p.access == access)
-      out.push_back({p.origin.span, fmt::format("{} {}", verb, p.workspace ? "the workspace" : ticked(p.path))});
+    if (p.access == access) out.push_back({p.origin.span, fmt::format("{} {}", verb, model::describePath(p))});
+  return out;
+}
+
+// Exec grants that run generated, user-supplied or validator code; one fixed program does not.
+Found runsCode(const ResolvedTask& t) {
+  Found out;
+  for (const auto& p : t.paths)
+    if (p.access == model::Access::Exec)
+      if (auto why = execRunsCode(t, p))
+        out.push_back({p.origin.span, fmt::format("executes from {}: {}", model::describePath(p), *why)});
   return out;
 }
 
@@ -106,7 +115,7 @@ struct TierRule {
 
 constexpr TierRule kTierRules[] = {
     {RuleId::WritesDeclaredPaths, [](const ResolvedTask& t) { return pathsWith(t, model::Access::Write, "writes"); }},
-    {RuleId::ExecutesCode, [](const ResolvedTask& t) { return pathsWith(t, model::Access::Exec, "executes from"); }},
+    {RuleId::ExecutesCode, runsCode},
     {RuleId::NetworkEgress, networkEgress},
     {RuleId::ConfidentialData, [](const ResolvedTask& t) { return inputsOf(t, model::Sensitivity::Confidential); }},
     {RuleId::WritesRepository, writesRepository},

@@ -11,6 +11,7 @@ std::vector<Mount> planMounts(const model::ResolvedTask& task) {
   struct Access {
     bool read = false, write = false, exec = false, workspace = false;
     model::MountFlags flags;
+    std::string sha256;  // a pinned executable's digest
   };
   std::map<std::string, Access> grants;
   for (const auto& g : task.paths) {
@@ -22,17 +23,24 @@ std::vector<Mount> planMounts(const model::ResolvedTask& task) {
     a.flags.nosuid |= g.flags.nosuid;
     a.flags.nodev |= g.flags.nodev;
     a.flags.noexec |= g.flags.noexec;
+    if (!g.sha256.empty()) a.sha256 = g.sha256;
   }
   std::vector<Mount> mounts;
   for (const auto& [path, a] : grants) {
     Mount m;
+    // A path inside the workspace is a workspace mount too: the launcher binds it from the host
+    // directory given at launch, by descriptor beneath it (runtime/mounts.cc).
     m.type = a.workspace ? plan::MountType::Workspace : plan::MountType::Bind;
     m.source = a.workspace ? "" : path;
+    m.sha256 = a.sha256;
     m.target = path;
     m.readOnly = !a.write;
     // Writable paths never execute unless exec was declared for them (generated code
     // persisted then run); read-only binds may, since programs and libraries live there.
-    m.noexec = a.flags.noexec || (a.write && !a.exec);
+    // A path inside the workspace holds the user's (or a previous run's) files: read, they still
+    // do not execute unless exec was declared for them (`exec workspace "bin"`).
+    bool insideWorkspace = a.workspace && path != kWorkspaceMountPoint;
+    m.noexec = a.flags.noexec || ((a.write || insideWorkspace) && !a.exec);
     mounts.push_back(m);
   }
   for (const auto& s : task.scratch) {

@@ -118,7 +118,7 @@ plan::TaskDescription describeTask(const model::ResolvedTask& t, const model::Mo
     if (p.flags.nosuid) flags.push_back("nosuid");
     if (p.flags.nodev) flags.push_back("nodev");
     if (p.flags.noexec) flags.push_back("noexec");
-    return plan::PathGrant{p.path, name(p.access), p.workspace, flags};
+    return plan::PathGrant{p.path, name(p.access), p.workspace, flags, p.sha256};
   });
   x.scratch = convert(t.scratch, [](const model::Scratch& s) { return plan::Scratch{s.path, s.sizeBytes}; });
   x.masks = convert(t.masks, [](const model::PathDecl& p) { return plan::PathEntry{p.path}; });

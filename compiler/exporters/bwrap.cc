@@ -4,6 +4,8 @@
 // prepares those paths first), the task's compiled filter passed by descriptor (seccomp.bpf, the
 // very program sbx-run loads), its rlimits through prlimit and its wall-clock timeout through
 // timeout(1), with inherited descriptors closed and the payload never root.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "bpf/bpf_program.h"
@@ -33,7 +35,10 @@ std::pair<std::string, std::string> hostSide(const std::vector<plan::Mount>& mou
     bool covers = target == over || over == "/" || target.starts_with(over + "/");
     if (!covers || type == MountType::Mask) continue;
     std::string rest = target == over ? "" : target.substr(over == "/" ? 1 : over.size() + 1);
-    if (type == MountType::Workspace) return {"\"$workspace\"", shellQuote(rest)};
+    if (type == MountType::Workspace) {  // relative to the workspace's host directory, not the mount
+      std::string inside = target.substr(std::min(target.size(), std::string_view(kWorkspaceMountPoint).size() + 1));
+      return {"\"$workspace\"", shellQuote(inside)};
+    }
     if (type == MountType::Bind || type == MountType::Device) return {shellQuote(m.source), shellQuote(rest)};
     return {"''", "''"};
   }
@@ -55,8 +60,11 @@ std::string mountLines(const plan::Plan& plan) {
     std::string option = type == MountType::Device ? "--dev-bind" : m.readOnly ? "--ro-bind" : "--bind";
     if (type == MountType::Bind || type == MountType::Device)
       out += fmt::format("mount_bind {} {} {} {}\n", option, shellQuote(m.source), target, exec);
-    else if (type == MountType::Workspace)
+    else if (type == MountType::Workspace && insideWorkspace(m).empty())
       out += fmt::format("mount_bind {} \"$workspace\" {} {}\n", option, target, exec);
+    else if (type == MountType::Workspace)
+      out +=
+          fmt::format("mount_bind {} \"$workspace\"/{} {} {}\n", option, shellQuote(insideWorkspace(m)), target, exec);
     else if (type == MountType::Tmpfs)
       out += fmt::format("mount_tmpfs {} {}\n", m.sizeBytes.value_or(0), target);
     else if (type == MountType::Mask) {
@@ -116,6 +124,7 @@ ExportResult BwrapExporter::exportTask(const ExportInput& input) const {
     out.losses.push_back(lost(Control::CgroupLimits, "the pids limit as a cgroup",
                               "bwrap has no cgroup: RLIMIT_NPROC limits the processes of the payload's user"));
   addRuntimeLosses(input, "bwrap", out.losses);
+  addPathCheckLosses(input, "bwrap", false, out.losses);
   out.losses.push_back(lost(Control::SetupAudit, "the audit of the sandbox's set-up",
                             "run.sh --audit FILE records start, exit and timeout; bwrap's own steps are not audited"));
   return out;

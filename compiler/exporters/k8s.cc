@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "exporters/k8s_network.h"
+#include "exporters/runtime_losses.h"
 #include "exporters/seccomp_profile.h"
 #include "exporters/targets.h"
 #include "exporters/yaml.h"
@@ -83,6 +84,15 @@ struct PodParts {
     if (readOnly) mount["readOnly"] = true;
     mounts.push_back(mount);
   }
+  // The workspace volume (one emptyDir), mounted whole or a path inside it by subPath.
+  void addWorkspace(const std::string& path, const std::string& inside, bool readOnly) {
+    bool declared = std::any_of(volumes.begin(), volumes.end(), [](const Json& v) { return v["name"] == "workspace"; });
+    if (!declared) volumes.push_back(Json{{"name", "workspace"}, {"emptyDir", Json::object()}});
+    Json mount{{"name", "workspace"}, {"mountPath", path}};
+    if (!inside.empty()) mount["subPath"] = inside;
+    if (readOnly) mount["readOnly"] = true;
+    mounts.push_back(mount);
+  }
 };
 
 // The mount plan as volumes: workspace and writable paths on emptyDirs, scratch in memory, masks
@@ -96,7 +106,8 @@ void addMounts(const ExportInput& input, PodParts& pod, std::vector<Loss>& losse
     bool writable = !m.readOnly;
     if (writable && m.noexec) executableWrites.push_back(target);
     if (type == MountType::Workspace) {
-      pod.add("workspace", {{"emptyDir", Json::object()}}, target, false);
+      std::string inside = insideWorkspace(m);
+      pod.addWorkspace(target, inside, !inside.empty() && m.readOnly);
     } else if (type == MountType::Bind && !writable) {
       hostReads.push_back(target);
     } else if (type == MountType::Bind) {
@@ -123,6 +134,8 @@ void addMounts(const ExportInput& input, PodParts& pod, std::vector<Loss>& losse
                "the sandbox; use the device plugin that offers it as a resource"));
     }
   }
+  // kubelet resolves a subPath inside its volume and refuses one that leaves it.
+  addPathCheckLosses(input, "Kubernetes", true, losses);
   if (!hostReads.empty())
     losses.push_back(lost(Control::ReadsNarrowed, "reads narrowed to the declared paths",
                           fmt::format("the container reads its image's own files, all of them, read-only "
@@ -276,7 +289,7 @@ Json job(const ExportInput& input, const std::string& name, const Json& labels, 
 
   Json container{{"name", "task"}, {"image", input.image.empty() ? kDefaultImage : input.image}};
   for (const auto& m : input.plan.mounts)
-    if (m.type == plan::MountType::Workspace) container["workingDir"] = m.target;
+    if (m.type == plan::MountType::Workspace) container["workingDir"] = kWorkspaceMountPoint;
   Json env = environment(task, losses);
   if (!env.empty()) container["env"] = env;
   Json limits = resources(task, losses);

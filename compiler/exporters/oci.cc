@@ -73,7 +73,10 @@ json mounts(const plan::Plan& plan) {
       out.push_back({{"destination", m.target}, {"type", "bind"}, {"source", m.source}, {"options", mountOptions(m)}});
     else if (type == plan::MountType::Workspace)  // relative to the bundle: run.sh links it to the host directory
       out.push_back(
-          {{"destination", m.target}, {"type", "bind"}, {"source", "workspace"}, {"options", mountOptions(m)}});
+          {{"destination", m.target},
+           {"type", "bind"},
+           {"source", insideWorkspace(m).empty() ? std::string("workspace") : "workspace/" + insideWorkspace(m)},
+           {"options", mountOptions(m)}});
     else if (type == plan::MountType::Tmpfs)
       out.push_back(
           {{"destination", m.target},
@@ -203,6 +206,7 @@ ExportResult OciExporter::exportTask(const ExportInput& input) const {
                          "config.json itself must do the same",
                          timeout)));
   addRuntimeLosses(input, "runc or crun", out.losses);
+  addPathCheckLosses(input, "runc or crun", false, out.losses);
   for (const auto& m : input.plan.mounts)
     if (m.type == plan::MountType::Device)
       out.losses.push_back(lost(Control::Device, fmt::format("the device {}", m.target),

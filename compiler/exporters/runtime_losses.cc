@@ -35,4 +35,28 @@ void addRuntimeLosses(const ExportInput& input, std::string_view runtime, std::v
                         fmt::format("sbx-run's second fence on paths; {} does not apply it", runtime)));
 }
 
+std::string insideWorkspace(const plan::Mount& m) {
+  std::string_view root = kWorkspaceMountPoint;
+  if (m.type != plan::MountType::Workspace || m.target.size() <= root.size() + 1) return "";
+  return m.target.substr(root.size() + 1);
+}
+
+void addPathCheckLosses(const ExportInput& input, std::string_view runtime, bool followsNoLinks,
+                        std::vector<Loss>& losses) {
+  for (const auto& m : input.plan.mounts) {
+    if (!m.sha256.empty())
+      losses.push_back(lost(Control::PinnedExecutable, fmt::format("the digest pinned to `{}`", m.target),
+                            fmt::format("{} does not hash the file before it runs: a different program there would "
+                                        "run (check it yourself, e.g. `echo '{}  {}' | sha256sum -c`, or run the "
+                                        "task under sbx-run)",
+                                        runtime, m.sha256, m.target)));
+    std::string inside = insideWorkspace(m);
+    if (!followsNoLinks && !inside.empty())
+      losses.push_back(lost(Control::WorkspaceLinksRefused, fmt::format("`{}` inside the workspace", inside),
+                            fmt::format("{} binds it by name and follows symbolic links: a link the workspace holds "
+                                        "there would widen the grant to what it points to (sbx-run refuses it)",
+                                        runtime)));
+  }
+}
+
 }  // namespace sbx::exporters

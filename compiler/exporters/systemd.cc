@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "exporters/networks.h"
+#include "exporters/runtime_losses.h"
 #include "exporters/seccomp_profile.h"
 #include "exporters/systemd_syscalls.h"
 #include "exporters/targets.h"
@@ -373,6 +374,30 @@ std::string readme(const ExportInput& input, const std::string& unitFile, bool w
 
 }  // namespace
 
+namespace {
+
+// The workspace is the instance's state directory, bound whole or (a path inside it granted) in
+// parts, each read-only unless written; systemd follows links in a bind's source (reported).
+void addWorkspace(const ExportInput& input, Unit& unit, std::vector<Loss>& losses) {
+  const std::string& name = input.plan.task.name;
+  unit.add("StateDirectory=sbx-" + name + "/%i");
+  bool whole = false;
+  for (const auto& m : input.plan.mounts) {
+    if (m.type != plan::MountType::Workspace) continue;
+    std::string inside = insideWorkspace(m);
+    whole |= inside.empty();
+    if (inside.empty())
+      unit.add("BindPaths=%S/sbx-" + name + "/%i:" + kWorkspaceMountPoint);
+    else
+      unit.add(fmt::format("{}=%S/sbx-{}/%i/{}:{}", m.readOnly ? "BindReadOnlyPaths" : "BindPaths", name,
+                           unitWord(inside), unitWord(m.target)));
+  }
+  if (whole) unit.add(std::string("WorkingDirectory=") + kWorkspaceMountPoint);
+  addPathCheckLosses(input, "systemd", false, losses);
+}
+
+}  // namespace
+
 ExportResult SystemdExporter::exportTask(const ExportInput& input) const {
   ExportResult out;
   const plan::TaskDescription& task = input.plan.task;
@@ -392,11 +417,7 @@ ExportResult SystemdExporter::exportTask(const ExportInput& input) const {
   unit.add("Type=exec");
   unit.add("DynamicUser=yes");
   unit.add("UMask=0077");
-  if (workspace) {
-    unit.add("StateDirectory=sbx-" + task.name + "/%i");
-    unit.add("BindPaths=%S/sbx-" + task.name + "/%i:" + kWorkspaceMountPoint);
-    unit.add(std::string("WorkingDirectory=") + kWorkspaceMountPoint);
-  }
+  if (workspace) addWorkspace(input, unit, out.losses);
   std::uint64_t timeoutMs = input.plan.task.timeoutMs.value_or(0);
   if (timeoutMs) {
     unit.add(fmt::format("RuntimeMaxSec={}ms", timeoutMs));

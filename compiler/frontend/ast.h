@@ -63,8 +63,9 @@ struct Input : Statement {
 };
 struct PathRef {
   bool workspace = false;
-  std::string path;  // normalized; kWorkspaceMountPoint for the workspace
+  std::string path;  // normalized; kWorkspaceMountPoint for the workspace, below it for a path inside
   Span span;
+  std::string sha256 = {};  // exec: the pinned digest, 64 lower-case hex digits; empty when unpinned
 };
 struct Paths : Statement {
   model::Access access;

@@ -18,11 +18,7 @@ void Builder::paths(P::PathStmtContext* c, ast::Body& body, const ast::Statement
                                                                 : model::Access::Exec;
   for (auto* ref : c->pathRef()) {
     if (ref == nullptr) continue;
-    if (ref->WORKSPACE() != nullptr) {
-      s.paths.push_back({true, kWorkspaceMountPoint, span(ref)});
-    } else if (auto p = path(ref->STRING())) {
-      s.paths.push_back(*p);
-    }
+    if (auto p = pathRef(ref, s.access)) s.paths.push_back(std::move(*p));
   }
   for (auto* flag : c->IDENT()) {
     auto f = word<model::MountFlag>(flag, "mount flag");
@@ -44,6 +40,40 @@ void Builder::paths(P::PathStmtContext* c, ast::Body& body, const ast::Statement
     return;
   }
   body.paths.push_back(std::move(s));
+}
+
+// One path of a path statement: absolute, the workspace, or a path inside it (confined to it:
+// relative, no `.` or `..`), with the digest an `exec` path may be pinned to.
+std::optional<ast::PathRef> Builder::pathRef(P::PathRefContext* ref, model::Access access) {
+  std::optional<ast::PathRef> out;
+  if (ref->WORKSPACE() == nullptr) {
+    out = path(ref->STRING());
+  } else if (ref->STRING() == nullptr) {
+    out = ast::PathRef{true, kWorkspaceMountPoint, span(ref), ""};
+  } else if (auto s = str(ref->STRING())) {
+    auto inside = checkWorkspacePath(s->value, s->span, diags_);
+    if (inside) out = ast::PathRef{true, std::string(kWorkspaceMountPoint) + "/" + *inside, span(ref), ""};
+  }
+  if (!out || ref->pin() == nullptr) return out;
+  auto* pin = ref->pin();
+  if (pin->IDENT()->getText() != "sha256") {
+    diags_
+        .report(Code::InvalidValue, span(pin->IDENT()),
+                fmt::format("unknown digest `{}` for an executable", pin->IDENT()->getText()))
+        .help("pin the executable with `sha256 \"<64 hex digits>\"`");
+    return std::nullopt;
+  }
+  if (access != model::Access::Exec) {
+    diags_.report(Code::InvalidValue, span(pin), "only `exec` paths can be pinned to a digest")
+        .help("delete the `sha256 \"...\"` pin, or grant the path with `exec`");
+    return std::nullopt;
+  }
+  auto digest = str(pin->STRING());
+  if (!digest) return std::nullopt;
+  auto hex = checkSha256(digest->value, digest->span, diags_);
+  if (!hex) return std::nullopt;
+  out->sha256 = *hex;
+  return out;
 }
 
 void Builder::scratch(P::ScratchStmtContext* c, ast::Body& body, const ast::Statement& head) {

@@ -74,6 +74,7 @@ class Builder {
   ast::QualifiedName qualified(P::QualifiedNameContext* ctx) const;
   std::optional<ast::Str> str(TerminalNode* node);
   std::optional<ast::PathRef> path(TerminalNode* node);
+  std::optional<ast::PathRef> pathRef(P::PathRefContext* ref, model::Access access);
   std::optional<ast::Value<std::uint64_t>> duration(TerminalNode* node);
   std::optional<ast::Value<std::uint64_t>> size(TerminalNode* node);
   std::vector<model::Suppression> attributes(const std::vector<P::AttributeContext*>& attrs,

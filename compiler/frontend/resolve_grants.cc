@@ -39,19 +39,35 @@ void Resolver::applyGrants(TaskState& state, const ast::Body& body, const Via& v
   for (const auto& e : body.env) addEnv(task, e, via, fromTask);
 }
 
+// One executable, one digest: two `exec` grants of a path pinned to different digests cannot both
+// hold at launch.
+bool Resolver::pinAgrees(const model::ResolvedTask& task, const model::PathGrant& grant) {
+  for (const auto& g : task.paths) {
+    if (g.path != grant.path || g.sha256.empty() || grant.sha256.empty() || g.sha256 == grant.sha256) continue;
+    diags_
+        .report(Code::InvalidValue, grant.origin.span,
+                fmt::format("{} is pinned to two different digests", model::describePath(grant)))
+        .label(g.origin.span, "pinned to another digest here")
+        .help("keep the digest of the program the task is meant to run, and delete the other");
+    return false;
+  }
+  return true;
+}
+
 void Resolver::addPaths(model::ResolvedTask& task, const ast::Paths& p, const Via& via, bool fromTask) {
   collectSuppressions(task, p);
   for (const auto& ref : p.paths) {
-    model::PathGrant grant{ref.path, ref.workspace, p.access, p.flags, origin(ref.span, via)};
+    model::PathGrant grant{ref.path, ref.workspace, p.access, p.flags, origin(ref.span, via), ref.sha256};
+    if (!pinAgrees(task, grant)) continue;
     auto same = std::find_if(task.paths.begin(), task.paths.end(), [&](const model::PathGrant& g) {
       return g.path == grant.path && g.access == grant.access && g.flags == grant.flags;
     });
     if (same != task.paths.end()) {
+      if (same->sha256.empty()) same->sha256 = grant.sha256;
       if (fromTask && same->origin.via.empty())
         diags_
             .report(Code::DuplicateGrant, ref.span,
-                    fmt::format("`{} {}` is declared twice", model::nameOf(p.access),
-                                ref.workspace ? std::string("workspace") : "\"" + ref.path + "\""))
+                    fmt::format("`{} {}` is declared twice", model::nameOf(p.access), model::policyPath(grant)))
             .label(same->origin.span, "first declared here")
             .help("delete one of them");
       continue;

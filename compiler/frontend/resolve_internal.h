@@ -154,6 +154,7 @@ class Resolver {
   // ---- grants (resolve_grants.cc) ---------------------------------------------------------
   void applyGrants(TaskState& state, const ast::Body& body, const Via& via, bool fromTask);
   void addPaths(model::ResolvedTask& task, const ast::Paths& p, const Via& via, bool fromTask);
+  bool pinAgrees(const model::ResolvedTask& task, const model::PathGrant& grant);
   void addScratch(model::ResolvedTask& task, const ast::Scratch& s, const Via& via, bool fromTask);
   void addEnv(model::ResolvedTask& task, const ast::Env& e, const Via& via, bool fromTask);
   void applyDelegations(TaskState& state, Module& m, const ast::Body& body, const Via& via);

@@ -317,6 +317,82 @@ std::optional<std::string> checkPath(std::string_view path, Span span, Diagnosti
   return std::string(path);
 }
 
+std::optional<std::string> checkWorkspacePath(std::string_view path, Span span, DiagnosticSink& diags) {
+  if (path.find('\0') != std::string_view::npos) {
+    diags.report(Code::InvalidPath, span, "path contains a NUL byte");
+    return std::nullopt;
+  }
+  if (path.empty()) {
+    diags.report(Code::InvalidPath, span, "the path inside the workspace is empty")
+        .help("name a directory or file inside it, e.g. `workspace \"bin\"`, or write `workspace` alone");
+    return std::nullopt;
+  }
+  if (path[0] == '/' || path[0] == '~') {
+    diags.report(Code::InvalidPath, span, fmt::format("path `{}` inside the workspace is not relative", path))
+        .note("a path after `workspace` is resolved inside the host directory given at launch")
+        .help(fmt::format(
+            "write it relative to the workspace, e.g. `workspace \"{}\"`, or drop `workspace`",
+            path.substr(path.find_first_not_of("/~") == std::string_view::npos ? path.size()
+                                                                               : path.find_first_not_of("/~"))));
+    return std::nullopt;
+  }
+  std::vector<std::string_view> parts;  // the normal form, to suggest the fix
+  std::string_view problem;
+  bool escapes = false;
+  for (std::size_t i = 0; i <= path.size();) {
+    std::size_t j = std::min(path.find('/', i), path.size());
+    std::string_view part = path.substr(i, j - i);
+    if (part.empty()) {
+      if (problem.empty()) problem = j == path.size() ? "a trailing slash" : "an empty component (`//`)";
+    } else if (part == ".") {
+      if (problem.empty()) problem = "a `.` component";
+    } else if (part == "..") {
+      escapes |= parts.empty();
+      if (problem.empty()) problem = "a `..` component";
+      if (!parts.empty()) parts.pop_back();
+    } else {
+      if (part.size() > 255 && problem.empty()) problem = "a component longer than 255 bytes";
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  std::string normal;
+  for (auto p : parts) normal += (normal.empty() ? "" : "/") + std::string(p);
+  if (escapes) {
+    diags.report(Code::InvalidPath, span, fmt::format("path `{}` leaves the workspace", path))
+        .note("a path after `workspace` must stay inside it: `..` is not allowed")
+        .help("grant the outside path by its absolute name instead, without `workspace`");
+    return std::nullopt;
+  }
+  if (!problem.empty()) {
+    auto& d =
+        diags.report(Code::InvalidPath, span, fmt::format("path `{}` inside the workspace has {}", path, problem));
+    if (problem.find("255") != std::string_view::npos) return std::nullopt;
+    if (normal.empty())
+      d.help("write `workspace` alone for the whole workspace");
+    else
+      d.help(fmt::format("write `workspace \"{}\"`", normal));
+    return std::nullopt;
+  }
+  if (path.size() > 4000) {
+    diags.report(Code::InvalidPath, span, "path is longer than PATH_MAX (4096 bytes) inside the workspace");
+    return std::nullopt;
+  }
+  return std::string(path);
+}
+
+std::optional<std::string> checkSha256(std::string_view text, Span span, DiagnosticSink& diags) {
+  std::string hex;
+  for (char c : text) hex += static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    diags.report(Code::InvalidValue, span, fmt::format("`{}` is not a SHA-256 digest", text))
+        .note("a SHA-256 digest is 64 hexadecimal digits")
+        .help("write the output of `sha256sum PROGRAM`, e.g. `sha256 \"<64 hex digits>\"`");
+    return std::nullopt;
+  }
+  return hex;
+}
+
 namespace {
 
 struct Constant {

@@ -21,6 +21,11 @@ std::optional<std::uint64_t> parseInteger(std::string_view text, Span span, Diag
 std::optional<model::Date> parseDate(std::string_view text, Span span, DiagnosticSink& diags);
 // Absolute, normalized: no relative path, `.`, `..`, empty component, trailing slash, NUL.
 std::optional<std::string> checkPath(std::string_view path, Span span, DiagnosticSink& diags);
+// A path inside the workspace (`workspace "bin"`): relative, confined to it (no `..`), normalized
+// (no `.`, empty component or trailing slash). Returned as written.
+std::optional<std::string> checkWorkspacePath(std::string_view path, Span span, DiagnosticSink& diags);
+// An executable's pinned SHA-256 digest: 64 hex digits, returned in lower case.
+std::optional<std::string> checkSha256(std::string_view text, Span span, DiagnosticSink& diags);
 // "host:port", "*.suffix:port", "10.0.0.0/8:5432", "[2001:db8::1]:443", ports "N", "N-M", "*".
 std::optional<model::Destination> parseDestination(std::string_view text, Span span, DiagnosticSink& diags);
 

@@ -56,12 +56,18 @@ struct MountFlags {
 };
 
 struct PathGrant {
-  std::string path;        // absolute and normalized; kWorkspaceMountPoint for the workspace
-  bool workspace = false;  // the host directory supplied at launch
+  std::string path;        // absolute and normalized; kWorkspaceMountPoint for the workspace, below it inside
+  bool workspace = false;  // the host directory supplied at launch, or a path inside it
   Access access;
   MountFlags flags;  // as declared; the mount planner adds its defaults
   Origin origin;
+  std::string sha256 = {};  // exec: the digest the executable is pinned to (lower-case hex); empty when unpinned
 };
+
+// How a path grant reads in messages: "the workspace", "`bin` in the workspace", "`/usr`".
+std::string describePath(const PathGrant& p);
+// How it is written in policy text: `workspace`, `workspace "bin"`, `"/usr"`.
+std::string policyPath(const PathGrant& p);
 
 struct Scratch {
   std::string path;

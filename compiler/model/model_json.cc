@@ -46,6 +46,7 @@ class Writer {
       if (p.flags.nodev) flags.push_back("nodev");
       if (p.flags.noexec) flags.push_back("noexec");
       x["flags"] = flags;
+      if (!p.sha256.empty()) x["sha256"] = p.sha256;
       return origin(x, p.origin);
     });
     j["scratch"] = list(t.scratch, [&](const Scratch& s) {
@@ -221,6 +222,29 @@ std::string destinationKindName(Destination::Kind kind) {
       return "cidr";
   }
   return "host";
+}
+
+namespace {
+
+// The part of a workspace grant's path below the workspace; empty for the workspace itself.
+std::string_view insideWorkspace(const PathGrant& p) {
+  std::string_view path = p.path;
+  std::string_view root = kWorkspaceMountPoint;
+  return path.size() > root.size() + 1 ? path.substr(root.size() + 1) : std::string_view{};
+}
+
+}  // namespace
+
+std::string describePath(const PathGrant& p) {
+  if (!p.workspace) return fmt::format("`{}`", p.path);
+  auto inside = insideWorkspace(p);
+  return inside.empty() ? std::string("the workspace") : fmt::format("`{}` in the workspace", inside);
+}
+
+std::string policyPath(const PathGrant& p) {
+  if (!p.workspace) return fmt::format("\"{}\"", p.path);
+  auto inside = insideWorkspace(p);
+  return inside.empty() ? std::string("workspace") : fmt::format("workspace \"{}\"", inside);
 }
 
 std::string describeAction(const SyscallAction& action) {
