@@ -1,7 +1,7 @@
 // sbxc: the policy compiler's command line. Dispatches to the subcommands in commands().
 #include <cstdio>
-#include <new>
 #include <exception>
+#include <new>
 
 #include <fmt/format.h>
 
