@@ -23,7 +23,11 @@ case ${1:-} in
   *) seconds=$1; shift ;;
 esac
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+# quarantine_size_mb=10 (OSS-Fuzz's setting): ASan keeps freed memory from reuse for a while to
+# catch use after free; the default 256 MB made every allocation touch fresh pages (a fifth of
+# the run in page faults, 500 MB of RSS) for little more finding power in a harness whose inputs
+# live a few milliseconds.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=10}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 scripts/build.sh fuzz
