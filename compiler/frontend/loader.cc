@@ -231,6 +231,17 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
       target = it->second;
     } else if (auto cached = shared_.byKey.find(source->key); cached != shared_.byKey.end()) {
       target = cached->second;
+    } else if (inProgress_.size() >= kMaxImportNesting) {
+      // Loading recurses once per file of a chain: a chain of thousands would overflow the stack.
+      if (!tooDeepReported_) {
+        tooDeepReported_ = true;
+        diags
+            .report(
+                Code::NestingTooDeep, imp.path.span.valid() ? imp.path.span : imp.span,
+                fmt::format("imports nest more than {} files deep here, at `{}`", kMaxImportNesting, source->display))
+            .help("import the files you need directly, not each through the one before");
+      }
+      continue;
     } else {
       target = load(source->key, source->display, std::move(source->text), stdlib, false, options, sources, diags);
     }

@@ -76,6 +76,9 @@ class ModuleSet {
   std::deque<Module> modules_;
   std::map<std::string, Module*> byKey_;
   std::vector<std::string> inProgress_;  // the import chain being loaded, for cycle reports
+  // Files import files at most this deep (nesting-too-deep, reported once per load).
+  static constexpr std::size_t kMaxImportNesting = 64;
+  bool tooDeepReported_ = false;
   Module* root_ = nullptr;
   // Where the root policy is (its directory, or the current one for text), and, once a file
   // import needs it, the canonical root imports must stay within (Options::importRoot).
