@@ -92,8 +92,9 @@ SbxcLimits compileLimits() {
 std::string limitExceeded(int status, const std::string& diagnostics, const SbxcLimits& limits) {
   // sbxc reports an allocation that failed as "sbxc: out of memory" (compiler/cli/main.cc);
   // a process killed by the kernel for its CPU time gets SIGXCPU, or SIGKILL at the hard limit.
+  // (A crash, SIGSEGV, is not taken for the memory limit: it would hide a bug of sbxc's.)
   bool memory = status == 3 && diagnostics.find("sbxc: out of memory") != std::string::npos;
-  if (memory || (limits.memoryBytes != 0 && status == 128 + SIGSEGV))
+  if (memory && limits.memoryBytes != 0)
     return fmt::format("ran out of its {} MiB of memory (SBX_RUN_COMPILE_MEMORY_MIB)", limits.memoryBytes >> 20);
   if (limits.cpuSeconds != 0 && (status == 128 + SIGXCPU || status == 128 + SIGKILL))
     return fmt::format("used up its {} s of CPU time (SBX_RUN_COMPILE_CPU_SECONDS)", limits.cpuSeconds);
