@@ -169,7 +169,7 @@ ParsedStdlib& embeddedStdlib() {
   if (!built) {
     built = true;
     static const Options kEmbedded;
-    // The embedded stdlib is part of the binary and parses cleanly (tests/unit): nothing to report.
+    // The embedded stdlib is part of the binary and resolves cleanly (tests/unit/frontend_test.cc): nothing to report.
     DiagnosticSink ignored;
     ModuleSet loader(parsed.shared);
     for (const std::string& name : stdlibModules(kEmbedded))
