@@ -5,6 +5,9 @@
 #                (2^N paths to one syscall; nested 2N+1 deep, so N >= 32 ends in nesting-too-deep)
 #   groups N     a chain of N groups, each including the previous one
 #   profiles N   a chain of N profiles, each using the previous one
+#   list N       one group of N syscalls, and a rule of N values in one `in { }` set
+#   string N     a description of N bytes
+#   imports N    a chain of N files, each importing the next
 #
 #   bench/hostile_shapes.sh [SBXC]     (default: build/release/compiler/sbxc)
 #
@@ -41,8 +44,31 @@ profiles() {
   printf 'task t {\n  use level%d\n}\n' $(($1 - 1))
 }
 
+list() {
+  printf 'group big {\n'
+  for ((i = 0; i < $1; i++)); do printf '  read,\n'; done
+  printf '}\ntask t {\n  syscalls {\n    allow @big\n    errno EPERM ioctl if arg1 in {'
+  for ((i = 0; i < $1; i++)); do printf '%d, ' "$i"; done
+  printf '0}\n  }\n}\n'
+}
+
+string() {
+  printf 'task t {\n  description "'
+  head -c "$1" /dev/zero | tr '\0' x
+  printf '"\n}\n'
+}
+
+# The chain's files go beside the root file, in $work/chain/.
+imports() {
+  mkdir -p "$work/chain"
+  for ((i = 1; i < $1; i++)); do printf 'import "m%d.sbx" as next\ngroup g { read }\n' $((i + 1)) >"$work/chain/m$i.sbx"; done
+  printf 'group g { read }\n' >"$work/chain/m$1.sbx"
+  printf 'import "chain/m1.sbx" as first\ntask t {\n  syscalls {\n    allow @first.g\n  }\n}\n'
+}
+
 printf '%-16s %8s %10s %12s  %s\n' shape bytes seconds "peak KiB" "sbxc check"
-for shape in "diamonds 30" "diamonds 40" "groups 1000" "groups 20000" "profiles 1000" "profiles 20000"; do
+for shape in "diamonds 30" "diamonds 40" "groups 1000" "groups 20000" "profiles 1000" "profiles 20000" \
+  "list 100000" "string 15000000" "imports 20000"; do
   read -r kind n <<<"$shape"
   file="$work/$kind$n.sbx"
   "$kind" "$n" >"$file"

@@ -205,11 +205,18 @@ bool compileEntry(const std::string& policy, const std::string& root, int rootFd
   };
   std::string printed, diagnostics;
   // sbxc prints its inputs; its diagnostics and lint findings are relayed below.
+  // A policy is input: its compile runs under limits (compileLimits()), and one that exceeds
+  // them is refused by name instead of taking the machine's memory or time.
+  SbxcLimits limits = compileLimits();
   int status = runSbxc({"compile", policy, "-o", freshPath, "--print-inputs", "--color",
                         colorWanted(STDERR_FILENO, "auto") ? "always" : "never"},
-                       "", &printed, error, &diagnostics);
+                       "", &printed, error, &diagnostics, limits);
   if (status < 0) {
     error = fmt::format("{} (to compile {})", error, policy);
+    return discard();
+  }
+  if (std::string exceeded = limitExceeded(status, diagnostics, limits); !exceeded.empty()) {
+    error = fmt::format("the compile of {} {}; the task was not started", policy, exceeded);
     return discard();
   }
   // A failed compile says why every time; warnings and notes only when they are not those the

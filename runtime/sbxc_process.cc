@@ -3,12 +3,15 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -29,6 +32,44 @@ std::string findSbxc() {
 
 namespace {
 
+// The unsigned number in the environment variable `name`, or `fallback`.
+unsigned long long fromEnvironment(const char* name, unsigned long long fallback) {
+  const char* text = std::getenv(name);
+  if (text == nullptr || *text == '\0') return fallback;
+  unsigned long long value = 0;
+  auto [end, ec] = std::from_chars(text, text + std::strlen(text), value);
+  return ec == std::errc() && *end == '\0' ? value : fallback;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
+// In the child between fork and exec: only async-signal-safe calls. The CPU limit's hard bound is
+// a second above the soft one, so a process that ignores SIGXCPU is killed.
+void applyLimits(const SbxcLimits& limits) {
+  if (limits.memoryBytes != 0) {
+    struct rlimit memory {
+      limits.memoryBytes, limits.memoryBytes
+    };
+    setrlimit(RLIMIT_AS, &memory);
+  }
+  if (limits.cpuSeconds != 0) {
+    struct rlimit cpu {
+      limits.cpuSeconds, limits.cpuSeconds + 1u
+    };
+    setrlimit(RLIMIT_CPU, &cpu);
+  }
+}
+
 // The whole content of the file `fd`, read from its start.
 std::string readFromStart(int fd) {
   std::string text;
@@ -40,8 +81,28 @@ std::string readFromStart(int fd) {
 
 }  // namespace
 
+SbxcLimits compileLimits() {
+  SbxcLimits limits;
+  unsigned long long mib = fromEnvironment("SBX_RUN_COMPILE_MEMORY_MIB", 4096);
+  limits.memoryBytes = kAddressSanitizer || mib > (1ull << 40) ? 0 : static_cast<std::size_t>(mib) << 20;
+  limits.cpuSeconds = static_cast<unsigned>(std::min(fromEnvironment("SBX_RUN_COMPILE_CPU_SECONDS", 60), 1ull << 20));
+  return limits;
+}
+
+std::string limitExceeded(int status, const std::string& diagnostics, const SbxcLimits& limits) {
+  // sbxc reports an allocation that failed as "sbxc: out of memory" (compiler/cli/main.cc);
+  // a process killed by the kernel for its CPU time gets SIGXCPU, or SIGKILL at the hard limit.
+  // (A crash, SIGSEGV, is not taken for the memory limit: it would hide a bug of sbxc's.)
+  bool memory = status == 3 && diagnostics.find("sbxc: out of memory") != std::string::npos;
+  if (memory && limits.memoryBytes != 0)
+    return fmt::format("ran out of its {} MiB of memory (SBX_RUN_COMPILE_MEMORY_MIB)", limits.memoryBytes >> 20);
+  if (limits.cpuSeconds != 0 && (status == 128 + SIGXCPU || status == 128 + SIGKILL))
+    return fmt::format("used up its {} s of CPU time (SBX_RUN_COMPILE_CPU_SECONDS)", limits.cpuSeconds);
+  return "";
+}
+
 int runSbxc(const std::vector<std::string>& args, const std::string& input, std::string* output, std::string& error,
-            std::string* diagnostics) {
+            std::string* diagnostics, const SbxcLimits& limits) {
   std::string sbxc = findSbxc();
   std::vector<std::string> words{sbxc};
   words.insert(words.end(), args.begin(), args.end());
@@ -61,17 +122,33 @@ int runSbxc(const std::vector<std::string>& args, const std::string& input, std:
     for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
     return -1;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  if (captured >= 0) posix_spawn_file_actions_adddup2(&actions, captured, 2);
-  if (output)
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  else
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, sbxc.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  int devNull = output ? -1 : ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  // The child writes exec's errno here; a successful exec closes it empty (O_CLOEXEC).
+  int execError[2];
+  if (pipe2(execError, O_CLOEXEC) != 0) execError[0] = execError[1] = -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // The child: only async-signal-safe calls (the launcher may have other threads).
+    ::dup2(in[0], 0);
+    if (captured >= 0) ::dup2(captured, 2);
+    ::dup2(output ? out[1] : devNull, 1);
+    applyLimits(limits);
+    ::execvp(argv[0], argv.data());
+    int failure = errno;
+    [[maybe_unused]] ssize_t n = ::write(execError[1], &failure, sizeof failure);
+    ::_exit(127);
+  }
+  int rc = pid > 0 ? 0 : errno;
+  if (devNull >= 0) ::close(devNull);
+  if (execError[1] >= 0) ::close(execError[1]);
+  if (execError[0] >= 0) {
+    int failure = 0;
+    if (rc == 0 && ::read(execError[0], &failure, sizeof failure) == sizeof failure) {
+      rc = failure;
+      waitpid(pid, nullptr, 0);
+    }
+    ::close(execError[0]);
+  }
   ::close(in[0]);
   ::close(out[1]);
   if (rc == 0) {

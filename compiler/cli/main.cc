@@ -1,6 +1,7 @@
 // sbxc: the policy compiler's command line. Dispatches to the subcommands in commands().
 #include <cstdio>
 #include <exception>
+#include <new>
 
 #include <fmt/format.h>
 
@@ -256,6 +257,11 @@ int dispatch(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return sbx::cli::dispatch(argc, argv);
+  } catch (const std::bad_alloc&) {
+    // A policy too large for the memory this process may use (sbx-run bounds its compiles with
+    // RLIMIT_AS and recognises these words): input, not a bug.
+    std::fputs("sbxc: out of memory: the input needs more memory than this process may use\n", stderr);
+    return 3;
   } catch (const std::exception& e) {
     // Reaching this is a bug in sbxc; say so rather than abort with a core dump.
     std::fprintf(stderr, "sbxc: internal error: %s\n", e.what());

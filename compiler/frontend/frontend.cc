@@ -9,7 +9,15 @@ struct Session::Shared {
   SharedModules modules;
 };
 
-Session::Session(Options options) : options_(std::move(options)), shared_(std::make_unique<Shared>()) {}
+Session::Session(Options options) : options_(std::move(options)), shared_(std::make_unique<Shared>()) {
+  // The embedded stdlib is parsed once per thread, not once per session: its files come first
+  // in this session's sources, where its modules' spans expect them.
+  if (options_.stdlibDir.empty()) {
+    ParsedStdlib& stdlib = embeddedStdlib();
+    sources_ = stdlib.sources;
+    shared_->modules.byKey = stdlib.shared.byKey;
+  }
+}
 Session::~Session() = default;
 
 Result Session::run(const std::string& path, const std::string* text) {

@@ -129,10 +129,53 @@ Module* ModuleSet::loadRoot(const std::string& path, const std::string* text, co
   }
   std::error_code ec;
   std::string key = text != nullptr ? "<text>:" + path : fs::weakly_canonical(path, ec).string();
-  fs::path base = text != nullptr ? fs::current_path(ec) : fs::path(key).parent_path();
-  importRoot_ = options.importRoot.empty() ? repositoryOf(base) : fs::weakly_canonical(options.importRoot, ec);
+  // The current directory is looked up only when a file import needs it: most policies import
+  // none, and text (stdin, fuzzing) would pay a getcwd and a walk up to / for each load.
+  rootBase_ = text != nullptr ? fs::path() : fs::path(key).parent_path();
+  importRoot_.reset();
   root_ = load(key, path, std::move(contents), false, true, options, sources, diags);
   return root_;
+}
+
+const fs::path& ModuleSet::importRoot() {
+  if (!importRoot_) {
+    std::error_code ec;
+    fs::path base = rootBase_.empty() ? fs::current_path(ec) : rootBase_;
+    importRoot_ = options_->importRoot.empty() ? repositoryOf(base) : fs::weakly_canonical(options_->importRoot, ec);
+  }
+  return *importRoot_;
+}
+
+Module* ModuleSet::loadStdlib(const std::string& name, const Options& options, SourceManager& sources,
+                              DiagnosticSink& diags) {
+  options_ = &options;
+  if (auto it = shared_.byKey.find(name); it != shared_.byKey.end()) return it->second;
+  std::string relative = name.substr(std::string_view("std.").size());
+  std::replace(relative.begin(), relative.end(), '.', '/');
+  relative += ".sbx";
+  auto text = readStdlib(relative, options);
+  if (!text) return nullptr;
+  std::string display = options.stdlibDir.empty()
+                            ? "stdlib-policies/" + relative
+                            : (fs::path(options.stdlibDir) / relative).lexically_normal().string();
+  return load(name, display, std::move(*text), true, false, options, sources, diags);
+}
+
+ParsedStdlib& embeddedStdlib() {
+  // Per thread: the resolver marks imports used on every module it reads, these included.
+  // Built in place, since the modules point at each other.
+  thread_local ParsedStdlib parsed;
+  thread_local bool built = false;
+  if (!built) {
+    built = true;
+    static const Options kEmbedded;
+    // The embedded stdlib is part of the binary and resolves cleanly (tests/unit/frontend_test.cc): nothing to report.
+    DiagnosticSink ignored;
+    ModuleSet loader(parsed.shared);
+    for (const std::string& name : stdlibModules(kEmbedded))
+      loader.loadStdlib(name, kEmbedded, parsed.sources, ignored);
+  }
+  return parsed;
 }
 
 Module* ModuleSet::load(const std::string& key, const std::string& displayPath, std::string text, bool stdlib,
@@ -188,6 +231,17 @@ void ModuleSet::loadImports(Module& module, const std::string& directory, const 
       target = it->second;
     } else if (auto cached = shared_.byKey.find(source->key); cached != shared_.byKey.end()) {
       target = cached->second;
+    } else if (inProgress_.size() >= kMaxImportNesting) {
+      // Loading recurses once per file of a chain: a chain of thousands would overflow the stack.
+      if (!tooDeepReported_) {
+        tooDeepReported_ = true;
+        diags
+            .report(
+                Code::NestingTooDeep, imp.path.span.valid() ? imp.path.span : imp.span,
+                fmt::format("imports nest more than {} files deep here, at `{}`", kMaxImportNesting, source->display))
+            .help("import the files you need directly, not each through the one before");
+      }
+      continue;
     } else {
       target = load(source->key, source->display, std::move(source->text), stdlib, false, options, sources, diags);
     }
@@ -248,7 +302,7 @@ std::optional<ModuleSet::ImportSource> ModuleSet::locateFileImport(const Module&
   source.display = joined.string();
   std::error_code ec;
   source.key = fs::weakly_canonical(joined, ec).string();
-  if (!importRoot_.empty() && !within(fs::path(source.key), importRoot_)) {
+  if (!importRoot().empty() && !within(fs::path(source.key), importRoot())) {
     diags
         .report(Code::ImportOutsideRoot, imp.path.span,
                 fmt::format("`{}` resolves to a file outside the policy's repository; it is not read", source.display))

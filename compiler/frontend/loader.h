@@ -33,6 +33,16 @@ struct SharedModules {
       expandedGroups;
 };
 
+// The embedded stdlib, parsed once per thread (embeddedStdlib()): every module, with `sources`
+// holding exactly its files. A session that uses the embedded stdlib starts its source manager
+// as a copy of `sources`, so the modules' spans name the same files there, and finds the
+// modules through `shared.byKey` instead of parsing them again.
+struct ParsedStdlib {
+  SourceManager sources;
+  SharedModules shared;
+};
+ParsedStdlib& embeddedStdlib();
+
 class ModuleSet {
  public:
   explicit ModuleSet(SharedModules& shared) : shared_(shared) {}
@@ -43,6 +53,8 @@ class ModuleSet {
   Module* loadRoot(const std::string& path, const std::string* text, const Options& options, SourceManager& sources,
                    DiagnosticSink& diags);
   Module* root() const { return root_; }
+  // Loads the stdlib module `name` ("std.syscalls") and its imports into the shared modules.
+  Module* loadStdlib(const std::string& name, const Options& options, SourceManager& sources, DiagnosticSink& diags);
 
  private:
   Module* load(const std::string& key, const std::string& displayPath, std::string text, bool stdlib, bool root,
@@ -64,8 +76,15 @@ class ModuleSet {
   std::deque<Module> modules_;
   std::map<std::string, Module*> byKey_;
   std::vector<std::string> inProgress_;  // the import chain being loaded, for cycle reports
+  // Files import files at most this deep (nesting-too-deep, reported once per load).
+  static constexpr std::size_t kMaxImportNesting = 64;
+  bool tooDeepReported_ = false;
   Module* root_ = nullptr;
-  std::filesystem::path importRoot_;  // canonical; see Options::importRoot
+  // Where the root policy is (its directory, or the current one for text), and, once a file
+  // import needs it, the canonical root imports must stay within (Options::importRoot).
+  std::filesystem::path rootBase_;
+  std::optional<std::filesystem::path> importRoot_;
+  const std::filesystem::path& importRoot();
 };
 
 // The stdlib module names available (e.g. "std.syscalls"), for "did you mean".

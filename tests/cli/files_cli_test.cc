@@ -139,3 +139,19 @@ TEST_CASE("fmt keeps the file's mode, owner and group, and refuses a symlinked p
   // --check only reads: it follows the link.
   CHECK(sbxc({"fmt", "--check", link.string()}).exitCode == 1);
 }
+
+TEST_CASE("a chain of 20,000 imports stops at 64 files with nesting-too-deep, not a stack overflow") {
+  TempDir dir;
+  const int length = 20000;
+  for (int i = 1; i < length; ++i)
+    writeText(dir.path() / ("m" + std::to_string(i) + ".sbx"),
+              "import \"m" + std::to_string(i + 1) + ".sbx\" as next\ngroup g { read }\n");
+  writeText(dir.path() / ("m" + std::to_string(length) + ".sbx"), "group g { read }\n");
+  writeText(dir.path() / "root.sbx",
+            "import \"m1.sbx\" as first\ntask t {\n  syscalls {\n    allow @first.g\n  }\n}\n");
+  Run r = boundedSbxc({"check", (dir.path() / "root.sbx").string()});
+  INFO(r.err);
+  CHECK(r.exitCode == 2);
+  CHECK(r.err.find("error[SBX0059]: imports nest more than 64 files deep here, at `") != std::string::npos);
+  CHECK(r.err.find("1 error emitted") != std::string::npos);
+}

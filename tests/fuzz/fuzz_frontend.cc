@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
 #include <string>
 #include <utility>
 
@@ -59,14 +58,11 @@ void checkFormat(const std::string& text, const sbx::frontend::Result& result, s
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
   std::string original = text;
-  // One session serves many inputs, as it serves many files in `sbxc check`: the stdlib is
-  // parsed once instead of once per input. It only caches what inputs import (never the input
-  // itself, which is always a fresh root), so every crash still reproduces from its one input.
-  // It is renewed now and then so that its sources do not grow without bound.
-  static std::unique_ptr<sbx::frontend::Session> shared;
-  static std::size_t uses = 0;
-  if (!shared || ++uses % 4096 == 0) shared = std::make_unique<sbx::frontend::Session>();
-  sbx::frontend::Session& session = *shared;
+  // A session per input, as each `sbxc check` has: nothing of one input outlives it, so every
+  // crash reproduces from its one input, and an input frees all it allocated (libFuzzer's leak
+  // check reruns any input that does not, and scans the heap). The stdlib is parsed once per
+  // process (frontend/loader.h, embeddedStdlib()), not per session.
+  sbx::frontend::Session session;
   // loadText never throws; an escaping exception reaches std::terminate and is reported as a crash.
   sbx::frontend::Result result = session.loadText("fuzz.sbx", std::move(text));
   const sbx::SourceManager& sources = session.sources();
