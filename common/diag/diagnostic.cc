@@ -88,23 +88,34 @@ std::vector<Diagnostic> DiagnosticSink::sorted() const {
 }
 
 // Optimal string alignment distance, case-insensitive: a swap of two neighbours counts once.
-std::size_t editDistance(std::string_view a, std::string_view b) {
+// Stops as soon as every alignment costs more than `limit` (then returns limit + 1): a hostile
+// policy's megabyte-long name is compared against each candidate in the first rows only.
+std::size_t editDistance(std::string_view a, std::string_view b, std::size_t limit) {
   auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+  std::size_t gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
+  if (gap > limit) return limit + 1;
   // Three rolling rows: the one before the previous is needed for transpositions.
-  std::vector<std::size_t> before(b.size() + 1), previous(b.size() + 1), current(b.size() + 1);
+  std::vector<std::size_t> rows(3 * (b.size() + 1));
+  std::size_t* before = rows.data();
+  std::size_t* previous = before + b.size() + 1;
+  std::size_t* current = previous + b.size() + 1;
   for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     current[0] = i;
+    std::size_t rowBest = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
       current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
       if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
         current[j] = std::min(current[j], before[j - 2] + 1);
+      rowBest = std::min(rowBest, current[j]);
     }
+    // A transposition reaches back two rows, so stop only when both rows are past the limit.
+    if (rowBest > limit && i > 1 && *std::min_element(previous, previous + b.size() + 1) > limit) return limit + 1;
     std::swap(before, previous);
     std::swap(previous, current);
   }
-  return previous[b.size()];
+  return std::min(previous[b.size()], limit + 1);
 }
 
 std::optional<std::string> closestMatch(std::string_view word, const std::vector<std::string>& candidates) {
@@ -114,13 +125,12 @@ std::optional<std::string> closestMatch(std::string_view word, const std::vector
   std::size_t bestDistance = limit + 1;
   for (const auto& candidate : candidates) {
     if (candidate == word) continue;
-    std::size_t gap = candidate.size() > word.size() ? candidate.size() - word.size() : word.size() - candidate.size();
-    if (gap > limit) continue;  // cannot be close enough
-    std::size_t d = editDistance(word, candidate);
+    std::size_t d = editDistance(word, candidate, bestDistance - 1);
     if (d < bestDistance) {
       bestDistance = d;
       best = candidate;
     }
+    if (bestDistance == 0) break;  // the same word in another case: nothing is closer
   }
   return best;
 }

@@ -1,5 +1,6 @@
 // Diagnostics: what is wrong, where, why, and how to fix it.
 #pragma once
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,6 +80,8 @@ class DiagnosticSink {
 
 // "did you mean" support: the candidates closest to `word` (case-insensitive edit distance).
 std::optional<std::string> closestMatch(std::string_view word, const std::vector<std::string>& candidates);
-std::size_t editDistance(std::string_view a, std::string_view b);
+// At most limit + 1: a distance past `limit` is not computed exactly.
+std::size_t editDistance(std::string_view a, std::string_view b,
+                         std::size_t limit = std::numeric_limits<std::size_t>::max() - 1);
 
 }  // namespace sbx

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -35,10 +36,14 @@ std::string severityColor(Severity s, const Palette& p) {
 // The source line as it is safe to print: control characters, bidirectional overrides,
 // invisible characters and invalid bytes become visible escapes (`<U+202E>`, `\xE9`), so a
 // hostile policy can neither reorder nor recolour the terminal that shows its diagnostics.
-// Returns the printable text and, for each code point of the original, its display column.
+// Only code points [first, last) are shown, `…` marking what is cut: a diagnostic on a
+// megabyte-long line prints a window around its span, not the line (nor costs its length each).
+// Returns the printable text and, for each code point shown, its display column.
 struct SafeLine {
   std::string text;
-  std::vector<std::uint32_t> column;  // column[i]: display column where code point i starts
+  std::size_t first = 0;              // the first code point shown
+  bool cut = false;                   // the line goes on after what is shown
+  std::vector<std::uint32_t> column;  // column[i]: display column where code point first + i starts
 };
 
 bool hostile(char32_t c) {
@@ -47,10 +52,18 @@ bool hostile(char32_t c) {
          c == 0x180E || c == 0x034F || (c >= 0xFE00 && c <= 0xFE0F) || c >= 0xE0000;
 }
 
-SafeLine safeLine(std::string_view line) {
+SafeLine safeLine(std::string_view line, std::size_t first = 0,
+                  std::size_t last = std::numeric_limits<std::size_t>::max()) {
   SafeLine out;
+  out.first = first;
   std::uint32_t col = 0;
-  for (std::size_t i = 0; i < line.size();) {
+  if (first > 0) {
+    out.text = "\u2026";
+    col = 1;
+  }
+  std::size_t index = 0;  // code points (or invalid bytes) so far
+  std::size_t i = 0;
+  for (; i < line.size() && index < last; ++index) {
     unsigned char b = static_cast<unsigned char>(line[i]);
     std::size_t len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
     bool valid = len > 0 && i + len <= line.size();
@@ -60,38 +73,55 @@ SafeLine safeLine(std::string_view line) {
       valid = (cont & 0xC0) == 0x80;
       c = (c << 6) | (cont & 0x3F);
     }
-    out.column.push_back(col);
-    std::string piece;
-    if (!valid) {
-      piece = fmt::format("\\x{:02X}", b);
-      len = 1;
-    } else if (c == '\t') {
-      piece = "    ";
-    } else if (hostile(c)) {
-      piece = fmt::format("<U+{:04X}>", static_cast<unsigned>(c));
-    } else {
-      piece = std::string(line.substr(i, len));
+    if (!valid) len = 1;
+    if (index < first) {
+      i += len;
+      continue;
     }
-    out.text += piece;
-    col += valid && c != '\t' && !hostile(c) ? 1 : static_cast<std::uint32_t>(piece.size());
+    out.column.push_back(col);
+    std::size_t before = out.text.size();
+    if (!valid)
+      out.text += fmt::format("\\x{:02X}", b);
+    else if (c == '\t')
+      out.text += "    ";
+    else if (hostile(c))
+      out.text += fmt::format("<U+{:04X}>", static_cast<unsigned>(c));
+    else
+      out.text.append(line.substr(i, len));
+    col += valid && c != '\t' && !hostile(c) ? 1 : static_cast<std::uint32_t>(out.text.size() - before);
     i += len;
   }
   out.column.push_back(col);
+  out.cut = i < line.size();
+  if (out.cut) out.text += "\u2026";
   return out;
 }
+
+// How much of a long line a snippet shows: at most this many code points, the span's start
+// with some context before it among them.
+constexpr std::size_t kContextBefore = 40;
+constexpr std::size_t kSnippetWidth = 160;
 
 void renderSnippet(std::string& out, const Span& span, std::string_view marker, const std::string& message,
                    const SourceManager& sources, const Palette& p, const std::string& markColor) {
   const SourceFile& file = sources.file(span.file);
-  SafeLine line = safeLine(file.line(span.line));
+  std::string_view text = file.line(span.line);
+  std::size_t startPoint = span.col - 1;
+  // A line of at most kSnippetWidth bytes has at most that many code points: shown whole.
+  std::size_t first =
+      text.size() > kSnippetWidth && startPoint + kContextBefore > kSnippetWidth ? startPoint - kContextBefore : 0;
+  SafeLine line = safeLine(text, first, first + kSnippetWidth);
   std::string number = std::to_string(span.line);
   std::string gutter(number.size(), ' ');
-  auto columnOf = [&](std::uint32_t codepoint) {
-    return codepoint < line.column.size() ? line.column[codepoint]
-                                          : line.column.back() + (codepoint - (line.column.size() - 1));
+  auto columnOf = [&](std::size_t codepoint) {
+    std::size_t shown = codepoint - line.first;
+    return shown < line.column.size()
+               ? line.column[shown]
+               : line.column.back() + static_cast<std::uint32_t>(shown - (line.column.size() - 1));
   };
-  std::uint32_t start = columnOf(span.col - 1);
-  std::uint32_t end = span.endLine == span.line ? columnOf(span.endCol - 1) : line.column.back();
+  std::uint32_t start = columnOf(startPoint);
+  bool endShown = !line.cut || span.endCol - 1 < line.first + line.column.size();
+  std::uint32_t end = span.endLine == span.line && endShown ? columnOf(span.endCol - 1) : line.column.back();
   if (end <= start) end = start + 1;
   std::string marks;
   for (std::uint32_t i = start; i < end; ++i) marks += marker;

@@ -25,11 +25,11 @@ namespace sbx::frontend::builder {
 using P = grammar::SbxParser;
 using antlr4::tree::TerminalNode;
 
-// The exact-type check for a labelled alternative: much cheaper than dynamic_cast, which the
-// builder would otherwise run a dozen times per statement.
+// The exact-type check for a labelled alternative (isExactly, frontend/parse.h): the builder
+// runs a dozen per statement.
 template <typename T, typename Base>
 T* as(Base* node) {
-  return node != nullptr && typeid(*node) == typeid(T) ? static_cast<T*>(node) : nullptr;
+  return isExactly<T>(node) ? static_cast<T*>(node) : nullptr;
 }
 
 // Gives a statement the span and suppressions of the statement it was written in.

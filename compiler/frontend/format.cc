@@ -27,8 +27,8 @@ struct Layout {
 };
 
 void collect(antlr4::tree::ParseTree* node, Layout& layout) {
-  auto* ctx = dynamic_cast<antlr4::ParserRuleContext*>(node);
-  if (ctx == nullptr) return;
+  if (isTerminal(node)) return;
+  auto* ctx = static_cast<antlr4::ParserRuleContext*>(node);
   auto start = [&] { return ctx->getStart()->getTokenIndex(); };
   switch (ctx->getRuleIndex()) {
     case P::RuleImportDecl:
@@ -45,7 +45,7 @@ void collect(antlr4::tree::ParseTree* node, Layout& layout) {
       layout.topLevel.insert(start());
       break;
     case P::RuleGroupDecl: {
-      auto* group = dynamic_cast<P::GroupDeclContext*>(ctx);
+      auto* group = static_cast<P::GroupDeclContext*>(ctx);
       auto members = group->syscallRef();
       for (auto* m : members) layout.groupMembers.insert(m->getStart()->getTokenIndex());
       if (!members.empty()) layout.lineStarts.insert(members.front()->getStart()->getTokenIndex());
@@ -57,8 +57,8 @@ void collect(antlr4::tree::ParseTree* node, Layout& layout) {
   // Braces of blocks (not of `in { ... }` sets).
   if (ctx->getRuleIndex() != P::RuleCondition) {
     for (auto* child : ctx->children) {
-      auto* terminal = dynamic_cast<antlr4::tree::TerminalNode*>(child);
-      if (terminal == nullptr) continue;
+      if (!isTerminal(child)) continue;
+      auto* terminal = static_cast<antlr4::tree::TerminalNode*>(child);
       auto type = terminal->getSymbol()->getType();
       if (type == L::LBRACE) layout.opens.insert(terminal->getSymbol()->getTokenIndex());
       if (type == L::RBRACE) layout.closes.insert(terminal->getSymbol()->getTokenIndex());

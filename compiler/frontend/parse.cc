@@ -476,11 +476,14 @@ bool hasSyntaxError(const antlr4::ParserRuleContext* ctx) {
   if (ctx == nullptr) return false;
   if (ctx->exception != nullptr) return true;
   for (auto* child : ctx->children) {
-    if (dynamic_cast<antlr4::tree::ErrorNode*>(child) != nullptr) return true;
-    if (auto* rule = dynamic_cast<antlr4::ParserRuleContext*>(child); rule != nullptr && hasSyntaxError(rule))
-      return true;
+    if (isExactly<antlr4::tree::ErrorNodeImpl>(child)) return true;
+    if (!isTerminal(child) && hasSyntaxError(static_cast<const antlr4::ParserRuleContext*>(child))) return true;
   }
   return false;
+}
+
+bool isTerminal(const antlr4::tree::ParseTree* node) {
+  return isExactly<antlr4::tree::TerminalNodeImpl>(node) || isExactly<antlr4::tree::ErrorNodeImpl>(node);
 }
 
 ParseTree::ParseTree() = default;

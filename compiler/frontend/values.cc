@@ -260,6 +260,41 @@ std::optional<model::Date> parseDate(std::string_view text, Span span, Diagnosti
   return date;
 }
 
+namespace {
+
+// One walk over a path's components: the first thing that makes it not normal, its lexical
+// normal form (only to suggest the fix) and whether `..` climbs above where it starts.
+struct PathComponents {
+  std::vector<std::string_view> parts;
+  std::string_view problem;
+  bool escapes = false;
+};
+
+PathComponents walkComponents(std::string_view path, bool absolute) {
+  PathComponents c;
+  for (std::size_t i = 0; i <= path.size();) {
+    std::size_t j = std::min(path.find('/', i), path.size());
+    std::string_view part = path.substr(i, j - i);
+    if (part.empty()) {
+      if (!(absolute && i == 0) && c.problem.empty())
+        c.problem = j == path.size() ? "a trailing slash" : "an empty component (`//`)";
+    } else if (part == ".") {
+      if (c.problem.empty()) c.problem = "a `.` component";
+    } else if (part == "..") {
+      c.escapes |= c.parts.empty();
+      if (c.problem.empty()) c.problem = "a `..` component";
+      if (!c.parts.empty()) c.parts.pop_back();
+    } else {
+      if (part.size() > 255 && c.problem.empty()) c.problem = "a component longer than 255 bytes";
+      c.parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  return c;
+}
+
+}  // namespace
+
 std::optional<std::string> checkPath(std::string_view path, Span span, DiagnosticSink& diags) {
   if (path.find('\0') != std::string_view::npos) {
     diags.report(Code::InvalidPath, span, "path contains a NUL byte");
@@ -274,27 +309,9 @@ std::optional<std::string> checkPath(std::string_view path, Span span, Diagnosti
         .help("write the absolute path, e.g. \"/home/agent/.cache\"");
     return std::nullopt;
   }
-  // Lexical normalization, only to suggest the fix; the path as written must already be normal.
-  std::vector<std::string_view> parts;
-  std::string_view problem;
-  std::size_t i = 0;
-  while (i <= path.size()) {
-    std::size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    std::string_view part = path.substr(i, j - i);
-    if (part.empty()) {
-      if (i != 0 && problem.empty()) problem = j == path.size() ? "a trailing slash" : "an empty component (`//`)";
-    } else if (part == ".") {
-      if (problem.empty()) problem = "a `.` component";
-    } else if (part == "..") {
-      if (problem.empty()) problem = "a `..` component";
-      if (!parts.empty()) parts.pop_back();
-    } else {
-      if (part.size() > 255 && problem.empty()) problem = "a component longer than 255 bytes";
-      parts.push_back(part);
-    }
-    i = j + 1;
-  }
+  PathComponents c = walkComponents(path, true);
+  std::string_view problem = c.problem;
+  const auto& parts = c.parts;
   std::string normal;
   for (auto p : parts) normal += "/" + std::string(p);
   if (normal.empty()) normal = "/";
@@ -336,26 +353,10 @@ std::optional<std::string> checkWorkspacePath(std::string_view path, Span span, 
                                                                                : path.find_first_not_of("/~"))));
     return std::nullopt;
   }
-  std::vector<std::string_view> parts;  // the normal form, to suggest the fix
-  std::string_view problem;
-  bool escapes = false;
-  for (std::size_t i = 0; i <= path.size();) {
-    std::size_t j = std::min(path.find('/', i), path.size());
-    std::string_view part = path.substr(i, j - i);
-    if (part.empty()) {
-      if (problem.empty()) problem = j == path.size() ? "a trailing slash" : "an empty component (`//`)";
-    } else if (part == ".") {
-      if (problem.empty()) problem = "a `.` component";
-    } else if (part == "..") {
-      escapes |= parts.empty();
-      if (problem.empty()) problem = "a `..` component";
-      if (!parts.empty()) parts.pop_back();
-    } else {
-      if (part.size() > 255 && problem.empty()) problem = "a component longer than 255 bytes";
-      parts.push_back(part);
-    }
-    i = j + 1;
-  }
+  PathComponents c = walkComponents(path, false);
+  std::string_view problem = c.problem;
+  const auto& parts = c.parts;
+  bool escapes = c.escapes;
   std::string normal;
   for (auto p : parts) normal += (normal.empty() ? "" : "/") + std::string(p);
   if (escapes) {
