@@ -3,8 +3,9 @@
 #
 #   1. install the Debian packages (a no-op when they are present),
 #   2. build release and asan, and run ctest in both,
-#   3. build the libFuzzer harness and fuzz the front end for a minute (scripts/fuzz.sh), seeded
-#      with every .sbx file in the repository; any crash, leak, timeout or OOM fails the suite.
+#   3. build the libFuzzer harnesses, fuzz the front end for a minute seeded with every .sbx file
+#      in the repository, and replay what it found under ASan (scripts/fuzz.sh); any crash, leak,
+#      timeout or OOM fails the suite.
 #
 # Every stage runs even when an earlier one failed, so one run shows everything that is broken.
 # The last line is "N passed, N failed": the ctest results of both configurations added up,
@@ -84,7 +85,7 @@ run_fuzz() {
   fi
   local out=build/fuzz/summary.txt
   if ! scripts/fuzz.sh "$fuzz_seconds" 2>&1 | tee "$out"; then
-    note_failure "fuzz: crash, leak, timeout or OOM (see build/fuzz/fuzz.log and build/fuzz/artifacts/)"
+    note_failure "fuzz: crash, leak, timeout or OOM (see build/fuzz/fuzz.log, build/fuzz/replay.log and build/fuzz/artifacts/)"
     return
   fi
   passed=$((passed + 1))

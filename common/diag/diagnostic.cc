@@ -1,6 +1,7 @@
 #include "diag/diagnostic.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <tuple>
 
@@ -94,9 +95,12 @@ std::size_t editDistance(std::string_view a, std::string_view b, std::size_t lim
   auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
   std::size_t gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
   if (gap > limit) return limit + 1;
-  // Three rolling rows: the one before the previous is needed for transpositions.
-  std::vector<std::size_t> rows(3 * (b.size() + 1));
-  std::size_t* before = rows.data();
+  // Three rolling rows: the one before the previous is needed for transpositions. Names are
+  // short; a candidate list of every syscall is compared against each unknown name, so the
+  // rows live on the stack unless a word is long.
+  std::array<std::size_t, 3 * 64> small{};
+  std::vector<std::size_t> large(b.size() < 64 ? 0 : 3 * (b.size() + 1));
+  std::size_t* before = b.size() < 64 ? small.data() : large.data();
   std::size_t* previous = before + b.size() + 1;
   std::size_t* current = previous + b.size() + 1;
   for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
