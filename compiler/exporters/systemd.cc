@@ -189,9 +189,18 @@ void addFiles(const ExportInput& input, const std::vector<std::string>& tokenDir
 
 void addSecrets(const ExportInput& input, Unit& unit, std::vector<Loss>& losses) {
   if (input.plan.tokens.empty()) return;
-  unit.section(
-      "Secrets: the runner mints each token into /run/sbxc/<unit>/NAME before the start (README.txt); systemd copies "
-      "it into the unit's private credentials directory, and both copies go when the unit stops.");
+  bool minted =
+      std::any_of(input.plan.tokens.begin(), input.plan.tokens.end(), [](const auto& t) { return !t.hostFile; });
+  bool hostFiles =
+      std::any_of(input.plan.tokens.begin(), input.plan.tokens.end(), [](const auto& t) { return t.hostFile; });
+  if (minted)
+    unit.section(
+        "Secrets: the runner mints each token into /run/sbxc/<unit>/NAME before the start (README.txt); systemd "
+        "copies it into the unit's private credentials directory, and both copies go when the unit stops.");
+  if (hostFiles)
+    unit.section(
+        "Host secrets (`source file`): systemd copies each host file into the unit's private credentials directory "
+        "at the start; the copy goes when the unit stops, the host's file stays.");
   std::vector<std::string> directories, binds, removals;
   for (const auto& token : input.plan.tokens) {
     std::string secret = token.secret, target = token.exposureTarget;
@@ -350,14 +359,24 @@ std::string readme(const ExportInput& input, const std::string& unitFile, bool w
         "   directory of the dynamic user, under /var/lib/private), seen inside as /workspace.\n"
         "   Root may put the task's files there before the start; systemd hands them to the unit's user.\n",
         ++step, instance, prefix);
-  if (!input.plan.tokens.empty()) {
+  auto isMinted = [](const auto& token) { return !token.hostFile; };
+  if (std::any_of(input.plan.tokens.begin(), input.plan.tokens.end(), isMinted)) {
     out += fmt::format("{}. Before each start, mint the task's tokens into these files, mode 0400, owned by root:\n",
                        ++step);
     for (const auto& token : input.plan.tokens)
-      out +=
-          fmt::format("     /run/sbxc/{}/{}  (audience {}, scopes {}, TTL {} s, subject {})\n", instance, token.secret,
-                      token.audience, joined(token.scopes, " "), (token.ttlMs + 999) / 1000, token.subject);
+      if (isMinted(token))
+        out += fmt::format("     /run/sbxc/{}/{}  (audience {}, scopes {}, TTL {} s, subject {})\n", instance,
+                           token.secret, token.audience, joined(token.scopes, " "), (token.ttlMs + 999) / 1000,
+                           token.subject);
     out += "   and revoke them once the unit has stopped (the unit deletes the files).\n";
+  }
+  if (!std::all_of(input.plan.tokens.begin(), input.plan.tokens.end(), isMinted)) {
+    out += fmt::format(
+        "{}. The task's host secrets (`source file`) are loaded from the host as they are; nothing\n"
+        "   mints or revokes them. Keep each file readable by root only:\n",
+        ++step);
+    for (const auto& token : input.plan.tokens)
+      if (!isMinted(token)) out += fmt::format("     {}  ({})\n", token.source, token.secret);
   }
   out += fmt::format(
       "{}. Run it and read its exit status:\n"

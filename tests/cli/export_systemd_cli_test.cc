@@ -405,4 +405,11 @@ TEST_CASE("export systemd: a `source file` secret is loaded from the host file, 
   CHECK(service(unit, "LoadCredential") == "deploy_key:/home/ci/.ssh/deploy_key");
   CHECK(service(unit, "BindReadOnlyPaths") == "%d/deploy_key:/run/secrets/deploy_key");
   CHECK(service(unit, "ExecStopPost").empty());
+  // Neither the unit nor the README tells the operator to mint or revoke a host file.
+  std::string text = readText(onlyUnit(dir.path() / "out/mirror/systemd"));
+  CHECK(text.find("mints") == std::string::npos);
+  CHECK(text.find("Host secrets (`source file`)") != std::string::npos);
+  std::string readme = readText(dir.path() / "out/mirror/systemd/README.txt");
+  CHECK(readme.find("mint the task's tokens") == std::string::npos);
+  CHECK(readme.find("/home/ci/.ssh/deploy_key  (deploy_key)") != std::string::npos);
 }
