@@ -29,8 +29,9 @@ esac
 # quarantine_size_mb=10 (OSS-Fuzz's setting): ASan keeps freed memory from reuse for a while to
 # catch use after free; the default 256 MB made every allocation touch fresh pages (a fifth of
 # the run in page faults, 500 MB of RSS) for little more finding power in a harness whose inputs
-# live a few milliseconds.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=10}
+# live a few milliseconds. Put first, so that ASAN_OPTIONS from outside (scripts/test.sh sets
+# detect_leaks=1 for the whole suite) keeps it unless it sets a quarantine of its own.
+export ASAN_OPTIONS=quarantine_size_mb=10:${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 scripts/build.sh fuzz
