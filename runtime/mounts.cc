@@ -62,9 +62,7 @@ std::optional<std::string> digestOf(int fd, const std::string& what, std::string
     error = failed("read " + what + " to check its digest");
     return std::nullopt;
   }
-  std::string hex;
-  for (auto byte : hash.finish()) hex += fmt::format("{:02x}", byte);
-  return hex;
+  return hash.finishHex();
 }
 
 }  // namespace

@@ -86,16 +86,20 @@ std::array<std::uint8_t, 32> Sha256::finish() {
   return digest;
 }
 
-std::string sha256Hex(std::string_view bytes) {
-  Sha256 hash;
-  hash.update(bytes);
+std::string Sha256::finishHex() {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  for (std::uint8_t byte : hash.finish()) {
+  for (std::uint8_t byte : finish()) {
     out += kHex[byte >> 4];
     out += kHex[byte & 15];
   }
   return out;
+}
+
+std::string sha256Hex(std::string_view bytes) {
+  Sha256 hash;
+  hash.update(bytes);
+  return hash.finishHex();
 }
 
 }  // namespace sbx

@@ -17,6 +17,7 @@ class Sha256 {
   Sha256();
   void update(std::string_view bytes);
   std::array<std::uint8_t, 32> finish();
+  std::string finishHex();  // finish() as 64 lower-case hex digits
 
  private:
   void compress(const std::uint8_t* block);

@@ -50,9 +50,7 @@ nlohmann::ordered_json inputsOf(const SourceManager& sources) {
   for (std::size_t i = 0; i < kStdlibFiles_count; ++i)
     stdlib.update(
         fmt::format("{}\n{}\n{}", kStdlibFiles[i].path, kStdlibFiles[i].contents.size(), kStdlibFiles[i].contents));
-  std::string stdlibDigest;
-  for (auto byte : stdlib.finish()) stdlibDigest += fmt::format("{:02x}", byte);
-  return {{"inputs", std::move(inputs)}, {"stdlib", stdlibDigest}};
+  return {{"inputs", std::move(inputs)}, {"stdlib", stdlib.finishHex()}};
 }
 
 // Prints the root tasks' unsuppressed lint findings; true when one of them is an error, which
