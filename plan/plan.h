@@ -66,11 +66,26 @@ struct Destination {
   std::string tool;                         // the tool that alone may use it; empty: the task
 };
 
+// One HTTP request an action consists of: what sbx-run's inspecting proxy lets the action's tool
+// send. The path is a pattern: literal segments, named segments ("{id}": exactly one segment) and
+// an optional trailing "**" (any rest, including none). `query` holds constraints that must all
+// hold: "name" (present) or "name=value" (present with exactly that decoded value).
+struct RequestRule {
+  std::string method;  // upper case, e.g. "GET"
+  std::string scheme;  // "https" or "http"
+  std::string host;    // a host name (lower case, no trailing dot) or an address literal
+  std::uint16_t port = 0;
+  std::string path;                // begins with "/"
+  std::vector<std::string> query;  // written only when non-empty
+};
+
 struct Action {
   std::string name, effect;
   std::optional<std::string> reversibility;
   bool approval = false;
-  std::string approver;  // written only when non-empty
+  std::string approver;                            // written only when non-empty
+  std::optional<std::uint64_t> approvalTimeoutMs;  // with approval: how long a request is held
+  std::vector<RequestRule> requests;               // written only when non-empty
 };
 
 struct Tool {
@@ -88,6 +103,14 @@ struct SecretExposure {
   std::string tool;  // written only when non-empty
 };
 
+// A secret the proxy adds to a tool's requests instead of exposing it: the sandbox never holds
+// it. `value` is the header's value with "{token}" where the secret goes, e.g. "Bearer {token}".
+struct SecretInjection {
+  std::string header;  // e.g. "Authorization"
+  std::string value;
+  std::string tool;  // the tool whose matching requests (to the secret's audience, over TLS) get it
+};
+
 struct Secret {
   std::string name;
   std::string description;  // written only when non-empty
@@ -96,6 +119,7 @@ struct Secret {
   std::string audience;  // written only when non-empty
   std::optional<std::uint64_t> ttlMs;
   std::optional<SecretExposure> exposure;
+  std::optional<SecretInjection> injection;
 };
 
 struct Limits {

@@ -144,6 +144,18 @@ std::vector<Destination> destinations(const json& object, const std::string& pat
   return listAt(object, path, key, destination);
 }
 
+RequestRule requestRule(const json& v, const std::string& p) {
+  const json& o = objectItem(v, p);
+  RequestRule r;
+  r.method = text(o, p, "method");
+  r.scheme = text(o, p, "scheme");
+  r.host = text(o, p, "host");
+  r.port = portAt(o, p, "port");
+  r.path = text(o, p, "path");
+  if (o.contains("query")) r.query = texts(o, p, "query");
+  return r;
+}
+
 Tool tool(const json& v, const std::string& p) {
   const json& o = objectItem(v, p);
   Tool t;
@@ -160,6 +172,8 @@ Tool tool(const json& v, const std::string& p) {
     action.reversibility = optionalText(a, ap, "reversibility");
     action.approval = flag(a, ap, "approval");
     action.approver = textOrEmpty(a, ap, "approver");
+    action.approvalTimeoutMs = optionalUnsigned(a, ap, "approvalTimeoutMs");
+    if (a.contains("requests")) action.requests = listAt(a, ap, "requests", requestRule);
     return action;
   });
   t.egress = destinations(o, p, "egress");
@@ -180,6 +194,11 @@ Secret secret(const json& v, const std::string& p) {
     const json& e = objectAt(o, p, "exposure");
     std::string ep = at(p, "exposure");
     s.exposure = SecretExposure{text(e, ep, "kind"), text(e, ep, "target"), textOrEmpty(e, ep, "tool")};
+  }
+  if (o.contains("injection")) {
+    const json& i = objectAt(o, p, "injection");
+    std::string ip = at(p, "injection");
+    s.injection = SecretInjection{text(i, ip, "header"), text(i, ip, "value"), text(i, ip, "tool")};
   }
   return s;
 }

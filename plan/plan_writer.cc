@@ -24,6 +24,12 @@ void putIfSet(json& j, const char* key, const std::optional<T>& value) {
   if (value) j[key] = *value;
 }
 
+json requestJson(const RequestRule& r) {
+  json x{{"method", r.method}, {"scheme", r.scheme}, {"host", r.host}, {"port", r.port}, {"path", r.path}};
+  if (!r.query.empty()) x["query"] = r.query;
+  return x;
+}
+
 json toolJson(const Tool& t) {
   json x{{"name", t.name}};
   putIfSet(x, "description", t.description);
@@ -35,6 +41,8 @@ json toolJson(const Tool& t) {
     putIfSet(y, "reversibility", a.reversibility);
     y["approval"] = a.approval;
     putIfSet(y, "approver", a.approver);
+    putIfSet(y, "approvalTimeoutMs", a.approvalTimeoutMs);
+    if (!a.requests.empty()) y["requests"] = list(a.requests, requestJson);
     return y;
   });
   x["egress"] = list(t.egress, [](const Destination& d) { return toJson(d); });
@@ -54,6 +62,8 @@ json secretJson(const Secret& s) {
     putIfSet(e, "tool", s.exposure->tool);
     x["exposure"] = e;
   }
+  if (s.injection)
+    x["injection"] = {{"header", s.injection->header}, {"value", s.injection->value}, {"tool", s.injection->tool}};
   return x;
 }
 

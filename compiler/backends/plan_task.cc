@@ -47,14 +47,14 @@ plan::DestinationKind destinationKind(model::Destination::Kind kind) {
 plan::Tool describeTool(const model::Tool& t) {
   plan::Tool x{t.name, t.description, t.exec, t.system, nameIfSet(t.environment), {}, {}, t.secrets};
   x.actions = convert(t.actions, [](const model::Action& a) {
-    return plan::Action{a.name, name(a.effect), nameIfSet(a.reversibility), a.approval, a.approver};
+    return plan::Action{a.name, name(a.effect), nameIfSet(a.reversibility), a.approval, a.approver, {}, {}};
   });
   x.egress = convert(t.egress, describeDestination);
   return x;
 }
 
 plan::Secret describeSecret(const model::Secret& s) {
-  plan::Secret x{s.name, s.description, s.source, s.scopes, s.audience, s.ttlMs, std::nullopt};
+  plan::Secret x{s.name, s.description, s.source, s.scopes, s.audience, s.ttlMs, std::nullopt, std::nullopt};
   if (s.exposure) x.exposure = plan::SecretExposure{name(s.exposure->kind), s.exposure->target, s.exposure->tool};
   return x;
 }

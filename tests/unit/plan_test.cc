@@ -85,3 +85,30 @@ TEST_CASE("plan: a missing or mistyped field is named by its path") {
   CHECK_FALSE(sbx::plan::parsePlan("{", error));
   CHECK(error == "plan.json is not valid JSON");
 }
+
+TEST_CASE("plan: an action's request rules and a secret's injection survive reader then writer") {
+  auto j = aGoldenPlan();
+  auto& action = j["task"]["tools"][0]["actions"][0];
+  action["approval"] = true;
+  action["approvalTimeoutMs"] = 30000;
+  action["requests"] = nlohmann::json::parse(R"([{"method": "PATCH", "scheme": "https", "host": "127.0.0.1",
+      "port": 18443, "path": "/api/items/{id}/labels", "query": ["dry_run=false"]}])");
+  j["task"]["secrets"][0]["injection"] = {{"header", "Authorization"}, {"value", "Bearer {token}"}, {"tool", "api"}};
+  std::string error;
+  auto plan = sbx::plan::fromJson(j, error);
+  INFO(error);
+  REQUIRE(plan);
+  const auto& read = plan->task.tools[0].actions[0];
+  REQUIRE(read.requests.size() == 1);
+  CHECK(read.requests[0].port == 18443);
+  CHECK(read.requests[0].path == "/api/items/{id}/labels");
+  CHECK(read.approvalTimeoutMs == 30000u);
+  REQUIRE(plan->task.secrets[0].injection);
+  CHECK(plan->task.secrets[0].injection->value == "Bearer {token}");
+  auto again = sbx::plan::parsePlan(sbx::plan::renderPlan(*plan), error);
+  REQUIRE(again);
+  CHECK(sbx::plan::renderPlan(*again) == sbx::plan::renderPlan(*plan));
+
+  action["requests"][0]["port"] = 70000;
+  CHECK(refusal(j).find("task.tools[0].actions[0].requests[0].port") != std::string::npos);
+}
