@@ -17,25 +17,27 @@ constexpr std::uint32_t kSendtoAddressLow = offsetof(seccomp_data, args) + 4 * s
 constexpr std::uint32_t kSendtoAddressHigh = kSendtoAddressLow + sizeof(std::uint32_t);
 
 // The tail every allowed call reaches: the accumulator is reloaded, since the task's program left
-// anything in it. Another architecture (the x32 ABI's numbers included, which have bit 30 set and
-// so match none of these) is allowed as the task's filter said.
+// anything in it. Another architecture is allowed as the task's filter said; an x32 number (bit
+// 30, which sbxc's filter already refuses as foreign) is held, so that no ABI reaches connect
+// unbrokered (the supervisor answers it as a denial).
 std::vector<sock_filter> tail() {
   using seccomp::kNativeArch;
-  constexpr std::uint32_t hold = SECCOMP_RET_USER_NOTIF;
+  constexpr std::uint32_t hold = SECCOMP_RET_USER_NOTIF, x32 = 0x40000000;
   return {
       /* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-      /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kNativeArch, 0, 9),
+      /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kNativeArch, 0, 10),
       /* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      /* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_connect, 6, 0),
-      /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bind, 5, 0),
-      /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 0, 5),
+      /* 3 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, x32, 7, 0),
+      /* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_connect, 6, 0),
+      /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bind, 5, 0),
+      /* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 0, 5),
       // sendto without an address sends on the socket's own destination: nothing to judge.
-      /* 6 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kSendtoAddressLow),
-      /* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
-      /* 8 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kSendtoAddressHigh),
-      /* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
-      /* 10 */ BPF_STMT(BPF_RET | BPF_K, hold),
-      /* 11 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      /* 7 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kSendtoAddressLow),
+      /* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2),
+      /* 9 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kSendtoAddressHigh),
+      /* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0),
+      /* 11 */ BPF_STMT(BPF_RET | BPF_K, hold),
+      /* 12 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
 }
 

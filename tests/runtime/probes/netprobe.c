@@ -7,8 +7,13 @@
  *   netprobe udp IP PORT                      sendto on an unconnected socket, print the reply
  *   netprobe udp-connected IP PORT            connect, send, print the reply
  *   netprobe escapes IP PORT UDPPORT OTHERPORT  every way out of a brokered socket (see escapes())
- *   netprobe receive IP PORT BYTES            read BYTES, print "received N in S seconds"
- *   netprobe connects IP PORT COUNT           COUNT connects, print the median in microseconds
+ *   netprobe receive IP PORT BYTES [PROXYIP PROXYPORT]
+ *                                             read BYTES (through an HTTP proxy's CONNECT), print
+ *                                             "received N in S seconds"
+ *   netprobe connects IP PORT COUNT [PROXYIP PROXYPORT]
+ *                                             COUNT usable connections, print the median in microseconds
+ *   netprobe source PORT                      on the host: send zeros to each connection on
+ *                                             127.0.0.1:PORT until it closes (bench/egress.sh)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -47,7 +52,7 @@ static void expectFailure(const char* name, long result) {
 }
 
 static void replyOn(const char* name, int fd) {
-  struct timeval timeout = {5, 0};
+  struct timeval timeout = {2, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   char reply[256];
   ssize_t n = recv(fd, reply, sizeof reply - 1, 0);
@@ -205,18 +210,69 @@ static double now(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void receive(const char* ip, int port, long long bytes) {
-  struct sockaddr_in a = address(ip, port);
+/* A usable connection to IP:PORT: direct, or through the HTTP proxy at PROXYIP:PROXYPORT (its
+ * CONNECT answered). -1 on failure. */
+static int usable(const char* ip, int port, const char* proxyIp, int proxyPort) {
+  struct sockaddr_in a = proxyIp ? address(proxyIp, proxyPort) : address(ip, port);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  double start = now();
   if (connect(fd, (struct sockaddr*)&a, sizeof a) != 0) {
-    printf("receive -> error %s\n", strerror(errno));
-    return;
+    printf("connect -> error %s\n", strerror(errno));
+    close(fd);
+    return -1;
   }
+  if (!proxyIp) return fd;
+  char request[256], head[4096];
+  int n = snprintf(request, sizeof request, "CONNECT %s:%d HTTP/1.1\r\nHost: %s:%d\r\n\r\n", ip, port, ip, port);
+  send(fd, request, (size_t)n, MSG_NOSIGNAL);
+  size_t got = 0;
+  while (got < sizeof head - 1) { /* byte by byte: what follows the head is the server's */
+    if (recv(fd, head + got, 1, 0) != 1) break;
+    ++got;
+    if (got >= 4 && memcmp(head + got - 4, "\r\n\r\n", 4) == 0) break;
+  }
+  head[got] = 0;
+  if (strncmp(head, "HTTP/1.1 200", 12) != 0 && strncmp(head, "HTTP/1.0 200", 12) != 0) {
+    printf("connect -> proxy refused: %.60s\n", head);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void receive(const char* ip, int port, long long bytes, const char* proxyIp, int proxyPort) {
+  double start = now();
+  int fd = usable(ip, port, proxyIp, proxyPort);
+  if (fd < 0) return;
   static char buffer[1 << 20];
   long long got = 0;
   for (ssize_t n; got < bytes && (n = recv(fd, buffer, sizeof buffer, 0)) > 0;) got += n;
   printf("received %lld in %.6f seconds\n", got, now() - start);
+  close(fd);
+}
+
+static void* sourceOne(void* arg) {
+  int fd = (int)(long)arg;
+  static char zeros[1 << 20];
+  while (send(fd, zeros, sizeof zeros, MSG_NOSIGNAL) > 0) {
+  }
+  close(fd);
+  return NULL;
+}
+
+static void source(int port) {
+  struct sockaddr_in a = address("127.0.0.1", port);
+  int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, (struct sockaddr*)&a, sizeof a) != 0 || listen(fd, 256) != 0) {
+    perror("source");
+    exit(1);
+  }
+  printf("source listening\n");
+  for (int client; (client = accept(fd, NULL, NULL)) >= 0;) {
+    pthread_t thread;
+    pthread_create(&thread, NULL, sourceOne, (void*)(long)client);
+    pthread_detach(thread);
+  }
 }
 
 static int byValue(const void* a, const void* b) {
@@ -224,16 +280,12 @@ static int byValue(const void* a, const void* b) {
   return x < y ? -1 : x > y;
 }
 
-static void connects(const char* ip, int port, int count) {
-  struct sockaddr_in a = address(ip, port);
+static void connects(const char* ip, int port, int count, const char* proxyIp, int proxyPort) {
   double* took = calloc((size_t)count, sizeof *took);
   for (int i = 0; i < count; ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
     double start = now();
-    if (connect(fd, (struct sockaddr*)&a, sizeof a) != 0) {
-      printf("connects -> error %s\n", strerror(errno));
-      return;
-    }
+    int fd = usable(ip, port, proxyIp, proxyPort);
+    if (fd < 0) return;
     took[i] = (now() - start) * 1e6;
     close(fd);
   }
@@ -249,9 +301,14 @@ int main(int argc, char** argv) {
   if (argc >= 4 && strcmp(argv[1], "udp") == 0) return udp(argv[2], atoi(argv[3]), 0), 0;
   if (argc >= 4 && strcmp(argv[1], "udp-connected") == 0) return udp(argv[2], atoi(argv[3]), 1), 0;
   if (argc >= 6 && strcmp(argv[1], "escapes") == 0) return escapes(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5])), 0;
-  if (argc >= 5 && strcmp(argv[1], "receive") == 0) return receive(argv[2], atoi(argv[3]), atoll(argv[4])), 0;
-  if (argc >= 5 && strcmp(argv[1], "connects") == 0) return connects(argv[2], atoi(argv[3]), atoi(argv[4])), 0;
+  const char* proxyIp = argc >= 7 ? argv[5] : NULL;
+  int proxyPort = argc >= 7 ? atoi(argv[6]) : 0;
+  if (argc >= 5 && strcmp(argv[1], "receive") == 0)
+    return receive(argv[2], atoi(argv[3]), atoll(argv[4]), proxyIp, proxyPort), 0;
+  if (argc >= 5 && strcmp(argv[1], "connects") == 0)
+    return connects(argv[2], atoi(argv[3]), atoi(argv[4]), proxyIp, proxyPort), 0;
+  if (argc >= 3 && strcmp(argv[1], "source") == 0) return source(atoi(argv[2])), 0;
   fprintf(stderr, "usage: netprobe tcp|tcp-nonblocking|udp|udp-connected IP PORT | escapes IP PORT UDPPORT OTHERPORT | "
-                  "receive IP PORT BYTES | connects IP PORT COUNT\n");
+                  "receive IP PORT BYTES [PROXYIP PROXYPORT] | connects IP PORT COUNT [PROXYIP PROXYPORT] | source PORT\n");
   return 2;
 }
