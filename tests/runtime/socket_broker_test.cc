@@ -107,6 +107,7 @@ import std.syscalls
 task t {{
   use programs.curl
   use programs.shell
+  use programs.python3
   write workspace
   read "{}"
   timeout 60s
@@ -222,4 +223,38 @@ TEST_CASE("socket brokering: every way out of a brokered socket fails, the race 
     CHECK(has(r.out, "race-fastopen -> done"));
   }
   CHECK(servers.reachedOther() == 0);
+}
+
+TEST_CASE("socket brokering: UNIX socket paths are bound and connected as the payload, in the sandbox's root") {
+  if (geteuid() != 0) return skipTest("needs root (the probes are read from the build directory)");
+  Sandbox s;
+  {
+    Run r = s.run(R"(python3 -c '
+import os, socket
+l = socket.socket(socket.AF_UNIX); l.bind("/workspace/own.sock"); l.listen(4)
+c = socket.socket(socket.AF_UNIX); c.connect("/workspace/own.sock"); print("own -> connected")
+os.chdir("/workspace")
+r = socket.socket(socket.AF_UNIX); r.connect("own.sock"); print("relative -> connected")
+k = socket.socket(socket.AF_UNIX); k.bind("/workspace/locked.sock"); k.listen(1); os.chmod("/workspace/locked.sock", 0)
+try:  # no write permission for its owner either: a connect made as root would pass
+    socket.socket(socket.AF_UNIX).connect("/workspace/locked.sock"); print("locked -> connected")
+except OSError as e:
+    print("locked ->", e.strerror)
+try:
+    socket.socket(socket.AF_UNIX).connect("/workspace/missing.sock")
+except OSError as e:
+    print("missing ->", e.strerror)
+a = socket.socket(socket.AF_UNIX); a.bind("\0sbx-abstract"); a.listen(1)
+socket.socket(socket.AF_UNIX).connect("\0sbx-abstract"); print("abstract -> connected")
+print("owner", os.stat("/workspace/own.sock").st_uid == os.getuid())
+')");
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(has(r.out, "own -> connected"));
+    CHECK(has(r.out, "relative -> connected"));
+    CHECK(has(r.out, "locked -> Permission denied"));
+    CHECK(has(r.out, "missing -> No such file or directory"));
+    CHECK(has(r.out, "abstract -> connected"));
+    CHECK(has(r.out, "owner True"));
+  }
 }
