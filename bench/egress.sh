@@ -8,13 +8,17 @@
 # Targets: at least 0.90 of direct throughput, at most 1 ms added per connection. Prints; exits 0
 # whether or not the targets are met (it measures, it does not gate). Only 127.0.0.1 is used.
 #
+# Then bench/egress_peers.sh: the same against the real sbx-run, side by side: direct, brokered
+# (socket_broker.h: no proxy at all), sbx-run's relay, squid and tinyproxy.
+#
 #   bench/egress.sh [ROUNDS [CONNECTIONS]]     (defaults 5 and 300)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 case ${1:-} in
-  -h | --help) sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h | --help) sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
 esac
 scripts/install-deps.sh
 scripts/build.sh release >/dev/null
 build/release/bench/sbx_egress_bench "${1:-5}" "${2:-300}"
+bench/egress_peers.sh build/release 3 "${2:-300}"

@@ -28,12 +28,13 @@ std::optional<IpAddress> parseAddressLiteral(std::string_view text) {
   return address->unmapped();
 }
 
-EgressRules EgressRules::fromPlan(const std::vector<plan::Destination>& egress, const std::vector<plan::Tool>& tools) {
+EgressRules EgressRules::fromPlan(const std::vector<plan::Destination>& egress, const std::vector<plan::Tool>& tools,
+                                  const std::string& protocol) {
   EgressRules out;
   for (const auto& t : tools)
     if (!t.exec.empty()) out.toolExecutables_.emplace_back(t.exec, t.name);
   for (const auto& e : egress) {
-    if (e.protocol != "tcp") continue;  // the proxy carries TCP only
+    if (e.protocol != protocol) continue;
     EgressRule r;
     using Kind = plan::DestinationKind;
     r.kind = e.kind == Kind::Wildcard                     ? EgressRule::Kind::Wildcard

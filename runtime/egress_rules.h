@@ -40,9 +40,11 @@ struct EgressRule {
 
 class EgressRules {
  public:
-  // The TCP entries of plan.json's "egress" list; `tools` is the task's tools (plan.json's
-  // task.tools), whose executables name the tool a client is.
-  static EgressRules fromPlan(const std::vector<plan::Destination>& egress, const std::vector<plan::Tool>& tools);
+  // The entries of plan.json's "egress" list of `protocol` ("tcp": the proxy's and the broker's
+  // TCP; "udp": the broker's UDP flows); `tools` is the task's tools (plan.json's task.tools),
+  // whose executables name the tool a client is.
+  static EgressRules fromPlan(const std::vector<plan::Destination>& egress, const std::vector<plan::Tool>& tools,
+                              const std::string& protocol = "tcp");
   bool empty() const { return rules_.empty(); }
   // Whether some rule is a tool's: only then does the proxy look up who a client is.
   bool hasToolRules() const;

@@ -25,6 +25,7 @@
 #include "runtime/hardening.h"
 #include "runtime/limits.h"
 #include "runtime/network.h"
+#include "runtime/notify_rules.h"
 #include "runtime/proxy.h"
 #include "runtime/sandbox.h"
 #include "runtime/tool_gates.h"
@@ -95,6 +96,12 @@ std::string programPath(const std::string& name) {
   std::vector<sock_filter> supervised;
   if (handoff && supervisableStart(filter, program.c_str(), argv.data(), envp.data()))
     supervised = notifyingDenials(filter);
+  // A task with egress: its connects are the supervisor's to make (socket_broker.h).
+  if (!supervised.empty() && handoff->brokerSockets)
+    if (auto composed = withBrokeredCalls(supervised)) {
+      supervised = std::move(*composed);
+      handoff->socketsBrokered = true;
+    }
   if (handoff) {
     handoff->memfdGuarded = memfdGuard;
     handoff->setIdGuarded = setIdGuard;

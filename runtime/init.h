@@ -32,9 +32,11 @@ struct ToolGates;
 // What the payload leaves, in the memory it shares with init and the launcher, for the syscall
 // supervisor (syscall_supervisor.h).
 struct SupervisionHandoff {
-  int listener = -1;          // in the descriptor table the payload shared with init
-  bool memfdGuarded = false;  // the filter loaded refuses executable memfds (hardening.h)
-  bool setIdGuarded = false;  // ... and set-id modes (an ID-mapped workspace)
+  int listener = -1;             // in the descriptor table the payload shared with init
+  bool memfdGuarded = false;     // the filter loaded refuses executable memfds (hardening.h)
+  bool setIdGuarded = false;     // ... and set-id modes (an ID-mapped workspace)
+  bool brokerSockets = false;    // set by the launcher: compose the filter with notify_rules.h
+  bool socketsBrokered = false;  // set by the payload: it did (the supervisor must broker)
 };
 
 struct InitArgs {

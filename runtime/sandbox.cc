@@ -25,6 +25,7 @@
 #include "runtime/mounts.h"
 #include "runtime/network.h"
 #include "runtime/proxy.h"
+#include "runtime/socket_broker.h"
 #include "runtime/stop_signals.h"
 #include "runtime/syscall_supervisor.h"
 #include "runtime/tool_broker.h"
@@ -180,8 +181,11 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   cgroups.create(task.plan.task.limits, limits);
   const auto& tools = task.plan.task.tools;
   EgressRules egressRules = EgressRules::fromPlan(task.plan.egress, gates ? toolsWithCopies(tools, *gates) : tools);
+  EgressRules udpRules = EgressRules::fromPlan(task.plan.egress, gates ? toolsWithCopies(tools, *gates) : tools, "udp");
   SetupReport report;
   SupervisionHandoff handoff;  // written by the payload, in memory it shares with this process
+  // Egress by socket brokering (socket_broker.h), but while learning, when nothing is enforced.
+  handoff.brokerSockets = (!egressRules.empty() || !udpRules.empty()) && !options.learner;
   ChildStack stack;
   int sync[2], errors[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) != 0 || pipe2(errors, O_CLOEXEC) != 0) {
@@ -266,9 +270,19 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
     return code ? code : kLauncherFailure;
   }
   auditSetup(audit, task, mounts, limits);
+  std::optional<SocketBroker> socketBroker;  // stopped by the supervisor, before its listener closes
+  if (syscallListener >= 0 && handoff.socketsBrokered) {
+    socketBroker.emplace(egressRules, std::move(udpRules), audit,
+                         task.plan.task.qualifiedName.empty() ? task.plan.task.name : task.plan.task.qualifiedName,
+                         id.uid, id.gid);
+    audit.event("egress-brokering", {{"calls", {"connect", "bind", "sendto"}}});
+  }
   std::optional<SyscallSupervisor> supervisor;
   if (syscallListener >= 0)
-    supervisor.emplace(syscallListener, task, filterAsLoaded(task, handoff), audit, options.learner).start();
+    supervisor
+        .emplace(syscallListener, task, filterAsLoaded(task, handoff), audit, options.learner,
+                 socketBroker ? &*socketBroker : nullptr)
+        .start();
   else if (options.learner)
     fmt::print(stderr,
                "sbx-run: --learn: no system call is learned: the filter denies a call the command needs to start "

@@ -15,9 +15,12 @@
 
 #include <fmt/format.h>
 
+#include "bpf/native_arch.h"
 #include "runtime/denial_filter.h"
 #include "runtime/denial_reason.h"
+#include "runtime/notify_rules.h"
 #include "runtime/policy_learner.h"
+#include "runtime/socket_broker.h"
 #include "runtime/syscall_decode.h"
 
 #ifndef PIDFD_THREAD
@@ -56,8 +59,8 @@ bool killHeldProcess(int listener, std::uint64_t id, pid_t tid) {
 }  // namespace
 
 SyscallSupervisor::SyscallSupervisor(int listener, const CompiledTask& task, std::vector<sock_filter> filter,
-                                     AuditLog& audit, PolicyLearner* learner)
-    : listener_(listener), task_(task), filter_(std::move(filter)), audit_(audit), learner_(learner) {
+                                     AuditLog& audit, PolicyLearner* learner, SocketBroker* broker)
+    : listener_(listener), task_(task), filter_(std::move(filter)), audit_(audit), learner_(learner), broker_(broker) {
   if (pipe2(wake_, O_CLOEXEC) != 0) wake_[0] = wake_[1] = -1;
 }
 
@@ -77,6 +80,7 @@ void SyscallSupervisor::stop() {
   stopping_ = true;
   [[maybe_unused]] ssize_t n = ::write(wake_[1], "x", 1);
   thread_.join();
+  if (broker_) broker_->stop();  // its workers answer on the listener, which closes after this
   if (held_ > audited_) audit_.event("syscall-denials", {{"total", held_}, {"notAudited", held_ - audited_}});
   if (refused_ > printed_.size())
     fmt::print(stderr, "sbx-run: {} denied system calls in all; {} of them not shown (repeats, or past the first {})\n",
@@ -102,6 +106,9 @@ void SyscallSupervisor::answerOne() {
   call.nr = static_cast<std::uint32_t>(request.data.nr);
   for (int i = 0; i < 6; ++i) call.args[i] = request.data.args[i];
   std::uint32_t action = originalAction(filter_, call.arch, call.nr, request.data.instruction_pointer, call.args);
+  if (broker_ && call.arch == seccomp::kNativeArch && isBrokeredCall(call.nr) &&
+      (action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW)
+    return broker_->handle(listener_, request);
   std::string name = syscallName(call.arch, call.nr);
   std::string text = describeCall(call);
   // Read from a pid: only worth reporting if that pid was still the caller after the read.

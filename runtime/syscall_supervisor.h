@@ -26,6 +26,7 @@ namespace sbx::run {
 struct HeldCall;
 struct DenialReason;
 class PolicyLearner;
+class SocketBroker;
 
 class SyscallSupervisor {
  public:
@@ -35,8 +36,10 @@ class SyscallSupervisor {
   // `filter`: the task's filter as the payload would have loaded it without supervision (the
   // memfd guard included), whose action the supervisor answers with.
   // `learner`: null when enforcing; else every held call is recorded there and let run.
+  // `broker`: the socket broker, for a filter composed with notify_rules.h: a held call that the
+  // task's filter allows is one to broker (socket_broker.h), never a denial.
   SyscallSupervisor(int listener, const CompiledTask& task, std::vector<sock_filter> filter, AuditLog& audit,
-                    PolicyLearner* learner = nullptr);
+                    PolicyLearner* learner = nullptr, SocketBroker* broker = nullptr);
   ~SyscallSupervisor();
   SyscallSupervisor(const SyscallSupervisor&) = delete;
   SyscallSupervisor& operator=(const SyscallSupervisor&) = delete;
@@ -59,6 +62,7 @@ class SyscallSupervisor {
   std::vector<sock_filter> filter_;
   AuditLog& audit_;
   PolicyLearner* learner_;
+  SocketBroker* broker_;
   int wake_[2] = {-1, -1};
   std::thread thread_;
   std::atomic<bool> stopping_{false}, killed_{false};

@@ -22,8 +22,8 @@ packages=(
   doctest-dev python3 python3-jsonschema python3-yaml systemd
   # fuzzing: clang with libFuzzer and the sanitizer runtimes
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
-  # benchmarks and `sbxc graph` output
-  hyperfine graphviz
+  # benchmarks and `sbxc graph` output; squid and tinyproxy: bench/egress_peers.sh's peers
+  hyperfine graphviz squid-openssl tinyproxy
   # the SARIF validator's runtime needs ICU; npm fetches the validator itself (below)
   libicu72
   # real consumers of exported configs, and what the launcher tests use

@@ -1,6 +1,6 @@
 # Run inside examples/egress-local.sbx (docs/egress.md): fetches each URL through sbx-run's egress
 # proxy (HTTP_PROXY points there) and then tries a direct connection to 127.0.0.1:18080, which
-# reaches only the sandbox's own, empty, loopback. Prints one line per attempt; exits 1 when the
+# sbx-run's socket broker makes on the host for it (the destination is allowed). Prints one line per attempt; exits 1 when the
 # first URL, the allowed destination, was not served. tests/runtime/egress_test.cc runs it too.
 import socket
 import sys

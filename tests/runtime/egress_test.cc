@@ -1,7 +1,7 @@
 // The egress proxy against loopback servers of the test's own (127.0.0.1 only): allowed
 // destinations reachable through the proxy with python3 and curl, plain and tunnelled; other
-// ports and hosts refused; direct connections fail; names resolving into refused ranges and the
-// metadata address refused; a tool's destination for that tool alone; audit lines for each.
+// ports and hosts refused; a direct connection to the allowed destination brokered (socket_broker.h); names resolving
+// into refused ranges and the metadata address refused; a tool's destination for that tool alone; audit lines for each.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -55,15 +55,15 @@ TEST_CASE("egress: examples/egress-local.sbx fetches 127.0.0.1:18080 through the
     CHECK(r.out.find("http://127.0.0.1:18080/ -> hello from 18080") != std::string::npos);
     CHECK(r.out.find("http://127.0.0.1:18081/ -> refused 403 sbx-run: 127.0.0.1:18081 is not on the task's egress "
                      "allowlist") != std::string::npos);
-    CHECK(r.out.find("direct -> failed: Connection refused") != std::string::npos);
+    CHECK(r.out.find("direct -> connected") != std::string::npos);
     std::string audit = readText(s.audit);
     CHECK(audit.find(R"("event":"egress","destination":"127.0.0.1:18080","address":"127.0.0.1","verdict":"allowed")") !=
           std::string::npos);
     CHECK(audit.find(R"("bytesReceived":)") != std::string::npos);
     CHECK(audit.find(R"("event":"egress","destination":"127.0.0.1:18081","verdict":"refused")") != std::string::npos);
   }
-  CHECK(allowed.served() == 2);
-  CHECK(other.served() == 0);  // the refused requests never left the proxy
+  CHECK(allowed.served() == 4);  // each run: the proxied request, and the brokered direct connection
+  CHECK(other.served() == 0);    // the refused requests never left the proxy
 }
 
 TEST_CASE("egress: curl plain and tunnelled, refused ranges by name, metadata, tools destinations") {
@@ -106,8 +106,8 @@ task t {
         std::string::npos);
   CHECK(r.out.find("hello from 28081") != std::string::npos);                        // curl is the tool
   CHECK(r.out.find("http://127.0.0.1:28081/ -> refused 403") != std::string::npos);  // python3 is not
-  CHECK(r.out.find("direct 000 7") != std::string::npos);                            // curl: couldn't connect
-  CHECK(taskServer.served() == 2);
+  CHECK(r.out.find("direct 200 0") != std::string::npos);  // no proxy: the connect is brokered
+  CHECK(taskServer.served() == 3);
   CHECK(toolServer.served() == 1);
   CHECK(loopbackByName.served() == 0);
   std::string audit = readText(s.audit);

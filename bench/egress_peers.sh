@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Egress side by side, in one run, against the real sbx-run (issue 21 point 6): a 1 GiB transfer
+# from a loopback source and the time to a usable connection, for
+#   direct     the client on the host, no sandbox
+#   brokered   the client inside sbx-run, no proxy settings: its connect is made by the supervisor
+#              and the host socket installed in its place (runtime/socket_broker.h)
+#   relay      the client inside sbx-run through sbx-run's egress proxy (CONNECT, splice relay)
+#   squid      the client on the host through squid (CONNECT), when squid is installed
+#   tinyproxy  the same through tinyproxy, when installed
+# Medians over ROUNDS; ratios against direct measured in the same run. Also the supervisor's CPU
+# per brokered connection: sbx-run's own CPU time (/proc/PID/stat) after N and after 10 N
+# connects, the difference divided by 9 N. Only 127.0.0.1 is used.
+#
+# Targets: brokered throughput >= 0.95 of direct; connect added <= 100 us over direct.
+#
+#   bench/egress_peers.sh BUILD_DIR [ROUNDS [CONNECTIONS]]     (defaults 3 and 300)
+set -euo pipefail
+build=$(cd "${1:?usage: egress_peers.sh BUILD_DIR [ROUNDS [CONNECTIONS]]}" && pwd)
+rounds=${2:-3} connections=${3:-300}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+sbx_run=$build/runtime/sbx-run probe=$build/tests/sbx-netprobe
+bytes=$((1 << 30)) port=28140 squid_port=28141 tinyproxy_port=28142
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$work/ws"
+chmod 1777 "$work"
+[ "$(id -u)" -ne 0 ] || chown 65534:65534 "$work/ws"
+cat >"$work/bench.sbx" <<POLICY
+import std.programs
+import std.syscalls
+task bench {
+  use programs.shell
+  write workspace
+  read "$(dirname "$probe")"
+  timeout 600s
+  connect "127.0.0.1:$port"
+  syscalls {
+    default errno EPERM
+    allow @syscalls.network-io
+  }
+  limits { memory 1GiB  pids 64 }
+}
+POLICY
+export SBX_RUN_CACHE=$work/cache
+
+"$probe" source $port >/dev/null & pids+=($!)
+if command -v squid >/dev/null; then
+  cat >"$work/squid.conf" <<CONF
+http_port 127.0.0.1:$squid_port
+http_access allow all
+cache deny all
+pid_filename $work/squid.pid
+access_log none
+cache_log $work/squid.log
+coredump_dir $work
+CONF
+  squid -N -f "$work/squid.conf" & pids+=($!)
+fi
+if command -v tinyproxy >/dev/null; then
+  printf 'Port %s\nListen 127.0.0.1\nTimeout 600\nMaxClients 100\nUser nobody\nGroup nogroup\nLogLevel Critical\n' \
+    $tinyproxy_port >"$work/tinyproxy.conf"
+  tinyproxy -d -c "$work/tinyproxy.conf" >/dev/null 2>&1 & pids+=($!)
+fi
+sleep 1
+
+inside() { "$sbx_run" --workspace "$work/ws" "$work/bench.sbx" -- "$@"; }
+# One measurement of PATH: the probe's line.
+measure() {
+  local path=$1; shift
+  case $path in
+    direct) "$probe" "$@" ;;
+    brokered) inside "$probe" "$@" ;;
+    relay) inside "$probe" "$@" 127.0.0.1 3128 ;;
+    squid) "$probe" "$@" 127.0.0.1 $squid_port ;;
+    tinyproxy) "$probe" "$@" 127.0.0.1 $tinyproxy_port ;;
+  esac
+}
+paths=(direct brokered relay)
+command -v squid >/dev/null && paths+=(squid)
+command -v tinyproxy >/dev/null && paths+=(tinyproxy)
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+declare -A throughput latency
+for path in "${paths[@]}"; do
+  : >"$work/$path.rate"
+  for ((r = 0; r < rounds; ++r)); do
+    measure "$path" receive 127.0.0.1 $port $bytes |
+      awk -v b=$bytes '/^received/ { if ($2 >= b) printf "%.1f\n", $2 / $4 / 1048576 }' >>"$work/$path.rate"
+  done
+  throughput[$path]=$(median <"$work/$path.rate")
+  latency[$path]=$(measure "$path" connects 127.0.0.1 $port "$connections" | awk '/^connect median/ { print $3 }')
+done
+
+echo "egress side by side: 1 GiB from 127.0.0.1:$port, median of $rounds; connect: median of $connections"
+printf '%-10s %12s %8s %14s %12s\n' path MiB/s ratio connect-us added-us
+for path in "${paths[@]}"; do
+  printf '%-10s %12s %8s %14s %12s\n' "$path" "${throughput[$path]:-?}" \
+    "$(awk -v a="${throughput[$path]:-0}" -v d="${throughput[direct]}" 'BEGIN { printf "%.2f", a / d }')" \
+    "${latency[$path]:-?}" \
+    "$(awk -v a="${latency[$path]:-0}" -v d="${latency[direct]}" 'BEGIN { printf "%.1f", a - d }')"
+done
+
+# The supervisor's CPU per brokered connection: sbx-run's own threads, read while the payload
+# sleeps after its connects (the payload's and init's CPU are theirs, not in sbx-run's stat).
+tick=$(getconf CLK_TCK)
+supervisor_cpu() {
+  local out=$work/cpu.out
+  : >"$out"
+  "$sbx_run" --workspace "$work/ws" "$work/bench.sbx" -- /bin/sh -c "$probe connects 127.0.0.1 $port $1 && sleep 2" \
+    >"$out" &
+  local launcher=$!
+  until grep -q 'connect median' "$out"; do sleep 0.05; done
+  awk '{ print $14 + $15 }' "/proc/$launcher/stat"
+  wait "$launcher"
+}
+few=$((connections)) many=$((connections * 10))
+low=$(supervisor_cpu $few) high=$(supervisor_cpu $many)
+awk -v l="$low" -v h="$high" -v t="$tick" -v n=$((many - few)) \
+  'BEGIN { printf "supervisor CPU per brokered connection: %.1f us (%d more connections, %d ticks of 1/%d s)\n", (h - l) / t / n * 1e6, n, h - l, t }'
+echo "targets: brokered >= 0.95 of direct; connect added <= 100 us"

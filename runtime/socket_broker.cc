@@ -1,0 +1,442 @@
+#include "runtime/socket_broker.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "net/ip_address.h"
+#include "runtime/remote_memory.h"
+#include "runtime/socket_options.h"
+#include "runtime/unix_path_call.h"
+
+namespace sbx::run {
+
+namespace {
+
+constexpr std::size_t kMaxSendBytes = std::size_t{256} << 10;  // per sendto the supervisor makes
+
+struct Destination {
+  IpAddress address;
+  std::uint16_t port = 0;
+  std::string text() const {
+    return address.family == 6 ? fmt::format("[{}]:{}", address.text(), port)
+                               : fmt::format("{}:{}", address.text(), port);
+  }
+};
+
+std::optional<Destination> inetDestination(const sockaddr_storage& name, socklen_t size) {
+  if (name.ss_family == AF_INET && size >= sizeof(sockaddr_in)) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(name);
+    auto address = IpAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&name));
+    if (address) return Destination{address->unmapped(), ntohs(in.sin_port)};
+  }
+  if (name.ss_family == AF_INET6 && size >= sizeof(sockaddr_in6)) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(name);
+    auto address = IpAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&name));
+    if (address) return Destination{address->unmapped(), ntohs(in6.sin6_port)};
+  }
+  return std::nullopt;
+}
+
+bool isLoopback(const IpAddress& a) {
+  if (a.family == 4) return a.bytes[0] == 127;
+  static const IpAddress one = *IpAddress::parse("::1");
+  return a == one;
+}
+
+bool isUnixPath(const sockaddr_storage& name, socklen_t size) {
+  const auto& un = reinterpret_cast<const sockaddr_un&>(name);
+  return name.ss_family == AF_UNIX && size > offsetof(sockaddr_un, sun_path) && un.sun_path[0] != '\0';
+}
+
+int socketOption(int fd, int level, int name) {
+  int value = -1;
+  socklen_t size = sizeof value;
+  return getsockopt(fd, level, name, &value, &size) == 0 ? value : -1;
+}
+
+void answer(int listener, std::uint64_t id, long result) {
+  seccomp_notif_resp response{};
+  response.id = id;
+  if (result < 0)
+    response.error = static_cast<int>(result);
+  else
+    response.val = result;
+  response.flags = 0;  // never SECCOMP_USER_NOTIF_FLAG_CONTINUE (socket_broker.h)
+  ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response);
+}
+
+}  // namespace
+
+struct SocketBroker::Held {
+  int listener = -1;
+  std::uint64_t id = 0;
+  pid_t tid = 0, tgid = 0;
+  std::uint32_t nr = 0;
+  std::uint64_t args[6] = {};
+  int socket = -1;  // the supervisor's duplicate of the caller's descriptor args[0]
+  unsigned long inode = 0;
+  int domain = -1, type = -1, protocol = -1;
+  bool nonBlocking = false;
+  sockaddr_storage name{};
+  socklen_t nameSize = 0;
+  std::string tool;
+
+  bool valid() const { return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0; }
+  int fd() const { return static_cast<int>(args[0]); }
+  void reply(long result) const { answer(listener, id, result); }
+  ~Held() {
+    if (socket >= 0) ::close(socket);
+  }
+};
+
+SocketBroker::SocketBroker(EgressRules tcp, EgressRules udp, AuditLog& audit, std::string task, uid_t uid, gid_t gid)
+    : tcp_(std::move(tcp)), udp_(std::move(udp)), audit_(audit), task_(std::move(task)), uid_(uid), gid_(gid) {
+  if (pipe2(wake_, O_CLOEXEC) != 0) wake_[0] = wake_[1] = -1;
+}
+
+SocketBroker::~SocketBroker() {
+  stop();
+  for (int fd : wake_)
+    if (fd >= 0) ::close(fd);
+}
+
+void SocketBroker::stop() {
+  std::unique_lock lock(mutex_);
+  if (!stopping_) {
+    stopping_ = true;
+    if (wake_[1] >= 0) ::close(wake_[1]);
+    wake_[1] = -1;
+  }
+  for (int fd : inProgress_) shutdown(fd, SHUT_RDWR);
+  for (pid_t pid : helpers_) kill(pid, SIGKILL);
+  idle_.wait(lock, [this] { return workers_ == 0; });
+  lock.unlock();
+  relay_.stop();
+}
+
+void SocketBroker::audit(nlohmann::ordered_json line) {
+  line["via"] = "socket";
+  audit_.event("egress", std::move(line));
+}
+
+void SocketBroker::refuse(const Held& held, const std::string& destination, const std::string& why, int error) {
+  const char* call = held.nr == SYS_connect ? "connect" : held.nr == SYS_bind ? "bind" : "sendto";
+  nlohmann::ordered_json line{{"destination", destination},
+                              {"verdict", "refused"},
+                              {"syscall", call},
+                              {"reason", why},
+                              {"errno", error},
+                              {"pid", held.tgid}};
+  if (!held.tool.empty()) line["tool"] = held.tool;
+  audit(std::move(line));
+  std::string key = std::string(call) + destination + why;
+  std::lock_guard lock(mutex_);
+  if (printed_.size() < kMaxPrinted && printed_.insert(key).second)
+    fmt::print(stderr, "sbx-run: {} to {} refused in task {}: {} ({})\n", call, destination, task_, why,
+               std::strerror(error));
+  held.reply(-error);
+}
+
+void SocketBroker::handle(int listener, const seccomp_notif& request) {
+  auto held = std::make_unique<Held>();
+  held->listener = listener;
+  held->id = request.id;
+  held->tid = static_cast<pid_t>(request.pid);
+  held->nr = static_cast<std::uint32_t>(request.data.nr);
+  for (int i = 0; i < 6; ++i) held->args[i] = request.data.args[i];
+  held->tgid = threadGroupOf(held->tid);
+  held->socket = held->tgid ? duplicateRemoteDescriptor(held->tgid, held->fd()) : -1;
+  int duplicateError = errno;
+  // From here on what was read belongs to the caller: its pid was not reused in between.
+  std::uint64_t nameAt = held->nr == SYS_sendto ? held->args[4] : held->args[1];
+  std::uint64_t nameSize = held->nr == SYS_sendto ? held->args[5] : held->args[2];
+  bool nameRead = nameSize <= sizeof(sockaddr_storage) && readRemote(held->tid, nameAt, &held->name, nameSize);
+  if (!held->valid()) return;
+  if (held->socket < 0) return held->reply(duplicateError == EBADF ? -EBADF : -ENOTSOCK);
+  if (nameSize > sizeof(sockaddr_storage)) return held->reply(-EINVAL);
+  if (!nameRead) return held->reply(-EFAULT);
+  held->nameSize = static_cast<socklen_t>(nameSize);
+  struct stat st {};
+  if (fstat(held->socket, &st) != 0 || !S_ISSOCK(st.st_mode)) return held->reply(-ENOTSOCK);
+  held->inode = st.st_ino;
+  held->domain = socketOption(held->socket, SOL_SOCKET, SO_DOMAIN);
+  held->type = socketOption(held->socket, SOL_SOCKET, SO_TYPE);
+  held->protocol = socketOption(held->socket, SOL_SOCKET, SO_PROTOCOL);
+  held->nonBlocking = fcntl(held->socket, F_GETFL) & O_NONBLOCK;
+  if (rulesFor(*held).hasToolRules()) held->tool = rulesFor(*held).toolOf(executableOf(held->tgid));
+  if (held->nr == SYS_connect) return connectCall(*held);
+  if (held->nr == SYS_bind) return bindCall(*held);
+  return sendtoCall(*held);
+}
+
+const EgressRules& SocketBroker::rulesFor(const Held& held) const {
+  return held.type == SOCK_DGRAM ? udp_ : tcp_;
+}
+
+template <typename Work>
+void SocketBroker::onWorker(Held& held, Work work) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || workers_ >= kMaxWorkers) return held.reply(-EAGAIN);
+    ++workers_;
+    inProgress_.insert(held.socket);
+  }
+  auto moved = std::make_shared<Held>();
+  *moved = held;  // the worker owns the duplicate now
+  held.socket = -1;
+  std::thread([this, moved, work] {
+    work(*moved);
+    std::lock_guard lock(mutex_);
+    inProgress_.erase(moved->socket);
+    if (--workers_ == 0) idle_.notify_all();
+  }).detach();
+}
+
+void SocketBroker::connectCall(Held& held) {
+  const sockaddr* name = reinterpret_cast<const sockaddr*>(&held.name);
+  bool brokered;
+  {
+    std::lock_guard lock(mutex_);
+    brokered = brokered_.contains(held.inode);
+  }
+  if (brokered) {  // its one destination is connected already: nothing else, and no disconnecting
+    if (held.nameSize >= sizeof(sa_family_t) && held.name.ss_family == AF_UNSPEC)
+      return refuse(held, "AF_UNSPEC", "a brokered socket may not be disconnected", EACCES);
+    return held.reply(-EISCONN);
+  }
+  bool inet = held.domain == AF_INET || held.domain == AF_INET6;
+  auto destination = inet ? inetDestination(held.name, held.nameSize) : std::nullopt;
+  bool transport = (held.type == SOCK_STREAM && held.protocol == IPPROTO_TCP) ||
+                   (held.type == SOCK_DGRAM && held.protocol == IPPROTO_UDP);
+  if (destination && transport) {
+    const EgressRules& rules = rulesFor(held);
+    const EgressRule* rule = rules.matchName(destination->address.text(), destination->port, held.tool);
+    auto why = rules.refuseAddress(destination->address, destination->port, rule, held.tool);
+    if (!why) {
+      if (held.type == SOCK_DGRAM) {
+        if (brokerUdp(held, held.name, held.nameSize)) held.reply(0);  // else answered, or gone
+        return;
+      }
+      return onWorker(held, [this](Held& h) { brokerTcp(h, h.name, h.nameSize); });
+    }
+    if (!isLoopback(destination->address)) return refuse(held, destination->text(), *why, ECONNREFUSED);
+  }
+  // The sandbox's own network: its loopback (the proxy, the task's own servers), UNIX sockets.
+  if (isUnixPath(held.name, held.nameSize) && held.domain == AF_UNIX)
+    return unixPathOnWorker(held, UnixPathCall::Kind::Connect);
+  if (held.nonBlocking)  // returns at once (EINPROGRESS, EAGAIN)
+    return held.reply(connect(held.socket, name, held.nameSize) == 0 ? 0 : -errno);
+  onWorker(held, [](Held& h) {
+    h.reply(connect(h.socket, reinterpret_cast<const sockaddr*>(&h.name), h.nameSize) == 0 ? 0 : -errno);
+  });
+}
+
+void SocketBroker::unixPathOnWorker(Held& held, UnixPathCall::Kind kind, std::string bytes, int flags) {
+  onWorker(held, [this, kind, bytes = std::move(bytes), flags](Held& h) {
+    UnixPathCall call;
+    call.kind = kind;
+    call.caller = h.tgid;
+    call.uid = uid_;
+    call.gid = gid_;
+    call.socket = h.socket;
+    std::memcpy(&call.address, &h.name, sizeof call.address);
+    call.length = h.nameSize;
+    call.bytes = bytes;
+    call.flags = flags;
+    call.stillHeld = [&h] { return h.valid(); };
+    h.reply(makeUnixPathCall(call, [this](pid_t p) { trackHelper(p); }));
+  });
+}
+
+void SocketBroker::trackHelper(pid_t pid) {
+  thread_local pid_t mine = 0;  // the helper of this worker
+  std::lock_guard lock(mutex_);
+  if (pid) {
+    helpers_.insert(pid);
+    if (stopping_) kill(pid, SIGKILL);
+  } else {
+    helpers_.erase(mine);
+  }
+  mine = pid ? pid : 0;
+}
+
+int SocketBroker::connectOnHost(int family, int model, const sockaddr_storage& destination, socklen_t size) {
+  int host = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_TCP);
+  if (host < 0) return -errno;
+  copySocketOptions(model, host);
+  int error = 0;
+  if (connect(host, reinterpret_cast<const sockaddr*>(&destination), size) != 0) {
+    error = errno;
+    if (error == EINPROGRESS) {
+      pollfd ready[2] = {{host, POLLOUT, 0}, {wake_[0], POLLIN, 0}};
+      int n;
+      do n = poll(ready, 2, kConnectTimeoutSeconds * 1000);
+      while (n < 0 && errno == EINTR);
+      socklen_t length = sizeof error;
+      if (n == 0)
+        error = ETIMEDOUT;
+      else if (ready[1].revents)
+        error = ECONNABORTED;  // the run is ending
+      else if (getsockopt(host, SOL_SOCKET, SO_ERROR, &error, &length) != 0)
+        error = errno;
+    }
+  }
+  if (error != 0) {
+    ::close(host);
+    return -error;
+  }
+  return host;
+}
+
+void SocketBroker::brokerTcp(Held& held, const sockaddr_storage& destination, socklen_t size) {
+  std::string where = inetDestination(destination, size)->text();
+  int host = connectOnHost(held.domain, held.socket, destination, size);
+  if (host < 0) {
+    audit({{"destination", where}, {"verdict", "allowed"}, {"connected", false}, {"errno", -host}});
+    return held.reply(host);
+  }
+  if (!held.nonBlocking) fcntl(host, F_SETFL, fcntl(host, F_GETFL) & ~O_NONBLOCK);
+  struct stat st {};
+  fstat(host, &st);
+  {
+    std::lock_guard lock(mutex_);  // known before the sandbox can hold it
+    brokered_.insert(st.st_ino);
+  }
+  seccomp_notif_addfd install{};
+  install.id = held.id;
+  install.flags = SECCOMP_ADDFD_FLAG_SETFD;
+  install.srcfd = static_cast<std::uint32_t>(host);
+  install.newfd = static_cast<std::uint32_t>(held.fd());
+  install.newfd_flags = remoteCloseOnExec(held.tgid, held.fd()) ? O_CLOEXEC : 0;
+  bool installed = ioctl(held.listener, SECCOMP_IOCTL_NOTIF_ADDFD, &install) >= 0;
+  ::close(host);
+  if (!installed) {  // the caller is gone (or interrupted: its call will be held again)
+    std::lock_guard lock(mutex_);
+    brokered_.erase(st.st_ino);
+    return;
+  }
+  nlohmann::ordered_json line{{"destination", where}, {"verdict", "allowed"}, {"connected", true}, {"pid", held.tgid}};
+  if (!held.tool.empty()) line["tool"] = held.tool;
+  audit(std::move(line));
+  held.reply(0);
+}
+
+unsigned long SocketBroker::brokerUdp(Held& held, const sockaddr_storage& destination, socklen_t size) {
+  std::string where = inetDestination(destination, size)->text();
+  auto flow = relay_.open(held.domain, destination, size);
+  if (!flow) {
+    held.reply(-errno);
+    return 0;
+  }
+  if (held.nonBlocking) fcntl(flow->sandboxEnd, F_SETFL, O_NONBLOCK);
+  seccomp_notif_addfd install{};
+  install.id = held.id;
+  install.flags = SECCOMP_ADDFD_FLAG_SETFD;
+  install.srcfd = static_cast<std::uint32_t>(flow->sandboxEnd);
+  install.newfd = static_cast<std::uint32_t>(held.fd());
+  install.newfd_flags = remoteCloseOnExec(held.tgid, held.fd()) ? O_CLOEXEC : 0;
+  bool installed = ioctl(held.listener, SECCOMP_IOCTL_NOTIF_ADDFD, &install) >= 0;
+  ::close(flow->sandboxEnd);  // the relay sees the flow end once the sandbox's copy goes too
+  if (!installed) return 0;
+  nlohmann::ordered_json line{{"destination", where}, {"verdict", "allowed"}, {"protocol", "udp"}, {"pid", held.tgid}};
+  if (!held.tool.empty()) line["tool"] = held.tool;
+  audit(std::move(line));
+  return flow->inode;
+}
+
+void SocketBroker::bindCall(Held& held) {
+  bool brokered;
+  {
+    std::lock_guard lock(mutex_);
+    brokered = brokered_.contains(held.inode);
+  }
+  if (brokered) return refuse(held, "a local address", "a brokered socket serves nothing on the host", EACCES);
+  if (isUnixPath(held.name, held.nameSize) && held.domain == AF_UNIX)
+    return unixPathOnWorker(held, UnixPathCall::Kind::Bind);
+  held.reply(bind(held.socket, reinterpret_cast<const sockaddr*>(&held.name), held.nameSize) == 0 ? 0 : -errno);
+}
+
+// The bytes of a sendto, read once; an error (-errno) when they cannot be.
+long SocketBroker::readPayload(Held& held, std::string& bytes, bool datagram) {
+  std::uint64_t size = held.args[2];
+  if (datagram && size > kMaxSendBytes) return -EMSGSIZE;
+  bytes.resize(std::min<std::uint64_t>(size, kMaxSendBytes));  // a stream send may be short
+  if (!readRemote(held.tid, held.args[1], bytes.data(), bytes.size())) return -EFAULT;
+  return held.valid() ? 0 : -ESRCH;
+}
+
+// What a send of the supervisor's returns to the caller, SIGPIPE included (the supervisor sends
+// with MSG_NOSIGNAL: the signal is the caller's, never the launcher's).
+long SocketBroker::sent(const Held& held, ssize_t n, int flags) {
+  if (n >= 0) return n;
+  int error = errno;
+  if (error == EPIPE && !(flags & MSG_NOSIGNAL)) syscall(SYS_tgkill, held.tgid, held.tid, SIGPIPE);
+  return -error;
+}
+
+void SocketBroker::sendtoCall(Held& held) {
+  int flags = static_cast<int>(held.args[3]);
+  std::string bytes;
+  sockaddr_storage flowDestination{};
+  socklen_t flowSize = 0;
+  if (relay_.destinationOf(held.inode, flowDestination, flowSize)) {  // a brokered UDP flow
+    auto asked = inetDestination(held.name, held.nameSize), flow = inetDestination(flowDestination, flowSize);
+    if (!asked || !flow || asked->address != flow->address || asked->port != flow->port)
+      return refuse(held, asked ? asked->text() : "another address",
+                    "a brokered UDP socket sends to its one destination", EACCES);
+    if (long error = readPayload(held, bytes, true)) return held.reply(error);
+    return held.reply(sent(held, relay_.send(held.inode, bytes), flags));
+  }
+  bool brokered;
+  {
+    std::lock_guard lock(mutex_);
+    brokered = brokered_.contains(held.inode);
+  }
+  bool inet = held.domain == AF_INET || held.domain == AF_INET6;
+  if (flags & MSG_FASTOPEN)  // TCP Fast Open is not brokered: its connect would skip the broker's
+    return held.reply(brokered ? -EISCONN : -EOPNOTSUPP);
+  if (held.type == SOCK_STREAM || held.type == SOCK_SEQPACKET || brokered)
+    // A connected stream ignores the address: sent as the caller asked, without it.
+    return onWorker(held, [this, flags](Held& h) {
+      std::string data;
+      if (long error = readPayload(h, data, false)) return h.reply(error);
+      h.reply(sent(h, send(h.socket, data.data(), data.size(), flags | MSG_NOSIGNAL), flags));
+    });
+  auto destination = inet ? inetDestination(held.name, held.nameSize) : std::nullopt;
+  if (destination && held.type == SOCK_DGRAM && held.protocol == IPPROTO_UDP) {
+    const EgressRules& rules = rulesFor(held);
+    const EgressRule* rule = rules.matchName(destination->address.text(), destination->port, held.tool);
+    auto why = rules.refuseAddress(destination->address, destination->port, rule, held.tool);
+    if (!why) {
+      if (long error = readPayload(held, bytes, true)) return held.reply(error);
+      // A datagram that came before the flow is sent by the supervisor itself; later ones pass the relay.
+      unsigned long flow = brokerUdp(held, held.name, held.nameSize);
+      if (flow) held.reply(sent(held, relay_.send(flow, bytes), flags));
+      return;
+    }
+    if (!isLoopback(destination->address)) return refuse(held, destination->text(), *why, ECONNREFUSED);
+  }
+  if (long error = readPayload(held, bytes, true)) return held.reply(error);
+  if (isUnixPath(held.name, held.nameSize) && held.domain == AF_UNIX)
+    return unixPathOnWorker(held, UnixPathCall::Kind::Send, std::move(bytes), flags);
+  held.reply(sent(held,
+                  sendto(held.socket, bytes.data(), bytes.size(), flags | MSG_DONTWAIT | MSG_NOSIGNAL,
+                         reinterpret_cast<const sockaddr*>(&held.name), held.nameSize),
+                  flags));
+}
+
+}  // namespace sbx::run

@@ -1,0 +1,92 @@
+// Socket brokering (docs/egress.md): for a task with egress, the supervisor performs the payload's
+// connect(2), bind(2) and sendto(2)-with-an-address itself (notify_rules.h holds them), on its own
+// duplicate of the caller's socket (pidfd_getfd) and with its own copy of the address
+// (remote_memory.h). A held call is never let run (no SECCOMP_USER_NOTIF_FLAG_CONTINUE): what
+// the caller changes after the check, in its memory or its descriptor table, changes nothing.
+//
+// An IPv4 or IPv6 destination is judged by the task's allowlist (egress_rules.h, per tool, as the
+// proxy judges). Allowed: a TCP socket is made in the host's network namespace, given the options
+// the caller's socket had, connected by the supervisor (on a worker thread: a connect may take
+// long) and installed in place of the caller's descriptor (SECCOMP_IOCTL_NOTIF_ADDFD with
+// SECCOMP_ADDFD_FLAG_SETFD) only once connected, so the sandbox never holds a host socket that is
+// not established: the kernel then refuses it a second connect (EISCONN), listen (EINVAL) and TCP
+// Fast Open (EISCONN), and the supervisor refuses the one way out, connect(AF_UNSPEC), and bind
+// (EACCES). A UDP socket becomes a flow of the relay (udp_relay.h). Refused: ECONNREFUSED, an
+// audit line and a message naming the destination. A loopback destination the policy does not name
+// is the sandbox's own loopback, connected there as the caller asked.
+#pragma once
+#include <linux/seccomp.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "runtime/audit.h"
+#include "runtime/egress_rules.h"
+#include "runtime/udp_relay.h"
+#include "runtime/unix_path_call.h"
+
+namespace sbx::run {
+
+class SocketBroker {
+ public:
+  static constexpr int kMaxWorkers = 32;             // calls that may block, at once
+  static constexpr int kConnectTimeoutSeconds = 60;  // a host connect that takes longer fails (ETIMEDOUT)
+  static constexpr std::size_t kMaxPrinted = 20;
+
+  // `uid`, `gid`: the payload's, inside its user namespace (unix_path_call.h).
+  // `tcp`, `udp`: the task's allowlist for each protocol.
+  SocketBroker(EgressRules tcp, EgressRules udp, AuditLog& audit, std::string task, uid_t uid, gid_t gid);
+  ~SocketBroker();
+  SocketBroker(const SocketBroker&) = delete;
+  SocketBroker& operator=(const SocketBroker&) = delete;
+
+  // Answers `request` (a connect, bind or sendto the task's filter allows), now or from a worker.
+  void handle(int listener, const seccomp_notif& request);
+  // Ends the calls in progress (their sockets shut down, helpers killed) and waits for the workers.
+  void stop();
+
+ private:
+  struct Held;
+  void connectCall(Held& held);
+  void bindCall(Held& held);
+  void sendtoCall(Held& held);
+  // Runs `work` on a worker thread, which answers; EAGAIN when kMaxWorkers are busy.
+  template <typename Work>
+  void onWorker(Held& held, Work work);
+  void brokerTcp(Held& held, const sockaddr_storage& destination, socklen_t size);
+  // The flow's inode once installed in the caller; 0 when not (answered with the error, or gone).
+  unsigned long brokerUdp(Held& held, const sockaddr_storage& destination, socklen_t size);
+  long readPayload(Held& held, std::string& bytes, bool datagram);
+  long sent(const Held& held, ssize_t n, int flags);
+  void trackHelper(pid_t pid);
+  // A UNIX socket's path, looked up as the caller would (unix_path_call.h), on a worker.
+  void unixPathOnWorker(Held& held, UnixPathCall::Kind kind, std::string bytes = {}, int flags = 0);
+  int connectOnHost(int family, int model, const sockaddr_storage& destination, socklen_t size);
+  void refuse(const Held& held, const std::string& destination, const std::string& why, int error);
+  void audit(nlohmann::ordered_json line);
+
+  const EgressRules& rulesFor(const Held& held) const;
+  EgressRules tcp_, udp_;
+  AuditLog& audit_;
+  std::string task_;
+  uid_t uid_;
+  gid_t gid_;
+  UdpRelay relay_;
+  std::mutex mutex_;  // guards what follows
+  std::condition_variable idle_;
+  int workers_ = 0;
+  bool stopping_ = false;
+  std::set<unsigned long> brokered_;  // inodes of the host TCP sockets installed in the sandbox
+  std::set<int> inProgress_;          // sockets a worker waits on
+  std::set<pid_t> helpers_;           // unix_path_call.h's children
+  std::set<std::string> printed_;
+  int wake_[2] = {-1, -1};  // closed by stop(): wakes the host connects' polls
+};
+
+}  // namespace sbx::run
