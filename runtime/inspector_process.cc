@@ -104,7 +104,8 @@ bool InspectorProcess::start(const plan::Plan& plan, const std::string& planPath
   }
   nlohmann::json secretValues = nlohmann::json::object();
   for (const auto& [name, value] : secrets) secretValues[name] = value;
-  send({{"type", "config"}, {"plan", planPath}, {"caDir", dir_}, {"upstreamCa", upstreamCa}, {"secrets", secretValues}});
+  send(
+      {{"type", "config"}, {"plan", planPath}, {"caDir", dir_}, {"upstreamCa", upstreamCa}, {"secrets", secretValues}});
   auto ready = receiveMessage(channel_);
   if (!ready || ready->json.value("type", "") != "ready") {
     error = "inspector: sbx-inspect did not start (its error is above)";
@@ -128,8 +129,8 @@ bool InspectorProcess::start(const plan::Plan& plan, const std::string& planPath
   // The directory is 0700: the sandbox's user reads the bundle through the bind, not the path.
   if (!onApprovalRequest)
     onApprovalRequest = [this](const nlohmann::json& request, const auto& reply) {
-      audit_.event("approval-denied", {{"request", request.value("request", "")},
-                                       {"reason", "this sbx-run has no approval gate"}});
+      audit_.event("approval-denied",
+                   {{"request", request.value("request", "")}, {"reason", "this sbx-run has no approval gate"}});
       reply({{"type", "approval"}, {"request", request.value("request", "")}, {"verdict", "denied"}, {"by", ""}});
     };
   reader_ = std::thread([this] { readDecisions(); });
@@ -149,7 +150,8 @@ PlannedMount InspectorProcess::bundleMount() const {
 
 std::vector<std::string> InspectorProcess::environment() const {
   std::vector<std::string> env;
-  for (const char* name : {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO"})
+  for (const char* name :
+       {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO"})
     env.push_back(fmt::format("{}={}", name, kSandboxCaBundle));
   return env;
 }

@@ -56,8 +56,8 @@ class InspectorProcess {
   bool inspects(const std::string& host, std::uint16_t port) const;
   // Hands a judged, connected connection over (the protocol's "connection" message); the caller
   // closes its own copies of both descriptors. False when the inspector is gone.
-  bool handOver(const std::string& tool, const std::string& host, std::uint16_t port, bool tls,
-                std::string_view prefix, int client, int upstream);
+  bool handOver(const std::string& tool, const std::string& host, std::uint16_t port, bool tls, std::string_view prefix,
+                int client, int upstream);
   // Ends the inspector and removes its directory.
   void stop();
 

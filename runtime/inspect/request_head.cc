@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
-#include <boost/beast/http.hpp>
 #include <fmt/format.h>
+#include <boost/beast/http.hpp>
 
 namespace sbx::inspect {
 
@@ -73,14 +73,16 @@ HeadVerdict checkHead(std::string_view head, const ConnectionTarget& target) {
   parser.eager(false);
   boost::beast::error_code ec;
   parser.put(boost::asio::buffer(head.data(), head.size()), ec);
-  if (ec || !parser.is_header_done()) return refuse(400, fmt::format("the request head is not HTTP/1.1: {}", ec.message()));
+  if (ec || !parser.is_header_done())
+    return refuse(400, fmt::format("the request head is not HTTP/1.1: {}", ec.message()));
   const auto& request = parser.get();
   if (request.version() != 11 && request.version() != 10) return refuse(400, "only HTTP/1.0 and HTTP/1.1 are read");
   std::string method(request.method_string());
   if (request.method() == http::verb::connect) return refuse(403, "CONNECT inside an intercepted connection");
   if (request.count(http::field::upgrade) || request.count("HTTP2-Settings"))
     return refuse(403, "a protocol upgrade (Upgrade, h2c), which no action names");
-  std::size_t lengths = request.count(http::field::content_length), encodings = request.count(http::field::transfer_encoding);
+  std::size_t lengths = request.count(http::field::content_length),
+              encodings = request.count(http::field::transfer_encoding);
   if (lengths && encodings) return refuse(400, "both Content-Length and Transfer-Encoding (request smuggling)");
   if (lengths > 1) return refuse(400, "Content-Length is repeated");
   if (lengths) {

@@ -226,8 +226,8 @@ std::string hostPort(const std::string& scheme, const std::string& host, std::ui
 std::string ruleText(const plan::RequestRule& rule) {
   std::string query;
   for (const auto& q : rule.query) query += (query.empty() ? "?" : "&") + q;
-  return fmt::format("request {} \"{}://{}{}{}\"", rule.method, rule.scheme, hostPort(rule.scheme, rule.host, rule.port),
-                     rule.path, query);
+  return fmt::format("request {} \"{}://{}{}{}\"", rule.method, rule.scheme,
+                     hostPort(rule.scheme, rule.host, rule.port), rule.path, query);
 }
 
 std::string urlOf(const RequestFacts& request) {

@@ -2,16 +2,19 @@
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <cstring>
 #include <thread>
 
+#include <fmt/format.h>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
 #include "runtime/inspect/request_head.h"
 #include "runtime/inspect/stream.h"
@@ -141,6 +144,11 @@ std::string refusalBody(const std::string& tool, const std::string& request, con
 }
 
 void serveConnection(Inspector& inspector, const nlohmann::json& message, int clientFd, int upstreamFd) {
+  // OpenSSL writes with write(2): a peer that went away must fail the write, not kill the process.
+  sigset_t pipeSignal;
+  sigemptyset(&pipeSignal);
+  sigaddset(&pipeSignal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipeSignal, nullptr);
   Connection c{inspector, message.value("id", std::uint64_t{0}), message.value("tool", ""), nullptr, {}};
   c.target = {message.value("scheme", ""), message.value("host", ""),
               static_cast<std::uint16_t>(message.value("port", 0))};
@@ -167,8 +175,8 @@ void serveConnection(Inspector& inspector, const nlohmann::json& message, int cl
     // A client that speaks before the tunnel is established: its bytes would bypass the handshake.
     if (!prefix.empty() || !context ||
         send(clientFd, kEstablished, sizeof kEstablished - 1, MSG_NOSIGNAL) != sizeof kEstablished - 1) {
-      c.report(nullptr, nullptr, "refused",
-               context ? "the client sent bytes before the tunnel was established" : error, connectionUrl);
+      c.report(nullptr, nullptr, "refused", context ? "the client sent bytes before the tunnel was established" : error,
+               connectionUrl);
       return finish();
     }
     clientTls = SSL_new(context);
@@ -260,8 +268,8 @@ void serveConnection(Inspector& inspector, const nlohmann::json& message, int cl
                          {"bodyHead", base64(std::string_view(request.body()).substr(0, kApprovalBodyHead))}};
       std::string by, outcome = inspector.channel->awaitApproval(ask, by);
       if (outcome != "approved") {
-        std::string why = outcome == "closed" ? "the launcher is gone: nothing can approve it"
-                                              : fmt::format("approval {}", outcome);
+        std::string why =
+            outcome == "closed" ? "the launcher is gone: nothing can approve it" : fmt::format("approval {}", outcome);
         answer(client, 403, "http_request_denied",
                fmt::format("sbx-run: {} {} of action `{}` needs approval: {}\n", facts.method, urlOf(facts),
                            match->action->name, why));
@@ -313,8 +321,8 @@ void serveChannel(Inspector& inspector, int channelFd) {
       continue;
     }
     if (type == "approval")
-      inspector.channel->deliverApproval(message->json.value("request", ""),
-                                         message->json.value("verdict", "denied"), message->json.value("by", ""));
+      inspector.channel->deliverApproval(message->json.value("request", ""), message->json.value("verdict", "denied"),
+                                         message->json.value("by", ""));
     for (int fd : message->fds) close(fd);
   }
   inspector.channel->close();  // every held and later request is refused

@@ -23,7 +23,7 @@ struct Inspector {
   TlsAuthority tls;
   Channel* channel = nullptr;
   std::map<std::string, std::string> secrets;  // injected secret -> value
-  std::atomic<std::uint64_t> approvals{0};      // approval request ids: "r1", "r2", ...
+  std::atomic<std::uint64_t> approvals{0};     // approval request ids: "r1", "r2", ...
 };
 
 // Serves the connection described by `message` ({"type":"connection",...}) on `client` and

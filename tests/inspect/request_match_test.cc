@@ -75,7 +75,7 @@ TEST_CASE("inspect: requests match the actions' rules by method, path pattern an
   CHECK(!matchRequest(tool, facts("DELETE", "/api/items")));
   CHECK(!matchRequest(tool, facts("GET", "/api/items/7")));
   CHECK(!matchRequest(tool, facts("GET", "/api/items/")));
-  CHECK(matchRequest(tool, facts("GET", "/api//items")));  // collapsed
+  CHECK(matchRequest(tool, facts("GET", "/api//items")));             // collapsed
   CHECK(!matchRequest(tool, facts("PATCH", "/api/items/7/labels")));  // query constraints missing
   m = matchRequest(tool, facts("PATCH", "/api/items/7/labels?v&dry_run=no"));
   REQUIRE(m);
