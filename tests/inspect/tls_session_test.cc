@@ -114,7 +114,8 @@ Result through(bool trustUpstream, const std::string& sni) {
   REQUIRE(recv(client[0], established, sizeof established, MSG_WAITALL) == 39);
   CHECK(std::string(established, 39) == "HTTP/1.1 200 Connection established\r\n\r\n");
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  BIO* pem = BIO_new_mem_buf(inspector.tls.certificatePem().data(), -1);
+  std::string caPem = inspector.tls.certificatePem();
+  BIO* pem = BIO_new_mem_buf(caPem.data(), static_cast<int>(caPem.size()));
   X509* ca = PEM_read_bio_X509(pem, nullptr, nullptr, nullptr);
   X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
@@ -125,6 +126,9 @@ Result through(bool trustUpstream, const std::string& sni) {
   X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1");
   if (!sni.empty()) SSL_set_tlsext_host_name(ssl, sni.c_str());
   result.handshake = SSL_connect(ssl) == 1;
+  if (!result.handshake)
+    MESSAGE("client handshake: " << tlsError() << "; verify: "
+                                 << std::string(X509_verify_cert_error_string(SSL_get_verify_result(ssl))));
   if (result.handshake) {
     const unsigned char* alpn = nullptr;
     unsigned alpnLength = 0;
