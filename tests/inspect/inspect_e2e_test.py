@@ -190,7 +190,8 @@ def main():
     check("attack sni-differs closed" in out, "an SNI other than the CONNECT target: the connection ends")
     check("attack plain-http HTTP/1.1 403" in out, "plain HTTP to the inspected host is judged by the same rules")
     check("keep-alive HTTP/1.1 200 OK | HTTP/1.1 403" in out, "each request of a kept-alive connection is judged")
-    check("search found []" in out, "the token is in no environment and no readable file")
+    check("search found [] in" in out and "search found [] in 0 files" not in out,
+          "the token is in no environment and no readable file")
     check(not any(p == "/api/admin" or "admin" in p for _, p, _ in Handler.seen), "no refused request reached the server")
     log = audit.read_text()
     check('"event":"request"' in log and '"verdict":"allowed","rule":"request GET \\"https://127.0.0.1:18443/api/items\\""' in log,

@@ -115,15 +115,19 @@ def attacks():
 
 def search():
     found = [k for k, v in os.environ.items() if TOKEN in v]
+    searched = 0
     for root, dirs, files in os.walk("/", followlinks=False):
-        if root == "/":  # /proc and /sys: the processes' environments are read below
-            dirs[:] = [d for d in dirs if d not in ("sys", "proc")]
+        # /proc and /sys: the processes' environments are read below. The host's system trees,
+        # bound read-only, were there before the run and hold no token of it (and take minutes).
+        if root == "/":
+            dirs[:] = [d for d in dirs if d not in ("sys", "proc", "usr", "lib", "lib32", "lib64", "bin", "sbin")]
         for name in files:
             path = os.path.join(root, name)
             try:
                 if os.path.islink(path) or not os.path.isfile(path):
                     continue
                 with open(path, "rb") as f:
+                    searched += 1
                     if TOKEN.encode() in f.read(1 << 24):
                         found.append(path)
             except OSError:
@@ -136,7 +140,7 @@ def search():
                         found.append(f"/proc/{pid}/{part}")
             except OSError:
                 pass
-    line("search found", found)
+    line("search found", found, "in", searched, "files")
 
 
 for step in sys.argv[2:]:
