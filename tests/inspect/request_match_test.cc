@@ -104,7 +104,7 @@ TEST_CASE("inspect: a refusal names the rule that would allow the request") {
   CHECK(urlOf(v6) == "https://[::1]/");
 }
 
-TEST_CASE("inspect: a well-formed head is judged; its facts come from the connection, not the client") {
+TEST_CASE("inspect: a well-formed head is judged, its facts taken from the connection, not the client") {
   auto v = head("GET /api//items HTTP/1.1\r\nHost: 127.0.0.1:18443\r\nAccept: */*\r\n\r\n");
   REQUIRE(v.status == 0);
   CHECK(v.facts.method == "GET");

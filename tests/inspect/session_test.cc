@@ -158,7 +158,7 @@ const std::string kClose =
 
 }  // namespace
 
-TEST_CASE("inspect: an approval holds the request until the launcher's verdict; one approval admits one request") {
+TEST_CASE("inspect: an approval holds the request until the launcher's verdict, and one approval admits one request") {
   Fixture f("http");
   f.run();
   std::string seen;

@@ -154,7 +154,7 @@ Result through(bool trustUpstream, const std::string& sni) {
 
 }  // namespace
 
-TEST_CASE("inspect: TLS both ways; the upstream gets the injected token instead of the client's") {
+TEST_CASE("inspect: TLS both ways, and the upstream gets the injected token instead of the client's") {
   Result r = through(true, "");
   REQUIRE(r.handshake);
   CHECK(r.alpn == "http/1.1");
