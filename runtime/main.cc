@@ -28,7 +28,8 @@
 namespace {
 
 constexpr const char* kUsage =
-    "Usage: sbx-run [--workspace DIR] [--audit FILE] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...\n"
+    "Usage: sbx-run [--workspace DIR] [--audit FILE] [--task NAME] [--upstream-ca FILE] POLICY.sbx|TASK_DIR -- CMD "
+    "ARGS...\n"
     "       sbx-run --dry-run [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR\n"
     "       sbx-run --learn OUT.sbx [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...\n"
     "\n"
@@ -41,6 +42,8 @@ constexpr const char* kUsage =
     "  --workspace DIR   host directory mounted at /workspace (required when the task has one)\n"
     "  --audit FILE      append one JSON line per event to FILE (outside the sandbox)\n"
     "  --task NAME       the task to run when the policy declares several\n"
+    "  --upstream-ca FILE  a CA certificate (PEM) the inspecting proxy trusts for upstream servers,\n"
+    "                    beside the system's store (a private service; used only by request rules)\n"
     "  --dry-run         start nothing: print the mount tree, egress, tokens, limits and filter the\n"
     "                    task would get, name every host path that is missing or unsafe and every\n"
     "                    limit above sbx-run's own hard limits, and exit 125 when the task could\n"
@@ -112,7 +115,7 @@ bool writeLearned(const sbx::run::PolicyLearner& learner, const std::string& pat
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string workspace, auditPath, taskName, target, learnPath;
+  std::string workspace, auditPath, taskName, target, learnPath, upstreamCa;
   std::vector<std::string> command;
   bool dryRun = false;
   for (int i = 1; i < argc; ++i) {
@@ -137,8 +140,11 @@ int main(int argc, char** argv) {
       if (!value(learnPath) || learnPath.empty()) return usage("--learn needs the file to write");
       if (!learnPath.ends_with(".sbx"))
         return usage("--learn " + learnPath + ": the file must end in .sbx to be imported");
-    } else if (a == "--workspace" || a == "--audit" || a == "--task") {
-      std::string& out = a == "--workspace" ? workspace : a == "--audit" ? auditPath : taskName;
+    } else if (a == "--workspace" || a == "--audit" || a == "--task" || a == "--upstream-ca") {
+      std::string& out = a == "--workspace" ? workspace
+                         : a == "--audit"   ? auditPath
+                         : a == "--task"    ? taskName
+                                            : upstreamCa;
       if (!value(out)) return usage(a + " needs a value");
     } else if (a.starts_with("-")) {
       return usage("unknown option " + a);
@@ -182,7 +188,8 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "sbx-run: {}\n", stateError);  // only a task with secrets needs one
     return sbx::run::kLauncherFailure;
   }
-  sbx::run::RunOptions options{workspace, command, newRunId(), stateDir};
+  if (!upstreamCa.empty()) upstreamCa = std::filesystem::absolute(upstreamCa).lexically_normal().string();
+  sbx::run::RunOptions options{workspace, command, newRunId(), stateDir, nullptr, upstreamCa};
   if (options.runId.empty()) {
     fmt::print(stderr, "sbx-run: no randomness for the run id (getrandom: {})\n", std::strerror(errno));
     return sbx::run::kLauncherFailure;

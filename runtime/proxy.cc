@@ -24,6 +24,7 @@
 #include "net/address_spelling.h"
 #include "net/host_name.h"
 #include "net/ip_address.h"
+#include "runtime/inspector_process.h"
 #include "runtime/peer_process.h"
 #include "runtime/policy_learner.h"
 #include "runtime/proxy_refusal.h"
@@ -328,11 +329,13 @@ int listenForProxy(std::string& error) {
 }
 
 EgressProxy::EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit,
-                         const plan::Limits& limits, std::string task, PolicyLearner* learner)
+                         const plan::Limits& limits, std::string task, PolicyLearner* learner,
+                         InspectorProcess* inspector)
     : listener_(listener),
       task_(std::move(task)),
       rules_(std::move(rules)),
       learner_(learner),
+      inspector_(inspector),
       audit_(audit),
       sandboxInit_(sandboxInit),
       capacity_(limits.memoryBytes.value_or(0), rules_.toolsWithRules()) {
@@ -568,6 +571,20 @@ void EgressProxy::serve(int client, const std::string& toolAtAccept) {
 
   // What the client sent past the head (a TLS ClientHello, a request body) goes first.
   std::string_view early = std::string_view(buffer).substr(headEnd + 4);
+  // A host:port that request rules name: the inspector judges each request (inspector_process.h).
+  // It gets the tunnel before "200 Connection established", or the plain request as sent.
+  if (inspector_ && inspector_->inspects(request->host, request->port)) {
+    bool handed = inspector_->handOver(tool, request->host, request->port, request->tunnel,
+                                       request->tunnel ? early : std::string_view(buffer), client, upstream);
+    nlohmann::ordered_json line{{"destination", destination},
+                                {"address", chosen->text()},
+                                {"verdict", handed ? "inspected" : "refused"},
+                                {"rule", byName->destination}};
+    if (!handed) line["reason"] = "the inspecting proxy is gone";
+    if (!tool.empty()) line["tool"] = tool;
+    audit_.event("egress", line);
+    return finish(upstream);
+  }
   bool ok = request->tunnel ? sendAll(client, "HTTP/1.1 200 Connection established\r\n\r\n")
                             : sendAll(upstream, request->upstreamHead);
   ok = ok && sendAll(upstream, early);

@@ -25,6 +25,7 @@
 
 namespace sbx::run {
 
+class InspectorProcess;
 class PolicyLearner;
 
 constexpr const char* kProxyAddress = "127.0.0.1";
@@ -41,9 +42,10 @@ class EgressProxy {
   // `sandboxInit`: the sandbox's init, whose processes the clients are. `limits`: the plan's task
   // limits, whose memory limit bounds the connections the task may hold (proxy_capacity.h).
   // `task`: the task's name, which a refused client is told (proxy_refusal.h). `learner`: null
-  // when enforcing.
+  // when enforcing. `inspector`: where connections to inspected host:ports go once judged and
+  // connected (inspector_process.h); null when the plan has no request rules.
   EgressProxy(int listener, EgressRules rules, AuditLog& audit, pid_t sandboxInit, const plan::Limits& limits,
-              std::string task, PolicyLearner* learner = nullptr);
+              std::string task, PolicyLearner* learner = nullptr, InspectorProcess* inspector = nullptr);
   ~EgressProxy();
   EgressProxy(const EgressProxy&) = delete;
   EgressProxy& operator=(const EgressProxy&) = delete;
@@ -71,6 +73,7 @@ class EgressProxy {
   std::string task_;
   EgressRules rules_;
   PolicyLearner* learner_;
+  InspectorProcess* inspector_;
   EgressRule learned_;  // what a learned destination is allowed by
   AuditLog& audit_;
   pid_t sandboxInit_;

@@ -20,7 +20,9 @@
 #include "runtime/broker.h"
 #include "runtime/exit_codes.h"
 #include "runtime/hardening.h"
+#include "runtime/host_secret.h"
 #include "runtime/init.h"
+#include "runtime/inspector_process.h"
 #include "runtime/limits.h"
 #include "runtime/mounts.h"
 #include "runtime/network.h"
@@ -132,6 +134,33 @@ int supervisedExit(int code, SyscallSupervisor* supervisor, AuditLog& audit) {
   return code;
 }
 
+// The injected secrets' values (a `source file` secret's host file), the inspector started with
+// them, and its CA bundle bound over the sandbox's.
+bool startInspector(const CompiledTask& task, const RunOptions& options, InspectorProcess& inspector,
+                    std::vector<PlannedMount>& mounts, std::string& error) {
+  std::map<std::string, std::string> secrets;
+  for (const auto& s : task.plan.task.secrets) {
+    if (!s.injection) continue;
+    if (!s.source.starts_with("/")) {
+      error = fmt::format("secret `{}` is injected, but only a `source file` secret can be injected by this sbx-run",
+                          s.name);
+      return false;
+    }
+    auto value = readHostSecret(s.source, error);
+    if (!value) return false;
+    while (!value->empty() && (value->back() == '\n' || value->back() == '\r')) value->pop_back();
+    if (value->find_first_of("\r\n", 0) != std::string::npos || value->find('\0') != std::string::npos) {
+      error = fmt::format("secret `{}` ({}): a header value cannot hold a line break or NUL", s.name, s.source);
+      return false;
+    }
+    secrets[s.name] = std::move(*value);
+  }
+  if (!inspector.start(task.plan, task.dir + "/plan.json", options.stateDir, options.upstreamCa, secrets, error))
+    return false;
+  mounts.push_back(inspector.bundleMount());
+  return true;
+}
+
 }  // namespace
 
 int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& audit) {
@@ -175,6 +204,12 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
     attachTokens(*gates, broker);
     mounts.push_back(toolGateMount(*gates));
   }
+  // Only a plan with request rules or injected secrets starts the inspecting proxy (and TLS code).
+  std::optional<InspectorProcess> inspector;
+  if (planNeedsInspector(task.plan) && !startInspector(task, options, inspector.emplace(audit), mounts, error)) {
+    fmt::print(stderr, "sbx-run: {}\n", error);
+    return kLauncherFailure;
+  }
   IdMaps maps = idMapsFor(id);
   LimitReport limits;
   Cgroups cgroups;
@@ -194,6 +229,8 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   }
 
   std::vector<std::string> extraEnvironment = broker.environment();
+  if (inspector)
+    for (auto& e : inspector->environment()) extraEnvironment.push_back(std::move(e));
   // Learning, the proxy runs even for a task with no destination: it learns the first ones.
   bool egressProxy = !egressRules.empty() || options.learner;
   if (egressProxy)
@@ -293,7 +330,7 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   if (proxyListener >= 0) {
     proxy.emplace(proxyListener, std::move(egressRules), audit, child, task.plan.task.limits,
                   task.plan.task.qualifiedName.empty() ? task.plan.task.name : task.plan.task.qualifiedName,
-                  options.learner);
+                  options.learner, inspector ? &*inspector : nullptr);
     proxy->start();
     audit.event("egress-proxy", {{"listen", fmt::format("{}:{}", kProxyAddress, kProxyPort)}});
   }

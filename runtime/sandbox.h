@@ -19,6 +19,8 @@ struct RunOptions {
   std::string stateDir;  // the broker's keys and revocations (tokens/key_store.h)
   // sbx-run --learn: denials are recorded there and not enforced (policy_learner.h); null: enforced.
   PolicyLearner* learner = nullptr;
+  // sbx-run --upstream-ca: a CA file the inspecting proxy trusts for upstreams, beside the system's.
+  std::string upstreamCa;
 };
 
 // Runs the command; returns sbx-run's exit status (exit_codes.h).

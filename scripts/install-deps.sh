@@ -18,6 +18,10 @@ packages=(
   libseccomp-dev nlohmann-json3-dev libfmt-dev libboost-graph-dev libssl-dev
   # sbx-run: the egress proxy resolves names with c-ares (linked statically, no NSS)
   libc-ares-dev
+  # sbx-inspect (request rules): Boost.Beast's HTTP/1 parser (headers) and OpenSSL (above)
+  libboost1.74-dev
+  # its tests: a test-only CA made with openssl, python3-requests as a client inside the sandbox
+  openssl python3-requests
   # tests (systemd: only for systemd-analyze, which checks the exported units; it is not started)
   doctest-dev python3 python3-jsonschema python3-yaml systemd
   # fuzzing: clang with libFuzzer and the sanitizer runtimes
