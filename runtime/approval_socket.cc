@@ -129,6 +129,9 @@ void ApprovalSocket::acceptLoop() {
 
 void ApprovalSocket::serveClient(int client) {
   setTimeouts(client);  // one slow client holds the others for at most this long
+  // Read before any answer: a socket closed with its client's message unread resets the
+  // connection, and the client would see that instead of the reason.
+  auto request = receiveMessage(client, kMaxRequestBytes);
   auto who = peerOf(client);
   if (!who) {
     sendMessage(client, {{"ok", false}, {"error", "sbx-run cannot read the client's credentials"}});
@@ -140,7 +143,6 @@ void ApprovalSocket::serveClient(int client) {
                                        ") may use its approval socket, not " + userNameOf(who->uid)}});
     return;
   }
-  auto request = receiveMessage(client, kMaxRequestBytes);
   if (!request || !request->is_object()) {
     sendMessage(client, {{"ok", false}, {"error", "a request is one JSON object of at most 1 KiB"}});
     return;
