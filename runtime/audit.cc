@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <string>
+
+#include "runtime/audit_record.h"
+#include "runtime/event_stream.h"
 
 namespace sbx::run {
 
@@ -39,16 +41,13 @@ bool AuditLog::open(const std::string& path, const std::string& runId, std::stri
 }
 
 void AuditLog::event(const std::string& kind, nlohmann::ordered_json fields) {
-  if (fd_ < 0) return;
-  using namespace std::chrono;
-  nlohmann::ordered_json line;
-  line["time"] = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-  line["run"] = runId_;
-  line["event"] = kind;
-  for (auto& [k, v] : fields.items()) line[k] = v;
-  std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  if (!enabled()) return;
+  std::string text = renderAuditRecord(runId_, kind, fields);
   // One write per line with O_APPEND: lines from concurrent runs never interleave.
-  [[maybe_unused]] ssize_t n = ::write(fd_, text.data(), text.size());
+  if (fd_ >= 0) {
+    [[maybe_unused]] ssize_t n = ::write(fd_, text.data(), text.size());
+  }
+  if (stream_) stream_->push(text);
 }
 
 AuditLog::~AuditLog() {

@@ -60,7 +60,7 @@ bool planNeedsInspector(const plan::Plan& plan) {
 
 bool InspectorProcess::start(const plan::Plan& plan, const std::string& planPath, const std::string& stateDir,
                              const std::string& upstreamCa, const std::map<std::string, std::string>& secrets,
-                             std::string& error) {
+                             const std::string& runId, std::string& error) {
   for (const auto& t : plan.task.tools)
     for (const auto& a : t.actions)
       for (const auto& r : a.requests) inspected_.emplace(r.host, r.port);
@@ -127,6 +127,13 @@ bool InspectorProcess::start(const plan::Plan& plan, const std::string& planPath
     return false;
   }
   // The directory is 0700: the sandbox's user reads the bundle through the bind, not the path.
+  if (!onApprovalRequest && planHasApprovalGates(plan)) {
+    if (!approvals_.emplace().start(runId, audit_, [this](const nlohmann::json& m) { send(m); }, error)) return false;
+    onApprovalRequest = [this](const nlohmann::json& request, const auto&) {
+      std::string why;  // a malformed request is recorded, and denied when it names one, by the gate
+      approvals_->gate().handle(request, why);
+    };
+  }
   if (!onApprovalRequest)
     onApprovalRequest = [this](const nlohmann::json& request, const auto& reply) {
       audit_.event("approval-denied",
@@ -202,6 +209,8 @@ void InspectorProcess::stop() {
   }
   if (channel_ >= 0) shutdown(channel_, SHUT_RDWR);  // ends the reader
   if (reader_.joinable()) reader_.join();
+  if (approvals_) approvals_->stop();  // held requests denied (to a closed channel), the socket removed
+  approvals_.reset();
   if (channel_ >= 0) ::close(channel_);
   channel_ = -1;
   if (!dir_.empty()) {

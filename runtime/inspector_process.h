@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -28,6 +29,7 @@
 #include "plan/plan.h"
 #include "runtime/audit.h"
 #include "runtime/mounts.h"
+#include "runtime/run_approvals.h"
 
 namespace sbx::run {
 
@@ -47,8 +49,10 @@ class InspectorProcess {
   // Starts sbx-inspect (beside sbx-run) for `plan` (read from `planPath`), with its CA in a new
   // private directory under `stateDir` (or the temporary directory), trusting `upstreamCa` too, and
   // waits for it to be ready. `secrets`: the injected secrets' values. False with `error`.
+  // A plan with approval gates (run_approvals.h) gets the run's approval socket too, for `runId`.
   bool start(const plan::Plan& plan, const std::string& planPath, const std::string& stateDir,
-             const std::string& upstreamCa, const std::map<std::string, std::string>& secrets, std::string& error);
+             const std::string& upstreamCa, const std::map<std::string, std::string>& secrets,
+             const std::string& runId, std::string& error);
   // The sandbox's bind of the CA bundle, and its environment naming it.
   PlannedMount bundleMount() const;
   std::vector<std::string> environment() const;
@@ -62,7 +66,8 @@ class InspectorProcess {
   void stop();
 
   // Answers an approval request ({"type":"approval-request",...}) with an "approval" message
-  // (reply); the default denies it. Called on the channel's reading thread.
+  // (reply); by default the run's approval gate holds it (a plan without gates: denied). Called on
+  // the channel's reading thread.
   std::function<void(const nlohmann::json& request, const std::function<void(const nlohmann::json&)>& reply)>
       onApprovalRequest;
 
@@ -78,6 +83,8 @@ class InspectorProcess {
   std::mutex sendMutex_;
   std::uint64_t nextConnection_ = 0;
   std::thread reader_;
+  // After the reader: stopped once no approval request can arrive any more.
+  std::optional<RunApprovals> approvals_;
 };
 
 }  // namespace sbx::run

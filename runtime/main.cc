@@ -3,6 +3,7 @@
 //   sbx-run [--workspace DIR] [--audit FILE] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...
 //   sbx-run --dry-run [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR
 //   sbx-run --learn OUT.sbx [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...
+//   sbx-run approve|deny RUN REQUEST, sbx-run pending RUN
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -15,9 +16,11 @@
 
 #include <fmt/format.h>
 
+#include "runtime/approval_commands.h"
 #include "runtime/artifacts.h"
 #include "runtime/audit.h"
 #include "runtime/dry_run.h"
+#include "runtime/event_stream.h"
 #include "runtime/exit_codes.h"
 #include "runtime/policy_learner.h"
 #include "runtime/sandbox.h"
@@ -28,10 +31,12 @@
 namespace {
 
 constexpr const char* kUsage =
-    "Usage: sbx-run [--workspace DIR] [--audit FILE] [--task NAME] [--upstream-ca FILE] POLICY.sbx|TASK_DIR -- CMD "
+    "Usage: sbx-run [--workspace DIR] [--audit FILE] [--events FILE|-] [--task NAME] [--upstream-ca FILE] POLICY.sbx|TASK_DIR -- CMD "
     "ARGS...\n"
     "       sbx-run --dry-run [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR\n"
     "       sbx-run --learn OUT.sbx [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...\n"
+    "       sbx-run approve|deny RUN REQUEST     answer a request the run holds for approval\n"
+    "       sbx-run pending RUN                  list the requests the run holds\n"
     "\n"
     "Runs CMD inside the sandbox of a compiled task: TASK_DIR is a directory written by\n"
     "`sbxc compile` (DIR/<task>), or POLICY.sbx is compiled first (cached by its digest). A policy\n"
@@ -41,6 +46,9 @@ constexpr const char* kUsage =
     "Options:\n"
     "  --workspace DIR   host directory mounted at /workspace (required when the task has one)\n"
     "  --audit FILE      append one JSON line per event to FILE (outside the sandbox)\n"
+    "  --events FILE|-   the same records, as they happen, to FILE (a regular file or a FIFO of\n"
+    "                    yours) or - (standard output); a reader that does not keep up loses lines\n"
+    "                    (counted in an events-dropped record), never the run's time\n"
     "  --task NAME       the task to run when the policy declares several\n"
     "  --upstream-ca FILE  a CA certificate (PEM) the inspecting proxy trusts for upstream servers,\n"
     "                    beside the system's store (a private service; used only by request rules)\n"
@@ -115,7 +123,9 @@ bool writeLearned(const sbx::run::PolicyLearner& learner, const std::string& pat
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string workspace, auditPath, taskName, target, learnPath, upstreamCa;
+  if (argc > 1 && sbx::run::isApprovalCommand(argv[1]))
+    return sbx::run::runApprovalCommand(argv[1], std::vector<std::string>(argv + 2, argv + argc));
+  std::string workspace, auditPath, eventsPath, taskName, target, learnPath, upstreamCa;
   std::vector<std::string> command;
   bool dryRun = false;
   for (int i = 1; i < argc; ++i) {
@@ -140,9 +150,10 @@ int main(int argc, char** argv) {
       if (!value(learnPath) || learnPath.empty()) return usage("--learn needs the file to write");
       if (!learnPath.ends_with(".sbx"))
         return usage("--learn " + learnPath + ": the file must end in .sbx to be imported");
-    } else if (a == "--workspace" || a == "--audit" || a == "--task" || a == "--upstream-ca") {
+    } else if (a == "--workspace" || a == "--audit" || a == "--events" || a == "--task" || a == "--upstream-ca") {
       std::string& out = a == "--workspace" ? workspace
                          : a == "--audit"   ? auditPath
+                         : a == "--events"  ? eventsPath
                          : a == "--task"    ? taskName
                                             : upstreamCa;
       if (!value(out)) return usage(a + " needs a value");
@@ -157,6 +168,7 @@ int main(int argc, char** argv) {
   if (target.empty()) return usage("no policy or task directory given");
   if (command.empty() && !dryRun) return usage("no command given after --");
   if (dryRun && !auditPath.empty()) return usage("--dry-run starts nothing to audit: drop --audit");
+  if (dryRun && !eventsPath.empty()) return usage("--dry-run starts nothing to follow: drop --events");
   if (dryRun && !learnPath.empty()) return usage("--dry-run starts nothing to learn from: drop --learn");
   if (!workspace.empty()) {
     std::error_code ec;
@@ -195,12 +207,18 @@ int main(int argc, char** argv) {
     return sbx::run::kLauncherFailure;
   }
   sbx::run::AuditLog audit;
-  if (!auditPath.empty()) {
-    task->planDigest = sbx::sha256Hex(task->planText);
-    if (!audit.open(auditPath, options.runId, error)) {
+  if (!auditPath.empty() || !eventsPath.empty()) task->planDigest = sbx::sha256Hex(task->planText);
+  if (!audit.open(auditPath, options.runId, error)) {
+    fmt::print(stderr, "sbx-run: {}\n", error);
+    return sbx::run::kLauncherFailure;
+  }
+  sbx::run::EventStream events;
+  if (!eventsPath.empty()) {
+    if (!events.open(eventsPath, options.runId, error)) {
       fmt::print(stderr, "sbx-run: {}\n", error);
       return sbx::run::kLauncherFailure;
     }
+    audit.attach(&events);
   }
   sbx::run::PolicyLearner learner;
   if (!learnPath.empty()) {
@@ -211,6 +229,7 @@ int main(int argc, char** argv) {
   int status = sbx::run::runSandboxed(*task, options, audit);
   if (!learnPath.empty() && !writeLearned(learner, learnPath, target, *task, command))
     status = sbx::run::kLauncherFailure;
+  events.stop();  // what is queued, handed over (for a bounded time)
   // Exit without tearing down the plan's tree piece by piece: the kernel frees it at once.
   std::fflush(nullptr);
   _exit(status);

@@ -155,7 +155,8 @@ bool startInspector(const CompiledTask& task, const RunOptions& options, Inspect
     }
     secrets[s.name] = std::move(*value);
   }
-  if (!inspector.start(task.plan, task.dir + "/plan.json", options.stateDir, options.upstreamCa, secrets, error))
+  if (!inspector.start(task.plan, task.dir + "/plan.json", options.stateDir, options.upstreamCa, secrets,
+                       options.runId, error))
     return false;
   mounts.push_back(inspector.bundleMount());
   return true;

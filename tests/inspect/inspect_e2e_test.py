@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 SOURCE = pathlib.Path(__file__).resolve().parents[2]
 TOKEN = "s3cret-e2e-token-4c1d"
@@ -159,15 +160,47 @@ def main():
         "curl -sS https://127.0.0.1:18443/api/items; echo; "
         "curl -sS -H 'Authorization: Bearer stolen' https://127.0.0.1:18443/api/items; echo; "
         "curl -sS -X DELETE https://127.0.0.1:18443/api/items/7; "
+        # Held for approval: the watcher below approves the first and denies the second.
+        "curl -sS -X POST https://127.0.0.1:18443/api/items/7/close; echo; "
         "curl -sS -X POST https://127.0.0.1:18443/api/items/7/close; "
         "curl -sS --path-as-is 'https://127.0.0.1:18443/api/items/%2e%2e/items'; echo; "
         # The token reversed: the sandbox's command lines must not hold what it searches for.
         f"python3 /workspace/client.py {TOKEN[::-1]} urllib requests attacks search")
     env = {"PATH": "/usr/bin:/bin", "SBX_RUN_CACHE": str(work / "cache"), "SBX_STATE_DIR": str(work / "state")}
-    r = subprocess.run([sbx_run, "--workspace", str(ws), "--audit", str(audit), "--upstream-ca", str(work / "ca.pem"),
-                        str(work / "out/inspected"), "--", "/bin/sh", "-c", script],
-                       capture_output=True, text=True, env=env, timeout=300)
-    out = r.stdout + r.stderr
+    runtime_dir = work / "runtime"
+    runtime_dir.mkdir(mode=0o700)
+    env["SBX_RUNTIME_DIR"] = str(runtime_dir)
+    events = work / "events.jsonl"
+    events.touch()
+    proc = subprocess.Popen([sbx_run, "--workspace", str(ws), "--audit", str(audit), "--events", str(events),
+                             "--upstream-ca", str(work / "ca.pem"), str(work / "out/inspected"), "--", "/bin/sh", "-c",
+                             script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    answers = []
+
+    def approver():
+        # Follows the event stream as a supervising program would: approves the first held
+        # request and denies the second (one approval admits exactly one request).
+        seen = 0
+        while proc.poll() is None and seen < 2:
+            for line in events.read_text().splitlines():
+                record = json.loads(line)
+                if record.get("event") != "approval-pending" or record["request"] in [a[1] for a in answers]:
+                    continue
+                verb = "approve" if seen == 0 else "deny"
+                answered = subprocess.run([sbx_run, verb, record["run"], record["request"]], env=env,
+                                          capture_output=True, text=True)
+                answers.append((verb, record["request"], answered.returncode, answered.stdout + answered.stderr))
+                seen += 1
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=approver, daemon=True)
+    watcher.start()
+    out, _ = proc.communicate(timeout=300)
+    watcher.join(timeout=5)
+
+    class Finished:
+        returncode = proc.returncode
+    r = Finished
     print(out)
     check(r.returncode == 0, "sbx-run exits 0")
     check("items, auth=token\nitems, auth=token\n" in out, "curl (tool api) gets the answer; the server sees the injected token, not the client's")
@@ -175,8 +208,14 @@ def main():
     check(not any(a == "Bearer stolen" for _, _, a in Handler.seen), "the client's own Authorization was replaced")
     check("sbx-run: tool `api` may not send DELETE https://127.0.0.1:18443/api/items/7" in out and
           'request DELETE "https://127.0.0.1:18443/api/items/7"' in out, "DELETE gets 403 naming the tool, request and rule")
+    check([(a[0], a[2]) for a in answers] == [("approve", 0), ("deny", 0)],
+          "sbx-run approve and deny answer the two held requests named by approval-pending events", str(answers))
+    check(sum(1 for m, p, _ in Handler.seen if m == "POST" and p == "/api/items/7/close") == 1,
+          "the approved request reached the server, the second identical one did not")
     check("POST https://127.0.0.1:18443/api/items/7/close of action `close` needs approval: approval denied" in out,
-          "a request whose action needs approval is refused when nothing approves it")
+          "the second identical request needs its own approval, and is refused when denied")
+    check('"event":"approval-approved"' in events.read_text() and '"event":"approval-denied"' in events.read_text(),
+          "the event stream records both answers")
     check("items, auth=token\n" in out.split("needs approval")[1], "dot segments are resolved before matching (/api/items/%2e%2e/items is /api/items)")
     check("urllib GET 200 items, auth=none" in out, "urllib (tool pyclient) gets the answer, without the token")
     check("urllib DELETE 403 sbx-run: tool `pyclient` may not send DELETE" in out, "urllib DELETE refused")
