@@ -58,6 +58,7 @@ class InspectorProcess {
   std::vector<std::string> environment() const;
   // Whether connections to host:port go to the inspector.
   bool inspects(const std::string& host, std::uint16_t port) const;
+  const std::set<std::pair<std::string, std::uint16_t>>& inspected() const { return inspected_; }
   // Hands a judged, connected connection over (the protocol's "connection" message); the caller
   // closes its own copies of both descriptors. False when the inspector is gone.
   bool handOver(const std::string& tool, const std::string& host, std::uint16_t port, bool tls, std::string_view prefix,

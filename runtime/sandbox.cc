@@ -313,6 +313,7 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
     socketBroker.emplace(egressRules, std::move(udpRules), audit,
                          task.plan.task.qualifiedName.empty() ? task.plan.task.name : task.plan.task.qualifiedName,
                          id.uid, id.gid);
+    if (inspector) socketBroker->keepForInspection(inspector->inspected());
     audit.event("egress-brokering", {{"calls", {"connect", "bind", "sendto"}}});
   }
   std::optional<SyscallSupervisor> supervisor;

@@ -223,6 +223,10 @@ void SocketBroker::connectCall(Held& held) {
   bool transport = (held.type == SOCK_STREAM && held.protocol == IPPROTO_TCP) ||
                    (held.type == SOCK_DGRAM && held.protocol == IPPROTO_UDP);
   if (destination && transport) {
+    if (held.type == SOCK_STREAM && inspected_.count({destination->address.text(), destination->port}))
+      return refuse(held, destination->text(),
+                    "its requests are judged one by one by the proxy: reach it through HTTPS_PROXY or HTTP_PROXY",
+                    ECONNREFUSED);
     const EgressRules& rules = rulesFor(held);
     const EgressRule* rule = rules.matchName(destination->address.text(), destination->port, held.tool);
     auto why = rules.refuseAddress(destination->address, destination->port, rule, held.tool);

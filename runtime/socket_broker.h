@@ -48,6 +48,12 @@ class SocketBroker {
 
   // Answers `request` (a connect, bind or sendto the task's filter allows), now or from a worker.
   void handle(int listener, const seccomp_notif& request);
+  // Host:ports whose requests the inspector judges one by one (inspector_process.h): a direct
+  // connect there would bypass the request rules, injection and approvals, so it is refused; the
+  // client reaches them through the proxy (HTTPS_PROXY).
+  void keepForInspection(std::set<std::pair<std::string, std::uint16_t>> destinations) {
+    inspected_ = std::move(destinations);
+  }
   // Ends the calls in progress (their sockets shut down, helpers killed) and waits for the workers.
   void stop();
 
@@ -82,6 +88,7 @@ class SocketBroker {
   std::condition_variable idle_;
   int workers_ = 0;
   bool stopping_ = false;
+  std::set<std::pair<std::string, std::uint16_t>> inspected_;
   std::set<unsigned long> brokered_;  // inodes of the host TCP sockets installed in the sandbox
   std::set<int> inProgress_;          // sockets a worker waits on
   std::set<pid_t> helpers_;           // unix_path_call.h's children
