@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -88,13 +87,32 @@ std::vector<Diagnostic> DiagnosticSink::sorted() const {
   return out;
 }
 
+// The fuzzer learns nothing from the comparisons of an edit distance's arithmetic, and tracing
+// them took a quarter of its time (docs/fuzzing.md): these functions stay out of its coverage.
+#if defined(__clang__)
+#define SBX_NOT_TRACED __attribute__((no_sanitize("coverage")))
+#else
+#define SBX_NOT_TRACED
+#endif
+
+namespace {
+
+SBX_NOT_TRACED std::string lowered(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+}  // namespace
+
 // Optimal string alignment distance, case-insensitive: a swap of two neighbours counts once.
 // Stops as soon as every alignment costs more than `limit` (then returns limit + 1): a hostile
 // policy's megabyte-long name is compared against each candidate in the first rows only.
-std::size_t editDistance(std::string_view a, std::string_view b, std::size_t limit) {
-  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
-  std::size_t gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
+SBX_NOT_TRACED std::size_t editDistance(std::string_view aText, std::string_view bText, std::size_t limit) {
+  std::size_t gap = aText.size() > bText.size() ? aText.size() - bText.size() : bText.size() - aText.size();
   if (gap > limit) return limit + 1;
+  std::string a = lowered(aText), b = lowered(bText);
   // Three rolling rows: the one before the previous is needed for transpositions. Names are
   // short; a candidate list of every syscall is compared against each unknown name, so the
   // rows live on the stack unless a word is long.
@@ -104,25 +122,32 @@ std::size_t editDistance(std::string_view a, std::string_view b, std::size_t lim
   std::size_t* previous = before + b.size() + 1;
   std::size_t* current = previous + b.size() + 1;
   for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  std::size_t previousBest = 0;  // the smallest entry of `previous`
   for (std::size_t i = 1; i <= a.size(); ++i) {
     current[0] = i;
     std::size_t rowBest = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
-      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
-        current[j] = std::min(current[j], before[j - 2] + 1);
-      rowBest = std::min(rowBest, current[j]);
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      // Plain comparisons, not std::min({...}): its out-of-line min_element would be traced.
+      std::size_t best = previous[j - 1] + cost;
+      if (previous[j] + 1 < best) best = previous[j] + 1;
+      if (current[j - 1] + 1 < best) best = current[j - 1] + 1;
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && before[j - 2] + 1 < best)
+        best = before[j - 2] + 1;
+      current[j] = best;
+      if (best < rowBest) rowBest = best;
     }
     // A transposition reaches back two rows, so stop only when both rows are past the limit.
-    if (rowBest > limit && i > 1 && *std::min_element(previous, previous + b.size() + 1) > limit) return limit + 1;
+    if (rowBest > limit && previousBest > limit) return limit + 1;
+    previousBest = rowBest;
     std::swap(before, previous);
     std::swap(previous, current);
   }
   return std::min(previous[b.size()], limit + 1);
 }
 
-std::optional<std::string> closestMatch(std::string_view word, const std::vector<std::string>& candidates) {
+SBX_NOT_TRACED std::optional<std::string> closestMatch(std::string_view word,
+                                                       const std::vector<std::string>& candidates) {
   // Accept roughly one typo per three characters, as compilers commonly do.
   std::size_t limit = std::max<std::size_t>(1, word.size() / 3);
   std::optional<std::string> best;

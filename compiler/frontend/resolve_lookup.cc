@@ -6,23 +6,26 @@
 
 namespace sbx::frontend::resolver {
 
-void Resolver::checkDuplicates(Module& m) {
-  if (!checkedModules_.insert(&m).second) return;
-  auto check = [&](const auto& items, std::string_view what) {
-    std::map<std::string, Span> seen;
+const NameIndex& Resolver::checkDuplicates(Module& m) {
+  auto [entry, fresh] = names_.try_emplace(&m);
+  NameIndex& index = entry->second;
+  if (!fresh) return index;
+  auto check = [&](const auto& items, auto& byName, std::string_view what) {
+    byName.reserve(items.size());
     for (const auto& item : items) {
-      auto [it, fresh] = seen.emplace(item.name.text, item.name.span);
-      if (!fresh)
+      auto [it, first] = byName.emplace(item.name.text, &item);
+      if (!first)
         diags_
             .report(Code::DuplicateDeclaration, item.name.span,
                     fmt::format("{} `{}` is declared twice", what, item.name.text))
-            .label(it->second, "first declared here")
+            .label(it->second->name.span, "first declared here")
             .help("rename or delete one of them");
     }
   };
-  check(m.ast.tasks, "task");
-  check(m.ast.profiles, "profile");
-  check(m.ast.groups, "syscall group");
+  check(m.ast.tasks, index.tasks, "task");
+  check(m.ast.profiles, index.profiles, "profile");
+  check(m.ast.groups, index.groups, "syscall group");
+  return index;
 }
 
 std::optional<Found> Resolver::lookup(Module& m, const ast::QualifiedName& name, Kind kind) {
@@ -53,11 +56,14 @@ std::optional<Found> Resolver::lookup(Module& m, const ast::QualifiedName& name,
     }
     m.importUsed[alias] = true;
     target = it->second;
-    checkDuplicates(*target);
   }
-  const std::string& simple = name.parts.back().text;
-  Found found{target, findByName(target->ast.tasks, simple), findByName(target->ast.profiles, simple),
-              findByName(target->ast.groups, simple), name.joined()};
+  const NameIndex& names = checkDuplicates(*target);
+  std::string_view simple = name.parts.back().text;
+  auto find = [&](const auto& byName) {
+    auto it = byName.find(simple);
+    return it == byName.end() ? nullptr : it->second;
+  };
+  Found found{target, find(names.tasks), find(names.profiles), find(names.groups), name.joined()};
   bool hit = (kind == Kind::Task && found.task) || (kind == Kind::Profile && found.profile) ||
              (kind == Kind::Group && found.group);
   if (hit) return found;
