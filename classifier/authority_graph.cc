@@ -5,6 +5,7 @@
 
 #include "classifier/data_flow.h"
 #include "classifier/facts.h"
+#include "frontend/values.h"
 
 namespace sbx::classifier {
 
@@ -83,15 +84,17 @@ class Builder {
         link(tv, av, EdgeKind::Performs, a.origin.span);
         if (a.effect == model::Effect::Read) link(av, task, EdgeKind::Returns, a.origin.span);
         if (a.approval) {
-          std::string who = a.approver.empty() ? "approval" : "approval by " + a.approver;
+          std::string who = approvalLabel(tool, a);
           link(av, add({NodeKind::Approval, who, index, a.origin.span}), EdgeKind::GatedBy, a.origin.span, false);
         }
       }
       for (const auto& d : tool.egress) link(tv, destination(d, index), EdgeKind::Connects, d.origin.span);
-      // Authority, not data: the tool presents its token to its own system.
+      // Authority, not data: the tool presents its token to its own system (or the proxy does).
       for (const auto& [name, secret] : secretNodes)
         for (const auto* user : toolsUsing(t, name))
-          if (user == &tool) link(secret, tv, EdgeKind::UsesSecret, tool.origin.span, false);
+          if (user == &tool)
+            link(secret, tv, injectedInto(t, name, tool) ? EdgeKind::InjectedInto : EdgeKind::UsesSecret,
+                 tool.origin.span, false);
     }
     for (const auto& d : t.delegations) {
       Vertex target = out_.taskNode[d.task];
@@ -120,9 +123,27 @@ class Builder {
     }
     if (a.effect == model::Effect::Send && !a.sinks.empty())
       n.label = fmt::format("action {} (send to {})", a.name, fmt::join(a.sinks, ", "));
-    n.outbound = isOpenSend(a);
-    n.gated = a.approval;  // a gate breaks every path through the action
+    std::vector<std::string> requests;
+    for (const auto& r : a.requests) requests.push_back(r.method + " " + r.url());
+    if (!requests.empty()) n.label += fmt::format(" [{}]", fmt::join(requests, ", "));
+    n.outbound = isOpenSend(tool, a);
+    n.gated = approvalEnforced(tool, a);  // a gate breaks every path through the action
     return n;
+  }
+
+  // "approval by GROUP", with how long sbx-run holds a request, or why nothing holds it.
+  static std::string approvalLabel(const model::Tool& tool, const model::Action& a) {
+    std::string who = a.approver.empty() ? "approval" : "approval by " + a.approver;
+    if (!a.requests.empty() && a.approvalTimeoutMs)
+      return fmt::format("{} (each request held up to {})", who, frontend::formatDuration(*a.approvalTimeoutMs));
+    if (!approvalEnforced(tool, a)) return who + " (unenforced: the action names no request)";
+    return who;
+  }
+
+  static bool injectedInto(const model::ResolvedTask& t, const std::string& secret, const model::Tool& tool) {
+    for (const auto& s : t.secrets)
+      if (s.name == secret && s.injection && s.injection->tool == tool.name) return true;
+    return false;
   }
 
   static bool passedOn(const model::ResolvedTask& t, const std::string& secret) {
@@ -157,8 +178,9 @@ std::string_view kindName(NodeKind kind) {
 }
 
 std::string_view kindName(EdgeKind kind) {
-  static constexpr std::string_view names[] = {"feeds",    "reads",       "writes",   "executes",  "calls",  "performs",
-                                               "gated-by", "uses-secret", "connects", "delegates", "passes", "returns"};
+  static constexpr std::string_view names[] = {"feeds",    "reads",    "writes",       "executes", "calls",
+                                               "performs", "gated-by", "uses-secret",  "connects", "delegates",
+                                               "passes",   "returns",  "injected-into"};
   return names[static_cast<int>(kind)];
 }
 

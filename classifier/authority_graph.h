@@ -39,7 +39,8 @@ enum class EdgeKind {
   Connects,
   Delegates,
   Passes,
-  Returns
+  Returns,
+  InjectedInto  // a secret the proxy adds to the tool's requests: authority the sandbox never holds
 };
 
 struct Node {

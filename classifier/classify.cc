@@ -29,8 +29,8 @@ Diagnostic& FindingSink::add(RuleId id, Span span, std::string message) {
 namespace {
 
 using LintPass = void (*)(const LintContext&, FindingSink&);
-constexpr LintPass kLintPasses[] = {lintEscalations, lintPaths,    lintEgress,   lintSecrets,
-                                    lintAuthority,   lintIdentity, lintControls, lintSyscalls};
+constexpr LintPass kLintPasses[] = {lintEscalations, lintPaths,    lintEgress,   lintSecrets, lintAuthority,
+                                    lintIdentity,    lintControls, lintSyscalls, lintRequests};
 
 // E3: a task delegating to a higher-tier task takes that tier.
 void inheritDelegation(const model::Model& model, std::size_t index, const DelegationChains& chains,

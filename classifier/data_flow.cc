@@ -1,6 +1,7 @@
 // Where data goes: the labels of what a read action returns and whether a send is bounded
 // (classifier/data_flow.h). The authority graph turns these into nodes and edges.
 #include "classifier/data_flow.h"
+#include "classifier/facts.h"
 
 #include <algorithm>
 #include <cctype>
@@ -51,8 +52,8 @@ bool isBoundedSink(std::string_view sink) {
   return dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size();
 }
 
-bool isOpenSend(const model::Action& action) {
-  if (action.effect != model::Effect::Send || action.approval) return false;
+bool isOpenSend(const model::Tool& tool, const model::Action& action) {
+  if (action.effect != model::Effect::Send || approvalEnforced(tool, action)) return false;
   if (action.sinks.empty()) return true;
   return !std::all_of(action.sinks.begin(), action.sinks.end(), [](const std::string& s) { return isBoundedSink(s); });
 }

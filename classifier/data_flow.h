@@ -35,8 +35,8 @@ std::string hostNamed(std::string_view location);
 // reach anyone.
 bool isBoundedSink(std::string_view sink);
 
-// A send action is an open exfiltration channel unless it is behind an approval gate or names
-// sinks that are all bounded.
-bool isOpenSend(const model::Action& action);
+// A send action is an open exfiltration channel unless it is behind an approval gate that holds
+// (approvalEnforced, facts.h) or names sinks that are all bounded.
+bool isOpenSend(const model::Tool& tool, const model::Action& action);
 
 }  // namespace sbx::classifier

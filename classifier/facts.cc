@@ -224,9 +224,35 @@ std::vector<const model::Tool*> toolsUsing(const model::ResolvedTask& task, cons
   for (const auto& tool : task.tools) {
     bool uses = std::find(tool.secrets.begin(), tool.secrets.end(), secret) != tool.secrets.end();
     bool exposed = decl && decl->exposure && decl->exposure->tool == tool.name;
-    if (uses || exposed) out.push_back(&tool);
+    bool injected = decl && decl->injection && decl->injection->tool == tool.name;  // into its requests
+    if (uses || exposed || injected) out.push_back(&tool);
   }
   return out;
+}
+
+bool speaksHttp(const model::Tool& tool) {
+  if (tool.system.starts_with("https://") || tool.system.starts_with("http://")) return true;
+  return std::any_of(tool.actions.begin(), tool.actions.end(),
+                     [](const model::Action& a) { return !a.requests.empty(); });
+}
+
+bool approvalEnforced(const model::Tool& tool, const model::Action& action) {
+  return action.approval && (!action.requests.empty() || !speaksHttp(tool));
+}
+
+bool requestsReachAudience(const model::Tool& tool, const model::Secret& secret, std::string_view scheme) {
+  std::string_view audience = secret.audience;
+  for (std::string_view prefix : {"https://", "http://"})
+    if (audience.starts_with(prefix)) audience.remove_prefix(prefix.size());
+  audience = audience.substr(0, audience.find('/'));
+  for (const auto& action : tool.actions)
+    for (const auto& r : action.requests) {
+      if (r.scheme != scheme) continue;
+      std::string host = r.host.find(':') != std::string::npos ? "[" + r.host + "]" : r.host;
+      if (audience.empty() || audience == r.host || audience == host || audience == host + ":" + std::to_string(r.port))
+        return true;
+    }
+  return false;
 }
 
 }  // namespace sbx::classifier

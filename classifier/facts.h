@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/model.h"
@@ -55,7 +56,20 @@ bool pathCovers(const std::string& outer, const std::string& inner);
 // Whether the task connects anywhere: a destination of its own or its tools', or the host's network.
 bool hasEgress(const model::ResolvedTask& task);
 
-// The tools that use a secret (`uses secret`, or named by its exposure).
+// Whether the tool sends HTTP(S) requests as far as its policy says: one of its actions names the
+// requests it consists of, or its system is written as an http(s):// URL. sbx-run's proxy tells
+// such a tool's actions apart by their request rules alone.
+bool speaksHttp(const model::Tool& tool);
+// Whether an action's approval gate holds: the proxy holds the requests of an action with request
+// rules; an action of a tool that speaks HTTP without them cannot be told apart, so its approval
+// is declared but unenforced. A tool on another kind of system keeps the credit of its gate.
+bool approvalEnforced(const model::Tool& tool, const model::Action& action);
+// Whether one of the tool's request rules goes to the secret's audience (a host name or address,
+// optionally with `:port`, or an http(s) URL naming them; any host when the audience is empty)
+// with the scheme `scheme`.
+bool requestsReachAudience(const model::Tool& tool, const model::Secret& secret, std::string_view scheme);
+
+// The tools that use a secret (`uses secret`, or named by its exposure or its injection).
 std::vector<const model::Tool*> toolsUsing(const model::ResolvedTask& task, const std::string& secret);
 
 }  // namespace sbx::classifier

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "classifier/explain_requests.h"
+
 namespace sbx::classifier {
 
 namespace {
@@ -126,6 +128,7 @@ std::string explainText(const model::Model& model, const Report& report, std::si
     out += fmt::format("    source: {}\n", seedCitation(rule));
     out += fmt::format("    references: {}\n", rule.references);
   }
+  out += requestRulesText(task);
   out += fmt::format("\nControls {} demands:\n", tierLabel(r.tier));
   for (const auto& c : mandatoryControls(r.tier)) out += fmt::format("  - {}\n", c);
   out += "\nFindings:\n";

@@ -63,13 +63,24 @@ toolStmt
     : DESCRIPTION STRING                                            # toolDescription
     | EXEC STRING                                                   # toolExec
     | SYSTEM STRING IDENT?                                          # toolSystem
-    | ACTION name EFFECT name (TO sinkList)? IDENT? (APPROVAL (BY STRING)?)?  # toolAction
+    | ACTION name EFFECT name (TO sinkList)? IDENT? approvalClause? actionBody?  # toolAction
     | CONNECT destination (COMMA destination)*                      # toolConnect
     | USES SECRET name (COMMA name)*                                # toolUses
     ;
 
 // `to "#ops-alerts", "mailto:*@acme.example"`: where a send action's data goes.
 sinkList : STRING (COMMA STRING)*;
+
+// `approval by "release-managers" timeout 2m`: a human releases each request, or it is denied.
+approvalClause : APPROVAL (BY STRING)? (TIMEOUT QUANTITY)?;
+
+// `{ request PATCH "https://tickets.acme.example/api/v2/tickets/{id}/labels" }`: the HTTP
+// requests the action consists of, which sbx-run's proxy lets the tool send (docs/language.md).
+actionBody : LBRACE actionItem* RBRACE;
+actionItem : attribute* actionStmt;
+actionStmt
+    : REQUEST name STRING (QUERY STRING (COMMA STRING)*)?             # actionRequest
+    ;
 
 secretItem : attribute* secretStmt;
 secretStmt
@@ -79,6 +90,7 @@ secretStmt
     | AUDIENCE STRING                                               # secretAudience
     | TTL QUANTITY                                                  # secretTtl
     | EXPOSE name (STRING | IDENT)? (FOR name)?                     # secretExpose
+    | INJECT name STRING STRING (FOR name)?                         # secretInject
     ;
 
 syscallItem : attribute* syscallStmt;
@@ -114,5 +126,5 @@ name
     | EFFECT | APPROVAL | BY | SYSTEM | CONNECT | USES | SECRET | SOURCE | SCOPE | AUDIENCE | TTL
     | EXPOSE | FOR | ENV | SYSCALLS | DEFAULT | ALLOW | ERRNO | KILL | TRAP | LOG | NOTIFY | IF
     | AND | IN | ARCH | FOREIGN_ARCH | BASELINE | LIMITS | DELEGATE | PASSING | SUPPRESS | REASON
-    | UNTIL | TO
+    | UNTIL | TO | REQUEST | QUERY | INJECT
     ;

@@ -16,7 +16,7 @@
 
 namespace sbx::plan {
 
-constexpr const char* kPlanSchema = "sbxc.plan/v1";
+constexpr const char* kPlanSchema = "sbxc.plan/v2";
 
 // ---- the task, as the policy declared it (model_json's description without the syscall rules)
 

@@ -48,6 +48,7 @@ void lintIdentity(const LintContext& context, FindingSink& sink);     // person 
 void lintControls(const LintContext& context, FindingSink& sink);     // limits, tier drift
 void lintSyscalls(const LintContext& context, FindingSink& sink);     // dangerous syscalls, baseline, kill
 void lintEscalations(const LintContext& context, FindingSink& sink);  // E2, E4 and delegation cycles as findings
+void lintRequests(const LintContext& context, FindingSink& sink);     // request rules and injected secrets
 
 std::string ticked(std::string_view name);                  // `name`
 std::string listOf(const std::vector<std::string>& items);  // "a", "a and b", "a, b and c"

@@ -132,10 +132,11 @@ void lintAuthority(const LintContext& c, FindingSink& sink) {
   if (c.report.tier >= rule(RuleId::MissingApproval).tier)
     for (const auto& tool : t.tools)
       for (const auto& a : tool.actions)
-        if (a.reversibility == model::Reversibility::Irreversible && !a.approval)
-          sink.add(RuleId::MissingApproval, a.origin.span,
-                   fmt::format("irreversible action {} of tool {} runs without approval", ticked(a.name),
-                               ticked(tool.name)));
+        if (a.reversibility == model::Reversibility::Irreversible && !approvalEnforced(tool, a))
+          sink.add(
+              RuleId::MissingApproval, a.origin.span,
+              fmt::format("irreversible action {} of tool {} runs without {}", ticked(a.name), ticked(tool.name),
+                          a.approval ? "an enforced approval (it names no request, so nothing holds it)" : "approval"));
 
   for (const auto& p : t.paths)
     for (const auto& wide : t.paths)

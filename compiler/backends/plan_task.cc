@@ -44,10 +44,15 @@ plan::DestinationKind destinationKind(model::Destination::Kind kind) {
   return plan::DestinationKind::Host;
 }
 
+plan::RequestRule describeRequest(const model::RequestRule& r) {
+  return plan::RequestRule{r.method, r.scheme, r.host, r.port, r.path, r.query};
+}
+
 plan::Tool describeTool(const model::Tool& t) {
   plan::Tool x{t.name, t.description, t.exec, t.system, nameIfSet(t.environment), {}, {}, t.secrets};
   x.actions = convert(t.actions, [](const model::Action& a) {
-    return plan::Action{a.name, name(a.effect), nameIfSet(a.reversibility), a.approval, a.approver, {}, {}};
+    return plan::Action{a.name,     name(a.effect),      nameIfSet(a.reversibility),          a.approval,
+                        a.approver, a.approvalTimeoutMs, convert(a.requests, describeRequest)};
   });
   x.egress = convert(t.egress, describeDestination);
   return x;
@@ -56,6 +61,7 @@ plan::Tool describeTool(const model::Tool& t) {
 plan::Secret describeSecret(const model::Secret& s) {
   plan::Secret x{s.name, s.description, s.source, s.scopes, s.audience, s.ttlMs, std::nullopt, std::nullopt};
   if (s.exposure) x.exposure = plan::SecretExposure{name(s.exposure->kind), s.exposure->target, s.exposure->tool};
+  if (s.injection) x.injection = plan::SecretInjection{s.injection->header, s.injection->value, s.injection->tool};
   return x;
 }
 

@@ -30,6 +30,9 @@ std::vector<plan::TokenScope> tokenScopes(const model::ResolvedTask& task) {
     // Given to nobody (no `expose`, no tool uses it, no delegation passes it): an unused grant,
     // never minted.
     if (!model::secretGiven(task, s)) continue;
+    // Injected by the proxy into the tool's requests (plan: task.secrets[].injection): nothing is
+    // minted into the sandbox, neither a file nor a variable.
+    if (s.injection) continue;
     plan::TokenScope entry;
     entry.secret = s.name;
     entry.source = s.source;

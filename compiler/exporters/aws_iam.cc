@@ -4,8 +4,11 @@
 // Scopes written as IAM actions (`s3:GetObject`) become the policy's actions; a source that is a
 // role ARN (`arn:aws:iam::123456789012:role/name`, optionally after `aws://`) becomes RoleArn, and
 // an ARN-shaped audience the policy's resource.
+#include <algorithm>
+
 #include <fmt/format.h>
 
+#include "exporters/request_losses.h"
 #include "exporters/targets.h"
 
 namespace sbx::exporters {
@@ -83,7 +86,10 @@ ExportResult AwsIamExporter::exportTask(const ExportInput& input) const {
              "STS credentials cannot be revoked one by one: they expire at DurationSeconds, or every "
              "session of the role issued before a time is denied (IAM's revoke-older-sessions policy)"));
   }
-  if (input.plan.tokens.empty())
+  addInjectionLosses(input, "AWS IAM", out.losses);
+  bool injected = std::any_of(input.plan.task.secrets.begin(), input.plan.task.secrets.end(),
+                              [](const plan::Secret& x) { return x.injection.has_value(); });
+  if (input.plan.tokens.empty() && !injected)
     out.losses.push_back(
         lost(Control::NothingToExport, "secrets", "the task declares none: there is nothing to export to AWS IAM"));
   return out;

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "exporters/k8s_network.h"
+#include "exporters/request_losses.h"
 #include "exporters/runtime_losses.h"
 #include "exporters/seccomp_profile.h"
 #include "exporters/targets.h"
@@ -286,6 +287,8 @@ Json job(const ExportInput& input, const std::string& name, const Json& labels, 
   PodParts pod;
   addMounts(input, pod, losses);
   addTokens(input, pod, losses);
+  addInjectionLosses(input, "Kubernetes", losses);
+  addRequestRuleLosses(input, "Kubernetes (CiliumNetworkPolicy L7 rules are not written yet)", losses);
 
   Json container{{"name", "task"}, {"image", input.image.empty() ? kDefaultImage : input.image}};
   for (const auto& m : input.plan.mounts)

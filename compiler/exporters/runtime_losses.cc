@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "exporters/request_losses.h"
+
 namespace sbx::exporters {
 
 void addRuntimeLosses(const ExportInput& input, std::string_view runtime, std::vector<Loss>& losses) {
@@ -25,6 +27,8 @@ void addRuntimeLosses(const ExportInput& input, std::string_view runtime, std::v
                fmt::format("{} mints, scopes and revokes no token: the task would run without it, or with a "
                            "long-lived secret put there by hand (run it under sbx-run)",
                            runtime)));
+  addInjectionLosses(input, runtime, losses);
+  addRequestRuleLosses(input, runtime, losses);
   if (!input.plan.task.capabilities.empty())
     losses.push_back(lost(Control::DeclaredCapabilities, "the declared capabilities",
                           "not granted: every capability set is empty, as under sbx-run"));

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "exporters/networks.h"
+#include "exporters/request_losses.h"
 #include "exporters/runtime_losses.h"
 #include "exporters/seccomp_profile.h"
 #include "exporters/systemd_syscalls.h"
@@ -449,6 +450,8 @@ ExportResult SystemdExporter::exportTask(const ExportInput& input) const {
     if (token.exposure == plan::ExposureKind::File) tokenDirectories.push_back(parentOf(token.exposureTarget));
   addFiles(input, tokenDirectories, unit, out.losses);
   addSecrets(input, unit, out.losses);
+  addInjectionLosses(input, "systemd", out.losses);
+  addRequestRuleLosses(input, "systemd", out.losses);
 
   unit.section("Privileges and kernel: none to gain, nothing of the kernel's to change.");
   for (const char* line :

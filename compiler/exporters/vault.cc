@@ -3,8 +3,11 @@
 //
 // The Vault path is the path part of the secret's source (`vault://kv/data/ci/cache` ->
 // `kv/data/ci/cache`; `broker://github/apps/x` -> `github/apps/x`).
+#include <algorithm>
+
 #include <fmt/format.h>
 
+#include "exporters/request_losses.h"
 #include "exporters/targets.h"
 
 namespace sbx::exporters {
@@ -73,7 +76,10 @@ ExportResult VaultExporter::exportTask(const ExportInput& input) const {
     out.losses.push_back(lost(Control::TokenUseCount, fmt::format("number of uses of `{}`", secret),
                               "unlimited within the TTL (token_num_uses 0): a task's use count is not declared"));
   }
-  if (input.plan.tokens.empty())
+  addInjectionLosses(input, "Vault", out.losses);
+  bool injected = std::any_of(input.plan.task.secrets.begin(), input.plan.task.secrets.end(),
+                              [](const plan::Secret& x) { return x.injection.has_value(); });
+  if (input.plan.tokens.empty() && !injected)
     out.losses.push_back(
         lost(Control::NothingToExport, "secrets", "the task declares none: there is nothing to export to Vault"));
   else

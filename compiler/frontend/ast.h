@@ -103,13 +103,20 @@ struct Delegate : Statement {
   std::vector<PassItem> passes;
 };
 
+// `request METHOD "URL" [query "C", ...]` in an action's body: checked and parsed (method, URL,
+// path pattern, query constraints) by the builder (frontend/values_http.h).
+struct Request : Statement {
+  model::RequestRule rule;
+};
 struct Action : Statement {
   Ident name;
   Value<model::Effect> effect;
   std::optional<model::Reversibility> reversibility;
   bool approval = false;
   std::optional<Str> approver;
-  std::vector<Str> sinks;  // `to "..."`: where a send action's data goes
+  std::optional<Value<std::uint64_t>> approvalTimeoutMs;  // `approval ... timeout DURATION`
+  std::vector<Str> sinks;                                 // `to "..."`: where a send action's data goes
+  std::vector<Request> requests;                          // `{ request ... }`
 };
 struct System : Statement {
   Str name;
@@ -133,6 +140,12 @@ struct Expose : Statement {
   std::optional<Str> target;  // file path or env var name
   std::optional<Ident> tool;
 };
+// `inject header "NAME" "TEMPLATE" for TOOL`: the proxy adds the secret to the tool's requests.
+struct Inject : Statement {
+  Str header;  // checked: a header name the proxy may set
+  Str value;   // checked: exactly one "{token}"
+  std::optional<Ident> tool;
+};
 struct Scope : Statement {
   std::vector<Str> scopes;
 };
@@ -143,6 +156,7 @@ struct Secret : Statement {
   std::optional<Scope> scope;
   std::optional<Setting<std::uint64_t>> ttlMs;
   std::optional<Expose> expose;
+  std::optional<Inject> inject;
 };
 
 struct SyscallRef {

@@ -3,6 +3,7 @@
 //   ast_builder_settings.cc single-valued settings, identity, inputs
 //   ast_builder_grants.cc   paths, scratch, masks, devices, capabilities, egress, env, delegation
 //   ast_builder_tools.cc    tool and secret blocks
+//   ast_builder_requests.cc an action's approval and request rules, a secret's injection
 //   ast_builder_syscalls.cc syscall rules, conditions, actions and limits
 // The form of literal values is checked in values.h; this class only picks them out of the
 // parse tree and decides what to keep. Internal to the front end.
@@ -155,6 +156,12 @@ class Builder {
   void secretTtl(P::SecretTtlContext* ttl, ast::Secret& s, const ast::Statement& head);
   void secretExpose(P::SecretExposeContext* e, ast::Secret& s, const ast::Statement& head);
   bool exposeTarget(P::SecretExposeContext* e, const ast::Secret& s, ast::Expose& x);
+
+  // ---- approvals, request rules, injection (ast_builder_requests.cc) ---------------------
+  bool actionApproval(P::ApprovalClauseContext* c, ast::Action& s);
+  void actionRequests(P::ActionBodyContext* body, ast::Action& s);
+  std::optional<ast::Request> request(P::ActionRequestContext* r, const ast::Statement& head);
+  void secretInject(P::SecretInjectContext* i, ast::Secret& s, const ast::Statement& head);
 
   // ---- syscalls and limits (ast_builder_syscalls.cc) -------------------------------------
   ast::SyscallRef syscallRef(P::SyscallRefContext* ctx);

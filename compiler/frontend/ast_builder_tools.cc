@@ -83,9 +83,8 @@ void Builder::toolAction(P::ToolActionContext* a, ast::Tool& t, const ast::State
     s.reversibility = word<model::Reversibility>(a->IDENT(), "reversibility");
     if (!s.reversibility) return;
   }
-  s.approval = a->APPROVAL() != nullptr;
-  if (a->BY() != nullptr) s.approver = str(a->STRING());
-  if (!actionSinks(a, s)) return;
+  if (!actionApproval(a->approvalClause(), s) || !actionSinks(a, s)) return;
+  if (a->actionBody() != nullptr) actionRequests(a->actionBody(), s);
   t.actions.push_back(std::move(s));
 }
 
@@ -137,6 +136,8 @@ void Builder::secret(P::SecretDeclContext* c, ast::Body& body, const ast::Statem
       secretTtl(ttl, s, itemHead);
     } else if (auto* e = as<P::SecretExposeContext>(stmt)) {
       secretExpose(e, s, itemHead);
+    } else if (auto* inj = as<P::SecretInjectContext>(stmt)) {
+      secretInject(inj, s, itemHead);
     }
   }
   body.secrets.push_back(std::move(s));

@@ -36,6 +36,7 @@ void collect(antlr4::tree::ParseTree* node, Layout& layout) {
     case P::RuleTaskStmt:
     case P::RuleToolStmt:
     case P::RuleSecretStmt:
+    case P::RuleActionStmt:
     case P::RuleSyscallStmt:
     case P::RuleLimitItem:
       layout.lineStarts.insert(start());

@@ -9,6 +9,7 @@
 //   resolve_syscalls.cc  syscall rules and their precedence (task over profile, direct over group)
 //   resolve_limits.cc    resource limits
 //   resolve_policy.cc    cross-references and token rules (one tool per secret, SBX0058)
+//   resolve_requests.cc  request rules against their tool's destinations; injected secrets
 // Internal to the front end.
 #pragma once
 #include <algorithm>
@@ -197,6 +198,10 @@ class Resolver {
   void checkReferences(model::ResolvedTask& task);
   void checkOneToolPerSecret(const model::ResolvedTask& task);
   void checkGatedExecutables(const model::ResolvedTask& task);
+
+  // ---- request rules and injection (resolve_requests.cc) ----------------------------------
+  void checkRequests(const model::Tool& tool);
+  void checkInjections(const model::ResolvedTask& task);
 
   ModuleSet& modules_;
   DiagnosticSink& diags_;

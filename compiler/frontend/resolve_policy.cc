@@ -25,6 +25,7 @@ void Resolver::checkReferences(model::ResolvedTask& task) {
     if (owner == &task) unknown(name, toolNames, "tool");
   checkOneToolPerSecret(task);
   checkGatedExecutables(task);
+  checkInjections(task);
   for (const auto& ref : pendingSecretRefs_) {
     if (ref.task != &task) continue;
     for (const auto& s : ref.secrets) unknown(s, secretNames, "secret");
@@ -38,7 +39,7 @@ void Resolver::checkReferences(model::ResolvedTask& task) {
 // that `uses secret` or `expose ... for` hands to a second tool is an error at the second.
 void Resolver::checkOneToolPerSecret(const model::ResolvedTask& task) {
   for (const auto& secret : task.secrets) {
-    std::string first = secret.exposure ? secret.exposure->tool : "";
+    std::string first = secret.exposure ? secret.exposure->tool : secret.injection ? secret.injection->tool : "";
     for (const auto& [owner, name] : secretUses_) {
       if (owner != &task || name.text != secret.name) continue;
       std::string tool;
@@ -58,15 +59,17 @@ void Resolver::checkOneToolPerSecret(const model::ResolvedTask& task) {
   }
 }
 
-// The launcher hands a tool its token through the tool's executable (a gate over it), so a tool
-// given a secret needs an executable of its own: none, or one another tool runs too, would let
+// The launcher hands a tool its token through the tool's executable (a gate over it), and the
+// proxy tells an injected secret's tool by it too, so a tool given a secret needs an executable
+// of its own: none, or one another tool runs too, would let
 // the task's other processes have the token.
 void Resolver::checkGatedExecutables(const model::ResolvedTask& task) {
   for (const auto& tool : task.tools) {
     std::string secret;  // the first of the task's secrets given to the tool
     for (const auto& s : task.secrets)
-      if (secret.empty() && ((s.exposure && s.exposure->tool == tool.name) ||
-                             std::find(tool.secrets.begin(), tool.secrets.end(), s.name) != tool.secrets.end()))
+      if (secret.empty() &&
+          ((s.exposure && s.exposure->tool == tool.name) || (s.injection && s.injection->tool == tool.name) ||
+           std::find(tool.secrets.begin(), tool.secrets.end(), s.name) != tool.secrets.end()))
         secret = s.name;
     if (secret.empty()) continue;
     if (tool.exec.empty()) {

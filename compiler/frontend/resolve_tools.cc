@@ -30,14 +30,20 @@ void Resolver::addTool(TaskState& state, const ast::Tool& t, const std::vector<s
   for (const auto& a : t.actions) {
     collectSuppressions(task, a);
     if (!firstOfName(tool.actions, a.name, "action", fmt::format(" of tool `{}`", tool.name))) continue;
-    model::Action action{a.name.text,
-                         a.effect.value,
-                         a.reversibility,
-                         a.approval,
-                         a.approver ? a.approver->value : "",
-                         origin(a.span, via),
-                         {}};
+    model::Action action;
+    action.name = a.name.text;
+    action.effect = a.effect.value;
+    action.reversibility = a.reversibility;
+    action.approval = a.approval;
+    action.approver = a.approver ? a.approver->value : "";
+    action.origin = origin(a.span, via);
     for (const auto& sink : a.sinks) action.sinks.push_back(sink.value);
+    if (a.approval)
+      action.approvalTimeoutMs = a.approvalTimeoutMs ? a.approvalTimeoutMs->value : model::kDefaultApprovalTimeoutMs;
+    for (const auto& r : a.requests) {
+      collectSuppressions(task, r);
+      action.requests.push_back(r.rule);
+    }
     tool.actions.push_back(std::move(action));
   }
   for (const auto& c : t.connects) {
@@ -56,6 +62,7 @@ void Resolver::addTool(TaskState& state, const ast::Tool& t, const std::vector<s
       secretUses_.push_back({&task, s});
     }
   }
+  checkRequests(tool);
   task.tools.push_back(std::move(tool));
 }
 
@@ -89,6 +96,7 @@ void Resolver::addSecret(TaskState& state, const ast::Secret& s, const std::vect
   take(s.scope);
   take(s.ttlMs);
   take(s.expose);
+  take(s.inject);
   if (s.description) secret.description = s.description->text.value;
   if (s.source) {
     secret.source = s.source->text.value;
@@ -115,6 +123,11 @@ void Resolver::addSecret(TaskState& state, const ast::Secret& s, const std::vect
       exposureTools_.push_back({&task, *s.expose->tool});
     }
     secret.exposure = x;
+  }
+  if (s.inject) {
+    secret.injection = model::Injection{s.inject->header.value, s.inject->value.value, s.inject->tool->text,
+                                        origin(s.inject->span, via)};
+    exposureTools_.push_back({&task, *s.inject->tool});
   }
   task.secrets.push_back(std::move(secret));
 }

@@ -99,6 +99,29 @@ struct Destination {
   Origin origin;
 };
 
+// One HTTP request an action consists of (`request PATCH "https://host/api/{id}/labels"`): what
+// sbx-run's inspecting proxy lets the action's tool send (plan::RequestRule says what each field
+// holds). The path is a pattern: literal segments, `{name}` segments and an optional trailing `**`.
+struct RequestRule {
+  std::string method;  // upper case
+  std::string scheme;  // "https" or "http"
+  std::string host;    // lower-case host name, or an address (IPv6 without brackets)
+  std::uint16_t port = 0;
+  std::string path;
+  std::vector<std::string> query;  // "name" (present) or "name=value"
+  Span span;
+
+  // "https://host:port/path" (IPv6 in brackets), the port always written.
+  std::string url() const {
+    bool v6 = host.find(':') != std::string::npos;
+    return scheme + "://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + path;
+  }
+};
+
+// How long a request of an action with `approval` is held before it is denied.
+constexpr std::uint64_t kDefaultApprovalTimeoutMs = 5 * 60 * 1000;
+constexpr std::uint64_t kMaxApprovalTimeoutMs = 60 * 60 * 1000;
+
 struct Action {
   std::string name;
   Effect effect;
@@ -109,6 +132,8 @@ struct Action {
   // `to "..."`: the recipients, channels or address patterns a send action's data goes to.
   // Empty: anywhere the tool can reach.
   std::vector<std::string> sinks;
+  std::optional<std::uint64_t> approvalTimeoutMs;  // with approval: as declared, or the default
+  std::vector<RequestRule> requests;               // empty: the proxy cannot tell its requests apart
 };
 
 struct Tool {
@@ -131,6 +156,16 @@ struct Exposure {
   Origin origin;
 };
 
+// `inject header "Authorization" "Bearer {token}" for TOOL`: the proxy adds the secret to the
+// tool's requests that match its request rules (on the secret's audience, when it has one, and
+// over TLS only); the sandbox never holds it.
+struct Injection {
+  std::string header;  // e.g. "Authorization"
+  std::string value;   // the template, with "{token}" where the secret goes
+  std::string tool;
+  Origin origin;
+};
+
 struct Secret {
   std::string name;
   std::string description;
@@ -140,6 +175,7 @@ struct Secret {
   std::string audience;
   std::optional<std::uint64_t> ttlMs;
   std::optional<Exposure> exposure;
+  std::optional<Injection> injection;  // exclusive with exposure
   Origin origin;
 };
 
@@ -253,10 +289,11 @@ inline std::vector<const Destination*> allDestinations(const ResolvedTask& task)
   return out;
 }
 
-// Whether anyone is given the secret: an `expose` (for the task, or for a tool), a tool that
-// `uses secret` it, or a delegation that passes it. A secret given to nobody is not minted.
+// Whether anyone is given the secret: an `expose` (for the task, or for a tool), an `inject`
+// (into a tool's requests, by the proxy), a tool that `uses secret` it, or a delegation that
+// passes it. A secret given to nobody is not minted.
 inline bool secretGiven(const ResolvedTask& task, const Secret& secret) {
-  if (secret.exposure) return true;
+  if (secret.exposure || secret.injection) return true;
   for (const auto& tool : task.tools)
     for (const auto& s : tool.secrets)
       if (s == secret.name) return true;

@@ -123,6 +123,12 @@ class Writer {
     return origin(x, d.origin);
   }
 
+  json request(const RequestRule& r) {
+    json x{{"method", r.method}, {"scheme", r.scheme}, {"host", r.host}, {"port", r.port}, {"path", r.path}};
+    if (!r.query.empty()) x["query"] = r.query;
+    return origin(x, Origin{r.span, {}});
+  }
+
   json tool(const Tool& t) {
     json x{{"name", t.name}};
     if (!t.description.empty()) x["description"] = t.description;
@@ -135,6 +141,8 @@ class Writer {
       y["approval"] = a.approval;
       if (!a.approver.empty()) y["approver"] = a.approver;
       if (!a.sinks.empty()) y["sinks"] = a.sinks;
+      if (a.approvalTimeoutMs) y["approvalTimeoutMs"] = *a.approvalTimeoutMs;
+      if (!a.requests.empty()) y["requests"] = list(a.requests, [&](const RequestRule& r) { return request(r); });
       return origin(y, a.origin);
     });
     x["egress"] = list(t.egress, [&](const Destination& d) { return destination(d); });
@@ -154,6 +162,10 @@ class Writer {
       json e{{"kind", nameOf(s.exposure->kind)}, {"target", s.exposure->target}};
       if (!s.exposure->tool.empty()) e["tool"] = s.exposure->tool;
       x["exposure"] = origin(e, s.exposure->origin);
+    }
+    if (s.injection) {
+      json i{{"header", s.injection->header}, {"value", s.injection->value}, {"tool", s.injection->tool}};
+      x["injection"] = origin(i, s.injection->origin);
     }
     return origin(x, s.origin);
   }

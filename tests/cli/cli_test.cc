@@ -129,7 +129,7 @@ TEST_CASE("compile writes one plan per task, deterministically") {
     fs::path twin = b.path() / fs::relative(plan, a.path());
     CHECK(readText(plan) == readText(twin));
     auto j = nlohmann::json::parse(readText(plan));
-    CHECK(j["schema"] == "sbxc.plan/v1");
+    CHECK(j["schema"] == "sbxc.plan/v2");
     CHECK(j["task"]["name"] == plan.parent_path().filename().string());
   }
 }

@@ -232,7 +232,7 @@ TEST_CASE("task directory: a plan of another schema, or with a field of the wron
   writeText(plan, older.dump());
   Run refused = start();
   CHECK(refused.exitCode == 125);
-  CHECK(refused.err.find("plan.json has schema sbxc.plan/v0; this sbx-run reads sbxc.plan/v1") != std::string::npos);
+  CHECK(refused.err.find("plan.json has schema sbxc.plan/v0; this sbx-run reads sbxc.plan/v2") != std::string::npos);
 
   auto mistyped = nlohmann::json::parse(compiled);
   mistyped["task"]["timeoutMs"] = "10m";

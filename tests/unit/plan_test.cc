@@ -58,7 +58,7 @@ TEST_CASE("plan: a plan of another schema version is refused before any field is
   j["schema"] = "sbxc.plan/v0";
   j.erase("task");
   CHECK(refusal(j) ==
-        "plan.json has schema sbxc.plan/v0; this sbx-run reads sbxc.plan/v1: recompile the policy with the sbxc of "
+        "plan.json has schema sbxc.plan/v0; this sbx-run reads sbxc.plan/v2: recompile the policy with the sbxc of "
         "the same version");
   j.erase("schema");
   CHECK(refusal(j).find("names no schema") != std::string::npos);
