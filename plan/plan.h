@@ -184,7 +184,9 @@ struct Mount {
   std::string sha256 = {};
 };
 
-enum class ExposureKind { File, Env };
+// Inject: sbx-run's own, never in plan.json: a token minted for the inspecting proxy to add to a
+// tool's requests (runtime/injected_tokens.h), which reaches nothing in the sandbox.
+enum class ExposureKind { File, Env, Inject };
 
 // One just-in-time token the launcher's broker mints (backends/token_plan.h).
 struct TokenScope {

@@ -40,7 +40,7 @@ std::string_view nameOf(MountType type) {
 }
 
 std::string_view nameOf(ExposureKind kind) {
-  return kind == ExposureKind::Env ? "env" : "file";
+  return kind == ExposureKind::Env ? "env" : kind == ExposureKind::Inject ? "inject" : "file";
 }
 
 std::optional<std::uint64_t> limitNamed(const Limits& limits, std::string_view key) {

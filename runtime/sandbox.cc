@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -17,11 +18,13 @@
 
 #include <fmt/format.h>
 
+#include "plan/plan_json.h"
 #include "runtime/broker.h"
 #include "runtime/exit_codes.h"
 #include "runtime/hardening.h"
 #include "runtime/host_secret.h"
 #include "runtime/init.h"
+#include "runtime/injected_tokens.h"
 #include "runtime/inspector_process.h"
 #include "runtime/limits.h"
 #include "runtime/mounts.h"
@@ -136,15 +139,21 @@ int supervisedExit(int code, SyscallSupervisor* supervisor, AuditLog& audit) {
 
 // The injected secrets' values (a `source file` secret's host file), the inspector started with
 // them, and its CA bundle bound over the sandbox's.
-bool startInspector(const CompiledTask& task, const RunOptions& options, InspectorProcess& inspector,
-                    std::vector<PlannedMount>& mounts, std::string& error) {
+bool startInspector(const CompiledTask& task, const RunOptions& options, const Broker& broker,
+                    InspectorProcess& inspector, std::vector<PlannedMount>& mounts, std::string& error) {
   std::map<std::string, std::string> secrets;
   for (const auto& s : task.plan.task.secrets) {
     if (!s.injection) continue;
-    if (!s.source.starts_with("/")) {
-      error = fmt::format("secret `{}` is injected, but only a `source file` secret can be injected by this sbx-run",
-                          s.name);
-      return false;
+    if (!s.source.starts_with("/")) {  // minted by the broker (injected_tokens.h)
+      auto minted = std::find_if(broker.issued().begin(), broker.issued().end(), [&](const IssuedToken& t) {
+        return t.secret == s.name && t.exposureKind == plan::nameOf(plan::ExposureKind::Inject);
+      });
+      if (minted == broker.issued().end()) {
+        error = fmt::format("secret `{}` is injected, but the broker minted no token for it", s.name);
+        return false;
+      }
+      secrets[s.name] = minted->token;
+      continue;
     }
     auto value = readHostSecret(s.source, error);
     if (!value) return false;
@@ -155,8 +164,8 @@ bool startInspector(const CompiledTask& task, const RunOptions& options, Inspect
     }
     secrets[s.name] = std::move(*value);
   }
-  if (!inspector.start(task.plan, task.dir + "/plan.json", options.stateDir, options.upstreamCa, secrets,
-                       options.runId, error))
+  if (!inspector.start(task.plan, task.dir + "/plan.json", options.stateDir, options.upstreamCa, secrets, options.runId,
+                       error))
     return false;
   mounts.push_back(inspector.bundleMount());
   return true;
@@ -195,8 +204,10 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
     fmt::print(stderr, "sbx-run: {}\n", error);
     return kLauncherFailure;
   }
-  Broker broker(audit);  // revokes the tokens when the run ends, after everything declared later
-  if (!broker.issue(task.plan, options.runId, options.stateDir, error)) {
+  Broker broker(audit);                 // revokes the tokens when the run ends, after everything declared later
+  std::optional<plan::Plan> injecting;  // the plan with the tokens only the inspector gets
+  if (plansMintedInjection(task.plan)) injecting = withInjectedTokens(task.plan);
+  if (!broker.issue(injecting ? *injecting : task.plan, options.runId, options.stateDir, error)) {
     fmt::print(stderr, "sbx-run: {}\n", error);
     return kLauncherFailure;
   }
@@ -207,7 +218,8 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   }
   // Only a plan with request rules or injected secrets starts the inspecting proxy (and TLS code).
   std::optional<InspectorProcess> inspector;
-  if (planNeedsInspector(task.plan) && !startInspector(task, options, inspector.emplace(audit), mounts, error)) {
+  if (planNeedsInspector(task.plan) &&
+      !startInspector(task, options, broker, inspector.emplace(audit), mounts, error)) {
     fmt::print(stderr, "sbx-run: {}\n", error);
     return kLauncherFailure;
   }

@@ -1,0 +1,48 @@
+#include "runtime/injected_tokens.h"
+
+#include <algorithm>
+
+namespace sbx::run {
+
+namespace {
+
+constexpr std::uint64_t kDefaultTokenTtlMs = 15 * 60 * 1000;  // as compiler/backends/token_plan.h
+
+bool mintedInjection(const plan::Secret& s) {
+  return s.injection && !s.source.starts_with("/");
+}
+
+std::string workloadSubject(const plan::TaskDescription& task) {
+  if (task.identity) {
+    if (task.identity->kind == "oidc" && !task.identity->subject.empty()) return task.identity->subject;
+    if (!task.identity->value.empty()) return task.identity->value;
+  }
+  return "sbx:task/" + task.qualifiedName;
+}
+
+}  // namespace
+
+bool plansMintedInjection(const plan::Plan& plan) {
+  return std::any_of(plan.task.secrets.begin(), plan.task.secrets.end(), mintedInjection);
+}
+
+plan::Plan withInjectedTokens(const plan::Plan& plan) {
+  plan::Plan out = plan;
+  for (const auto& s : plan.task.secrets) {
+    if (!mintedInjection(s)) continue;
+    plan::TokenScope token;
+    token.secret = s.name;
+    token.source = s.source;
+    token.subject = workloadSubject(plan.task);
+    token.audience = s.audience;
+    token.scopes = s.scopes;
+    token.ttlMs = s.ttlMs.value_or(kDefaultTokenTtlMs);
+    if (plan.task.timeoutMs) token.ttlMs = std::min(token.ttlMs, *plan.task.timeoutMs);
+    token.exposure = plan::ExposureKind::Inject;
+    token.exposureTarget = s.injection->header;
+    out.tokens.push_back(std::move(token));
+  }
+  return out;
+}
+
+}  // namespace sbx::run
