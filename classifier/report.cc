@@ -90,6 +90,14 @@ nlohmann::ordered_json taskJson(const model::Model& model, const Report& report,
   return j;
 }
 
+nlohmann::ordered_json reportJson(const model::Model& model, const Report& report, std::size_t index,
+                                  const SourceManager& sources) {
+  nlohmann::ordered_json j{{"schema", kReportSchema}};
+  nlohmann::ordered_json task = taskJson(model, report, index, sources);
+  for (auto& [key, value] : task.items()) j[key] = std::move(value);
+  return j;
+}
+
 std::string classifyText(const model::Model& model, const Report& report, std::size_t index,
                          const SourceManager& sources) {
   const model::ResolvedTask& task = model.tasks[index];

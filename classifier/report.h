@@ -9,9 +9,17 @@
 
 namespace sbx::classifier {
 
+// The versions of the JSON documents below (schemas/, docs/contracts.md): they change (v1 -> v2)
+// only when a field is renamed, removed, retyped or changes meaning; adding a field keeps them.
+constexpr const char* kReportSchema = "sbxc.report/v1";
+constexpr const char* kClassifySchema = "sbxc.classify/v1";
+
 // One task's tier, decisions (with evidence locations) and findings (with suppressions) as JSON.
 nlohmann::ordered_json taskJson(const model::Model& model, const Report& report, std::size_t task,
                                 const SourceManager& sources);
+// report.json: taskJson with its schema.
+nlohmann::ordered_json reportJson(const model::Model& model, const Report& report, std::size_t task,
+                                  const SourceManager& sources);
 // One rule's documentation as JSON.
 nlohmann::ordered_json ruleJson(const Rule& rule);
 

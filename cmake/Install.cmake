@@ -10,3 +10,5 @@ install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES runtime/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR}/runtime)
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 install(DIRECTORY examples/ DESTINATION ${CMAKE_INSTALL_DATADIR}/sbxc/examples)
+# The JSON Schemas of sbxc's outputs (docs/contracts.md), for tools that validate them.
+install(DIRECTORY schemas/ DESTINATION ${CMAKE_INSTALL_DATADIR}/sbxc/schemas)

@@ -14,6 +14,11 @@
 
 namespace sbx::cli {
 
+namespace {
+// The version of `--format json` (schemas/check.schema.json, docs/contracts.md).
+constexpr const char* kCheckSchema = "sbxc.check/v1";
+}  // namespace
+
 int runCheck(const std::vector<std::string>& argv) {
   auto specs = commonOptions();
   specs.push_back({"--format", true, {"text", "json", "sarif"}});
@@ -67,6 +72,7 @@ int runCheck(const std::vector<std::string>& argv) {
         toSarif(forSarif, session.sources()).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   } else if (format == "json") {
     nlohmann::ordered_json out;
+    out["schema"] = kCheckSchema;
     out["diagnostics"] = nlohmann::ordered_json::array();
     for (const auto& d : all) out["diagnostics"].push_back(toJson(d, session.sources()));
     out["summary"] = {

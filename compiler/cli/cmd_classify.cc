@@ -43,7 +43,9 @@ int classifyOrExplain(const std::vector<std::string>& argv, Mode mode) {
   const model::Model& model = *loaded.model;
   auto report = classifier::classify(model, {classifier::todayUtc()});
   RenderOptions render{colorWanted(1, args->get("--color", "auto"))};
-  nlohmann::ordered_json json = {{"tasks", nlohmann::ordered_json::array()}};
+  nlohmann::ordered_json json;
+  if (mode == Mode::Classify) json["schema"] = classifier::kClassifySchema;
+  json["tasks"] = nlohmann::ordered_json::array();
   std::string text;
   for (std::size_t i = 0; i < model.tasks.size(); ++i) {
     if (!model.tasks[i].root) continue;

@@ -61,7 +61,7 @@ Artifacts buildArtifacts(const model::Model& model, const classifier::Report& re
     }
     out.files.push_back({at("plan.json"), plan::renderPlan(plan), 0644, outDir});
     out.files.push_back(
-        {at("report.json"), renderJson(classifier::taskJson(model, report, index, sources)), 0644, outDir});
+        {at("report.json"), renderJson(classifier::reportJson(model, report, index, sources)), 0644, outDir});
     out.files.push_back({at("seccomp.bpf"), seccomp::toBytes(filter.program), 0644, outDir});
     out.files.push_back({at("seccomp.pfc"), filter.disassembly, 0644, outDir});
     out.files.push_back({at("seccomp.json"), filter.profile, 0644, outDir});

@@ -77,8 +77,13 @@ std::string lossReportText(const std::string& task, int tier, const std::vector<
   return out;
 }
 
+// The version of loss.json (schemas/loss.schema.json): it changes (v1 -> v2) only when a field is
+// renamed, removed, retyped or changes meaning (docs/contracts.md).
+constexpr const char* kLossSchema = "sbxc.loss/v1";
+
 nlohmann::ordered_json lossReportJson(const std::string& task, int tier, const std::vector<Loss>& losses) {
-  nlohmann::ordered_json out{{"task", task}, {"tier", tier}, {"losses", nlohmann::ordered_json::array()}};
+  nlohmann::ordered_json out{
+      {"schema", kLossSchema}, {"task", task}, {"tier", tier}, {"losses", nlohmann::ordered_json::array()}};
   for (const auto& l : losses) {
     nlohmann::ordered_json x{{"control", l.control}, {"detail", l.detail}, {"mandatory", blocks(l, tier)}};
     if (l.mandatoryFrom() != kNeverMandatory) x["mandatoryFromTier"] = l.mandatoryFrom();

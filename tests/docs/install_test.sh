@@ -16,7 +16,8 @@ cmake --install "$build_dir" --prefix "$prefix" >"$tmp/install.log" || {
   exit 1
 }
 for f in bin/sbxc bin/sbx-run bin/sbx-tool-gate bin/sbx-inspect share/doc/sbxc/README.md share/doc/sbxc/docs/language.md \
-  share/doc/sbxc/runtime/README.md share/sbxc/examples/contained.sbx share/sbxc/examples/lib/common.sbx; do
+  share/doc/sbxc/runtime/README.md share/sbxc/examples/contained.sbx share/sbxc/examples/lib/common.sbx \
+  share/sbxc/schemas/plan.schema.json share/sbxc/schemas/check.schema.json; do
   [[ -e $prefix/$f ]] || { echo "install_test: $f was not installed" >&2; exit 1; }
 done
 
