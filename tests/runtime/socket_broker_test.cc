@@ -4,8 +4,10 @@
 // escape from a brokered socket is attempted inside the sandbox and must fail, and a server the
 // policy does not allow, listening on the host, must see nothing of any attempt.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +30,19 @@ using namespace sbx::test;
 namespace {
 
 constexpr int kTcpEcho = 28120, kUdpEcho = 28121, kOther = 28122, kClosed = 28123, kHttp = 28124;
+
+// The cases share these ports, and ctest runs them in parallel: each holds this lock while it runs.
+struct PortsLock {
+  int fd = ::open("/tmp/sbx-socket-broker-test.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  PortsLock() {
+    if (fd >= 0) flock(fd, LOCK_EX);
+  }
+  ~PortsLock() {
+    if (fd >= 0) ::close(fd);
+  }
+  PortsLock(const PortsLock&) = delete;
+  PortsLock& operator=(const PortsLock&) = delete;
+};
 
 // Loopback servers on the host: a TCP echo and a UDP echo (allowed), and on kOther a TCP listener
 // and a UDP socket (not allowed) that count whatever reaches them.
@@ -137,6 +152,7 @@ bool has(const std::string& text, const std::string& part) {
 }  // namespace
 
 TEST_CASE("socket brokering: a raw TCP client and a UDP client, dynamic and static, reach the allowed servers alone") {
+  PortsLock ports;
   if (geteuid() != 0) return skipTest("needs root (the probes are read from the build directory)");
   Servers servers;
   Sandbox s;
@@ -178,6 +194,7 @@ TEST_CASE("socket brokering: a raw TCP client and a UDP client, dynamic and stat
 }
 
 TEST_CASE("socket brokering: curl without proxy variables fetches from an allowed loopback server, and no other") {
+  PortsLock ports;
   if (geteuid() != 0) return skipTest("needs root (the probes are read from the build directory)");
   Servers servers;
   HttpServer http(kHttp);
@@ -196,6 +213,7 @@ TEST_CASE("socket brokering: curl without proxy variables fetches from an allowe
 }
 
 TEST_CASE("socket brokering: every way out of a brokered socket fails, the race on its descriptor included") {
+  PortsLock ports;
   if (geteuid() != 0) return skipTest("needs root (the probes are read from the build directory)");
   Servers servers;
   Sandbox s;

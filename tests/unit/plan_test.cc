@@ -90,7 +90,7 @@ TEST_CASE("plan: an action's request rules and a secret's injection survive read
   auto j = aGoldenPlan();
   auto& action = j["task"]["tools"][0]["actions"][0];
   action["approval"] = true;
-  action["approvalTimeoutMs"] = 30000;
+  action["approvalTimeoutMs"] = 30000u;
   action["requests"] = nlohmann::json::parse(R"([{"method": "PATCH", "scheme": "https", "host": "127.0.0.1",
       "port": 18443, "path": "/api/items/{id}/labels", "query": ["dry_run=false"]}])");
   j["task"]["secrets"][0]["injection"] = {{"header", "Authorization"}, {"value", "Bearer {token}"}, {"tool", "api"}};
@@ -109,6 +109,6 @@ TEST_CASE("plan: an action's request rules and a secret's injection survive read
   REQUIRE(again);
   CHECK(sbx::plan::renderPlan(*again) == sbx::plan::renderPlan(*plan));
 
-  action["requests"][0]["port"] = 70000;
+  action["requests"][0]["port"] = 70000u;
   CHECK(refusal(j).find("task.tools[0].actions[0].requests[0].port") != std::string::npos);
 }
