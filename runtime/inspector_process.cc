@@ -128,7 +128,9 @@ bool InspectorProcess::start(const plan::Plan& plan, const std::string& planPath
   }
   // The directory is 0700: the sandbox's user reads the bundle through the bind, not the path.
   if (!onApprovalRequest && planHasApprovalGates(plan)) {
-    if (!approvals_.emplace().start(runId, audit_, [this](const nlohmann::json& m) { send(m); }, error)) return false;
+    if (!approvals_.emplace().start(
+            runId, audit_, [this](const nlohmann::json& m) { send(m); }, error))
+      return false;
     onApprovalRequest = [this](const nlohmann::json& request, const auto&) {
       std::string why;  // a malformed request is recorded, and denied when it names one, by the gate
       approvals_->gate().handle(request, why);
