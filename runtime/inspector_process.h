@@ -51,8 +51,8 @@ class InspectorProcess {
   // waits for it to be ready. `secrets`: the injected secrets' values. False with `error`.
   // A plan with approval gates (run_approvals.h) gets the run's approval socket too, for `runId`.
   bool start(const plan::Plan& plan, const std::string& planPath, const std::string& stateDir,
-             const std::string& upstreamCa, const std::map<std::string, std::string>& secrets,
-             const std::string& runId, std::string& error);
+             const std::string& upstreamCa, const std::map<std::string, std::string>& secrets, const std::string& runId,
+             std::string& error);
   // The sandbox's bind of the CA bundle, and its environment naming it.
   PlannedMount bundleMount() const;
   std::vector<std::string> environment() const;

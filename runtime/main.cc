@@ -31,7 +31,8 @@
 namespace {
 
 constexpr const char* kUsage =
-    "Usage: sbx-run [--workspace DIR] [--audit FILE] [--events FILE|-] [--task NAME] [--upstream-ca FILE] POLICY.sbx|TASK_DIR -- CMD "
+    "Usage: sbx-run [--workspace DIR] [--audit FILE] [--events FILE|-] [--task NAME] [--upstream-ca FILE] "
+    "POLICY.sbx|TASK_DIR -- CMD "
     "ARGS...\n"
     "       sbx-run --dry-run [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR\n"
     "       sbx-run --learn OUT.sbx [--workspace DIR] [--task NAME] POLICY.sbx|TASK_DIR -- CMD ARGS...\n"
