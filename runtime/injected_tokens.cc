@@ -2,22 +2,19 @@
 
 #include <algorithm>
 
+#include "plan/token_rules.h"
+
 namespace sbx::run {
 
 namespace {
-
-constexpr std::uint64_t kDefaultTokenTtlMs = 15 * 60 * 1000;  // as compiler/backends/token_plan.h
 
 bool mintedInjection(const plan::Secret& s) {
   return s.injection && !s.source.starts_with("/");
 }
 
 std::string workloadSubject(const plan::TaskDescription& task) {
-  if (task.identity) {
-    if (task.identity->kind == "oidc" && !task.identity->subject.empty()) return task.identity->subject;
-    if (!task.identity->value.empty()) return task.identity->value;
-  }
-  return "sbx:task/" + task.qualifiedName;
+  if (!task.identity) return plan::workloadSubject("", "", "", task.qualifiedName);
+  return plan::workloadSubject(task.identity->kind, task.identity->value, task.identity->subject, task.qualifiedName);
 }
 
 }  // namespace
@@ -36,7 +33,7 @@ plan::Plan withInjectedTokens(const plan::Plan& plan) {
     token.subject = workloadSubject(plan.task);
     token.audience = s.audience;
     token.scopes = s.scopes;
-    token.ttlMs = s.ttlMs.value_or(kDefaultTokenTtlMs);
+    token.ttlMs = s.ttlMs.value_or(plan::kDefaultTokenTtlMs);
     if (plan.task.timeoutMs) token.ttlMs = std::min(token.ttlMs, *plan.task.timeoutMs);
     token.exposure = plan::ExposureKind::Inject;
     token.exposureTarget = s.injection->header;

@@ -2,8 +2,8 @@
 // and the broker mints. plan.json's `tokens` leaves them out, since nothing of them may reach the
 // sandbox; the launcher adds their token scopes here, exposed to nobody (ExposureKind::Inject), so
 // that the broker mints and revokes them like every other token and only the inspector gets them.
-// Subject and lifetime follow compiler/backends/token_plan.cc: the task's identity, the secret's
-// ttl (15 minutes by default), never past the task's timeout.
+// Subject and lifetime follow the compiler's token plan (plan/token_rules.h): the task's identity,
+// the secret's ttl (15 minutes by default), never past the task's timeout.
 #pragma once
 #include "plan/plan.h"
 

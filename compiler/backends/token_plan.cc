@@ -9,12 +9,9 @@ namespace {
 // The task's workload identity as a token subject: its SPIFFE ID or OIDC subject, else
 // "sbx:task/<qualified name>".
 std::string workloadSubject(const model::ResolvedTask& task) {
-  if (task.identity) {
-    if (task.identity->kind == model::IdentityKind::Oidc && !task.identity->subject.empty())
-      return task.identity->subject;
-    if (!task.identity->value.empty()) return task.identity->value;
-  }
-  return "sbx:task/" + task.qualifiedName;
+  if (!task.identity) return plan::workloadSubject("", "", "", task.qualifiedName);
+  return plan::workloadSubject(task.identity->kind == model::IdentityKind::Oidc ? "oidc" : "", task.identity->value,
+                               task.identity->subject, task.qualifiedName);
 }
 
 }  // namespace

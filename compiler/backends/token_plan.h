@@ -5,11 +5,11 @@
 
 #include "model/model.h"
 #include "plan/plan.h"
+#include "plan/token_rules.h"
 
 namespace sbx::backends {
 
-// A secret without a TTL gets this one, or the task's timeout when that is shorter.
-constexpr std::uint64_t kDefaultTokenTtlMs = 15 * 60 * 1000;
+using plan::kDefaultTokenTtlMs;
 
 // One scope per secret: the TTL is never longer than the task's timeout; the
 // tool is the one that alone may see the token (the exposure's, else the tool that uses the
