@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "frontend/frontend.h"
+#include "support/load_text.h"
 #include "support/paths.h"
 
 using sbx::test::filesUnder;
@@ -15,22 +16,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Loaded {
-  frontend::Session session;
-  frontend::Result result;
-};
-
-std::unique_ptr<Loaded> load(const std::string& text) {
-  auto l = std::make_unique<Loaded>();
-  l->result = l->session.loadText("test.sbx", text);
-  return l;
-}
-
-std::vector<std::string> ids(const frontend::Result& r) {
-  std::vector<std::string> out;
-  for (const auto& d : r.diagnostics.sorted()) out.push_back(d.id);
-  return out;
-}
+using sbx::test::ids;
+using sbx::test::load;
+using sbx::test::Loaded;
 
 const model::ResolvedTask& only(const Loaded& l) {
   REQUIRE(l.result.model);

@@ -6,27 +6,15 @@
 #include "backends/token_plan.h"
 #include "frontend/format.h"
 #include "frontend/frontend.h"
+#include "support/load_text.h"
 
 using namespace sbx;
 
 namespace {
 
-struct Loaded {
-  frontend::Session session;
-  frontend::Result result;
-};
-
-std::unique_ptr<Loaded> load(const std::string& text) {
-  auto l = std::make_unique<Loaded>();
-  l->result = l->session.loadText("test.sbx", text);
-  return l;
-}
-
-std::vector<std::string> ids(const frontend::Result& r) {
-  std::vector<std::string> out;
-  for (const auto& d : r.diagnostics.sorted()) out.push_back(d.id);
-  return out;
-}
+using sbx::test::ids;
+using sbx::test::load;
+using sbx::test::Loaded;
 
 const char* kPolicy = R"(
 task t {
