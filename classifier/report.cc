@@ -93,6 +93,7 @@ nlohmann::ordered_json taskJson(const model::Model& model, const Report& report,
 nlohmann::ordered_json reportJson(const model::Model& model, const Report& report, std::size_t index,
                                   const SourceManager& sources) {
   nlohmann::ordered_json j{{"schema", kReportSchema}};
+  if (!model.stdlibDigest.empty()) j["stdlib"] = "sha256:" + model.stdlibDigest;
   nlohmann::ordered_json task = taskJson(model, report, index, sources);
   for (auto& [key, value] : task.items()) j[key] = std::move(value);
   return j;

@@ -17,7 +17,7 @@ constexpr const char* kClassifySchema = "sbxc.classify/v1";
 // One task's tier, decisions (with evidence locations) and findings (with suppressions) as JSON.
 nlohmann::ordered_json taskJson(const model::Model& model, const Report& report, std::size_t task,
                                 const SourceManager& sources);
-// report.json: taskJson with its schema.
+// report.json: taskJson with its schema and the stdlib the policy was compiled with.
 nlohmann::ordered_json reportJson(const model::Model& model, const Report& report, std::size_t task,
                                   const SourceManager& sources);
 // One rule's documentation as JSON.

@@ -11,7 +11,7 @@ lexer grammar SbxLexer;
 // reserved spellings into these types: one small IDENT rule keeps the lexer's DFA small, which
 // makes a cold start (one `sbxc check`) several times faster than a rule per keyword.
 tokens {
-  IMPORT, AS, TASK, PROFILE, GROUP, USE, DESCRIPTION, OWNER, IDENTITY, SUBJECT, TIMEOUT,
+  IMPORT, AS, STDLIB, TASK, PROFILE, GROUP, USE, DESCRIPTION, OWNER, IDENTITY, SUBJECT, TIMEOUT,
   EXPECT, TIER, MATURITY, FACING, OPERATOR, INPUT, FROM, AT, READ, WRITE, EXEC, WORKSPACE,
   SCRATCH, SIZE, MASK, DEVICE, CAPABILITY, NETWORK, TOOL, ACTION, EFFECT, APPROVAL, BY, SYSTEM,
   CONNECT, USES, SECRET, SOURCE, SCOPE, AUDIENCE, TTL, EXPOSE, FOR, ENV, SYSCALLS, DEFAULT,

@@ -6,7 +6,11 @@ parser grammar SbxParser;
 
 options { tokenVocab = SbxLexer; }
 
-file : importDecl* topDecl* EOF;
+file : stdlibLock? importDecl* topDecl* EOF;
+
+// `stdlib sha256 "<hex>"`: the digest of the stdlib the policy was reviewed against; sbxc warns
+// when its own stdlib differs (stdlib-lock-mismatch, docs/contracts.md).
+stdlibLock : STDLIB pin;
 
 importDecl
     : IMPORT modulePath (AS name)?     # stdImport
@@ -120,7 +124,7 @@ qualifiedName : name (DOT name)*;
 // Keywords double as names wherever a name is expected.
 name
     : IDENT
-    | IMPORT | AS | TASK | PROFILE | GROUP | USE | DESCRIPTION | OWNER | IDENTITY | SUBJECT
+    | IMPORT | AS | STDLIB | TASK | PROFILE | GROUP | USE | DESCRIPTION | OWNER | IDENTITY | SUBJECT
     | TIMEOUT | EXPECT | TIER | MATURITY | FACING | OPERATOR | INPUT | FROM | AT | READ | WRITE
     | EXEC | WORKSPACE | SCRATCH | SIZE | MASK | DEVICE | CAPABILITY | NETWORK | TOOL | ACTION
     | EFFECT | APPROVAL | BY | SYSTEM | CONNECT | USES | SECRET | SOURCE | SCOPE | AUDIENCE | TTL

@@ -218,6 +218,9 @@ struct SeccompEntry {
 struct Plan {
   std::string compilerName = "sbxc";
   std::string compilerVersion;
+  // "sha256:<hex>" of the stdlib the policy was compiled with (docs/contracts.md): a new sbxc
+  // whose stdlib differs shows in a diff of the plans. Empty when unknown (not written).
+  std::string compilerStdlib;
   TaskDescription task;
   std::vector<Mount> mounts;
   // The allowlist the launcher's egress proxy enforces: the task's destinations, then each tool's.

@@ -336,6 +336,7 @@ Plan plan(const json& j) {
   const json& compiler = objectAt(j, "", "compiler");
   out.compilerName = text(compiler, "compiler", "name");
   out.compilerVersion = text(compiler, "compiler", "version");
+  out.compilerStdlib = optionalText(compiler, "compiler", "stdlib").value_or("");
   out.task = task(objectAt(j, "", "task"), "task");
   out.mounts = listAt(j, "", "mounts", mount);
   out.egress = destinations(j, "", "egress");

@@ -201,6 +201,7 @@ json toJson(const Plan& plan) {
   json j;
   j["schema"] = kPlanSchema;
   j["compiler"] = {{"name", plan.compilerName}, {"version", plan.compilerVersion}};
+  putIfSet(j["compiler"], "stdlib", plan.compilerStdlib);
   j["task"] = taskJson(plan.task);
   j["mounts"] = list(plan.mounts, mountJson);
   j["egress"] = list(plan.egress, [](const Destination& d) { return toJson(d); });

@@ -10,6 +10,7 @@ plan::Plan buildPlan(const model::ResolvedTask& task, const model::Model& model)
   plan::Plan plan;
   plan.compilerName = "sbxc";
   plan.compilerVersion = SBXC_VERSION;
+  if (!model.stdlibDigest.empty()) plan.compilerStdlib = "sha256:" + model.stdlibDigest;
   // The syscall rules live on compiled, in seccomp.bpf/.pfc/.json (plan.seccomp names them);
   // described here they would be most of the file sbx-run reads on every start.
   plan.task = describeTask(task, model);

@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "diag/diagnostic.h"
+#include "frontend/stdlib_digest.h"
 #include "version.h"
 
 namespace sbx::cli {
@@ -228,7 +229,8 @@ int dispatch(int argc, char** argv) {
     return args.empty() ? kUsageOrIo : kOk;
   }
   if (args[0] == "--version" || args[0] == "-V") {
-    fmt::print("sbxc {}\n", SBXC_VERSION);
+    // The stdlib's digest is what a policy's `stdlib sha256 "<hex>"` lock names (docs/contracts.md).
+    fmt::print("sbxc {}\nstdlib sha256 \"{}\"\n", SBXC_VERSION, frontend::stdlibDigest({}).value_or(""));
     return kOk;
   }
   for (const auto& c : commands()) {

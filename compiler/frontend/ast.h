@@ -237,8 +237,15 @@ struct Import {
   std::string aliasName() const;
 };
 
+// `stdlib sha256 "<hex>"`: the stdlib digest the file was reviewed against (docs/contracts.md).
+struct StdlibLock {
+  std::string sha256;  // 64 lower-case hex digits
+  Span span;
+};
+
 struct File {
   FileId id = kNoFile;
+  std::optional<StdlibLock> stdlibLock;
   std::vector<Import> imports;
   std::vector<TaskDecl> tasks;
   std::vector<Profile> profiles;

@@ -28,6 +28,7 @@ ast::File Builder::build(P::FileContext* ctx) {
   ast::File out;
   out.id = file_;
   if (ctx == nullptr) return out;
+  if (auto* lock = ctx->stdlibLock()) buildStdlibLock(lock, out);
   for (auto* imp : ctx->importDecl()) buildImport(imp, out);
   for (auto* top : ctx->topDecl()) buildDeclaration(top, out);
   return out;
@@ -187,6 +188,28 @@ void Builder::buildImport(P::ImportDeclContext* ctx, ast::File& out) {
     return;
   }
   out.imports.push_back(std::move(imp));
+}
+
+void Builder::buildStdlibLock(P::StdlibLockContext* ctx, ast::File& out) {
+  if (skip(ctx) || ctx->pin() == nullptr) return;
+  auto* pin = ctx->pin();
+  if (pin->IDENT()->getText() != "sha256") {
+    diags_
+        .report(Code::InvalidValue, span(pin->IDENT()),
+                fmt::format("unknown digest `{}` for the stdlib", pin->IDENT()->getText()))
+        .help("lock the stdlib with `stdlib sha256 \"<64 hex digits>\"`, the line `sbxc --version` prints");
+    return;
+  }
+  auto digest = str(pin->STRING());
+  if (!digest) return;
+  const std::string& hex = digest->value;
+  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    diags_.report(Code::InvalidValue, digest->span, fmt::format("`{}` is not a stdlib digest", hex))
+        .note("a stdlib digest is 64 lower-case hexadecimal digits of SHA-256")
+        .help("copy the `stdlib sha256 \"...\"` line that `sbxc --version` prints");
+    return;
+  }
+  out.stdlibLock = ast::StdlibLock{hex, span(ctx)};
 }
 
 // ---- task and profile statements ---------------------------------------------------------

@@ -53,6 +53,7 @@ class Builder {
   // ---- declarations and statements (ast_builder.cc) --------------------------------------
   void buildDeclaration(P::TopDeclContext* top, ast::File& out);
   void buildImport(P::ImportDeclContext* ctx, ast::File& out);
+  void buildStdlibLock(P::StdlibLockContext* ctx, ast::File& out);
   void statement(P::TaskItemContext* item, ast::Body& body);
   bool settingStatement(P::TaskStmtContext* ctx, ast::Body& body, const ast::Statement& head);
   bool grantStatement(P::TaskStmtContext* ctx, ast::Body& body, const ast::Statement& head);

@@ -31,6 +31,7 @@ void collect(antlr4::tree::ParseTree* node, Layout& layout) {
   auto* ctx = static_cast<antlr4::ParserRuleContext*>(node);
   auto start = [&] { return ctx->getStart()->getTokenIndex(); };
   switch (ctx->getRuleIndex()) {
+    case P::RuleStdlibLock:
     case P::RuleImportDecl:
     case P::RuleAttribute:
     case P::RuleTaskStmt:

@@ -2,6 +2,7 @@
 
 #include "frontend/loader.h"
 #include "frontend/resolve.h"
+#include "frontend/stdlib_digest.h"
 
 namespace sbx::frontend {
 
@@ -26,6 +27,7 @@ Result Session::run(const std::string& path, const std::string* text) {
   modules.loadRoot(path, text, options_, sources_, result.diagnostics);
   if (modules.root() == nullptr) return result;
   auto model = resolve(modules, result.diagnostics);
+  if (model) model->stdlibDigest = stdlibDigest(options_).value_or("");
   if (!result.diagnostics.hasErrors()) result.model = std::move(model);
   return result;
 }

@@ -12,6 +12,7 @@
 
 #include "frontend/ast_builder.h"
 #include "frontend/parse.h"
+#include "frontend/stdlib_digest.h"
 #include "util/embedded.h"
 #include "util/read_file.h"
 
@@ -88,7 +89,7 @@ bool looksLikePolicyText(std::string_view text, std::uint32_t& line, std::uint32
   if (i == text.size()) return true;
   std::string_view rest = text.substr(i);
   auto wordChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
-  for (std::string_view keyword : {"import", "task", "profile", "group"})
+  for (std::string_view keyword : {"stdlib", "import", "task", "profile", "group"})
     if (rest.starts_with(keyword) && (rest.size() == keyword.size() || !wordChar(rest[keyword.size()]))) return true;
   return rest.starts_with('@');
 }
@@ -202,6 +203,7 @@ Module* ModuleSet::load(const std::string& key, const std::string& displayPath, 
   module.key = key;
   module.stdlib = stdlib;
   module.ast = buildAst(file, *tree, diags);
+  if (!stdlib && module.ast.stdlibLock) checkStdlibLock(*module.ast.stdlibLock, options, diags);
   tree.reset();  // the parse tree never leaves the front end, nor outlives the AST build
   (root ? byKey_ : shared_.byKey)[key] = &module;
   inProgress_.push_back(key);

@@ -307,6 +307,9 @@ inline bool secretGiven(const ResolvedTask& task, const Secret& secret) {
 
 struct Model {
   std::vector<ResolvedTask> tasks;  // root tasks first, in declaration order; then delegation targets
+  // The stdlib the policy was resolved with (frontend/stdlib_digest.h), 64 hex digits; empty
+  // when it could not be read.
+  std::string stdlibDigest;
 };
 
 }  // namespace sbx::model

@@ -8,10 +8,13 @@
   plan.json and report.json, an export's loss.json, `classify --format json` and
   `check --format json`; check's also for every diagnostic case (tests/diagnostics/cases/), so
   that diagnostics with labels, notes and no location are covered.
+- The stdlib digest that plan.json, report.json and `sbxc --version` name is the one computed
+  here, independently, from stdlib-policies/ by the rule docs/contracts.md states.
 - Mutated documents fail: a required field renamed or removed, an unknown field added, a field of
   the wrong type, another schema version; at the top and inside nested objects.
 """
 import copy
+import hashlib
 import json
 import os
 import subprocess
@@ -49,11 +52,25 @@ def sbxc(build, *args, check=True):
     return r
 
 
-def check_goldens():
+def stdlib_digest():
+    """docs/contracts.md: SHA-256 over every module sorted by relative path, `path NUL size NUL text`."""
+    base = ROOT / "stdlib-policies"
+    h = hashlib.sha256()
+    for path in sorted(p.relative_to(base).as_posix() for p in base.rglob("*.sbx")):
+        text = (base / path).read_bytes()
+        h.update(path.encode() + b"\0" + str(len(text)).encode() + b"\0" + text)
+    return h.hexdigest()
+
+
+def check_goldens(digest):
     counts = {"plan": 0, "report": 0, "loss": 0}
     for kind in counts:
         for f in sorted((ROOT / "tests" / "goldens").glob(f"*/*/*/{kind}.json")):
-            validate(kind, json.loads(f.read_text()), f.relative_to(ROOT))
+            document = json.loads(f.read_text())
+            validate(kind, document, f.relative_to(ROOT))
+            stdlib = document["compiler"].get("stdlib") if kind == "plan" else document.get("stdlib", "")
+            if kind != "loss" and stdlib != f"sha256:{digest}":
+                fail(f"{f.relative_to(ROOT)} names stdlib {stdlib}, not this tree's sha256:{digest}")
             counts[kind] += 1
     for kind, n in counts.items():
         if n == 0:
@@ -61,7 +78,7 @@ def check_goldens():
     print(f"goldens: {counts['plan']} plan.json, {counts['report']} report.json, {counts['loss']} loss.json")
 
 
-def check_live(build):
+def check_live(build, digest):
     examples = sorted((ROOT / "examples").glob("*.sbx"))
     targets = ["oci", "bwrap", "k8s", "systemd", "docker-seccomp", "vault", "aws-iam"]
     plans = 0
@@ -71,10 +88,16 @@ def check_live(build):
             out = Path(tmp) / example.stem
             sbxc(build, "compile", rel, "-o", str(out))
             for plan in sorted(out.glob("*/plan.json")):
-                validate("plan", json.loads(plan.read_text()), f"{rel}: {plan.parent.name}/plan.json")
+                document = json.loads(plan.read_text())
+                validate("plan", document, f"{rel}: {plan.parent.name}/plan.json")
+                if document["compiler"].get("stdlib") != f"sha256:{digest}":
+                    fail(f"{rel}: plan.json names stdlib {document['compiler'].get('stdlib')}, not sha256:{digest}")
                 plans += 1
             for report in sorted(out.glob("*/report.json")):
-                validate("report", json.loads(report.read_text()), f"{rel}: {report.parent.name}/report.json")
+                document = json.loads(report.read_text())
+                validate("report", document, f"{rel}: {report.parent.name}/report.json")
+                if document.get("stdlib") != f"sha256:{digest}":
+                    fail(f"{rel}: report.json names stdlib {document.get('stdlib')}")
             target = targets[i % len(targets)]  # every target, over the examples
             exported = Path(tmp) / f"{example.stem}-{target}"
             sbxc(build, "compile", rel, "--target", target, "--allow-lossy", "-o", str(exported))
@@ -174,8 +197,12 @@ def main():
     build = Path(sys.argv[1]).resolve()
     for name, schema in SCHEMAS.items():
         Draft202012Validator.check_schema(schema)
-    check_goldens()
-    check_live(build)
+    digest = stdlib_digest()
+    version = sbxc(build, "--version").stdout
+    if f'stdlib sha256 "{digest}"' not in version:
+        fail(f"sbxc --version does not name the stdlib digest {digest}: {version!r}")
+    check_goldens(digest)
+    check_live(build, digest)
     check_negative(build)
     if failures:
         print(f"{len(failures)} failure(s)", file=sys.stderr)
