@@ -188,6 +188,19 @@ bool InspectorProcess::handOver(const std::string& tool, const std::string& host
                                       {client, upstream});
 }
 
+bool InspectorProcess::handOverTransparent(const std::string& tool, const std::string& host, std::uint16_t port,
+                                           int client, int upstream) {
+  std::lock_guard lock(sendMutex_);
+  return channel_ >= 0 && sendMessage(channel_,
+                                      {{"type", "connection"},
+                                       {"id", ++nextConnection_},
+                                       {"tool", tool},
+                                       {"host", host},
+                                       {"port", port},
+                                       {"transparent", true}},
+                                      {client, upstream});
+}
+
 void InspectorProcess::readDecisions() {
   while (auto message = receiveMessage(channel_)) {
     for (int fd : message->fds) ::close(fd);  // the inspector sends none

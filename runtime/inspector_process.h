@@ -63,6 +63,10 @@ class InspectorProcess {
   // closes its own copies of both descriptors. False when the inspector is gone.
   bool handOver(const std::string& tool, const std::string& host, std::uint16_t port, bool tls, std::string_view prefix,
                 int client, int upstream);
+  // The same for a connect the socket broker made (socket_broker.h): no CONNECT was asked, and the
+  // inspector tells TLS from plain HTTP by the client's first byte.
+  bool handOverTransparent(const std::string& tool, const std::string& host, std::uint16_t port, int client,
+                           int upstream);
   // Ends the inspector and removes its directory.
   void stop();
 

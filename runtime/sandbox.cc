@@ -325,7 +325,12 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
     socketBroker.emplace(egressRules, std::move(udpRules), audit,
                          task.plan.task.qualifiedName.empty() ? task.plan.task.name : task.plan.task.qualifiedName,
                          id.uid, id.gid);
-    if (inspector) socketBroker->keepForInspection(inspector->inspected());
+    if (inspector)
+      socketBroker->keepForInspection(inspector->inspected(),
+                                      [&inspector](const std::string& tool, const std::string& host, std::uint16_t port,
+                                                   int inspectorEnd, int upstream) {
+                                        return inspector->handOverTransparent(tool, host, port, inspectorEnd, upstream);
+                                      });
     audit.event("egress-brokering", {{"calls", {"connect", "bind", "sendto"}}});
   }
   std::optional<SyscallSupervisor> supervisor;

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "net/ip_address.h"
+#include "runtime/loopback_pair.h"
 #include "runtime/remote_memory.h"
 #include "runtime/socket_options.h"
 #include "runtime/unix_path_call.h"
@@ -223,10 +224,6 @@ void SocketBroker::connectCall(Held& held) {
   bool transport = (held.type == SOCK_STREAM && held.protocol == IPPROTO_TCP) ||
                    (held.type == SOCK_DGRAM && held.protocol == IPPROTO_UDP);
   if (destination && transport) {
-    if (held.type == SOCK_STREAM && inspected_.count({destination->address.text(), destination->port}))
-      return refuse(held, destination->text(),
-                    "its requests are judged one by one by the proxy: reach it through HTTPS_PROXY or HTTP_PROXY",
-                    ECONNREFUSED);
     const EgressRules& rules = rulesFor(held);
     const EgressRule* rule = rules.matchName(destination->address.text(), destination->port, held.tool);
     auto why = rules.refuseAddress(destination->address, destination->port, rule, held.tool);
@@ -235,7 +232,8 @@ void SocketBroker::connectCall(Held& held) {
         if (brokerUdp(held, held.name, held.nameSize)) held.reply(0);  // else answered, or gone
         return;
       }
-      return onWorker(held, [this](Held& h) { brokerTcp(h, h.name, h.nameSize); });
+      bool inspected = held.type == SOCK_STREAM && inspected_.count({destination->address.text(), destination->port});
+      return onWorker(held, [this, inspected](Held& h) { brokerTcp(h, h.name, h.nameSize, inspected); });
     }
     if (!isLoopback(destination->address)) return refuse(held, destination->text(), *why, ECONNREFUSED);
   }
@@ -306,12 +304,27 @@ int SocketBroker::connectOnHost(int family, int model, const sockaddr_storage& d
   return host;
 }
 
-void SocketBroker::brokerTcp(Held& held, const sockaddr_storage& destination, socklen_t size) {
-  std::string where = inetDestination(destination, size)->text();
+void SocketBroker::brokerTcp(Held& held, const sockaddr_storage& destination, socklen_t size, bool inspected) {
+  auto target = inetDestination(destination, size);
+  std::string where = target->text();
   int host = connectOnHost(held.domain, held.socket, destination, size);
   if (host < 0) {
     audit({{"destination", where}, {"verdict", "allowed"}, {"connected", false}, {"errno", -host}});
     return held.reply(host);
+  }
+  if (inspected) {  // the caller gets the near end of a loopback pair, the inspector the rest
+    fcntl(host, F_SETFL, fcntl(host, F_GETFL) & ~O_NONBLOCK);  // the inspector reads it blocking
+    auto pair = loopbackPair(held.domain);
+    bool handed = pair && handOver_ && handOver_(held.tool, target->address.text(), target->port, pair->far, host);
+    ::close(host);
+    if (pair) ::close(pair->far);
+    if (!handed) {
+      if (pair) ::close(pair->near);
+      return refuse(held, where, "the inspecting proxy, which judges its requests, is not running", ECONNREFUSED);
+    }
+    copySocketOptions(held.socket, pair->near);
+    host = pair->near;
+    if (held.nonBlocking) fcntl(host, F_SETFL, fcntl(host, F_GETFL) | O_NONBLOCK);
   }
   if (!held.nonBlocking) fcntl(host, F_SETFL, fcntl(host, F_GETFL) & ~O_NONBLOCK);
   struct stat st {};
@@ -333,7 +346,10 @@ void SocketBroker::brokerTcp(Held& held, const sockaddr_storage& destination, so
     brokered_.erase(st.st_ino);
     return;
   }
-  nlohmann::ordered_json line{{"destination", where}, {"verdict", "allowed"}, {"connected", true}, {"pid", held.tgid}};
+  nlohmann::ordered_json line{{"destination", where},
+                              {"verdict", inspected ? "inspected" : "allowed"},
+                              {"connected", true},
+                              {"pid", held.tgid}};
   if (!held.tool.empty()) line["tool"] = held.tool;
   audit(std::move(line));
   held.reply(0);

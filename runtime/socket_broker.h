@@ -22,6 +22,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -48,11 +49,17 @@ class SocketBroker {
 
   // Answers `request` (a connect, bind or sendto the task's filter allows), now or from a worker.
   void handle(int listener, const seccomp_notif& request);
-  // Host:ports whose requests the inspector judges one by one (inspector_process.h): a direct
-  // connect there would bypass the request rules, injection and approvals, so it is refused; the
-  // client reaches them through the proxy (HTTPS_PROXY).
-  void keepForInspection(std::set<std::pair<std::string, std::uint16_t>> destinations) {
+  // Host:ports whose requests the inspector judges one by one (inspector_process.h). A connect
+  // there, once judged and connected on the host, is not given to the caller: the caller gets one
+  // end of a loopback TCP pair (loopback_pair.h), and `handOver` gives the other end and the host
+  // connection to the inspector, which tells TLS from plain HTTP by the first byte. Clients thus
+  // need no proxy variables, and none can bypass the request rules, injection or approvals. False
+  // from `handOver`: the inspector is gone, and the connect fails (ECONNREFUSED).
+  using HandOver = std::function<bool(const std::string& tool, const std::string& host, std::uint16_t port,
+                                      int inspectorEnd, int upstream)>;
+  void keepForInspection(std::set<std::pair<std::string, std::uint16_t>> destinations, HandOver handOver) {
     inspected_ = std::move(destinations);
+    handOver_ = std::move(handOver);
   }
   // Ends the calls in progress (their sockets shut down, helpers killed) and waits for the workers.
   void stop();
@@ -65,7 +72,8 @@ class SocketBroker {
   // Runs `work` on a worker thread, which answers; EAGAIN when kMaxWorkers are busy.
   template <typename Work>
   void onWorker(Held& held, Work work);
-  void brokerTcp(Held& held, const sockaddr_storage& destination, socklen_t size);
+  // `inspected`: the caller gets a loopback pair's end, the inspector the connection (keepForInspection).
+  void brokerTcp(Held& held, const sockaddr_storage& destination, socklen_t size, bool inspected);
   // The flow's inode once installed in the caller; 0 when not (answered with the error, or gone).
   unsigned long brokerUdp(Held& held, const sockaddr_storage& destination, socklen_t size);
   long readPayload(Held& held, std::string& bytes, bool datagram);
@@ -89,6 +97,7 @@ class SocketBroker {
   int workers_ = 0;
   bool stopping_ = false;
   std::set<std::pair<std::string, std::uint16_t>> inspected_;
+  HandOver handOver_;
   std::set<unsigned long> brokered_;  // inodes of the host TCP sockets installed in the sandbox
   std::set<int> inProgress_;          // sockets a worker waits on
   std::set<pid_t> helpers_;           // unix_path_call.h's children

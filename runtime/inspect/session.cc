@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <boost/beast/http.hpp>
 
 #include "runtime/inspect/request_head.h"
+#include "runtime/inspect/response_relay.h"
 #include "runtime/inspect/stream.h"
 
 namespace sbx::inspect {
@@ -26,8 +28,8 @@ namespace http = boost::beast::http;
 namespace {
 
 constexpr std::uint64_t kMaxRequestBody = 16 * 1024 * 1024;
-constexpr std::uint64_t kMaxResponseBody = 256 * 1024 * 1024;
-constexpr int kIdleSeconds = 60;  // a kept-alive connection waiting for its next request
+constexpr int kMaxConnections = 256;  // served at once (threads)
+constexpr int kIdleSeconds = 60;      // a kept-alive connection waiting for its next request
 constexpr std::size_t kApprovalBodyHead = 1024;
 
 std::string base64(std::string_view bytes) {
@@ -155,6 +157,18 @@ void serveConnection(Inspector& inspector, const nlohmann::json& message, int cl
   for (const auto& t : inspector.plan.task.tools)
     if (t.name == c.tool) c.toolPlan = &t;
   std::string prefix = unbase64(message.value("prefix", ""));
+  setTimeout(clientFd, 10);
+  setTimeout(upstreamFd, 30);
+  // Brokered by sbx-run's socket broker rather than asked of its proxy: no CONNECT to answer, and
+  // the client's first byte tells a TLS handshake (a record of type 22) from plain HTTP.
+  bool transparent = message.value("transparent", false);
+  if (transparent) {
+    unsigned char first = 0;
+    ssize_t n;
+    do n = recv(clientFd, &first, 1, MSG_PEEK);
+    while (n < 0 && errno == EINTR);
+    c.target.scheme = n == 1 && first == 0x16 ? "https" : "http";
+  }
   bool tls = c.target.scheme == "https";
   SSL* clientTls = nullptr;
   SSL* upstreamTls = nullptr;
@@ -166,15 +180,14 @@ void serveConnection(Inspector& inspector, const nlohmann::json& message, int cl
     close(clientFd);
     close(upstreamFd);
   };
-  setTimeout(clientFd, 10);
-  setTimeout(upstreamFd, 30);
   if (tls) {
     std::string error;
     SSL_CTX* context = inspector.tls.serverContext(c.target.host, error);
     static const char kEstablished[] = "HTTP/1.1 200 Connection established\r\n\r\n";
     // A client that speaks before the tunnel is established: its bytes would bypass the handshake.
     if (!prefix.empty() || !context ||
-        send(clientFd, kEstablished, sizeof kEstablished - 1, MSG_NOSIGNAL) != sizeof kEstablished - 1) {
+        (!transparent &&
+         send(clientFd, kEstablished, sizeof kEstablished - 1, MSG_NOSIGNAL) != sizeof kEstablished - 1)) {
       c.report(nullptr, nullptr, "refused", context ? "the client sent bytes before the tunnel was established" : error,
                connectionUrl);
       return finish();
@@ -191,7 +204,8 @@ void serveConnection(Inspector& inspector, const nlohmann::json& message, int cl
     if (!sniText.empty() && sniText.back() == '.') sniText.pop_back();
     if (sni && sniText != c.target.host) {
       c.report(nullptr, nullptr, "refused",
-               fmt::format("the TLS server name (SNI) `{}` differs from the CONNECT target {}", sniText, c.target.host),
+               fmt::format("the TLS server name (SNI) `{}` differs from the {} {}", sniText,
+                           transparent ? "connected address" : "CONNECT target", c.target.host),
                connectionUrl);
       return finish();
     }
@@ -294,18 +308,20 @@ void serveConnection(Inspector& inspector, const nlohmann::json& message, int cl
         }
     request.prepare_payload();
     http::write(upstream, request, ec);
-    http::response_parser<http::string_body> response;
-    response.body_limit(kMaxResponseBody);
-    if (request.method() == http::verb::head) response.skip(true);
-    if (!ec) http::read(upstream, upstreamBuffer, response, ec);
-    if (ec) {
+    RelayedResponse relayed;
+    bool answered = false;
+    auto allowed = [&] {
+      answered = true;
+      c.report(&facts, match->action, "allowed", ruleText(*match->rule));
+    };
+    if (!ec)
+      relayed = relayResponse(upstream, upstreamBuffer, client, request.method() == http::verb::head, allowed, ec);
+    if (ec && !answered) {
       answer(client, 502, "destination_unavailable", fmt::format("sbx-run: the upstream failed: {}\n", ec.message()));
       c.report(&facts, match->action, "refused", "the upstream failed: " + ec.message());
       break;
     }
-    c.report(&facts, match->action, "allowed", ruleText(*match->rule));
-    bool keepAlive = request.keep_alive() && response.get().keep_alive() && response.get().result_int() != 101;
-    http::write(client, response.get(), ec);
+    bool keepAlive = request.keep_alive() && relayed.keepAlive;
     if (ec || !keepAlive) break;
   }
   finish();
@@ -315,8 +331,20 @@ void serveChannel(Inspector& inspector, int channelFd) {
   while (auto message = receiveMessage(channelFd)) {
     std::string type = message->json.value("type", "");
     if (type == "connection" && message->fds.size() == 2) {
+      // A thread per connection, at most kMaxConnections at once: past that, the connection is
+      // refused (closed and reported) rather than given a thread the machine may not have.
+      if (inspector.connections.fetch_add(1) >= kMaxConnections) {
+        inspector.connections.fetch_sub(1);
+        Connection{inspector, message->json.value("id", std::uint64_t{0}), message->json.value("tool", ""), nullptr, {}}
+            .report(nullptr, nullptr, "refused",
+                    fmt::format("the inspector already serves {} connections, its limit", kMaxConnections),
+                    fmt::format("{}:{}", message->json.value("host", ""), message->json.value("port", 0)));
+        for (int fd : message->fds) close(fd);
+        continue;
+      }
       std::thread([&inspector, json = std::move(message->json), fds = message->fds] {
         serveConnection(inspector, json, fds[0], fds[1]);
+        inspector.connections.fetch_sub(1);
       }).detach();
       continue;
     }

@@ -24,6 +24,7 @@ struct Inspector {
   Channel* channel = nullptr;
   std::map<std::string, std::string> secrets;  // injected secret -> value
   std::atomic<std::uint64_t> approvals{0};     // approval request ids: "r1", "r2", ...
+  std::atomic<int> connections{0};             // being served
 };
 
 // Serves the connection described by `message` ({"type":"connection",...}) on `client` and

@@ -164,9 +164,10 @@ def main():
         "curl -sS -X POST https://127.0.0.1:18443/api/items/7/close; echo; "
         "curl -sS -X POST https://127.0.0.1:18443/api/items/7/close; "
         "curl -sS --path-as-is 'https://127.0.0.1:18443/api/items/%2e%2e/items'; echo; "
-        # Without the proxy a connect would be brokered straight to the server (docs/egress.md),
-        # past every request rule: an inspected destination is refused to a direct connect.
-        "curl -sS --noproxy '*' https://127.0.0.1:18443/api/items/7/close -X POST; echo \"direct exit $?\"; "
+        # Without the proxy variables the connect is brokered (docs/egress.md), and a connect to an
+        # inspected destination goes to the inspector all the same: judged, injected, refused alike.
+        "curl -sS --noproxy '*' https://127.0.0.1:18443/api/items; echo ' (direct)'; "
+        "curl -sS --noproxy '*' -X DELETE https://127.0.0.1:18443/api/items/8; "
         # The token reversed: the sandbox's command lines must not hold what it searches for.
         f"python3 /workspace/client.py {TOKEN[::-1]} urllib requests attacks search")
     env = {"PATH": "/usr/bin:/bin", "SBX_RUN_CACHE": str(work / "cache"), "SBX_STATE_DIR": str(work / "state")}
@@ -220,7 +221,10 @@ def main():
     check('"event":"approval-approved"' in events.read_text() and '"event":"approval-denied"' in events.read_text(),
           "the event stream records both answers")
     check("items, auth=token\n" in out.split("needs approval")[1], "dot segments are resolved before matching (/api/items/%2e%2e/items is /api/items)")
-    check("direct exit 7" in out, "a direct connect to the inspected destination (no proxy) is refused")
+    check("items, auth=token (direct)" in out,
+          "without proxy variables, the brokered connect reaches the inspector: answered, with the injected token")
+    check("sbx-run: tool `api` may not send DELETE https://127.0.0.1:18443/api/items/8" in out,
+          "without proxy variables, a request no action allows is refused all the same")
     check("urllib GET 200 items, auth=none" in out, "urllib (tool pyclient) gets the answer, without the token")
     check("urllib DELETE 403 sbx-run: tool `pyclient` may not send DELETE" in out, "urllib DELETE refused")
     check("requests GET 200 items, auth=none" in out, "requests gets the answer")
