@@ -27,7 +27,7 @@
 #include <string>
 
 #include "runtime/audit.h"
-#include "runtime/egress_rules.h"
+#include "plan/egress_rules.h"
 #include "runtime/udp_relay.h"
 #include "runtime/unix_path_call.h"
 

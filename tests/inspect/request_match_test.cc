@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "runtime/inspect/request_head.h"
-#include "runtime/inspect/request_match.h"
+#include "plan/request_match.h"
 
 using namespace sbx::inspect;
 
