@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/audit.h"
 #include "plan/egress_rules.h"
+#include "runtime/audit.h"
 #include "runtime/proxy_capacity.h"
 
 namespace sbx::run {

@@ -26,8 +26,8 @@
 #include <set>
 #include <string>
 
-#include "runtime/audit.h"
 #include "plan/egress_rules.h"
+#include "runtime/audit.h"
 #include "runtime/udp_relay.h"
 #include "runtime/unix_path_call.h"
 
