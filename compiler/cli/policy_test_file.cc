@@ -1,5 +1,6 @@
 #include "cli/policy_test_file.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -264,7 +265,11 @@ bool parseAssertion(LineParser& p, const std::vector<Word>& w, Assertion& a) {
       return p.fail(p.span(w[0].col, w.back().endCol), "this request assertion is malformed",
                     fmt::format("write it as: {}", kForms[5]));
     a.method = w[1].text;
+    if (!std::all_of(a.method.begin(), a.method.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+      return p.fail(p.spanOf(w[1]), fmt::format("`{}` is not an HTTP method", a.method),
+                    "write it in upper case, as the request rules do: GET, POST, PATCH, DELETE, ...");
     a.url = w[2].text;
+    a.urlSpan = p.spanOf(w[2]);
     a.tool = w[4].text;
     a.subjectSpan = p.spanOf(w[4]);
     return verdictOf(p, w[5],

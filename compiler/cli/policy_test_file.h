@@ -40,6 +40,7 @@ struct Assertion {
   std::uint16_t port = 0;
   std::string tool;  // connect and request: the tool whose process asks; empty: the task's
   std::string method, url;
+  Span urlSpan;
   Verdict verdict = Verdict::Allowed;
   std::string syscall;
   std::string call;  // as written: "socket(AF_INET, SOCK_STREAM, 0)"

@@ -89,7 +89,7 @@ std::optional<Outcome> judgeRequest(const Assertion& a, const TaskUnderTest& t, 
   std::string why;
   if (facts.scheme.empty() || facts.host.empty() || port <= 0 || port > 65535 ||
       !inspect::normaliseTarget(pathStart == std::string_view::npos ? "/" : url.substr(pathStart), why)) {
-    diags.report(Code::InvalidPolicyTest, a.span, fmt::format("`{}` is not a URL sbx-inspect would judge", a.url))
+    diags.report(Code::InvalidPolicyTest, a.urlSpan, fmt::format("`{}` is not a URL sbx-inspect would judge", a.url))
         .help("write http(s)://HOST[:PORT]/PATH[?QUERY]" + (why.empty() ? std::string() : "; the path: " + why));
     return std::nullopt;
   }

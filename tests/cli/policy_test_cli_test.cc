@@ -131,6 +131,10 @@ TEST_CASE("test: a name the policy lacks is invalid input at its column, with a 
   CHECK(rule.exitCode == 2);
   CHECK(has(rule.err, "agent.sbxtest:2:11: error[SBX0067]: `wildcard-egres` is not a rule that reports findings"));
   CHECK(has(rule.err, "did you mean `wildcard-egress`?"));
+  Run url = f.test("task agent\n  request GET ftp://items.example.com/x tool fetch allowed\n");
+  CHECK(url.exitCode == 2);
+  CHECK(has(url.err,
+            "agent.sbxtest:2:15: error[SBX0067]: `ftp://items.example.com/x` is not a URL sbx-inspect would judge"));
   Run before = f.test("tier T2\n");
   CHECK(before.exitCode == 2);
   CHECK(has(before.err, "agent.sbxtest:1:1: error[SBX0067]: this assertion comes before any `task` line"));
