@@ -2,7 +2,7 @@
 // launcher runs on the host side of the sandbox. Its listening socket lives in the sandbox's
 // network namespace (init creates it on 127.0.0.1:3128 and passes it over), so the payload reaches
 // it on its own loopback while every connection the proxy makes leaves from the host's namespace.
-// Each request is judged by the allowlist (egress_rules.h) before any name is resolved, and every
+// Each request is judged by the allowlist (plan/egress_rules.h) before any name is resolved, and every
 // resolved address is judged again; each decision is an audit line (destination, verdict, bytes).
 // A refused client is told why: a Proxy-Status header and a body naming the task, the
 // destination, the rule and the policy line that would allow it (proxy_refusal.h).
@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "plan/egress_rules.h"
 #include "runtime/audit.h"
-#include "runtime/egress_rules.h"
 #include "runtime/proxy_capacity.h"
 
 namespace sbx::run {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/egress_rules.h"
+#include "plan/egress_rules.h"
 
 namespace sbx::run {
 

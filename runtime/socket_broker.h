@@ -27,8 +27,8 @@
 #include <set>
 #include <string>
 
+#include "plan/egress_rules.h"
 #include "runtime/audit.h"
-#include "runtime/egress_rules.h"
 #include "runtime/udp_relay.h"
 #include "runtime/unix_path_call.h"
 

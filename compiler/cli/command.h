@@ -9,7 +9,7 @@ namespace sbx::cli {
 // Exit codes of every subcommand.
 enum Exit : int {
   kOk = 0,
-  kFindings = 1,      // findings at or above --fail-level (or `fmt --check`: a file would change)
+  kFindings = 1,      // findings at or above --fail-level (`fmt --check`: a file would change; `test`: a test failed)
   kInvalidInput = 2,  // a policy does not parse or resolve
   kUsageOrIo = 3,     // bad command line, or a file could not be read or written
 };
@@ -34,5 +34,6 @@ int runGraph(const std::vector<std::string>& args);
 int runDiff(const std::vector<std::string>& args);
 int runImport(const std::vector<std::string>& args);
 int runToken(const std::vector<std::string>& args);
+int runTest(const std::vector<std::string>& args);
 
 }  // namespace sbx::cli

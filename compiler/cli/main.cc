@@ -127,6 +127,28 @@ const std::vector<Command>& commands() {
        "\n"
        "Lists the tier rules (SBX10xx), escalators (SBX11xx) and lint findings (SBX12xx).\n",
        runRules},
+      {"test", "Run the policy tests beside the policies",
+       "Usage: sbxc test [OPTIONS] [PATHS...]\n"
+       "\n"
+       "Runs the policy tests of each PATH: a test file NAME.sbxtest (its policy is NAME.sbx beside\n"
+       "it), a policy NAME.sbx (its tests are NAME.sbxtest), or a directory, searched recursively\n"
+       "for *.sbxtest (default: the current directory). A test asserts a task's tier, that a finding\n"
+       "fires or not, that a path is readable, writable or executable, that a destination or an\n"
+       "HTTP request is allowed, refused or held for approval, what the compiled seccomp filter does\n"
+       "with a syscall and its arguments, or that a delegation passes no credential; each is judged\n"
+       "on the policy as `sbxc compile` compiles it (docs/testing.md). Prints one line per test and\n"
+       "`N passed, N failed`.\n"
+       "\n"
+       "Options:\n"
+       "  --format text|json|junit\n"
+       "                         output format (default text; junit: JUnit XML for CI)\n"
+       "  --color auto|always|never\n"
+       "  --stdlib DIR           read stdlib modules from DIR\n"
+       "  --import-root DIR      allow imports from DIR (default: the policy's repository)\n"
+       "\n"
+       "Exit: 0 every test passed, 1 a test failed, 2 invalid test file or policy (nothing is run),\n"
+       "3 usage or I/O error.\n",
+       runTest},
       {"graph", "Write the authority graph as Graphviz DOT",
        "Usage: sbxc graph [-o FILE.dot] FILE\n"
        "\n"

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/inspect/request_match.h"
+#include "plan/request_match.h"
 
 namespace sbx::inspect {
 

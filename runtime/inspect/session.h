@@ -1,7 +1,7 @@
 // One intercepted connection, from the launcher's hand-over to its end: TLS toward the client
 // (a certificate of the run's CA for the CONNECT target) and toward the upstream (verified), then
 // each request of the kept-alive connection read (request_head.h), judged against the actions of
-// the tool that owns the connection (request_match.h), held for approval where its action says so
+// the tool that owns the connection (plan/request_match.h), held for approval where its action says so
 // (channel.h), given its injected credential, and forwarded; each decision is reported to the
 // launcher. A refused request gets an answer that names the tool, the request and the policy line
 // that would allow it, and the connection ends.

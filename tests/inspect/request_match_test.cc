@@ -2,8 +2,8 @@
 // patterns and query constraints, and the request heads refused outright (request_head.h).
 #include <doctest/doctest.h>
 
+#include "plan/request_match.h"
 #include "runtime/inspect/request_head.h"
-#include "runtime/inspect/request_match.h"
 
 using namespace sbx::inspect;
 

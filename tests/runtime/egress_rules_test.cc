@@ -1,8 +1,8 @@
-// The egress allowlist's judgements (runtime/egress_rules.h), without a network: which requests
+// The egress allowlist's judgements (plan/egress_rules.h), without a network: which requests
 // match which rules, and which resolved addresses the proxy may connect to.
 #include <doctest/doctest.h>
 
-#include "runtime/egress_rules.h"
+#include "plan/egress_rules.h"
 #include "runtime/proxy_capacity.h"
 #include "runtime/proxy_refusal.h"
 

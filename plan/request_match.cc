@@ -1,4 +1,4 @@
-#include "runtime/inspect/request_match.h"
+#include "plan/request_match.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "runtime/egress_rules.h"
+#include "plan/egress_rules.h"
 
 #include <algorithm>
 #include <cstring>
