@@ -1,6 +1,7 @@
 #include "exporters/k8s_requests.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -62,6 +63,64 @@ bool overlaps(const plan::Destination& d, const InspectedPort& p) {
                      [&](const Network& n) { return n.contains(address->unmapped().address()); });
 }
 
+// A rule's path pattern as the regex of the path part: literal segments escaped, "{name}" one
+// non-empty segment, a trailing "**" any rest of the path or none.
+std::string ciliumPathRegex(const std::string& pattern) {
+  std::string out;
+  std::size_t start = 1;  // after the leading "/"
+  while (true) {
+    auto slash = pattern.find('/', start);
+    std::string segment = pattern.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (segment == "**" && slash == std::string::npos) {
+      out += "(/[^?]*)?";  // the rest of the path, or none ("/a/**" matches "/a" too)
+      break;
+    }
+    out += '/';
+    if (segment.size() > 2 && segment.front() == '{' && segment.back() == '}')
+      out += "[^/?]+";
+    else
+      out += regexEscaped(segment);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+// Query constraints Cilium's regex can hold: at most three (each order is spelled out), of
+// unreserved characters only (RFC 3986 2.3), which a client sends as they are.
+constexpr std::size_t kMaxQueryConstraints = 3;
+
+bool expressibleQuery(const std::vector<std::string>& query) {
+  if (query.size() > kMaxQueryConstraints) return false;
+  for (const auto& q : query)
+    for (char c : q)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("-._~=").find(c) == std::string_view::npos)
+        return false;
+  return true;
+}
+
+// One constraint as a query parameter: "name" present (with or without a value), or "name=value".
+std::string parameterRegex(const std::string& constraint) {
+  if (constraint.find('=') == std::string::npos) return regexEscaped(constraint) + "(=[^&]*)?";
+  return regexEscaped(constraint);
+}
+
+// The request target's regex: the path, then any query, or a query holding every constraint in
+// any order (other parameters around them).
+std::string targetRegex(const plan::RequestRule& rule) {
+  std::string path = ciliumPathRegex(rule.path);
+  if (rule.query.empty() || !expressibleQuery(rule.query)) return path + "(\\?.*)?";
+  std::vector<std::string> order = rule.query;
+  std::sort(order.begin(), order.end());
+  std::vector<std::string> alternatives;
+  do {
+    std::string one = "(.*&)?";
+    for (std::size_t i = 0; i < order.size(); ++i) one += (i ? "&(.*&)?" : "") + parameterRegex(order[i]);
+    alternatives.push_back(one + "(&.*)?");
+  } while (std::next_permutation(order.begin(), order.end()));
+  return fmt::format("{}\\?({})", path, fmt::join(alternatives, "|"));
+}
+
 std::vector<InspectedPort> inspectedPorts(const plan::Plan& plan) {
   std::vector<InspectedPort> ports;
   for (const auto& tool : plan.task.tools)
@@ -72,7 +131,7 @@ std::vector<InspectedPort> inspectedPorts(const plan::Plan& plan) {
           return p.scheme == rule.scheme && p.host == rule.host && p.port == rule.port;
         });
         if (it == ports.end()) it = ports.insert(ports.end(), InspectedPort{rule.scheme, rule.host, rule.port});
-        Json http{{"method", rule.method}, {"path", ciliumPathRegex(rule.path)}, {"host", hostRegex(rule)}};
+        Json http{{"method", rule.method}, {"path", targetRegex(rule)}, {"host", hostRegex(rule)}};
         if (std::find(it->http.begin(), it->http.end(), http) == it->http.end()) it->http.push_back(http);
       }
     }
@@ -92,15 +151,20 @@ void addLosses(const plan::Plan& plan, const std::vector<InspectedPort>& ports, 
                  "Cilium cannot hold a request for a person: the action's requests are left out of the L7 rules, so "
                  "Cilium refuses them (403), as sbx-run does when nobody approves (run the task under sbx-run to "
                  "approve them)"));
-      std::vector<std::string> query;
-      for (const auto& rule : action.requests)
-        for (const auto& q : rule.query) query.push_back(fmt::format("\"{}\"", q));
-      if (!query.empty() && !action.approval)
-        losses.push_back(lost(Control::RequestRules,
-                              fmt::format("the query constraints of action `{}` of tool `{}` (query {})", action.name,
-                                          tool.name, fmt::join(query, ", ")),
-                              "Cilium matches the path against the whole target, the query in the order the client "
-                              "wrote it: the L7 rule allows any query"));
+      for (const auto& rule : action.requests) {
+        if (rule.query.empty() || action.approval) continue;
+        std::vector<std::string> quoted;
+        for (const auto& q : rule.query) quoted.push_back(fmt::format("\"{}\"", q));
+        losses.push_back(lost(
+            Control::RequestRules,
+            fmt::format("the query constraints of action `{}` of tool `{}` (query {})", action.name, tool.name,
+                        fmt::join(quoted, ", ")),
+            expressibleQuery(rule.query)
+                ? "Cilium matches them in the query as the client wrote it: a parameter written with escapes is "
+                  "refused, and one repeated with another value passes (sbx-run refuses it)"
+                : "Cilium's regex holds at most three constraints of unreserved characters: the L7 rule allows any "
+                  "query"));
+      }
     }
     if (any)
       losses.push_back(lost(Control::RequestRules,
@@ -123,27 +187,6 @@ void addLosses(const plan::Plan& plan, const std::vector<InspectedPort>& ports, 
 }
 
 }  // namespace
-
-std::string ciliumPathRegex(const std::string& pattern) {
-  std::string out;
-  std::size_t start = 1;  // after the leading "/"
-  while (true) {
-    auto slash = pattern.find('/', start);
-    std::string segment = pattern.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (segment == "**" && slash == std::string::npos) {
-      out += "(/[^?]*)?";  // the rest of the path, or none ("/a/**" matches "/a" too)
-      break;
-    }
-    out += '/';
-    if (segment.size() > 2 && segment.front() == '{' && segment.back() == '}')
-      out += "[^/?]+";
-    else
-      out += regexEscaped(segment);
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return out + "(\\?.*)?";
-}
 
 bool hasRequestRules(const plan::Plan& plan) {
   for (const auto& tool : plan.task.tools)

@@ -1,10 +1,12 @@
 // The task's request rules (docs/language.md, "Request rules") as a CiliumNetworkPolicy of L7 HTTP
 // rules, for the k8s exporter: each host:port that a rule names gets an egress rule whose
-// toPorts.rules.http lists the requests allowed there (method, path as a regular expression, Host),
-// with TLS terminated by Cilium's Envoy for https (terminatingTLS / originatingTLS secrets the
-// README asks for). What Cilium cannot say goes to the losses: the approval of a request (its
-// requests are left out, so Cilium refuses them, as sbx-run does when nobody approves), query
-// constraints, a tool's rules for that tool alone, sbx-run's own normalisation and refusals.
+// toPorts.rules.http lists the requests allowed there: method, Host, and the request target as a
+// regular expression that Cilium's Envoy matches whole ("/api/items/{id}" ->
+// "/api/items/[^/?]+(\?.*)?", query constraints spelled out in every order), with TLS terminated by
+// Envoy for https (terminatingTLS / originatingTLS secrets the README asks for). What Cilium
+// cannot say goes to the losses: the approval of a request (its requests are left out, so Cilium
+// refuses them, as sbx-run does when nobody approves), a query as written, a tool's rules for that
+// tool alone, sbx-run's own normalisation and refusals.
 //
 // Cilium ignores an L7 rule for a port that another rule allows at L4, so the plain allowlists
 // (k8s_network.h) leave out the destinations these rules cover (coversDestination).
@@ -32,10 +34,6 @@ std::optional<nlohmann::ordered_json> k8sRequestPolicy(const ExportInput& input,
 
 // README.txt's paragraph on the TLS secrets the request policy names; empty without https rules.
 std::string k8sInterceptionSteps(const ExportInput& input, const std::string& name);
-
-// Path pattern of a rule -> the regular expression Cilium matches against the whole request target
-// (RE2, full match): "/api/items/{id}" -> "/api/items/[^/?]+(\?.*)?". Exposed for the unit tests.
-std::string ciliumPathRegex(const std::string& pattern);
 
 // The secrets the request policy names for TLS interception (in kube-system).
 std::string interceptSecretName(const std::string& name);

@@ -20,7 +20,7 @@ using nlohmann::json;
 namespace {
 
 // A tool with rules on a host name (one with a query constraint) and on an address (a `**` and a
-// `{name}` pattern), an action that needs approval, and a task-wide network that also opens the
+// `{name}` pattern, two query constraints), an action that needs approval, and a task-wide network that also opens the
 // address's port.
 constexpr const char* kMirror = R"(task mirror {
   identity spiffe "spiffe://sbx.local/test/mirror"
@@ -40,6 +40,7 @@ constexpr const char* kMirror = R"(task mirror {
     action files effect read {
       request GET "https://10.1.2.3:8443/files/**"
       request GET "https://10.1.2.3:8443/items/{id}/raw"
+      request GET "https://10.1.2.3:8443/search" query "q", "page=2"
     }
     action push effect write reversible approval {
       request POST "https://git.example.com/team/repo.git/git-receive-pack"
@@ -134,13 +135,23 @@ TEST_CASE("export k8s: request rules on a host name and an address, with queries
   // The push needs approval: no rule for it, so Cilium refuses it.
   REQUIRE(git.size() == 2);
   CHECK(git[0]["method"] == "GET");
-  CHECK(fullMatches(git[0]["path"], {"/team/repo.git/info/refs?service=git-upload-pack", "/team/repoXgit/info/refs"}) ==
-        std::vector<bool>{true, false});
+  // The query constraint is in the regex: the push's first request does not match it.
+  CHECK(
+      fullMatches(git[0]["path"], {"/team/repo.git/info/refs?service=git-upload-pack",
+                                   "/team/repo.git/info/refs?x=1&service=git-upload-pack&y",
+                                   "/team/repo.git/info/refs?service=git-receive-pack", "/team/repo.git/info/refs",
+                                   "/team/repo.git/info/refs?xservice=git-upload-pack",
+                                   "/team/repo.git/info/refs?service=git-upload-packs", "/team/repoXgit/info/refs"}) ==
+      std::vector<bool>{true, true, false, false, false, false, false});
   CHECK(git[1]["method"] == "POST");
   json files = egress[1]["toPorts"][0]["rules"]["http"];
   CHECK(egress[1]["toCIDRSet"] == json::parse(R"([{"cidr": "10.1.2.3/32"}])"));
   CHECK(fullMatches(files[0]["path"], {"/files", "/files/", "/files/a/b.txt", "/files/a?b=c", "/filesX", "/other"}) ==
         std::vector<bool>{true, true, true, true, false, false});
+  // Two constraints, in either order, a name alone with or without a value.
+  CHECK(fullMatches(files[2]["path"], {"/search?q=x&page=2", "/search?page=2&q", "/search?a&page=2&b&q=&c",
+                                       "/search?page=2", "/search?q=x&page=3", "/search"}) ==
+        std::vector<bool>{true, true, true, false, false, false});
   CHECK(fullMatches(files[1]["host"], {"10.1.2.3", "10.1.2.3:8443", "10.1.2.34", "10x1.2.3"}) ==
         std::vector<bool>{true, true, false, false});
   // 10.0.0.0/8:8443 keeps its address rule (it is no rule's host:port), and the report says that
@@ -152,7 +163,7 @@ TEST_CASE("export k8s: request rules on a host name and an address, with queries
   CHECK(hasLoss(report, "lost the request rules behind destination `10.0.0.0/8:8443`"));
   CHECK(hasLoss(report,
                 "lost the query constraints of action `fetch` of tool `git_http` (query "
-                "\"service=git-upload-pack\"): Cilium matches the path against the whole target"));
+                "\"service=git-upload-pack\"): Cilium matches them in the query as the client wrote it"));
   CHECK(hasLoss(report, "lost the approval of each request of action `push` of tool `git_http`"));
 }
 
