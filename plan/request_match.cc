@@ -221,13 +221,39 @@ std::string hostPort(const std::string& scheme, const std::string& host, std::ui
   return defaultPort ? h : fmt::format("{}:{}", h, port);
 }
 
+// `text` as a string of the language (docs/language.md: the escapes are \", \\, \n and \t);
+// nullopt when a control byte has no escape there.
+std::optional<std::string> policyString(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n' || c == '\t') {
+      out += c == '\n' ? "\\n" : "\\t";
+      continue;
+    }
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return std::nullopt;
+    out += c;
+  }
+  return out + '"';
+}
+
+// The rule's text: the URL without its query, whose constraints follow as `query "C", ...`.
+std::string requestLine(std::string_view method, std::string_view url, const std::vector<std::string>& query) {
+  // A request target holds no control byte (the HTTP parser refuses them): the URL always quotes.
+  std::string text = fmt::format("request {} {}", method, policyString(url).value_or("\"\""));
+  for (std::size_t i = 0; i < query.size(); ++i) text += (i == 0 ? " query " : ", ") + *policyString(query[i]);
+  return text;
+}
+
 }  // namespace
 
 std::string ruleText(const plan::RequestRule& rule) {
-  std::string query;
-  for (const auto& q : rule.query) query += (query.empty() ? "?" : "&") + q;
-  return fmt::format("request {} \"{}://{}{}{}\"", rule.method, rule.scheme,
-                     hostPort(rule.scheme, rule.host, rule.port), rule.path, query);
+  std::vector<std::string> query;
+  for (const auto& q : rule.query)
+    if (policyString(q)) query.push_back(q);
+  return requestLine(rule.method,
+                     fmt::format("{}://{}{}", rule.scheme, hostPort(rule.scheme, rule.host, rule.port), rule.path),
+                     query);
 }
 
 std::string urlOf(const RequestFacts& request) {
@@ -236,7 +262,16 @@ std::string urlOf(const RequestFacts& request) {
 }
 
 std::string ruleFor(const RequestFacts& request) {
-  return fmt::format("request {} \"{}\"", request.method, urlOf(request));
+  // Each parameter as the server decodes it; one no policy string can hold is required by name.
+  std::vector<std::string> query;
+  for (const auto& [name, value] : queryPairs(request.target.query)) {
+    if (!policyString(name)) continue;
+    query.push_back(value && policyString(*value) ? name + "=" + *value : name);
+  }
+  return requestLine(request.method,
+                     fmt::format("{}://{}{}", request.scheme, hostPort(request.scheme, request.host, request.port),
+                                 request.target.path),
+                     query);
 }
 
 }  // namespace sbx::inspect

@@ -47,7 +47,7 @@ struct Match {
 // The first action of `tool` (in the plan's order) with a request rule the request matches.
 std::optional<Match> matchRequest(const plan::Tool& tool, const RequestFacts& request);
 
-// The policy text of a rule, as the language writes it: request GET "https://h:443/p?q".
+// The policy text of a rule, as the language writes it: request GET "https://h:8443/p" query "q".
 std::string ruleText(const plan::RequestRule& rule);
 // The rule that would allow exactly this request.
 std::string ruleFor(const RequestFacts& request);

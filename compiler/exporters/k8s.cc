@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "exporters/k8s_network.h"
+#include "exporters/k8s_requests.h"
 #include "exporters/request_losses.h"
 #include "exporters/runtime_losses.h"
 #include "exporters/seccomp_profile.h"
@@ -288,7 +289,6 @@ Json job(const ExportInput& input, const std::string& name, const Json& labels, 
   addMounts(input, pod, losses);
   addTokens(input, pod, losses);
   addInjectionLosses(input, "Kubernetes", losses);
-  addRequestRuleLosses(input, "Kubernetes (CiliumNetworkPolicy L7 rules are not written yet)", losses);
 
   Json container{{"name", "task"}, {"image", input.image.empty() ? kDefaultImage : input.image}};
   for (const auto& m : input.plan.mounts)
@@ -422,15 +422,26 @@ std::string readme(const ExportInput& input, const std::string& name, bool ciliu
       "The pod meets the `restricted` Pod Security Standard unless the task adds capabilities.\n"
       "The NetworkPolicy needs a network plugin that enforces it (Calico, Cilium, ...).{8}\n"
       "The workspace is an emptyDir: it starts empty and goes with the pod; to keep it, make the\n"
-      "`workspace` volume a PersistentVolumeClaim. loss.txt lists what else Kubernetes cannot do.\n",
-      task, input.plan.tier, SBXC_VERSION, cilium ? ",\n    and the CiliumNetworkPolicy for the host names" : "",
-      kProfileDirectory, objectName("sbxc-seccomp-", task), image, name,
-      cilium ? "\nThe host names need Cilium: without it the CiliumNetworkPolicy is refused and those\n"
-               "hosts stay unreachable."
+      "`workspace` volume a PersistentVolumeClaim. loss.txt lists what else Kubernetes cannot do.\n{10}",
+      task, input.plan.tier, SBXC_VERSION,
+      cilium ? (hasRequestRules(input.plan)
+                    ? ",\n    and the CiliumNetworkPolicies for the host names and the request rules"
+                    : ",\n    and the CiliumNetworkPolicy for the host names")
              : "",
+      kProfileDirectory, objectName("sbxc-seccomp-", task), image, name,
+      !cilium ? ""
+      : hasRequestRules(input.plan)
+          ? (namesHosts(input.plan)
+                 ? "\nThe host names and request rules need Cilium: without it the CiliumNetworkPolicies\n"
+                   "are refused and those destinations stay unreachable."
+                 : "\nThe request rules need Cilium: without it the CiliumNetworkPolicy is refused and\n"
+                   "the destinations they name stay unreachable.")
+          : "\nThe host names need Cilium: without it the CiliumNetworkPolicy is refused and those\n"
+            "hosts stay unreachable.",
       input.plan.tokens.empty()
           ? ""
-          : "\n   It deletes itself when it ends, which revokes its tokens: read its logs while it runs.");
+          : "\n   It deletes itself when it ends, which revokes its tokens: read its logs while it runs.",
+      k8sInterceptionSteps(input, name));
 }
 
 }  // namespace
@@ -461,7 +472,7 @@ ExportResult K8sExporter::exportTask(const ExportInput& input) const {
   out.files.emplace_back("k8s/task.yaml", manifest);
   out.files.emplace_back(fmt::format("k8s/seccomp/{}.json", task), profile);
   out.files.emplace_back("k8s/seccomp-installer.yaml", installer(input, profile));
-  out.files.emplace_back("k8s/README.txt", readme(input, name, namesHosts(input.plan)));
+  out.files.emplace_back("k8s/README.txt", readme(input, name, namesHosts(input.plan) || hasRequestRules(input.plan)));
   return out;
 }
 

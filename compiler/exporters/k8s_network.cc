@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "exporters/k8s_requests.h"
 #include "exporters/networks.h"
 
 namespace sbx::exporters {
@@ -43,8 +44,9 @@ bool isLoopback(const Network& n) {
   return v4.contains(n) || v6.contains(n);
 }
 
-// The ipBlock egress rules of one IP, CIDR or any-address destination.
-void addAddressRules(const plan::Destination& d, Json& egress, std::vector<Loss>& losses) {
+// The ipBlock egress rules of one IP, CIDR or any-address destination; with `inspected` (a request
+// rule's host:port, allowed by the request policy instead) its losses only.
+void addAddressRules(const plan::Destination& d, bool inspected, Json& egress, std::vector<Loss>& losses) {
   for (const auto& network : networksOf(d)) {
     auto holes = unreachableParts(network, d.kind == Kind::Any);
     if (holes.size() == 1 && holes.front() == network) {
@@ -59,7 +61,7 @@ void addAddressRules(const plan::Destination& d, Json& egress, std::vector<Loss>
       block["except"] = Json::array();
       for (const auto& h : holes) block["except"].push_back(h.text());
     }
-    egress.push_back({{"to", {{{"ipBlock", block}}}}, {"ports", {policyPort(d)}}});
+    if (!inspected) egress.push_back({{"to", {{{"ipBlock", block}}}}, {"ports", {policyPort(d)}}});
     if (isLoopback(network))
       losses.push_back(lost(Control::HostLoopback, fmt::format("destination `{}`", d.text),
                             "a pod's loopback is its own: this reaches a server in the same pod, not one on the node "
@@ -72,14 +74,15 @@ Json fqdnSelector(const plan::Destination& d) {
   return {{"matchName", d.host}};
 }
 
-Json ciliumPolicy(const std::vector<const plan::Destination*>& destinations, const std::string& name,
-                  const Json& podLabels) {
+Json ciliumPolicy(const plan::Plan& plan, const std::vector<const plan::Destination*>& destinations,
+                  const std::string& name, const Json& podLabels) {
   Json dnsNames = Json::array();
   Json egress = Json::array();
   for (const auto* d : destinations) {
     if (d->kind != Kind::Host && d->kind != Kind::Wildcard) continue;
     Json selector = fqdnSelector(*d);
     if (std::find(dnsNames.begin(), dnsNames.end(), selector) == dnsNames.end()) dnsNames.push_back(selector);
+    if (coversDestination(plan, *d)) continue;  // allowed by the request policy's L7 rules
     egress.push_back({{"toFQDNs", {selector}}, {"toPorts", {{{"ports", {ciliumPort(*d)}}}}}});
   }
   // Lookups go to kube-dns only, and only for the declared names: a name off the list is never
@@ -119,7 +122,8 @@ std::vector<Json> k8sNetworkPolicies(const ExportInput& input, const std::string
   Json egress = Json::array();
   bool wildcards = false;
   for (const auto* d : destinations) {
-    if (d->kind == Kind::Ip || d->kind == Kind::Cidr || d->kind == Kind::Any) addAddressRules(*d, egress, losses);
+    if (d->kind == Kind::Ip || d->kind == Kind::Cidr || d->kind == Kind::Any)
+      addAddressRules(*d, coversDestination(input.plan, *d), egress, losses);
     wildcards |= d->kind == Kind::Wildcard;
     if (!d->tool.empty())
       losses.push_back(lost(Control::ToolScopedDestination,
@@ -135,7 +139,7 @@ std::vector<Json> k8sNetworkPolicies(const ExportInput& input, const std::string
        {"spec",
         {{"podSelector", {{"matchLabels", podLabels}}}, {"policyTypes", {"Ingress", "Egress"}}, {"egress", egress}}}});
   if (namesHosts(input.plan)) {
-    out.push_back(ciliumPolicy(destinations, name, podLabels));
+    out.push_back(ciliumPolicy(input.plan, destinations, name, podLabels));
     losses.push_back(
         lost(Control::HostNameAddresses, "addresses behind the host names",
              "Cilium allows whatever address the name resolves to (metadata and link-local ones are denied); "
@@ -150,6 +154,7 @@ std::vector<Json> k8sNetworkPolicies(const ExportInput& input, const std::string
                           "NetworkPolicy and Cilium enforce the allowlist without a record of each connection; enable "
                           "Cilium's Hubble flow logs (or the CNI's policy-verdict log) to keep one, then export with "
                           "--allow-lossy"));
+  if (auto requests = k8sRequestPolicy(input, name, podLabels, losses)) out.push_back(std::move(*requests));
   if (input.plan.task.network == plan::NetworkMode::Host)
     losses.push_back(
         lost(Control::MetadataUnreachable, "cloud metadata endpoints unreachable",

@@ -1,7 +1,8 @@
 // The egress allowlist as Kubernetes policies, for the k8s exporter: a NetworkPolicy (ingress
 // denied; egress only to the IP and CIDR destinations, never to the ranges sbx-run's proxy never
 // reaches) and, when the task names hosts, a CiliumNetworkPolicy (toFQDNs, DNS only to kube-dns
-// and only for those names, the never-reachable ranges denied).
+// and only for those names, the never-reachable ranges denied), and with request rules the
+// CiliumNetworkPolicy of their L7 HTTP rules (k8s_requests.h).
 #pragma once
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
 // What a target that has no inspecting proxy loses of the request rules of a task (the requests an
 // action consists of, and the approval of each) and of its injected secrets. One list, so that the
-// targets say it in the same words; k8s's CiliumNetworkPolicy L7 rules are not written yet.
+// targets say it in the same words. k8s writes CiliumNetworkPolicy L7 rules instead (k8s_requests.h).
 #pragma once
 #include <string_view>
 #include <vector>

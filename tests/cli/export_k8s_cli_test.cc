@@ -15,6 +15,7 @@
 
 #include "support/paths.h"
 #include "support/process.h"
+#include "support/yaml_documents.h"
 #include "util/sha256.h"
 
 namespace fs = std::filesystem;
@@ -24,34 +25,6 @@ using nlohmann::json;
 namespace {
 
 const std::string kExamples = (sourceDir() / "examples").string();
-
-// Every document of a YAML file, as JSON; PyYAML's safe loader, made to refuse duplicate keys.
-constexpr const char* kYamlToJson = R"(import json, sys, yaml
-class Strict(yaml.SafeLoader):
-    pass
-def mapping(loader, node, deep=False):
-    keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
-    if len(keys) != len(set(keys)):
-        raise yaml.constructor.ConstructorError(None, None, 'duplicate key', node.start_mark)
-    return loader.construct_mapping(node, deep)
-Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-with open(sys.argv[1]) as f:
-    json.dump([d for d in yaml.load_all(f, Loader=Strict) if d is not None], sys.stdout)
-)";
-
-json yamlDocuments(const fs::path& file) {
-  Run r = run({"/usr/bin/python3", "-c", kYamlToJson, file.string()});
-  INFO(r.err);
-  REQUIRE(r.exitCode == 0);
-  return json::parse(r.out);
-}
-
-json documentOfKind(const json& documents, const std::string& kind) {
-  for (const auto& d : documents)
-    if (d["kind"] == kind) return d;
-  FAIL("no " << kind);
-  return {};
-}
 
 std::vector<std::string> kinds(const json& documents) {
   std::vector<std::string> out;

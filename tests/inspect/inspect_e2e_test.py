@@ -14,12 +14,13 @@ import json
 import os
 import pathlib
 import shutil
-import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+import loopback_https
 
 SOURCE = pathlib.Path(__file__).resolve().parents[2]
 TOKEN = "s3cret-e2e-token-4c1d"
@@ -126,24 +127,12 @@ def main():
     ws.mkdir()
     if os.geteuid() == 0:
         os.chown(ws, 65534, 65534)
-    # The test-only upstream CA and the server's certificate for 127.0.0.1.
-    run = lambda *a: subprocess.run(a, cwd=work, check=True, capture_output=True)
-    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-        "-subj", "/CN=sbx test upstream CA", "-keyout", "ca.key", "-out", "ca.pem")
-    run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=127.0.0.1",
-        "-keyout", "server.key", "-out", "server.csr")
-    (work / "ext").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
-    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-days", "1", "-extfile", "ext", "-out", "server.pem")
+    loopback_https.make_ca(work)
     token_file = work / "token"
     token_file.write_text(TOKEN + "\n")
     os.chmod(token_file, 0o600)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 18443), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(work / "server.pem", work / "server.key")
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = loopback_https.serve(work, Handler)
 
     (work / "policy.sbx").write_text(POLICY)
     compiled = subprocess.run([sbxc, "compile", str(work / "policy.sbx"), "-o", str(work / "out")],

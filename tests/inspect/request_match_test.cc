@@ -99,7 +99,13 @@ TEST_CASE("inspect: requests match the actions' rules by method, path pattern an
 TEST_CASE("inspect: a refusal names the rule that would allow the request") {
   CHECK(ruleFor(facts("DELETE", "/api/items/7")) == R"(request DELETE "https://127.0.0.1:18443/api/items/7")");
   CHECK(ruleText(apiTool().actions[1].requests[0]) ==
-        R"(request PATCH "https://127.0.0.1:18443/api/items/{id}/labels?dry_run=no&v")");
+        R"(request PATCH "https://127.0.0.1:18443/api/items/{id}/labels" query "dry_run=no", "v")");
+  // The query as constraints the language reads (a URL in a rule has no "?"), decoded, escaped.
+  RequestFacts withQuery{
+      "GET", "https", "127.0.0.1", 18443, {"/repo.git/info/refs", "service=git-receive-pack&a%22b=x+%5Cy&flag&c=%01"}};
+  CHECK(
+      ruleFor(withQuery) ==
+      R"(request GET "https://127.0.0.1:18443/repo.git/info/refs" query "service=git-receive-pack", "a\"b=x \\y", "flag", "c")");
   RequestFacts v6{"GET", "https", "::1", 443, {"/", ""}};
   CHECK(urlOf(v6) == "https://[::1]/");
 }
