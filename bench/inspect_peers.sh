@@ -13,7 +13,8 @@
 # Per path: the time of one request on a kept-alive connection (median of REQUESTS, after the
 # first), the time to a first answer on a new connection (median of CONNECTIONS curl runs), the
 # requests per second of one kept-alive connection, and a BYTES download's throughput; each
-# against direct. Only 127.0.0.1 is used.
+# against direct. Only answers 200 (and the whole download) count; `failed` counts the others.
+# Only 127.0.0.1 is used.
 #
 # Targets: sbx-relay throughput >= the best of squid and tinyproxy; sbx-inspect requests per
 # second >= 3x mitmproxy's and >= squid-bump's; sbx-inspect adds < 1 ms per kept-alive request.
@@ -57,7 +58,8 @@ cp "$work/ca.pem" "$work/ws/ca.pem"
 
 paths=(direct sbx-relay)
 if command -v squid >/dev/null; then
-  # One squid: a plain CONNECT port and an ssl-bump port (squid-openssl).
+  # One squid: a plain CONNECT port and an ssl-bump port (squid-openssl). It stares at the origin's
+  # certificate before bumping, so the one it mints mimics it (its IP address as the name).
   chmod 644 "$work"/*.pem "$work"/*.key
   certgen=/usr/lib/squid/security_file_certgen
   bump=
@@ -68,6 +70,9 @@ if command -v squid >/dev/null; then
     chmod 644 "$work/bump-both.pem"
     bump="http_port 127.0.0.1:$bump_port ssl-bump cert=$work/bump-both.pem generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
 sslcrtd_program $certgen -s $work/ssl_db -M 4MB
+acl step1 at_step SslBump1
+ssl_bump peek step1
+ssl_bump stare all
 ssl_bump bump all
 tls_outgoing_options cafile=$work/ca.pem"
   fi
@@ -98,11 +103,14 @@ if command -v mitmdump >/dev/null; then
   paths+=(mitmproxy)
 fi
 [ -n "${bump:-}" ] && paths+=(squid-bump)
-for ((i = 0; i < 100; ++i)); do
-  [ ! -d "$work/mitm" ] || [ -s "$work/mitm/mitmproxy-ca-cert.pem" ] && break
-  sleep 0.1
+# Each proxy is ready once it answers on its port (squid starts its helpers first).
+for p in $squid_port $tinyproxy_port $mitm_port $bump_port; do
+  for ((i = 0; i < 100; ++i)); do
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/" && break
+    [ $? -ne 7 ] && break  # answered, with an error page or a closed connection: listening
+    sleep 0.2
+  done
 done
-sleep 1
 
 # The tasks: curl through the relay (the task's own process), and curl as the tool `client`
 # whose two actions are the origin's two requests.
@@ -154,7 +162,7 @@ url=https://127.0.0.1:$port
 # curl's options for PATH: its proxy and the CA it trusts ($ws: the CA's path as the client sees it).
 curl_options() {
   case $1 in
-    direct) echo "--noproxy * --cacert $work/ca.pem" ;;
+    direct) echo "--noproxy '*' --cacert $work/ca.pem" ;;
     sbx-relay) echo "--cacert /workspace/ca.pem" ;;            # HTTPS_PROXY is sbx-run's proxy
     sbx-inspect) echo "" ;;                                      # the run's bundle (CURL_CA_BUNDLE)
     squid) echo "-x http://127.0.0.1:$squid_port --cacert $work/ca.pem" ;;
@@ -173,7 +181,7 @@ run_script() {
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-declare -A kept fresh rate
+declare -A kept fresh rate failed
 for path in "${paths[@]}"; do
   options=$(curl_options "$path")
   # Kept alive: one curl, REQUESTS transfers of /small on one connection (curl reuses it).
@@ -182,23 +190,25 @@ for path in "${paths[@]}"; do
   for ((i = 0; i < requests; ++i)); do printf 'url = "%s/small"\noutput = "/dev/null"\n' "$url" >>"$config"; done
   [ "$path" != sbx-relay ] && [ "$path" != sbx-inspect ] || cp "$config" "$work/ws/kept.curlrc"
   [ "$path" != sbx-relay ] && [ "$path" != sbx-inspect ] || config=/workspace/kept.curlrc
-  run_script "$path" "curl -sS $options -K $config -w '%{time_total}\n'" >"$work/$path.kept" || true
-  kept[$path]=$(tail -n +2 "$work/$path.kept" | awk '{ print $1 * 1e6 }' | median)
+  run_script "$path" "curl -sS $options -K $config -w '%{http_code} %{time_total}\n'" >"$work/$path.kept" || true
+  kept[$path]=$(tail -n +2 "$work/$path.kept" | awk '$1 == 200 { print $2 * 1e6 }' | median)
   # New connections: CONNECTIONS curl runs of one request each.
-  run_script "$path" "i=0; while [ \$i -lt $connections ]; do curl -sS $options -o /dev/null -w '%{time_total}\n' $url/small; i=\$((i + 1)); done" \
+  run_script "$path" "i=0; while [ \$i -lt $connections ]; do curl -sS $options -o /dev/null -w '%{http_code} %{time_total}\n' $url/small; i=\$((i + 1)); done" \
     >"$work/$path.fresh" || true
-  fresh[$path]=$(awk '{ print $1 * 1e6 }' "$work/$path.fresh" | median)
+  fresh[$path]=$(awk '$1 == 200 { print $2 * 1e6 }' "$work/$path.fresh" | median)
+  failed[$path]=$(awk '$1 != 200' "$work/$path.kept" "$work/$path.fresh" | wc -l)
   # Throughput: BYTES in one response.
-  rate[$path]=$(run_script "$path" "curl -sS $options -o /dev/null -w '%{speed_download}' $url/bytes/$bytes" |
-    awk '{ printf "%.1f", $1 / 1048576 }') || true
+  rate[$path]=$(run_script "$path" "curl -sS $options -o /dev/null -w '%{http_code} %{size_download} %{speed_download}' $url/bytes/$bytes" |
+    awk -v b=$bytes '$1 == 200 && $2 == b { printf "%.1f", $3 / 1048576 }') || true
+  [ -n "${rate[$path]}" ] || failed[$path]=$((failed[$path] + 1))
 done
 
 echo "HTTPS through proxies: $requests kept-alive requests, $connections new connections, $((bytes >> 20)) MiB download"
-printf '%-12s %12s %10s %12s %10s %10s %8s %8s\n' path kept-us added-us new-conn-us added-us req/s MiB/s ratio
+printf '%-12s %10s %9s %11s %9s %8s %8s %6s %6s\n' path kept-us added-us new-conn-us added-us req/s MiB/s ratio failed
 for path in "${paths[@]}"; do
   awk -v p="$path" -v k="${kept[$path]:-0}" -v kd="${kept[direct]}" -v f="${fresh[$path]:-0}" -v fd="${fresh[direct]}" \
-    -v r="${rate[$path]:-0}" -v rd="${rate[direct]}" 'BEGIN {
-      printf "%-12s %12.0f %10.0f %12.0f %10.0f %10.0f %8.1f %8.2f\n", p, k, k - kd, f, f - fd, k > 0 ? 1e6 / k : 0, r, rd > 0 ? r / rd : 0 }'
+    -v r="${rate[$path]:-0}" -v rd="${rate[direct]:-0}" -v x="${failed[$path]}" 'BEGIN {
+      printf "%-12s %10.0f %9.0f %11.0f %9.0f %8.0f %8.1f %6.2f %6d\n", p, k, k - kd, f, f - fd, (k > 0 ? 1e6 / k : 0), r, (rd > 0 ? r / rd : 0), x }'
 done
 ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", b / a; else printf "n/a" }'; }
 echo "sbx-inspect requests/s vs mitmproxy: $(ratio "${kept[sbx-inspect]:-0}" "${kept[mitmproxy]:-0}")x (target >= 3)"
