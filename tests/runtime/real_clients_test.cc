@@ -11,11 +11,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include <filesystem>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "support/http_server.h"
 #include "support/loopback_daemons.h"
 #include "support/paths.h"
 #include "support/process.h"
@@ -26,7 +29,8 @@ using namespace sbx::test;
 
 namespace {
 
-constexpr int kPostgres = 28130, kRedis = 28131, kSshd = 28132, kOther = 28133;
+constexpr int kPostgres = 28130, kRedis = 28131, kSshd = 28132, kOther = 28133, kHttp = 28134;
+constexpr const char* kStaticBusybox = "/bin/busybox";  // Debian's busybox-static
 
 // The cases share these ports, and ctest runs them (and other builds' runs) in parallel.
 struct PortsLock {
@@ -202,5 +206,44 @@ TEST_CASE("real clients: git over ssh with a deploy key secret clones and pushes
   std::string audit = s.auditLog();
   CHECK(has(audit, refusedLine("192.0.2.1:22")));
   CHECK(!has(audit, readText(sshd.deployKey()).substr(40, 40)));  // named in the log, never its contents
+  CHECK(other.reached() == 0);
+}
+
+// A statically linked client has no libc of the host's the loader could interpose: only the
+// seccomp trap sees its connect. Debian's busybox-static is one, with wget and nc.
+bool staticallyLinked(const char* path) {
+  std::ifstream file(path, std::ios::binary);
+  std::string head(4096, '\0');
+  file.read(head.data(), static_cast<std::streamsize>(head.size()));
+  return file.gcount() > 0 &&
+         head.compare(0, 4,
+                      "\x7f"
+                      "ELF") == 0 &&
+         !has(head, "/ld-linux");
+}
+
+TEST_CASE("real clients: static busybox wget and nc, without proxy variables, reach the allowed server alone") {
+  PortsLock ports;
+  if (geteuid() != 0) return skipTest("needs root (the servers run as other accounts)");
+  if (!staticallyLinked(kStaticBusybox)) return skipTest("no statically linked /bin/busybox (busybox-static)");
+  RedisServer redis(kRedis);
+  if (!redis.missing().empty()) return skipTest(redis.missing());
+  HttpServer http(kHttp);
+  OtherServer other;
+  Sandbox s(kRedis, fmt::format(R"(  connect "127.0.0.1:{}")", kHttp));
+  Run r = s.run(
+      fmt::format("unset HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy; B={0}; "
+                  "$B wget -q -O - http://127.0.0.1:{1}/; echo; printf 'PING\\r\\nQUIT\\r\\n' | $B nc 127.0.0.1 {2}; "
+                  "echo \"other -> $($B wget -q -O - http://127.0.0.1:{3}/ 2>&1)\"; "
+                  "echo \"elsewhere -> $(echo x | $B nc 192.0.2.1 6379 2>&1)\"",
+                  kStaticBusybox, kHttp, kRedis, kOther));
+  INFO(r.out << r.err);
+  CHECK(r.exitCode == 0);
+  CHECK(has(r.out, fmt::format("hello from {}", kHttp)));
+  CHECK(has(r.out, "+PONG\r\n+OK\r\n"));
+  CHECK(has(r.out, "other -> wget: can't connect to remote host (127.0.0.1): Connection refused"));
+  CHECK(has(r.out, "elsewhere -> nc: can't connect to remote host (192.0.2.1): Connection refused"));
+  CHECK(has(s.auditLog(), refusedLine("192.0.2.1:6379")));
+  CHECK(http.served() == 1);
   CHECK(other.reached() == 0);
 }
