@@ -63,7 +63,8 @@ std::string missingPrograms(const std::vector<std::string>& programs) {
   return "";
 }
 
-// The newest PostgreSQL server installed (Debian: /usr/lib/postgresql/VERSION/bin).
+}  // namespace
+
 fs::path postgresBin() {
   fs::path best;
   std::error_code ec;
@@ -71,8 +72,6 @@ fs::path postgresBin() {
     if (fs::exists(entry.path() / "bin" / "initdb") && (best.empty() || entry.path() > best)) best = entry.path();
   return best.empty() ? best : best / "bin";
 }
-
-}  // namespace
 
 std::optional<Account> hostAccount(const std::string& name) {
   const passwd* entry = getpwnam(name.c_str());
@@ -93,7 +92,7 @@ PidFileDaemon::~PidFileDaemon() {
   if (kill(pid_, 0) == 0) kill(pid_, SIGKILL);
 }
 
-PostgresServer::PostgresServer(int port) {
+PostgresServer::PostgresServer(int port, const std::string& address) {
   fs::path bin = postgresBin();
   auto account = hostAccount("postgres");
   missing_ =
@@ -104,10 +103,11 @@ PostgresServer::PostgresServer(int port) {
   Run init =
       runAs(*account, {(bin / "initdb").string(), "-D", data.string(), "-A", "trust", "-U", "sbx", "--no-sync"}, home);
   if (init.exitCode != 0) throw std::runtime_error("initdb: " + init.err);
+  writeText(data / "pg_hba.conf", fmt::format("host all sbx {}/32 trust\n", address));
   Run start =
       runAs(*account,
             {(bin / "pg_ctl").string(), "-D", data.string(), "-l", (home / "log").string(), "-w", "-t", "60", "-o",
-             fmt::format("-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c fsync=off", port,
+             fmt::format("-c listen_addresses={} -p {} -c unix_socket_directories={} -c fsync=off", address, port,
                          home.string()),
              "start"},
             home);

@@ -36,11 +36,14 @@ class PidFileDaemon {
   pid_t pid_ = -1;
 };
 
-// A PostgreSQL cluster on 127.0.0.1:port with trust authentication for the role "sbx", run as the
-// "postgres" account (created by Debian's postgresql package).
+// The newest PostgreSQL's programs (Debian: /usr/lib/postgresql/VERSION/bin); empty when none.
+std::filesystem::path postgresBin();
+
+// A PostgreSQL cluster on address:port with trust authentication for the role "sbx" connecting
+// from that address, run as the "postgres" account (created by Debian's postgresql package).
 class PostgresServer {
  public:
-  explicit PostgresServer(int port);
+  explicit PostgresServer(int port, const std::string& address = "127.0.0.1");
   std::string missing() const { return missing_; }  // why it cannot run here; empty when it runs
 
  private:
