@@ -184,9 +184,10 @@ TEST_CASE("real clients: git over ssh with a deploy key secret clones and pushes
   }})",
                                sshd.deployKey().string()));
   writeText(s.workspace / "known_hosts", sshd.knownHostsLine());
-  // ssh as git runs it, told where its key and the server's key are (its ~/.ssh is the host's).
+  // ssh as git runs it, told where its key and the server's key are (its ~/.ssh is the host's);
+  // ConnectTimeout takes ssh's non-blocking connect, poll and SO_ERROR path.
   std::string ssh =
-      "ssh -F /dev/null -i /run/secrets/deploy_key -o IdentitiesOnly=yes -o BatchMode=yes "
+      "ssh -F /dev/null -i /run/secrets/deploy_key -o IdentitiesOnly=yes -o BatchMode=yes -o ConnectTimeout=20 "
       "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=/workspace/known_hosts";
   Run r = s.run(fmt::format(
       "export GIT_SSH_COMMAND='{0} -p {1}'; cd /workspace && git clone -q {2}@127.0.0.1:{3} clone 2>&1 && cd clone && "
