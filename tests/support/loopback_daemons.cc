@@ -80,7 +80,7 @@ std::optional<Account> hostAccount(const std::string& name) {
 }
 
 void PidFileDaemon::started(const fs::path& pidFile) {
-  if (!waitForFile(pidFile, 10)) throw std::runtime_error("no pid file " + pidFile.string());
+  if (!waitForFile(pidFile, 60)) throw std::runtime_error("no pid file " + pidFile.string());
   std::string text = readText(pidFile);
   pid_ = static_cast<pid_t>(std::stol(text.substr(0, text.find('\n'))));
 }
@@ -128,7 +128,7 @@ RedisServer::RedisServer(int port) {
                     home);
   if (start.exitCode != 0) throw std::runtime_error("redis-server: " + start.err);
   daemon_.started(home / "pid");
-  if (!waitForPort(port, 10)) throw std::runtime_error("redis-server does not listen: " + readText(home / "log"));
+  if (!waitForPort(port, 60)) throw std::runtime_error("redis-server does not listen: " + readText(home / "log"));
 }
 
 GitSshServer::GitSshServer(int port) {
@@ -170,7 +170,7 @@ X11Forwarding no
   Run start = run({"/usr/sbin/sshd", "-f", (home / "sshd_config").string(), "-E", (home / "log").string()});
   if (start.exitCode != 0) throw std::runtime_error("sshd: " + start.err);
   daemon_.started(home / "pid");
-  if (!waitForPort(port, 10)) throw std::runtime_error("sshd does not listen: " + readText(home / "log"));
+  if (!waitForPort(port, 60)) throw std::runtime_error("sshd does not listen: " + readText(home / "log"));
 }
 
 }  // namespace sbx::test
