@@ -34,6 +34,9 @@ packages=(
   bubblewrap runc crun iproute2 curl
   # strace: a test slows the sandbox's set-up down to check that the task's timeout bounds it
   strace
+  # real clients through socket brokering (tests/runtime/real_clients_test.cc): their servers
+  # (PostgreSQL, redis, sshd serving git) run on loopback; busybox-static: a static wget and nc
+  postgresql postgresql-client redis-server redis-tools openssh-server openssh-client busybox-static
 )
 
 die() {
