@@ -81,8 +81,17 @@ std::optional<Account> hostAccount(const std::string& name) {
 
 void PidFileDaemon::started(const fs::path& pidFile) {
   if (!waitForFile(pidFile, 60)) throw std::runtime_error("no pid file " + pidFile.string());
-  std::string text = readText(pidFile);
-  pid_ = static_cast<pid_t>(std::stol(text.substr(0, text.find('\n'))));
+  // The file can exist before its line is written: read until the pid ends with its newline.
+  for (int i = 0; i < 1200; ++i) {
+    std::string text = readText(pidFile);
+    auto end = text.find('\n');
+    if (end != std::string::npos && end > 0 && text.find_first_not_of("0123456789") == end) {
+      pid_ = static_cast<pid_t>(std::stol(text.substr(0, end)));
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("no pid in " + pidFile.string());
 }
 
 PidFileDaemon::~PidFileDaemon() {
