@@ -12,7 +12,8 @@
 #   squid-bump      curl on the host through squid with ssl-bump           (squid-openssl)
 # Per path: the time of one request on a kept-alive connection (median of REQUESTS, after the
 # first), the time to a first answer on a new connection (median of CONNECTIONS curl runs), the
-# requests per second of one kept-alive connection, and a BYTES download's throughput; each
+# requests per second of one kept-alive connection, and a BYTES download's throughput (median of
+# three); each
 # against direct. Only answers 200 (and the whole download) count; `failed` counts the others.
 # Only 127.0.0.1 is used.
 #
@@ -53,7 +54,11 @@ quiet openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=1
 printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$work/ext"
 quiet openssl x509 -req -in "$work/origin.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 1 \
   -extfile "$work/ext" -out "$work/origin.pem"
-cp "$work/ca.pem" "$work/ws/ca.pem"
+# Every client trusts the host's bundle plus its proxy's (or the origin's) CA, as sbx-run's bundle
+# is built: curl parses the whole file on each start, which a lone CA would make look cheaper.
+system_bundle=/etc/ssl/certs/ca-certificates.crt
+for ca in ca bump; do cat "$system_bundle" "$work/$ca.pem" >"$work/$ca-bundle.pem"; done
+cp "$work/ca-bundle.pem" "$work/ws/ca-bundle.pem"
 "$origin" $port "$work/origin.pem" "$work/origin.key" & pids+=($!)
 
 paths=(direct sbx-relay)
@@ -112,6 +117,8 @@ for p in $squid_port $tinyproxy_port $mitm_port $bump_port; do
   done
 done
 
+[ ! -s "$work/mitm/mitmproxy-ca-cert.pem" ] || cat "$system_bundle" "$work/mitm/mitmproxy-ca-cert.pem" >"$work/mitm-bundle.pem"
+
 # The tasks: curl through the relay (the task's own process), and curl as the tool `client`
 # whose two actions are the origin's two requests.
 cat >"$work/relay.sbx" <<POLICY
@@ -162,13 +169,13 @@ url=https://127.0.0.1:$port
 # curl's options for PATH: its proxy and the CA it trusts ($ws: the CA's path as the client sees it).
 curl_options() {
   case $1 in
-    direct) echo "--noproxy '*' --cacert $work/ca.pem" ;;
-    sbx-relay) echo "--cacert /workspace/ca.pem" ;;            # HTTPS_PROXY is sbx-run's proxy
+    direct) echo "--noproxy '*' --cacert $work/ca-bundle.pem" ;;
+    sbx-relay) echo "--cacert /workspace/ca-bundle.pem" ;;            # HTTPS_PROXY is sbx-run's proxy
     sbx-inspect) echo "" ;;                                      # the run's bundle (CURL_CA_BUNDLE)
-    squid) echo "-x http://127.0.0.1:$squid_port --cacert $work/ca.pem" ;;
-    tinyproxy) echo "-x http://127.0.0.1:$tinyproxy_port --cacert $work/ca.pem" ;;
-    mitmproxy) echo "-x http://127.0.0.1:$mitm_port --cacert $work/mitm/mitmproxy-ca-cert.pem" ;;
-    squid-bump) echo "-x http://127.0.0.1:$bump_port --cacert $work/bump.pem" ;;
+    squid) echo "-x http://127.0.0.1:$squid_port --cacert $work/ca-bundle.pem" ;;
+    tinyproxy) echo "-x http://127.0.0.1:$tinyproxy_port --cacert $work/ca-bundle.pem" ;;
+    mitmproxy) echo "-x http://127.0.0.1:$mitm_port --cacert $work/mitm-bundle.pem" ;;
+    squid-bump) echo "-x http://127.0.0.1:$bump_port --cacert $work/bump-bundle.pem" ;;
   esac
 }
 # Runs the shell SCRIPT where PATH's client runs: inside sbx-run for the sbx paths.
@@ -197,9 +204,9 @@ for path in "${paths[@]}"; do
     >"$work/$path.fresh" || true
   fresh[$path]=$(awk '$1 == 200 { print $2 * 1e6 }' "$work/$path.fresh" | median)
   failed[$path]=$(awk '$1 != 200' "$work/$path.kept" "$work/$path.fresh" | wc -l)
-  # Throughput: BYTES in one response.
-  rate[$path]=$(run_script "$path" "curl -sS $options -o /dev/null -w '%{http_code} %{size_download} %{speed_download}' $url/bytes/$bytes" |
-    awk -v b=$bytes '$1 == 200 && $2 == b { printf "%.1f", $3 / 1048576 }') || true
+  # Throughput: BYTES in one response, the median of three.
+  rate[$path]=$(run_script "$path" "for i in 1 2 3; do curl -sS $options -o /dev/null -w '%{http_code} %{size_download} %{speed_download}\n' $url/bytes/$bytes; done" |
+    awk -v b=$bytes '$1 == 200 && $2 == b { printf "%.1f\n", $3 / 1048576 }' | median) || true
   [ -n "${rate[$path]}" ] || failed[$path]=$((failed[$path] + 1))
 done
 

@@ -28,7 +28,7 @@ RelayedResponse relayResponse(Stream& upstream, boost::beast::flat_buffer& upstr
   out.keepAlive = response.keep_alive() && out.status != 101;
   onHead();
 
-  std::array<char, kRelayChunk> chunk{};
+  thread_local std::array<char, kRelayChunk> chunk;  // a connection's thread relays one response at a time
   http::response_serializer<http::buffer_body> serializer{response};
   response.body().data = nullptr;
   response.body().more = !parser.is_done();

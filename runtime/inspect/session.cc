@@ -1,5 +1,7 @@
 #include "runtime/inspect/session.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <pthread.h>
@@ -159,6 +161,11 @@ void serveConnection(Inspector& inspector, const nlohmann::json& message, int cl
   std::string prefix = unbase64(message.value("prefix", ""));
   setTimeout(clientFd, 10);
   setTimeout(upstreamFd, 30);
+  // A relayed response is written as a head and a body; Nagle's algorithm would hold the second
+  // write until the client acknowledges the first.
+  int one = 1;
+  setsockopt(clientFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setsockopt(upstreamFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   // Brokered by sbx-run's socket broker rather than asked of its proxy: no CONNECT to answer, and
   // the client's first byte tells a TLS handshake (a record of type 22) from plain HTTP.
   bool transparent = message.value("transparent", false);
