@@ -39,8 +39,9 @@ bool answer(SSL* ssl, std::string_view path, bool keepAlive) {
   static const std::vector<char> piece(kPiece, 'x');
   unsigned long long bytes = 3;
   if (path.starts_with("/bytes/")) bytes = std::strtoull(std::string(path.substr(7)).c_str(), nullptr, 10);
-  std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-                     std::to_string(bytes) + (keepAlive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + std::to_string(bytes) +
+      (keepAlive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
   if (!path.starts_with("/bytes/")) return sendAll(ssl, (head + "ok\n").data(), head.size() + 3);
   if (!sendAll(ssl, head.data(), head.size())) return false;
   for (unsigned long long left = bytes; left > 0;) {
