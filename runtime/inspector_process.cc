@@ -176,29 +176,25 @@ void InspectorProcess::send(const nlohmann::json& message, const std::vector<int
 
 bool InspectorProcess::handOver(const std::string& tool, const std::string& host, std::uint16_t port, bool tls,
                                 std::string_view prefix, int client, int upstream) {
-  std::lock_guard lock(sendMutex_);
-  return channel_ >= 0 && sendMessage(channel_,
-                                      {{"type", "connection"},
-                                       {"id", ++nextConnection_},
-                                       {"tool", tool},
-                                       {"host", host},
-                                       {"port", port},
-                                       {"scheme", tls ? "https" : "http"},
-                                       {"prefix", base64(prefix)}},
-                                      {client, upstream});
+  return sendConnection({{"scheme", tls ? "https" : "http"}, {"prefix", base64(prefix)}}, tool, host, port, client,
+                        upstream);
 }
 
 bool InspectorProcess::handOverTransparent(const std::string& tool, const std::string& host, std::uint16_t port,
                                            int client, int upstream) {
+  return sendConnection({{"transparent", true}}, tool, host, port, client, upstream);
+}
+
+bool InspectorProcess::sendConnection(nlohmann::json message, const std::string& tool, const std::string& host,
+                                      std::uint16_t port, int client, int upstream) {
   std::lock_guard lock(sendMutex_);
-  return channel_ >= 0 && sendMessage(channel_,
-                                      {{"type", "connection"},
-                                       {"id", ++nextConnection_},
-                                       {"tool", tool},
-                                       {"host", host},
-                                       {"port", port},
-                                       {"transparent", true}},
-                                      {client, upstream});
+  if (channel_ < 0) return false;
+  message["type"] = "connection";
+  message["id"] = ++nextConnection_;
+  message["tool"] = tool;
+  message["host"] = host;
+  message["port"] = port;
+  return sendMessage(channel_, message, {client, upstream});
 }
 
 void InspectorProcess::readDecisions() {

@@ -79,6 +79,9 @@ class InspectorProcess {
  private:
   void readDecisions();
   void send(const nlohmann::json& message, const std::vector<int>& fds = {});
+  // The "connection" message: `message`'s own fields plus the connection's id, tool and target.
+  bool sendConnection(nlohmann::json message, const std::string& tool, const std::string& host, std::uint16_t port,
+                      int client, int upstream);
 
   AuditLog& audit_;
   pid_t pid_ = -1;

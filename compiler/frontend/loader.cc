@@ -11,15 +11,10 @@
 #include <fmt/format.h>
 
 #include "frontend/ast_builder.h"
+#include "frontend/embedded_stdlib.h"
 #include "frontend/parse.h"
 #include "frontend/stdlib_digest.h"
-#include "util/embedded.h"
 #include "util/read_file.h"
-
-namespace sbx {
-extern const EmbeddedFile kStdlibFiles[];
-extern const std::size_t kStdlibFiles_count;
-}  // namespace sbx
 
 namespace sbx::frontend {
 namespace fs = std::filesystem;
@@ -41,8 +36,8 @@ std::string stdlibRelativePath(const ast::QualifiedName& module) {
 std::optional<std::string> readStdlib(const std::string& relative, const Options& options) {
   std::string error;
   if (!options.stdlibDir.empty()) return readFile(fs::path(options.stdlibDir) / relative, error);
-  for (std::size_t i = 0; i < kStdlibFiles_count; ++i)
-    if (kStdlibFiles[i].path == relative) return std::string(kStdlibFiles[i].contents);
+  for (const EmbeddedFile& file : embeddedStdlibFiles())
+    if (file.path == relative) return std::string(file.contents);
   return std::nullopt;
 }
 
@@ -106,8 +101,8 @@ std::vector<std::string> stdlibModules(const Options& options) {
         names.push_back(moduleNameOf(fs::relative(it->path(), options.stdlibDir).generic_string()));
     }
   } else {
-    for (std::size_t i = 0; i < kStdlibFiles_count; ++i)
-      if (kStdlibFiles[i].path.ends_with(".sbx")) names.push_back(moduleNameOf(std::string(kStdlibFiles[i].path)));
+    for (const EmbeddedFile& file : embeddedStdlibFiles())
+      if (file.path.ends_with(".sbx")) names.push_back(moduleNameOf(std::string(file.path)));
   }
   std::sort(names.begin(), names.end());
   return names;

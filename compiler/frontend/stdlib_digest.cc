@@ -7,14 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "util/embedded.h"
+#include "frontend/embedded_stdlib.h"
 #include "util/read_file.h"
 #include "util/sha256.h"
-
-namespace sbx {
-extern const EmbeddedFile kStdlibFiles[];
-extern const std::size_t kStdlibFiles_count;
-}  // namespace sbx
 
 namespace sbx::frontend {
 namespace fs = std::filesystem;
@@ -59,9 +54,8 @@ std::optional<std::string> stdlibDigest(const Options& options) {
   // The embedded stdlib cannot change while the process runs: hashed once.
   static const std::string embedded = [] {
     std::map<std::string, std::string> modules;
-    for (std::size_t i = 0; i < kStdlibFiles_count; ++i)
-      if (kStdlibFiles[i].path.ends_with(".sbx"))
-        modules[std::string(kStdlibFiles[i].path)] = std::string(kStdlibFiles[i].contents);
+    for (const EmbeddedFile& file : embeddedStdlibFiles())
+      if (file.path.ends_with(".sbx")) modules[std::string(file.path)] = std::string(file.contents);
     return digestOf(modules);
   }();
   return embedded;

@@ -8,13 +8,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "util/embedded.h"
+#include "frontend/embedded_stdlib.h"
 #include "util/read_file.h"
-
-namespace sbx {
-extern const EmbeddedFile kStdlibFiles[];
-extern const std::size_t kStdlibFiles_count;
-}  // namespace sbx
 
 namespace sbx::frontend {
 
@@ -25,8 +20,8 @@ constexpr const char* kModule = "syscalls.sbx";
 std::string moduleText(const Options& options) {
   if (!options.stdlibDir.empty())
     return readWholeFile((std::filesystem::path(options.stdlibDir) / kModule).string()).value_or("");
-  for (std::size_t i = 0; i < kStdlibFiles_count; ++i)
-    if (kStdlibFiles[i].path == kModule) return std::string(kStdlibFiles[i].contents);
+  for (const EmbeddedFile& file : embeddedStdlibFiles())
+    if (file.path == kModule) return std::string(file.contents);
   return "";
 }
 

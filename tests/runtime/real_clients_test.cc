@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "support/file_lock.h"
 #include "support/http_server.h"
 #include "support/loopback_daemons.h"
 #include "support/paths.h"
@@ -33,16 +34,8 @@ constexpr int kPostgres = 28130, kRedis = 28131, kSshd = 28132, kOther = 28133, 
 constexpr const char* kStaticBusybox = "/bin/busybox";  // Debian's busybox-static
 
 // The cases share these ports, and ctest runs them (and other builds' runs) in parallel.
-struct PortsLock {
-  int fd = ::open("/tmp/sbx-real-clients-test.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  PortsLock() {
-    if (fd >= 0) flock(fd, LOCK_EX);
-  }
-  ~PortsLock() {
-    if (fd >= 0) ::close(fd);
-  }
-  PortsLock(const PortsLock&) = delete;
-  PortsLock& operator=(const PortsLock&) = delete;
+struct PortsLock : FileLock {
+  PortsLock() : FileLock("/tmp/sbx-real-clients-test.lock") {}
 };
 
 // A listener on the host's 127.0.0.1:kOther that no policy allows: counts what reached it.

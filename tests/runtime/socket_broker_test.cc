@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "support/file_lock.h"
 #include "support/http_server.h"
 #include "support/paths.h"
 #include "support/process.h"
@@ -32,16 +33,8 @@ namespace {
 constexpr int kTcpEcho = 28120, kUdpEcho = 28121, kOther = 28122, kClosed = 28123, kHttp = 28124;
 
 // The cases share these ports, and ctest runs them in parallel: each holds this lock while it runs.
-struct PortsLock {
-  int fd = ::open("/tmp/sbx-socket-broker-test.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  PortsLock() {
-    if (fd >= 0) flock(fd, LOCK_EX);
-  }
-  ~PortsLock() {
-    if (fd >= 0) ::close(fd);
-  }
-  PortsLock(const PortsLock&) = delete;
-  PortsLock& operator=(const PortsLock&) = delete;
+struct PortsLock : FileLock {
+  PortsLock() : FileLock("/tmp/sbx-socket-broker-test.lock") {}
 };
 
 // Loopback servers on the host: a TCP echo and a UDP echo (allowed), and on kOther a TCP listener
