@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <thread>
 
 #include "runtime/inspect/session.h"
@@ -106,6 +107,10 @@ struct Fixture {
   ~Fixture() {
     if (launcher >= 0) close(launcher);
     if (loop.joinable()) loop.join();
+    // Connections are served on detached threads, which use the inspector until they end (in
+    // sbx-inspect it lives as long as the process): wait for them before it goes.
+    for (int i = 0; i < 1000 && inspector.connections.load() > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     close(inspectorEnd);
   }
   // Hands a connection over; returns the test's ends: (client, upstream server).
