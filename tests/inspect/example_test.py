@@ -28,24 +28,13 @@ import threading
 import time
 
 import loopback_https
+from checks import check, failures, skip
 
 SOURCE = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = SOURCE / "examples/request-rules.sbx"
 BASE = "https://127.0.0.1:18443"
-failures = []
 
 
-def check(condition, what, detail=""):
-    print(("ok   " if condition else "FAIL ") + what)
-    if not condition:
-        failures.append(what)
-        if detail:
-            print("     " + str(detail)[:4000])
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
 
 
 def request_rule(method, path):

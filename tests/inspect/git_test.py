@@ -19,10 +19,10 @@ import tempfile
 
 import git_http
 import loopback_https
+from checks import check, failures, skip
 
 BACKEND = "/usr/lib/git-core/git-http-backend"
 TRANSPORT = "/usr/lib/git-core/git-remote-http"
-failures = []
 
 POLICY = """import std.programs
 import std.syscalls
@@ -68,17 +68,6 @@ git ls-remote https://127.0.0.1:18443/other.git 2>&1; echo "other exit $?"
 """
 
 
-def check(condition, what, detail=""):
-    print(("ok   " if condition else "FAIL ") + what)
-    if not condition:
-        failures.append(what)
-        if detail:
-            print("     " + str(detail)[:4000])
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
 
 
 def main():

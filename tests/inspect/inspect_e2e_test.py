@@ -21,23 +21,12 @@ import threading
 import time
 
 import loopback_https
+from checks import check, failures, skip
 
 SOURCE = pathlib.Path(__file__).resolve().parents[2]
 TOKEN = "s3cret-e2e-token-4c1d"
-failures = []
 
 
-def check(condition, what, output=""):
-    print(("ok   " if condition else "FAIL ") + what)
-    if not condition:
-        failures.append(what)
-        if output:
-            print(output)
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
 
 
 POLICY = """import std.programs
