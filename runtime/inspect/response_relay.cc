@@ -24,8 +24,7 @@ RelayedResponse relayResponse(Stream& upstream, boost::beast::flat_buffer& upstr
   http::read_header(upstream, upstreamBuffer, parser, ec);
   if (ec) return out;
   auto& response = parser.get();
-  out.status = response.result_int();
-  out.keepAlive = response.keep_alive() && out.status != 101;
+  out.keepAlive = response.keep_alive() && response.result_int() != 101;
   onHead();
 
   thread_local std::array<char, kRelayChunk> chunk;  // a connection's thread relays one response at a time

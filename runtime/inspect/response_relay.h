@@ -16,7 +16,6 @@ namespace sbx::inspect {
 constexpr std::size_t kRelayChunk = 64 * 1024;
 
 struct RelayedResponse {
-  int status = 0;
   bool keepAlive = false;  // the upstream keeps the connection open for another request
 };
 
