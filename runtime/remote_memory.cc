@@ -41,14 +41,21 @@ bool readRemote(pid_t pid, std::uint64_t address, void* out, std::size_t size) {
   return process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
 }
 
-pid_t threadGroupOf(pid_t tid) {
-  long long tgid = field(readSmall(fmt::format("/proc/{}/status", tid)), "\nTgid:", 10);
-  return tgid > 0 ? static_cast<pid_t>(tgid) : 0;
-}
-
-int duplicateRemoteDescriptor(pid_t tgid, int fd) {
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, tgid, 0));
-  if (pidfd < 0) return -1;
+int duplicateCallerDescriptor(pid_t tid, int fd, pid_t& tgid) {
+  // Most callers lead their thread group: then pidfd_open takes the thread's id as it is, and
+  // only a thread that does not (EINVAL) costs reading its status.
+  tgid = tid;
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, tid, 0));
+  if (pidfd < 0 && errno == EINVAL) {
+    long long leader = field(readSmall(fmt::format("/proc/{}/status", tid)), "\nTgid:", 10);
+    tgid = leader > 0 ? static_cast<pid_t>(leader) : 0;
+    pidfd = tgid ? static_cast<int>(syscall(SYS_pidfd_open, tgid, 0)) : -1;
+  }
+  if (pidfd < 0) {
+    tgid = 0;
+    errno = ESRCH;
+    return -1;
+  }
   int copy = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0));  // close-on-exec, always
   int saved = errno;
   ::close(pidfd);

@@ -15,11 +15,9 @@ namespace sbx::run {
 // `size` bytes at `address` in process `pid`; false when they cannot all be read.
 bool readRemote(pid_t pid, std::uint64_t address, void* out, std::size_t size);
 
-// The thread group (process) that thread `tid` belongs to; 0 when it is gone.
-pid_t threadGroupOf(pid_t tid);
-
-// A duplicate of descriptor `fd` of process `tgid` (pidfd_getfd), close-on-exec; -1 with errno.
-int duplicateRemoteDescriptor(pid_t tgid, int fd);
+// A duplicate of descriptor `fd` of the process that thread `tid` belongs to (pidfd_getfd),
+// close-on-exec, and that process's id in `tgid` (0 when it is gone); -1 with errno.
+int duplicateCallerDescriptor(pid_t tid, int fd, pid_t& tgid);
 
 // Whether descriptor `fd` of process `tgid` is close-on-exec (its fdinfo's flags).
 bool remoteCloseOnExec(pid_t tgid, int fd);

@@ -159,8 +159,7 @@ void SocketBroker::handle(int listener, const seccomp_notif& request) {
   held->tid = static_cast<pid_t>(request.pid);
   held->nr = static_cast<std::uint32_t>(request.data.nr);
   for (int i = 0; i < 6; ++i) held->args[i] = request.data.args[i];
-  held->tgid = threadGroupOf(held->tid);
-  held->socket = held->tgid ? duplicateRemoteDescriptor(held->tgid, held->fd()) : -1;
+  held->socket = duplicateCallerDescriptor(held->tid, held->fd(), held->tgid);
   int duplicateError = errno;
   // From here on what was read belongs to the caller: its pid was not reused in between.
   std::uint64_t nameAt = held->nr == SYS_sendto ? held->args[4] : held->args[1];
@@ -189,10 +188,13 @@ const EgressRules& SocketBroker::rulesFor(const Held& held) const {
 }
 
 template <typename Work>
-void SocketBroker::onWorker(Held& held, Work work) {
+bool SocketBroker::onWorker(Held& held, Work work) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || workers_ >= kMaxWorkers) return held.reply(-EAGAIN);
+    if (stopping_ || workers_ >= kMaxWorkers) {
+      held.reply(-EAGAIN);
+      return false;
+    }
     ++workers_;
     inProgress_.insert(held.socket);
   }
@@ -205,6 +207,7 @@ void SocketBroker::onWorker(Held& held, Work work) {
     inProgress_.erase(moved->socket);
     if (--workers_ == 0) idle_.notify_all();
   }).detach();
+  return true;
 }
 
 void SocketBroker::connectCall(Held& held) {
@@ -232,8 +235,7 @@ void SocketBroker::connectCall(Held& held) {
         if (brokerUdp(held, held.name, held.nameSize)) held.reply(0);  // else answered, or gone
         return;
       }
-      bool inspected = held.type == SOCK_STREAM && inspected_.count({destination->address.text(), destination->port});
-      return onWorker(held, [this, inspected](Held& h) { brokerTcp(h, h.name, h.nameSize, inspected); });
+      return brokerTcp(held, inspected_.count({destination->address.text(), destination->port}) > 0);
     }
     if (!isLoopback(destination->address)) return refuse(held, destination->text(), *why, ECONNREFUSED);
   }
@@ -276,43 +278,52 @@ void SocketBroker::trackHelper(pid_t pid) {
   mine = pid ? pid : 0;
 }
 
-int SocketBroker::connectOnHost(int family, int model, const sockaddr_storage& destination, socklen_t size) {
-  int host = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_TCP);
+int SocketBroker::startOnHost(const Held& held) {
+  int host = socket(held.domain, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_TCP);
   if (host < 0) return -errno;
-  copySocketOptions(model, host);
-  int error = 0;
-  if (connect(host, reinterpret_cast<const sockaddr*>(&destination), size) != 0) {
-    error = errno;
-    if (error == EINPROGRESS) {
-      pollfd ready[2] = {{host, POLLOUT, 0}, {wake_[0], POLLIN, 0}};
-      int n;
-      do n = poll(ready, 2, kConnectTimeoutSeconds * 1000);
-      while (n < 0 && errno == EINTR);
-      socklen_t length = sizeof error;
-      if (n == 0)
-        error = ETIMEDOUT;
-      else if (ready[1].revents)
-        error = ECONNABORTED;  // the run is ending
-      else if (getsockopt(host, SOL_SOCKET, SO_ERROR, &error, &length) != 0)
-        error = errno;
-    }
-  }
-  if (error != 0) {
+  copySocketOptions(held.socket, host, held.domain);
+  if (connect(host, reinterpret_cast<const sockaddr*>(&held.name), held.nameSize) != 0 && errno != EINPROGRESS) {
+    int error = errno;
     ::close(host);
     return -error;
   }
   return host;
 }
 
-void SocketBroker::brokerTcp(Held& held, const sockaddr_storage& destination, socklen_t size, bool inspected) {
-  auto target = inetDestination(destination, size);
-  std::string where = target->text();
-  int host = connectOnHost(held.domain, held.socket, destination, size);
-  if (host < 0) {
-    audit({{"destination", where}, {"verdict", "allowed"}, {"connected", false}, {"errno", -host}});
-    return held.reply(host);
+int SocketBroker::connectedWithin(int host, int milliseconds) {
+  pollfd ready[2] = {{host, POLLOUT, 0}, {wake_[0], POLLIN, 0}};
+  int n;
+  do n = poll(ready, 2, milliseconds);
+  while (n < 0 && errno == EINTR);
+  if (n == 0) return milliseconds == 0 ? EINPROGRESS : ETIMEDOUT;
+  if (ready[1].revents) return ECONNABORTED;  // the run is ending
+  int error = 0;
+  socklen_t length = sizeof error;
+  return getsockopt(host, SOL_SOCKET, SO_ERROR, &error, &length) == 0 ? error : errno;
+}
+
+void SocketBroker::brokerTcp(Held& held, bool inspected) {
+  int host = startOnHost(held);
+  if (host < 0) return finishTcp(held, host, -host, inspected);
+  // A loopback or nearby peer has answered by the time connect(2) returns: installed at once,
+  // without a worker's thread (a thread's start costs more than the whole connect here).
+  int error = inspected ? EINPROGRESS : connectedWithin(host, 0);
+  if (error != EINPROGRESS) return finishTcp(held, host, error, inspected);
+  if (!onWorker(held, [this, host, inspected](Held& h) {
+        finishTcp(h, host, connectedWithin(host, kConnectTimeoutSeconds * 1000), inspected);
+      }))
+    ::close(host);
+}
+
+void SocketBroker::finishTcp(Held& held, int host, int error, bool inspected) {
+  std::string where = inetDestination(held.name, held.nameSize)->text();
+  if (error != 0) {
+    if (host >= 0) ::close(host);
+    audit({{"destination", where}, {"verdict", "allowed"}, {"connected", false}, {"errno", error}});
+    return held.reply(-error);
   }
   if (inspected) {  // the caller gets the near end of a loopback pair, the inspector the rest
+    auto target = inetDestination(held.name, held.nameSize);
     fcntl(host, F_SETFL, fcntl(host, F_GETFL) & ~O_NONBLOCK);  // the inspector reads it blocking
     auto pair = loopbackPair(held.domain);
     bool handed = pair && handOver_ && handOver_(held.tool, target->address.text(), target->port, pair->far, host);
@@ -322,7 +333,7 @@ void SocketBroker::brokerTcp(Held& held, const sockaddr_storage& destination, so
       if (pair) ::close(pair->near);
       return refuse(held, where, "the inspecting proxy, which judges its requests, is not running", ECONNREFUSED);
     }
-    copySocketOptions(held.socket, pair->near);
+    copySocketOptions(held.socket, pair->near, held.domain);
     host = pair->near;
     if (held.nonBlocking) fcntl(host, F_SETFL, fcntl(host, F_GETFL) | O_NONBLOCK);
   }
@@ -429,13 +440,15 @@ void SocketBroker::sendtoCall(Held& held) {
   bool inet = held.domain == AF_INET || held.domain == AF_INET6;
   if (flags & MSG_FASTOPEN)  // TCP Fast Open is not brokered: its connect would skip the broker's
     return held.reply(brokered ? -EISCONN : -EOPNOTSUPP);
-  if (held.type == SOCK_STREAM || held.type == SOCK_SEQPACKET || brokered)
+  if (held.type == SOCK_STREAM || held.type == SOCK_SEQPACKET || brokered) {
     // A connected stream ignores the address: sent as the caller asked, without it.
-    return onWorker(held, [this, flags](Held& h) {
+    onWorker(held, [this, flags](Held& h) {
       std::string data;
       if (long error = readPayload(h, data, false)) return h.reply(error);
       h.reply(sent(h, send(h.socket, data.data(), data.size(), flags | MSG_NOSIGNAL), flags));
     });
+    return;
+  }
   auto destination = inet ? inetDestination(held.name, held.nameSize) : std::nullopt;
   if (destination && held.type == SOCK_DGRAM && held.protocol == IPPROTO_UDP) {
     const EgressRules& rules = rulesFor(held);

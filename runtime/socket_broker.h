@@ -69,11 +69,18 @@ class SocketBroker {
   void connectCall(Held& held);
   void bindCall(Held& held);
   void sendtoCall(Held& held);
-  // Runs `work` on a worker thread, which answers; EAGAIN when kMaxWorkers are busy.
+  // Runs `work` on a worker thread, which answers; EAGAIN (and false) when kMaxWorkers are busy.
   template <typename Work>
-  void onWorker(Held& held, Work work);
+  bool onWorker(Held& held, Work work);
+  // Connects to the held call's destination on the host, then finishTcp, at once or on a worker.
   // `inspected`: the caller gets a loopback pair's end, the inspector the connection (keepForInspection).
-  void brokerTcp(Held& held, const sockaddr_storage& destination, socklen_t size, bool inspected);
+  void brokerTcp(Held& held, bool inspected);
+  // A host TCP socket to the held call's destination, its connect started: or -errno.
+  int startOnHost(const Held& held);
+  // The started connect of `host` after at most `milliseconds`: 0, its error, or EINPROGRESS (0 ms).
+  int connectedWithin(int host, int milliseconds);
+  // Installs connected `host` in the caller (or answers `error`).
+  void finishTcp(Held& held, int host, int error, bool inspected);
   // The flow's inode once installed in the caller; 0 when not (answered with the error, or gone).
   unsigned long brokerUdp(Held& held, const sockaddr_storage& destination, socklen_t size);
   long readPayload(Held& held, std::string& bytes, bool datagram);
@@ -81,7 +88,6 @@ class SocketBroker {
   void trackHelper(pid_t pid);
   // A UNIX socket's path, looked up as the caller would (unix_path_call.h), on a worker.
   void unixPathOnWorker(Held& held, UnixPathCall::Kind kind, std::string bytes = {}, int flags = 0);
-  int connectOnHost(int family, int model, const sockaddr_storage& destination, socklen_t size);
   void refuse(const Held& held, const std::string& destination, const std::string& why, int error);
   void audit(nlohmann::ordered_json line);
 

@@ -8,8 +8,9 @@
 
 namespace sbx::run {
 
-// Copies each option of the table from socket `from` to socket `to`; an option that cannot be
-// read or set is left as the new socket has it.
-void copySocketOptions(int from, int to);
+// Copies each option of the table from socket `from` to socket `to`, a TCP socket of `family`
+// as fresh as socket(2) makes it; an option that cannot be read or set, or that `from` holds at
+// a fresh socket's value, is left as `to` has it.
+void copySocketOptions(int from, int to, int family);
 
 }  // namespace sbx::run

@@ -27,6 +27,14 @@
 #define PIDFD_THREAD O_EXCL  // Linux 6.9: a pidfd for a thread that is not its group's leader
 #endif
 
+// Linux 6.6: the kernel switches straight between a held caller and its supervisor on one CPU.
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 namespace sbx::run {
 
 namespace {
@@ -72,6 +80,10 @@ SyscallSupervisor::~SyscallSupervisor() {
 }
 
 void SyscallSupervisor::start() {
+  // A held call is a round trip caller -> supervisor -> caller: with synchronous wake-ups each
+  // leg is a direct switch instead of a wake-up that waits for a CPU (bench/egress_peers.sh:
+  // the brokered connect's latency). Older kernels refuse the flag (EINVAL): nothing changes.
+  ioctl(listener_, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
   thread_ = std::thread([this] { serve(); });
 }
 
