@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -97,11 +98,17 @@ std::vector<Diagnostic> DiagnosticSink::sorted() const {
 
 namespace {
 
-SBX_NOT_TRACED std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
+// `s` in lower case: in `buffer` when it fits (names are short, and each unknown name is compared
+// with every candidate), else in `spill`.
+SBX_NOT_TRACED std::string_view lowered(std::string_view s, std::array<char, 64>& buffer, std::string& spill) {
+  char* out = buffer.data();
+  if (s.size() > buffer.size()) {
+    spill.assign(s);
+    out = spill.data();
+  }
+  for (std::size_t i = 0; i < s.size(); ++i)
+    out[i] = s[i] >= 'A' && s[i] <= 'Z' ? static_cast<char>(s[i] - 'A' + 'a') : s[i];
+  return {out, s.size()};
 }
 
 }  // namespace
@@ -112,7 +119,21 @@ SBX_NOT_TRACED std::string lowered(std::string_view s) {
 SBX_NOT_TRACED std::size_t editDistance(std::string_view aText, std::string_view bText, std::size_t limit) {
   std::size_t gap = aText.size() > bText.size() ? aText.size() - bText.size() : bText.size() - aText.size();
   if (gap > limit) return limit + 1;
-  std::string a = lowered(aText), b = lowered(bText);
+  std::array<char, 64> aBuffer, bBuffer;
+  std::string aSpill, bSpill;
+  std::string_view a = lowered(aText, aBuffer, aSpill), b = lowered(bText, bBuffer, bSpill);
+  // A lower bound first, in one pass over each word: an edit changes at most one letter each of
+  // what `a` has more of and what `b` has more of (bag distance; a swap changes neither). Most
+  // candidates of a "did you mean" are ruled out here, before the table below.
+  std::array<int, 256> surplus{};
+  for (unsigned char c : a) ++surplus[c];
+  for (unsigned char c : b) --surplus[c];
+  std::size_t moreInA = 0, moreInB = 0;
+  for (unsigned char c : a)
+    if (surplus[c] > 0) moreInA += static_cast<std::size_t>(std::exchange(surplus[c], 0));
+  for (unsigned char c : b)
+    if (surplus[c] < 0) moreInB += static_cast<std::size_t>(-std::exchange(surplus[c], 0));
+  if (moreInA > limit || moreInB > limit) return limit + 1;
   // Three rolling rows: the one before the previous is needed for transpositions. Names are
   // short; a candidate list of every syscall is compared against each unknown name, so the
   // rows live on the stack unless a word is long.

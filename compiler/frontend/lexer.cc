@@ -25,19 +25,22 @@ bool isIdentPart(char32_t c) {
 }  // namespace
 
 Lexer::Lexer(std::string_view utf8) : utf8_(utf8), factory_(antlr4::CommonTokenFactory::DEFAULT.get()) {
-  text_.reserve(utf8.size());
-  byteOffset_.reserve(utf8.size() + 1);
-  for (std::size_t i = 0; i < utf8.size();) {
+  text_.resize(utf8.size());  // an upper bound: written in place, then cut to size
+  byteOffset_.resize(utf8.size() + 1);
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < utf8.size(); ++n) {
     unsigned char b = static_cast<unsigned char>(utf8[i]);
     std::size_t len = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
     char32_t c = len == 1 ? b : b & (0x7F >> len);
     for (std::size_t k = 1; k < len && i + k < utf8.size(); ++k)
       c = (c << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
-    byteOffset_.push_back(i);
-    text_.push_back(c);
+    byteOffset_[n] = i;
+    text_[n] = c;
     i += len;
   }
-  byteOffset_.push_back(utf8.size());
+  byteOffset_[n] = utf8.size();
+  text_.resize(n);
+  byteOffset_.resize(n + 1);
 }
 
 std::size_t Lexer::matchDate() const {  // DIGIT{4} '-' DIGIT{2} '-' DIGIT{2}

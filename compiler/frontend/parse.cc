@@ -161,7 +161,7 @@ class ErrorStrategy : public antlr4::DefaultErrorStrategy {
     const antlr4::atn::ATN& atn = parser->getATN();
     antlr4::atn::ATNState* state = atn.states[parser->getState()];
     std::size_t la = parser->getTokenStream()->LA(1);
-    antlr4::misc::IntervalSet next = atn.nextTokens(state);
+    const antlr4::misc::IntervalSet& next = atn.nextTokens(state);  // the ATN's cached set
     if (next.contains(antlr4::Token::EPSILON) || next.contains(la)) return;
     auto type = state->getStateType();
     bool loop = type == antlr4::atn::ATNState::STAR_LOOP_ENTRY || type == antlr4::atn::ATNState::STAR_LOOP_BACK ||
