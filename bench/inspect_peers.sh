@@ -21,6 +21,7 @@
 # second >= 3x mitmproxy's and >= squid-bump's; sbx-inspect adds < 1 ms per kept-alive request.
 #
 #   bench/inspect_peers.sh BUILD_DIR [REQUESTS [CONNECTIONS [BYTES]]]   (defaults 500, 50, 1 GiB)
+#   SBX_BENCH_PATHS="direct sbx-inspect squid-bump" bench/inspect_peers.sh ...   (those paths only)
 set -euo pipefail
 build=$(cd "${1:?usage: inspect_peers.sh BUILD_DIR [REQUESTS [CONNECTIONS [BYTES]]]}" && pwd)
 requests=${2:-500} connections=${3:-50} bytes=${4:-$((1 << 30))}
@@ -108,6 +109,12 @@ if command -v mitmdump >/dev/null; then
   paths+=(mitmproxy)
 fi
 [ -n "${bump:-}" ] && paths+=(squid-bump)
+# SBX_BENCH_PATHS="direct sbx-inspect ...": only these paths (the others are not measured).
+if [ -n "${SBX_BENCH_PATHS:-}" ]; then
+  chosen=()
+  for path in "${paths[@]}"; do [[ " $SBX_BENCH_PATHS " == *" $path "* ]] && chosen+=("$path"); done
+  paths=("${chosen[@]}")
+fi
 # Each proxy is ready once it answers on its port (squid starts its helpers first).
 for p in $squid_port $tinyproxy_port $mitm_port $bump_port; do
   for ((i = 0; i < 100; ++i)); do

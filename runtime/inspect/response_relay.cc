@@ -28,30 +28,41 @@ RelayedResponse relayResponse(Stream& upstream, boost::beast::flat_buffer& upstr
   onHead();
 
   thread_local std::array<char, kRelayChunk> chunk;  // a connection's thread relays one response at a time
-  http::response_serializer<http::buffer_body> serializer{response};
-  response.body().data = nullptr;
-  response.body().more = !parser.is_done();
-  http::write_header(client, serializer, ec);
-  if (ec) return out;
-  while (!serializer.is_done()) {
-    if (parser.is_done()) {
-      response.body().data = nullptr;
-      response.body().size = 0;
-      response.body().more = false;
-    } else {
-      response.body().data = chunk.data();
-      response.body().size = chunk.size();
-      http::read(upstream, upstreamBuffer, parser, ec);
-      if (ec == http::error::need_buffer) ec = {};  // the chunk is full: send it, then read on
-      if (ec) return out;
-      response.body().size = chunk.size() - response.body().size;
-      response.body().data = chunk.data();
-      response.body().more = !parser.is_done();
-    }
-    http::write(client, serializer, ec);
-    if (ec == http::error::need_buffer) ec = {};  // the serializer sent what it had and wants more
+  // The body bytes that came with the head (all of a small response) go out with it, in one
+  // write: the client wakes once. Nothing more is waited for before the head is sent.
+  response.body().data = chunk.data();
+  response.body().size = chunk.size();
+  if (!parser.is_done() && upstreamBuffer.size() > 0) {
+    std::size_t used = parser.put(upstreamBuffer.data(), ec);
+    upstreamBuffer.consume(used);
+    if (ec == http::error::need_buffer || ec == http::error::need_more) ec = {};
     if (ec) return out;
   }
+  http::response_serializer<http::buffer_body> serializer{response};
+  auto offer = [&] {  // what `chunk` holds now, to the serializer
+    std::size_t filled = chunk.size() - response.body().size;
+    response.body().data = filled ? chunk.data() : nullptr;
+    response.body().size = filled;
+    response.body().more = !parser.is_done();
+  };
+  offer();
+  for (;;) {
+    http::write(client, serializer, ec);
+    if (ec == http::error::need_buffer) ec = {};  // the serializer sent what it had and wants more
+    if (ec || serializer.is_done()) break;
+    response.body().data = chunk.data();
+    response.body().size = chunk.size();
+    if (!parser.is_done()) {
+      // The chunk fills as long as bytes are there to read at once, and what came is sent on
+      // when none are: a fast download moves in large writes, a stream of events as it comes.
+      do http::read_some(upstream, upstreamBuffer, parser, ec);
+      while (!ec && !parser.is_done() && response.body().size > 0 && upstream.readable());
+      if (ec == http::error::need_buffer) ec = {};  // the chunk is full: send it, then read on
+      if (ec) return out;
+    }
+    offer();
+  }
+  if (ec) return out;
   out.keepAlive = out.keepAlive && !parser.need_eof();  // a body that ends with the connection
   return out;
 }

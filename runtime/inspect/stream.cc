@@ -1,8 +1,16 @@
 #include "runtime/inspect/stream.h"
 
+#include <poll.h>
+
 #include <climits>
 
 namespace sbx::inspect {
+
+bool Stream::readable() const {
+  if (ssl_ && SSL_pending(ssl_) > 0) return true;
+  pollfd ready{fd_, POLLIN, 0};
+  return poll(&ready, 1, 0) == 1;
+}
 
 std::size_t Stream::transfer(void* data, std::size_t size, bool reading, boost::system::error_code& ec) {
   ec = {};

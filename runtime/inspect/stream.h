@@ -4,7 +4,10 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstring>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
@@ -26,16 +29,30 @@ class Stream {
     ec = {};
     return 0;
   }
+  // Beast serializes a message as many small buffers (a field name, ": ", its value, ...): they
+  // are gathered into one write, one TLS record (up to kGather bytes), so that the peer wakes
+  // once per message rather than once per piece. A large first buffer (a body) goes as it is.
   template <class Buffers>
   std::size_t write_some(const Buffers& buffers, boost::system::error_code& ec) {
+    std::size_t gathered = 0;
     for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers); ++it) {
       boost::asio::const_buffer b(*it);
       if (b.size() == 0) continue;
-      return transfer(const_cast<void*>(b.data()), b.size(), false, ec);
+      if (gathered == 0 && b.size() >= kGather) return transfer(const_cast<void*>(b.data()), b.size(), false, ec);
+      std::size_t n = std::min(b.size(), kGather - gathered);
+      std::memcpy(gather_.data() + gathered, b.data(), n);
+      gathered += n;
+      if (gathered == kGather) break;
     }
-    ec = {};
-    return 0;
+    if (gathered == 0) {
+      ec = {};
+      return 0;
+    }
+    return transfer(gather_.data(), gathered, false, ec);
   }
+  // Whether a read would return at once: bytes held by TLS, or waiting on the socket.
+  bool readable() const;
+
   template <class Buffers>
   std::size_t read_some(const Buffers& buffers) {
     boost::system::error_code ec;
@@ -54,8 +71,11 @@ class Stream {
  private:
   std::size_t transfer(void* data, std::size_t size, bool reading, boost::system::error_code& ec);
 
+  static constexpr std::size_t kGather = 16 * 1024;  // a TLS record's largest plaintext
+
   int fd_;
   SSL* ssl_;
+  std::array<char, kGather> gather_;
 };
 
 }  // namespace sbx::inspect
