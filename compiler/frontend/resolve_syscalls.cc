@@ -82,8 +82,9 @@ void Resolver::addSyscalls(TaskState& state, Module& m, const ast::Syscalls& blo
         auto found = lookup(m, ref.name, Kind::Group);
         if (!found) continue;
         std::vector<const ast::Group*> stack;
+        const model::Origin from = origin(ref.span, via);  // the same for every member
         for (const auto& [name, chain] : members(*found->module, *found->group, stack)) {
-          model::SyscallRule r{name, rule.action, rule.conditions, {}, origin(ref.span, via)};
+          model::SyscallRule r{name, rule.action, rule.conditions, {}, from};
           r.groups.reserve(chain.size() + 1);
           r.groups.push_back(found->display);
           r.groups.insert(r.groups.end(), chain.begin(), chain.end());
