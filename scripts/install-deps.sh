@@ -37,6 +37,8 @@ packages=(
   # real clients through socket brokering (tests/runtime/real_clients_test.cc): their servers
   # (PostgreSQL, redis, sshd serving git) run on loopback; busybox-static: a static wget and nc
   postgresql postgresql-client redis-server redis-tools openssh-server openssh-client busybox-static
+  # sbxc completion zsh and sbxc man, used as zsh and man(1) use them (tests/cli/shell_support_test.sh)
+  zsh groff-base man-db
 )
 
 die() {

@@ -224,6 +224,29 @@ const std::vector<Command>& commands() {
        "\n"
        "Exit: 0 the token is valid, 1 it is not (the reason is printed), 3 usage or I/O error.\n",
        runToken},
+      {"completion", "Print a shell completion script",
+       "Usage: sbxc completion bash|zsh\n"
+       "\n"
+       "Prints a completion script for the shell, generated from the commands' help: commands, their\n"
+       "options, the values an option takes and file names. bash: `source <(sbxc completion bash)`\n"
+       "(or save it in /etc/bash_completion.d/sbxc); zsh: save it as `_sbxc` in a directory of\n"
+       "$fpath, or `source <(sbxc completion zsh)` after compinit.\n"
+       "\n"
+       "Exit: 0 ok, 3 usage error.\n",
+       runCompletion},
+      {"man", "Print or write the man pages",
+       "Usage: sbxc man [COMMAND]\n"
+       "       sbxc man --dir DIR\n"
+       "\n"
+       "Prints the man page (troff) of sbxc, or of one command, generated from the commands' help;\n"
+       "`--dir` writes all of them (sbxc.1, sbxc-COMMAND.1) into DIR, atomically. Read one with\n"
+       "`sbxc man check | man -l -`.\n"
+       "\n"
+       "Options:\n"
+       "  --dir DIR              write every page into DIR (created when missing)\n"
+       "\n"
+       "Exit: 0 ok, 3 usage or I/O error.\n",
+       runMan},
   };
   return table;
 }
