@@ -35,5 +35,6 @@ int runDiff(const std::vector<std::string>& args);
 int runImport(const std::vector<std::string>& args);
 int runToken(const std::vector<std::string>& args);
 int runTest(const std::vector<std::string>& args);
+int runInit(const std::vector<std::string>& args);
 
 }  // namespace sbx::cli
