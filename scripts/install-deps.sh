@@ -32,6 +32,8 @@ packages=(
   libicu72
   # real consumers of exported configs, and what the launcher tests use
   bubblewrap runc crun iproute2 curl
+  # the programs the `sbxc init` templates' tools run (templates/ticket-assistant.sbx: curl, wget)
+  wget
   # strace: a test slows the sandbox's set-up down to check that the task's timeout bounds it
   strace
   # real clients through socket brokering (tests/runtime/real_clients_test.cc): their servers

@@ -4,6 +4,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <cstdio>  // renameat2, RENAME_NOREPLACE
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -234,6 +236,54 @@ bool writeFilesAtomically(const std::vector<PendingFile>& files, std::string& er
     if (!stage(*dir, name, file.path, file.contents, {static_cast<mode_t>(file.mode)}, staged, error)) return fail();
   }
   return commit(staged, error);
+}
+
+bool createFilesAt(const DirectoryHandle& dir, const std::vector<NewFile>& files, std::string& error) {
+  auto display = [&](const std::string& name) { return (fs::path(dir.path()) / name).string(); };
+  for (const auto& file : files) {
+    struct stat existing {};
+    if (file.name.empty() || file.name == "." || file.name == ".." || file.name.find('/') != std::string::npos) {
+      error = fmt::format("`{}` is not a file name", file.name);
+      return false;
+    }
+    if (::fstatat(dir.fd(), file.name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
+      error = fmt::format("`{}` already exists", display(file.name));
+      return false;
+    }
+    if (errno != ENOENT) {
+      error = fmt::format("cannot create `{}`: {}", display(file.name), std::strerror(errno));
+      return false;
+    }
+  }
+  std::vector<Staged> staged;
+  for (const auto& file : files) {
+    if (!stage(dir, file.name, display(file.name), file.contents, {}, staged, error)) {
+      discard(staged);
+      return false;
+    }
+  }
+  // No-replace renames: a file that appeared since the check above stops the write, and the files
+  // this call already put in place are removed again (they are ours: just created, by name, in the
+  // directory's descriptor).
+  // (A file system without RENAME_NOREPLACE says EINVAL: a hard link never replaces either.)
+  auto placeNew = [&](const Staged& s) {
+    if (::renameat2(dir.fd(), s.temp.c_str(), dir.fd(), s.name.c_str(), RENAME_NOREPLACE) == 0) return true;
+    if (errno != EINVAL || ::linkat(dir.fd(), s.temp.c_str(), dir.fd(), s.name.c_str(), 0) != 0) return false;
+    ::unlinkat(dir.fd(), s.temp.c_str(), 0);
+    return true;
+  };
+  for (std::size_t i = 0; i < staged.size(); ++i) {
+    const Staged& s = staged[i];
+    if (!placeNew(s)) {
+      error = errno == EEXIST ? fmt::format("`{}` already exists", s.display)
+                              : fmt::format("cannot create `{}`: {}", s.display, std::strerror(errno));
+      for (std::size_t j = 0; j < i; ++j) ::unlinkat(dir.fd(), staged[j].name.c_str(), 0);
+      discard(std::vector<Staged>(staged.begin() + static_cast<std::ptrdiff_t>(i), staged.end()));
+      return false;
+    }
+  }
+  ::fsync(dir.fd());
+  return true;
 }
 
 }  // namespace sbx

@@ -69,6 +69,16 @@ struct PendingFile {
 };
 bool writeFilesAtomically(const std::vector<PendingFile>& files, std::string& error);
 
+// Creates each `name` in `dir` with its contents, all or none, never replacing anything: each is
+// staged as a temporary, then linked into place with renameat2(RENAME_NOREPLACE). When a name
+// exists (checked before anything is written, and again, atomically, by the rename), nothing is
+// left behind and `error` names the file. For sbxc init, which must not overwrite a user's file.
+struct NewFile {
+  std::string name;  // one component
+  std::string contents;
+};
+bool createFilesAt(const DirectoryHandle& dir, const std::vector<NewFile>& files, std::string& error);
+
 // The temporary's name for `name`: "." + name + ".sbxc-" + 16 random hex digits.
 std::string temporaryName(const std::string& name);
 

@@ -37,5 +37,6 @@ int runToken(const std::vector<std::string>& args);
 int runTest(const std::vector<std::string>& args);
 int runCompletion(const std::vector<std::string>& args);
 int runMan(const std::vector<std::string>& args);
+int runInit(const std::vector<std::string>& args);
 
 }  // namespace sbx::cli

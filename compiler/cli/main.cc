@@ -151,6 +151,21 @@ const std::vector<Command>& commands() {
        "Exit: 0 every test passed, 1 a test failed, 2 invalid test file or policy (nothing is run),\n"
        "3 usage or I/O error.\n",
        runTest},
+      {"init", "Start a policy and its tests from a template",
+       "Usage: sbxc init --list\n"
+       "       sbxc init TEMPLATE [DIR]\n"
+       "\n"
+       "Writes DIR/TEMPLATE.sbx, a policy for a common agent task, and DIR/TEMPLATE.sbxtest, its\n"
+       "tests (`sbxc test`), creating DIR (default: the current directory) when it is missing. Both\n"
+       "files are written or neither is, and never over a file that exists. Each template checks\n"
+       "clean, passes its tests and starts under sbx-run as written; its comments say what to adapt\n"
+       "(docs/init.md).\n"
+       "\n"
+       "Options:\n"
+       "  --list                 list the templates, each with a one-line description\n"
+       "\n"
+       "Exit: 0 ok, 3 usage or I/O error (an unknown template, a file that exists).\n",
+       runInit},
       {"graph", "Write the authority graph as Graphviz DOT",
        "Usage: sbxc graph [-o FILE.dot] FILE\n"
        "\n"

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "support/paths.h"
 #include "util/atomic_file.h"
 
@@ -73,4 +75,42 @@ TEST_CASE("atomic files: a link at the target is refused, not replaced; all or n
   // Without links: written, directories created below.
   REQUIRE(writeFilesAtomically({{(out / "n/m/f").string(), "f", 0600, out.string()}}, error));
   CHECK(readText(out / "n/m/f") == "f");
+}
+
+TEST_CASE("atomic files: createFilesAt creates every file or none, and never replaces one") {
+  TempDir dir;
+  DirectoryHandle handle;
+  std::string error;
+  REQUIRE(DirectoryHandle::open(dir.path().string(), false, false, handle, error));
+  auto entries = [&] {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir.path())) names.insert(e.path().filename().string());
+    return names;
+  };
+
+  REQUIRE(createFilesAt(handle, {{"a.sbx", "policy\n"}, {"a.sbxtest", "tests\n"}}, error));
+  CHECK(readText(dir.path() / "a.sbx") == "policy\n");
+  CHECK(readText(dir.path() / "a.sbxtest") == "tests\n");
+
+  // One of them exists: nothing is written, the existing file is untouched, the message names it.
+  writeText(dir.path() / "b.sbxtest", "mine\n");
+  CHECK(!createFilesAt(handle, {{"b.sbx", "policy\n"}, {"b.sbxtest", "tests\n"}}, error));
+  CHECK(error == fmt::format("`{}` already exists", (dir.path() / "b.sbxtest").string()));
+  CHECK(readText(dir.path() / "b.sbxtest") == "mine\n");
+  CHECK(entries() == std::set<std::string>{"a.sbx", "a.sbxtest", "b.sbxtest"});
+
+  // A dangling link is an existing name too: never followed, never replaced.
+  fs::create_symlink(dir.path() / "nowhere", dir.path() / "c.sbx");
+  CHECK(!createFilesAt(handle, {{"c.sbx", "policy\n"}}, error));
+  CHECK(fs::is_symlink(dir.path() / "c.sbx"));
+  CHECK(!fs::exists(dir.path() / "nowhere"));
+
+  // A name that appears between the check and the rename (here: the same name twice) stops the
+  // write at the rename, and the file already put in place is taken back.
+  CHECK(!createFilesAt(handle, {{"d.sbx", "first\n"}, {"d.sbx", "second\n"}}, error));
+  CHECK(error == fmt::format("`{}` already exists", (dir.path() / "d.sbx").string()));
+  CHECK(entries() == std::set<std::string>{"a.sbx", "a.sbxtest", "b.sbxtest", "c.sbx"});
+
+  CHECK(!createFilesAt(handle, {{"../e.sbx", "x"}}, error));
+  CHECK(error == "`../e.sbx` is not a file name");
 }
