@@ -22,8 +22,10 @@ namespace {
 
 constexpr std::size_t kMaxQueryBytes = 4096;  // larger datagrams are dropped (MSG_TRUNC tells)
 
+// Non-blocking: every thread polls both sockets, and those that lose the race for a datagram or a
+// connection must not then block in recvfrom or accept, deaf to the rest and to stop().
 int stubSocket(int type, std::string& error) {
-  int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  int fd = socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(kDnsPort);
