@@ -109,8 +109,8 @@ void DnsStub::serve() {
       if (errno == EINTR) continue;
       return;
     }
-    if (p[2].revents) return;
-    if (p[0].revents & POLLIN) {  // every thread may wake for one datagram: only one gets it
+    if (p[2].revents || (p[0].revents | p[1].revents) & POLLNVAL) return;
+    if (p[0].revents) {  // every thread may wake for one datagram: only one gets it (an error is read, so cleared)
       sockaddr_storage from{};
       socklen_t size = sizeof from;
       ssize_t n =
