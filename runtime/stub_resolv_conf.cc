@@ -34,7 +34,9 @@ std::string unplaceable(const std::vector<PlannedMount>& mounts) {
   const PlannedMount* cover = coveringMount(mounts, order, position);
   if (hostBindHolding(cover).empty()) return "";  // sbx-run's own tmpfs, or a writable workspace
   std::string rest = std::string(kTarget).substr(cover->target == "/" ? 0 : cover->target.size());
-  std::string host = cover->source + rest, error;
+  std::string source = cover->source;
+  while (!source.empty() && source.back() == '/') source.pop_back();  // a bind of `/`: no `//etc`
+  std::string host = source + rest, error;
   int fd = openWithoutSymlinks(host, error);
   struct stat st {};
   bool file = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);

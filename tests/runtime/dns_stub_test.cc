@@ -149,7 +149,8 @@ except OSError as e:
 
 }  // namespace
 
-TEST_CASE("dns stub: a name the policy allows resolves and connects, and other names, addresses and DNS servers do not") {
+TEST_CASE(
+    "dns stub: a name the policy allows resolves and connects, and other names, addresses and DNS servers do not") {
   if (geteuid() != 0) return skipTest("needs root (network and mount namespaces)");
   if (access("/usr/sbin/ip", X_OK) != 0) return skipTest("no /usr/sbin/ip (iproute2)");
   for (const char* program : {"/usr/bin/curl", "/usr/bin/getent", "/usr/bin/python3"})
@@ -177,6 +178,7 @@ task t {{
   use programs.curl
   use programs.python3
   use programs.shell
+  read "/etc/resolv.conf"
   write workspace
   timeout 60s
   connect "api.example.test:{0}"
@@ -191,6 +193,7 @@ task t {{
 )",
                                 kPort));
   std::string script = fmt::format(R"(
+grep -v '^#' /etc/resolv.conf
 getent hosts api.example.test; echo "getent=$?"
 getent hosts other.example.test; echo "getent other=$?"
 curl -sS --noproxy '*' -m 10 http://api.example.test:{0}/; echo "curl=$?"
@@ -206,7 +209,8 @@ python3 /workspace/dns.py
                "SBX_STATE_DIR=" + (dir.path() / "state").string()});
   INFO(r.out << r.err);
   CHECK(r.exitCode == 0);
-  CHECK(has(r.out, "198.51.100.7    api.example.test\ngetent=0\n"));
+  // The policy grants the host's resolv.conf (here the case's own): the stub's is bound over it.
+  CHECK(has(r.out, "nameserver 127.0.0.53\n198.51.100.7    api.example.test\ngetent=0\n"));
   CHECK(has(r.out, "getent other=2\n"));  // NXDOMAIN: not looked up at all
   CHECK(has(r.out, "hello from 198.51.100.7\ncurl=0\n"));
   CHECK(has(r.out, "by address=7\n"));  // no allowed name resolved to it
@@ -229,4 +233,36 @@ python3 /workspace/dns.py
   CHECK(has(log, R"("event":"dns","name":"other.example.test","type":"A","verdict":"refused","rcode":"NXDOMAIN")"));
   CHECK(has(log, R"("destination":"198.51.100.7:28140","verdict":"allowed","connected":true)"));
   CHECK(has(log, R"("destination":"198.51.100.8:28140","verdict":"refused","syscall":"connect")"));
+}
+
+TEST_CASE("dns stub: the sandbox's resolv.conf names it where the policy grants none, and it answers no other name") {
+  TempDir dir;
+  fs::path workspace = dir.path() / "ws", policy = dir.path() / "t.sbx";
+  fs::create_directories(workspace);
+  if (geteuid() == 0 && chown(workspace.c_str(), 65534, 65534) != 0) FAIL("chown");
+  writeText(policy, R"(import std.programs
+import std.syscalls
+task t {
+  use programs.shell
+  write workspace
+  timeout 60s
+  connect "127.0.0.1:28141"
+  syscalls {
+    default errno EPERM
+    allow @syscalls.network-io
+  }
+  limits { memory 256MiB  pids 32 }
+}
+)");
+  Run r = run({SBX_RUN_BINARY, "--workspace", workspace.string(), policy.string(), "--", "/bin/sh", "-c",
+               "cat /etc/resolv.conf; getent hosts example.com; echo \"getent=$?\""},
+              "", dir.path().string(),
+              {"PATH=/usr/bin:/bin", "SBX_RUN_CACHE=" + (dir.path() / "cache").string(),
+               "SBX_STATE_DIR=" + (dir.path() / "state").string()});
+  INFO(r.out << r.err);
+  CHECK(r.exitCode == 0);
+  CHECK(r.out == "# sbx-run's DNS stub: the names the task's egress rules allow\nnameserver 127.0.0.53\ngetent=2\n");
+  CHECK(has(r.err, "sbx-run: DNS query for example.com refused in task t: no rule of the task names it\n"));
+  for (const auto& entry : fs::directory_iterator(dir.path() / "state"))  // the stub's file is gone with the run
+    CHECK(entry.path().filename().string().rfind("dns-", 0) != 0);
 }
