@@ -98,6 +98,14 @@ const EgressRule* EgressRules::matchName(const std::string& host, std::uint16_t 
   return nullptr;
 }
 
+bool EgressRules::namesHost(const std::string& name) const {
+  if (parseAddressLiteral(name)) return false;
+  // Each rule at a port and for a tool of its own: a match there is a match of some rule.
+  for (const auto& r : rules_)
+    if (r.kind != EgressRule::Kind::Address && matchName(name, r.portLow, r.tool)) return true;
+  return false;
+}
+
 const EgressRule* EgressRules::coveringAddressRule(const IpAddress& candidate, std::uint16_t port,
                                                    const std::string& tool) const {
   IpAddress address = candidate.unmapped();

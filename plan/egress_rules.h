@@ -57,6 +57,9 @@ class EgressRules {
   // or by address (`host` an address literal, an address rule covering it). `tool` is the
   // client's tool, empty when it is none: tool rules need that tool.
   const EgressRule* matchName(const std::string& host, std::uint16_t port, const std::string& tool) const;
+  // Whether a host, wildcard or any rule matches the host name `name` (canonical), for some port
+  // and some tool: the names sbx-run's DNS stub resolves for the sandbox (runtime/dns_stub.h).
+  bool namesHost(const std::string& name) const;
   // Whether the proxy may connect to `address`:`port` for a request that `byName` matched (or
   // not): nullopt when it may, else why not.
   std::optional<std::string> refuseAddress(const IpAddress& address, std::uint16_t port, const EgressRule* byName,

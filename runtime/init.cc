@@ -21,6 +21,7 @@
 #endif
 
 #include "runtime/denial_filter.h"
+#include "runtime/dns_stub.h"
 #include "runtime/exit_codes.h"
 #include "runtime/hardening.h"
 #include "runtime/limits.h"
@@ -206,6 +207,14 @@ void handOverListener(const SupervisionHandoff& handoff, int channel) {
     if (listener < 0) fail(errorFd, kLauncherFailure, error);
     if (!sendDescriptor(args.syncFd, listener)) fail(errorFd, kLauncherFailure, "pass the egress proxy's socket");
     ::close(listener);
+  }
+  if (args.dnsStub) {
+    int udp = -1, tcp = -1;
+    if (!openDnsStubSockets(udp, tcp, error)) fail(errorFd, kLauncherFailure, error);
+    if (!sendDescriptor(args.syncFd, udp) || !sendDescriptor(args.syncFd, tcp))
+      fail(errorFd, kLauncherFailure, "pass the DNS stub's sockets");
+    ::close(udp);
+    ::close(tcp);
   }
   if (!args.toolGates && !args.handoff) ::close(args.syncFd);
   if (!buildRoot(mounts, id, error)) fail(errorFd, kLauncherFailure, error);

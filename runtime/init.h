@@ -47,6 +47,7 @@ struct InitArgs {
   int syncFd;        // one byte from the launcher: id maps written, cgroups joined; go
   int errorFd;       // "CODE\nstep: reason" on a setup failure; closes when the payload execs
   bool egressProxy;  // the task has egress: init passes the proxy's listener back on syncFd
+  bool dnsStub;      // sockets are brokered: init passes the DNS stub's two sockets back on syncFd (dns_stub.h)
   const std::vector<std::string>* extraEnvironment;  // the proxy's and the tokens' variables
   ToolGates* toolGates;         // tools with tokens (else null): init passes the broker's socket back on syncFd
   SupervisionHandoff* handoff;  // else null: after the payload's exec, init passes its listener on syncFd

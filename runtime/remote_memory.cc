@@ -43,10 +43,12 @@ bool readRemote(pid_t pid, std::uint64_t address, void* out, std::size_t size) {
 
 int duplicateCallerDescriptor(pid_t tid, int fd, pid_t& tgid) {
   // Most callers lead their thread group: then pidfd_open takes the thread's id as it is, and
-  // only a thread that does not (EINVAL) costs reading its status.
+  // only a thread that does not costs reading its status. pidfd_open refuses such a thread with
+  // EINVAL before Linux 6.9 and ENOENT since (6.18 here): a connect from a thread, as glibc's
+  // resolver makes in curl's resolver thread, failed with ENOTSOCK on ENOENT.
   tgid = tid;
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, tid, 0));
-  if (pidfd < 0 && errno == EINVAL) {
+  if (pidfd < 0 && (errno == EINVAL || errno == ENOENT)) {
     long long leader = field(readSmall(fmt::format("/proc/{}/status", tid)), "\nTgid:", 10);
     tgid = leader > 0 ? static_cast<pid_t>(leader) : 0;
     pidfd = tgid ? static_cast<int>(syscall(SYS_pidfd_open, tgid, 0)) : -1;

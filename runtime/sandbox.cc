@@ -20,6 +20,7 @@
 
 #include "plan/plan_json.h"
 #include "runtime/broker.h"
+#include "runtime/dns_stub.h"
 #include "runtime/exit_codes.h"
 #include "runtime/hardening.h"
 #include "runtime/host_secret.h"
@@ -32,6 +33,7 @@
 #include "runtime/proxy.h"
 #include "runtime/socket_broker.h"
 #include "runtime/stop_signals.h"
+#include "runtime/stub_resolv_conf.h"
 #include "runtime/syscall_supervisor.h"
 #include "runtime/tool_broker.h"
 #include "runtime/tool_gates.h"
@@ -234,6 +236,13 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   SupervisionHandoff handoff;  // written by the payload, in memory it shares with this process
   // Egress by socket brokering (socket_broker.h), but while learning, when nothing is enforced.
   handoff.brokerSockets = (!egressRules.empty() || !udpRules.empty()) && !options.learner;
+  // Brokered sockets get names from the DNS stub (dns_stub.h), which the sandbox's resolv.conf names.
+  StubResolvConf resolvConf;
+  std::string resolvConfSkipped;
+  if (handoff.brokerSockets && !resolvConf.prepare(options.stateDir, mounts, resolvConfSkipped, error)) {
+    fmt::print(stderr, "sbx-run: {}\n", error);
+    return kLauncherFailure;
+  }
   ChildStack stack;
   int sync[2], errors[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) != 0 || pipe2(errors, O_CLOEXEC) != 0) {
@@ -248,9 +257,17 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   bool egressProxy = !egressRules.empty() || options.learner;
   if (egressProxy)
     for (auto& e : proxyEnvironment()) extraEnvironment.push_back(std::move(e));
-  InitArgs args{
-      &task,   &options, &mounts, &id, sync[0], errors[1], egressProxy, &extraEnvironment, gates ? &*gates : nullptr,
-      &handoff};
+  InitArgs args{&task,
+                &options,
+                &mounts,
+                &id,
+                sync[0],
+                errors[1],
+                egressProxy,
+                handoff.brokerSockets,
+                &extraEnvironment,
+                gates ? &*gates : nullptr,
+                &handoff};
   if (int signal = stopSignal()) {  // before the sandbox exists: nothing to forward to
     audit.event("exit", {{"signal", signal}});
     return kSignalBase + signal;
@@ -276,6 +293,10 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   int proxyListener = -1, toolListener = -1;
   if (released && args.egressProxy && (setup = waitReadable(sync[1], deadline)) == Wait::Ready)
     proxyListener = receiveDescriptor(sync[1]);
+  int dnsSockets[2] = {-1, -1};  // UDP, TCP
+  for (int& fd : dnsSockets)
+    if (released && args.dnsStub && setup == Wait::Ready && (setup = waitReadable(sync[1], deadline)) == Wait::Ready)
+      fd = receiveDescriptor(sync[1]);
   if (released && gates && setup == Wait::Ready && (setup = waitReadable(sync[1], deadline)) == Wait::Ready)
     toolListener = receiveDescriptor(sync[1]);
   if (released && setup == Wait::Ready) setup = readReport(errors[0], report, deadline);
@@ -287,6 +308,15 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
   ::close(errors[0]);
   // From here on init allocates nothing (or is gone): this process's memory is its own again.
 
+  // Served from here on, or closed when the run ends first.
+  ResolvedNames resolvedNames;  // outlives the stub and the socket broker, which read it
+  std::optional<DnsStub> dnsStub;
+  if (dnsSockets[0] >= 0 && dnsSockets[1] >= 0)
+    dnsStub.emplace(dnsSockets[0], dnsSockets[1], egressRules, udpRules, resolvedNames, audit,
+                    task.plan.task.qualifiedName.empty() ? task.plan.task.name : task.plan.task.qualifiedName);
+  else
+    for (int fd : dnsSockets)
+      if (fd >= 0) ::close(fd);
   if (setup != Wait::Ready) {
     if (proxyListener >= 0) ::close(proxyListener);
     if (toolListener >= 0) ::close(toolListener);
@@ -332,6 +362,13 @@ int runSandboxed(const CompiledTask& task, const RunOptions& options, AuditLog& 
                                         return inspector->handOverTransparent(tool, host, port, inspectorEnd, upstream);
                                       });
     audit.event("egress-brokering", {{"calls", {"connect", "bind", "sendto"}}});
+  }
+  if (dnsStub) {
+    if (socketBroker) socketBroker->judgeNamesBy(&resolvedNames);
+    dnsStub->start();
+    nlohmann::ordered_json line{{"listen", fmt::format("{}:{}", kDnsStubAddress, kDnsPort)}};
+    if (!resolvConfSkipped.empty()) line["resolvConfNotPlaced"] = resolvConfSkipped;
+    audit.event("dns-stub", std::move(line));
   }
   std::optional<SyscallSupervisor> supervisor;
   if (syscallListener >= 0)

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "net/ip_address.h"
+#include "runtime/dns_stub.h"
 #include "runtime/loopback_pair.h"
 #include "runtime/remote_memory.h"
 #include "runtime/socket_options.h"
@@ -187,6 +188,15 @@ const EgressRules& SocketBroker::rulesFor(const Held& held) const {
   return held.type == SOCK_DGRAM ? udp_ : tcp_;
 }
 
+std::optional<std::string> SocketBroker::refusal(const Held& held, const IpAddress& address, std::uint16_t port) const {
+  const EgressRules& rules = rulesFor(held);
+  const EgressRule* rule = matchResolved(rules, names_, address, port, held.tool);
+  auto why = rules.refuseAddress(address, port, rule, held.tool);
+  if (!why && port == kDnsPort)  // whatever the rules say: a loopback one stays in the sandbox
+    why = fmt::format("DNS leaves the sandbox only through sbx-run's stub on {}:{}", kDnsStubAddress, kDnsPort);
+  return why;
+}
+
 template <typename Work>
 bool SocketBroker::onWorker(Held& held, Work work) {
   {
@@ -227,9 +237,7 @@ void SocketBroker::connectCall(Held& held) {
   bool transport = (held.type == SOCK_STREAM && held.protocol == IPPROTO_TCP) ||
                    (held.type == SOCK_DGRAM && held.protocol == IPPROTO_UDP);
   if (destination && transport) {
-    const EgressRules& rules = rulesFor(held);
-    const EgressRule* rule = rules.matchName(destination->address.text(), destination->port, held.tool);
-    auto why = rules.refuseAddress(destination->address, destination->port, rule, held.tool);
+    auto why = refusal(held, destination->address, destination->port);
     if (!why) {
       if (held.type == SOCK_DGRAM) {
         if (brokerUdp(held, held.name, held.nameSize)) held.reply(0);  // else answered, or gone
@@ -451,9 +459,7 @@ void SocketBroker::sendtoCall(Held& held) {
   }
   auto destination = inet ? inetDestination(held.name, held.nameSize) : std::nullopt;
   if (destination && held.type == SOCK_DGRAM && held.protocol == IPPROTO_UDP) {
-    const EgressRules& rules = rulesFor(held);
-    const EgressRule* rule = rules.matchName(destination->address.text(), destination->port, held.tool);
-    auto why = rules.refuseAddress(destination->address, destination->port, rule, held.tool);
+    auto why = refusal(held, destination->address, destination->port);
     if (!why) {
       if (long error = readPayload(held, bytes, true)) return held.reply(error);
       // A datagram that came before the flow is sent by the supervisor itself; later ones pass the relay.

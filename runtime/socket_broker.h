@@ -13,7 +13,8 @@
 // Fast Open (EISCONN), and the supervisor refuses the one way out, connect(AF_UNSPEC), and bind
 // (EACCES). A UDP socket becomes a flow of the relay (udp_relay.h). Refused: ECONNREFUSED, an
 // audit line and a message naming the destination. A loopback destination the policy does not name
-// is the sandbox's own loopback, connected there as the caller asked.
+// is the sandbox's own loopback, connected there as the caller asked. Port 53 (DNS, TCP or UDP) is
+// never brokered: names leave the sandbox only through the DNS stub on its loopback (dns_stub.h).
 #pragma once
 #include <linux/seccomp.h>
 #include <sys/socket.h>
@@ -24,11 +25,13 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "plan/egress_rules.h"
 #include "runtime/audit.h"
+#include "runtime/resolved_names.h"
 #include "runtime/udp_relay.h"
 #include "runtime/unix_path_call.h"
 
@@ -61,6 +64,9 @@ class SocketBroker {
     inspected_ = std::move(destinations);
     handOver_ = std::move(handOver);
   }
+  // The names the sandbox resolved through the DNS stub (dns_stub.h): a host or wildcard rule then
+  // allows a connect to an address one of its names resolved to. Outlives the broker.
+  void judgeNamesBy(const ResolvedNames* names) { names_ = names; }
   // Ends the calls in progress (their sockets shut down, helpers killed) and waits for the workers.
   void stop();
 
@@ -92,11 +98,14 @@ class SocketBroker {
   void audit(nlohmann::ordered_json line);
 
   const EgressRules& rulesFor(const Held& held) const;
+  // Why the held call may not reach `address`:`port` on the host; nullopt when it may.
+  std::optional<std::string> refusal(const Held& held, const IpAddress& address, std::uint16_t port) const;
   EgressRules tcp_, udp_;
   AuditLog& audit_;
   std::string task_;
   uid_t uid_;
   gid_t gid_;
+  const ResolvedNames* names_ = nullptr;
   UdpRelay relay_;
   std::mutex mutex_;  // guards what follows
   std::condition_variable idle_;

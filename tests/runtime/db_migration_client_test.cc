@@ -22,6 +22,7 @@
 
 #include "support/loopback_daemons.h"
 #include "support/paths.h"
+#include "support/private_namespaces.h"
 #include "support/process.h"
 #include "support/skip.h"
 
@@ -29,29 +30,6 @@ namespace fs = std::filesystem;
 using namespace sbx::test;
 
 namespace {
-
-// This process in a network and a mount namespace of its own until the object dies (ctest runs
-// each case in a process of its own; the way back is kept for a run of the whole binary).
-class PrivateNamespaces {
- public:
-  PrivateNamespaces() {
-    if (net_ < 0 || mnt_ < 0 || unshare(CLONE_NEWNET | CLONE_NEWNS) != 0 ||
-        mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-      throw std::runtime_error("cannot make private namespaces");
-    entered_ = true;
-  }
-  ~PrivateNamespaces() {
-    if (entered_ && (setns(mnt_, CLONE_NEWNS) != 0 || setns(net_, CLONE_NEWNET) != 0)) std::abort();
-    close(net_);
-    close(mnt_);
-  }
-  PrivateNamespaces(const PrivateNamespaces&) = delete;
-  PrivateNamespaces& operator=(const PrivateNamespaces&) = delete;
-
- private:
-  int net_ = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), mnt_ = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-  bool entered_ = false;
-};
 
 // The example's staging database address, on this namespace's loopback; and its alembic, psql.
 void provideStagingNetwork(const fs::path& client) {

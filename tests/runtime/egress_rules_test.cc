@@ -5,6 +5,7 @@
 #include "plan/egress_rules.h"
 #include "runtime/proxy_capacity.h"
 #include "runtime/proxy_refusal.h"
+#include "runtime/resolved_names.h"
 
 using namespace sbx::run;
 
@@ -111,6 +112,58 @@ TEST_CASE("egress rules: a tool's destinations are that tool's alone") {
   CHECK(rules.matchName("task.example", 443, "deployer"));
   CHECK_FALSE(rules.matchName("deploy.example", 443, ""));
   CHECK(rules.matchName("deploy.example", 443, "deployer"));
+}
+
+TEST_CASE("egress rules: the names the DNS stub answers, any port and any tool's, never an address") {
+  sbx::plan::Tool deployer;
+  deployer.name = "deployer";
+  deployer.exec = "/usr/local/bin/deploy";
+  auto rules = EgressRules::fromPlan({rule("api.example:8000-8100", "host", "api.example", 0, 8000, 8100),
+                                      rule("*.cdn.example:443", "wildcard", "cdn.example", 0, 443, 443),
+                                      rule("deploy.example:443", "host", "deploy.example", 0, 443, 443, "deployer"),
+                                      rule("10.0.0.0/8:5432", "cidr", "10.0.0.0", 8, 5432, 5432)},
+                                     {deployer});
+  CHECK(rules.namesHost("api.example"));
+  CHECK(rules.namesHost("a.b.cdn.example"));
+  CHECK_FALSE(rules.namesHost("cdn.example"));  // a wildcard names subdomains only
+  CHECK(rules.namesHost("deploy.example"));     // a tool's: a query tells no tool
+  CHECK_FALSE(rules.namesHost("other.example"));
+  CHECK_FALSE(rules.namesHost("10.1.2.3"));
+  auto everything = EgressRules::fromPlan({rule("*:443", "any", "", 0, 443, 443)}, {});
+  CHECK(everything.namesHost("anything.example"));
+  CHECK_FALSE(EgressRules{}.namesHost("api.example"));
+}
+
+TEST_CASE("resolved names: an address opens by the names that resolved to it, per tool and port, within bounds") {
+  sbx::plan::Tool deployer;
+  deployer.name = "deployer";
+  deployer.exec = "/usr/local/bin/deploy";
+  auto rules = EgressRules::fromPlan({rule("api.example:443", "host", "api.example", 0, 443, 443),
+                                      rule("deploy.example:443", "host", "deploy.example", 0, 443, 443, "deployer")},
+                                     {deployer});
+  ResolvedNames names;
+  CHECK(names.remember("api.example", {ip("198.51.100.7"), ip("2001:db8::7")}));
+  CHECK(names.remember("deploy.example", {ip("::ffff:198.51.100.9")}));  // remembered as the IPv4 address
+  std::string byName;
+  CHECK(matchResolved(rules, &names, ip("198.51.100.7"), 443, "", &byName));
+  CHECK(byName == "api.example");
+  CHECK(matchResolved(rules, &names, ip("2001:db8::7"), 443, ""));
+  CHECK_FALSE(matchResolved(rules, &names, ip("198.51.100.7"), 80, ""));  // the rule's port only
+  CHECK_FALSE(matchResolved(rules, &names, ip("198.51.100.8"), 443, ""));
+  CHECK_FALSE(matchResolved(rules, &names, ip("198.51.100.9"), 443, ""));  // the tool's name
+  CHECK(matchResolved(rules, &names, ip("198.51.100.9"), 443, "deployer"));
+  CHECK_FALSE(matchResolved(rules, nullptr, ip("198.51.100.7"), 443, ""));
+
+  ResolvedNames bounded;
+  std::vector<IpAddress> tooMany;
+  for (int i = 0; i <= static_cast<int>(ResolvedNames::kMaxAddressesPerName); ++i)
+    tooMany.push_back(ip("198.51.100." + std::to_string(i)));
+  CHECK_FALSE(bounded.remember("api.example", tooMany));
+  CHECK(bounded.namesOf(ip("198.51.100.1")).empty());  // nothing of it added
+  for (std::size_t i = 0; i < ResolvedNames::kMaxNames; ++i)
+    REQUIRE(bounded.remember("n" + std::to_string(i) + ".example", {ip("203.0.113.1")}));
+  CHECK_FALSE(bounded.remember("one-more.example", {ip("203.0.113.2")}));
+  CHECK(bounded.remember("n1.example", {ip("203.0.113.1")}));  // a known name still is
 }
 
 TEST_CASE("proxy capacity: connections in proportion to the memory limit, tools' reserves kept") {
