@@ -149,6 +149,29 @@ const std::vector<Command>& commands() {
        "Exit: 0 every test passed, 1 a test failed, 2 invalid test file or policy (nothing is run),\n"
        "3 usage or I/O error.\n",
        runTest},
+      {"prove", "Prove a property of compiled policies, or show a counterexample",
+       "Usage: sbxc prove implies NEW OLD\n"
+       "       sbxc prove equivalent A B\n"
+       "       sbxc prove no-lethal-path FILE\n"
+       "\n"
+       "NEW, OLD, A and B name one task each: a policy file with one task, or FILE:TASK. Each task\n"
+       "is compiled as `sbxc compile` compiles it and the property decided exactly on the result\n"
+       "(docs/prove.md): `implies` holds when NEW grants nothing OLD does not -- no path access,\n"
+       "destination (host:port, per tool), HTTP request, token scope, tool, action, capability,\n"
+       "delegation, and no syscall call (every architecture, number and argument cell of the\n"
+       "compiled filters) that NEW allows and OLD refuses; `equivalent` holds when each implies\n"
+       "the other; `no-lethal-path` holds when no task of FILE has a path from an untrusted input\n"
+       "to an outbound channel while private data or a secret is held. A property that does not\n"
+       "hold is shown with a concrete counterexample.\n"
+       "\n"
+       "Options:\n"
+       "  --color auto|always|never\n"
+       "  --stdlib DIR           read stdlib modules from DIR\n"
+       "  --import-root DIR      allow imports from DIR (default: the policy's repository)\n"
+       "\n"
+       "Exit: 0 the property holds, 1 it does not (a counterexample is printed), 2 invalid policy or\n"
+       "task name, 3 usage or I/O error, or undecided within the bounds (docs/prove.md).\n",
+       runProve},
       {"graph", "Write the authority graph as Graphviz DOT",
        "Usage: sbxc graph [-o FILE.dot] FILE\n"
        "\n"
