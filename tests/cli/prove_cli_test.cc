@@ -30,7 +30,7 @@ bool has(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("prove implies: a narrower policy implies a wider one; the wider is refuted by a concrete destination") {
+TEST_CASE("prove implies: a narrower policy implies a wider one, and the wider is refuted by a concrete destination") {
   Files f;
   auto exact = f.put("exact.sbx", task("  connect \"api.example.com:443\"\n"));
   auto wild = f.put("wild.sbx", task("  connect \"*.example.com:443\"\n"));
@@ -86,7 +86,7 @@ TEST_CASE("prove implies: syscall filters that differ in one argument value give
   CHECK(has(back.out, "  syscall: flock(0x0, 0x2, 0x0, 0x0, 0x0, 0x0) on x86_64\n"));
 }
 
-TEST_CASE("prove equivalent: the same task proved both ways; a difference in either direction refutes it") {
+TEST_CASE("prove equivalent: the same task proved both ways, and a difference in either direction refutes it") {
   Files f;
   auto a = f.put("a.sbx", task("  connect \"api.example.com:443\"\n"));
   auto b = f.put("b.sbx", task("  connect   \"api.example.com:443\"   # the same, spelled apart\n"));
@@ -101,7 +101,7 @@ TEST_CASE("prove equivalent: the same task proved both ways; a difference in eit
   CHECK(has(r.out, "api.example.com:443 (tcp)"));
 }
 
-TEST_CASE("prove: FILE:TASK picks a task; a file of several tasks needs it; invalid input exits 2 with where") {
+TEST_CASE("prove: FILE:TASK picks a task, a file of several tasks needs it, invalid input exits 2 with where") {
   Files f;
   auto two = f.put("two.sbx", task("", "one") + "\n" + task("  connect \"api.example.com:443\"\n", "other").substr(22));
   CHECK(sbxc({"prove", "implies", two + ":one", two + ":other"}).exitCode == 0);
@@ -143,7 +143,7 @@ TEST_CASE("prove: tools, actions without approval and token scopes count as auth
   CHECK(sbxc({"prove", "implies", gated, open}).exitCode == 0);
 }
 
-TEST_CASE("prove no-lethal-path: holds for a contained task; the offending path is the counterexample") {
+TEST_CASE("prove no-lethal-path: holds for a contained task, and the offending path is the counterexample") {
   Run ok = sbxc({"prove", "no-lethal-path", (sourceDir() / "examples" / "contained.sbx").string()});
   INFO(ok.out << ok.err);
   CHECK(ok.exitCode == 0);
