@@ -1,9 +1,11 @@
 // sbxc diff OLD NEW, or sbxc diff --base REF FILE: the authority a policy change adds or removes,
-// the lint findings it adds or removes, and the tier change (classifier/authority_diff.h).
+// the lint findings it adds or removes, and the tier change (classifier/authority_diff.h); then
+// whether it adds authority at all, proved on the compiled tasks (cli/diff_verdict.h).
 #include <fmt/format.h>
 
 #include "classifier/authority_diff.h"
 #include "cli/command.h"
+#include "cli/diff_verdict.h"
 #include "cli/git_revision.h"
 #include "cli/load_policy.h"
 #include "frontend/syscall_groups.h"
@@ -51,11 +53,17 @@ int runDiff(const std::vector<std::string>& argv) {
   auto diffs =
       classifier::diffAuthority(*oldModel, classifier::classify(*oldModel, options), *newPolicy.model,
                                 classifier::classify(*newPolicy.model, options), frontend::stdlibSyscallGroups(stdlib));
-  if (args->get("--format", "text") == "json")
-    fmt::print("{}\n",
-               classifier::diffJson(diffs).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
-  else
+  // The verdict is `sbxc prove implies` both ways on the compiled tasks (cli/diff_verdict.h).
+  auto verdict = diffVerdict(*oldModel, *newPolicy.model);
+  if (args->get("--format", "text") == "json") {
+    auto json = classifier::diffJson(diffs);
+    json["authority"] = verdictJson(verdict);
+    fmt::print("{}\n", json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  } else if (diffs.empty() && verdict.kind == DiffVerdict::Kind::Same) {
     fmt::print("{}", classifier::diffText(diffs));
+  } else {
+    fmt::print("{}{}", classifier::diffText(diffs), verdictText(verdict));
+  }
   return kOk;
 }
 

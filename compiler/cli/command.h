@@ -11,7 +11,7 @@ enum Exit : int {
   kOk = 0,
   kFindings = 1,      // findings at or above --fail-level (`fmt --check`: a file would change; `test`: a test failed)
   kInvalidInput = 2,  // a policy does not parse or resolve
-  kUsageOrIo = 3,     // bad command line, or a file could not be read or written
+  kUsageOrIo = 3,     // bad command line, or a file could not be read or written (`prove`: also undecided)
 };
 
 struct Command {
@@ -38,5 +38,6 @@ int runTest(const std::vector<std::string>& args);
 int runCompletion(const std::vector<std::string>& args);
 int runMan(const std::vector<std::string>& args);
 int runInit(const std::vector<std::string>& args);
+int runProve(const std::vector<std::string>& args);
 
 }  // namespace sbx::cli

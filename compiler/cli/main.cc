@@ -166,6 +166,29 @@ const std::vector<Command>& commands() {
        "\n"
        "Exit: 0 ok, 3 usage or I/O error (an unknown template, a file that exists).\n",
        runInit},
+      {"prove", "Prove a property of compiled policies, or show a counterexample",
+       "Usage: sbxc prove implies NEW OLD\n"
+       "       sbxc prove equivalent A B\n"
+       "       sbxc prove no-lethal-path FILE\n"
+       "\n"
+       "NEW, OLD, A and B name one task each: a policy file with one task, or FILE:TASK. Each task\n"
+       "is compiled as `sbxc compile` compiles it and the property decided exactly on the result\n"
+       "(docs/prove.md): `implies` holds when NEW grants nothing OLD does not -- no path access,\n"
+       "destination (host:port, per tool), HTTP request, token scope, tool, action, capability,\n"
+       "delegation, and no syscall call (every architecture, number and argument cell of the\n"
+       "compiled filters) that NEW allows and OLD refuses; `equivalent` holds when each implies\n"
+       "the other; `no-lethal-path` holds when no task of FILE has a path from an untrusted input\n"
+       "to an outbound channel while private data or a secret is held. A property that does not\n"
+       "hold is shown with a concrete counterexample.\n"
+       "\n"
+       "Options:\n"
+       "  --color auto|always|never\n"
+       "  --stdlib DIR           read stdlib modules from DIR\n"
+       "  --import-root DIR      allow imports from DIR (default: the policy's repository)\n"
+       "\n"
+       "Exit: 0 the property holds, 1 it does not (a counterexample is printed), 2 invalid policy or\n"
+       "task name, 3 usage or I/O error, or undecided within the bounds (docs/prove.md).\n",
+       runProve},
       {"graph", "Write the authority graph as Graphviz DOT",
        "Usage: sbxc graph [-o FILE.dot] FILE\n"
        "\n"
@@ -182,7 +205,9 @@ const std::vector<Command>& commands() {
        "Per task: the lint findings added (+) or removed (-), errors first (a new error stops\n"
        "`sbxc compile`), the tier (moved or not), and the paths, destinations, secrets, scopes,\n"
        "effects, syscalls, delegations, host grants and identity added or removed. Syscalls that\n"
-       "make up a whole group of std.syscalls are shown as that group.\n"
+       "make up a whole group of std.syscalls are shown as that group. Last, the verdict: whether\n"
+       "the change adds authority (with a counterexample), removes authority only, or grants the\n"
+       "same, decided as `sbxc prove implies` decides it on the compiled tasks.\n"
        "\n"
        "With --base, the old side is FILE as it was at git revision REF, with that revision's\n"
        "imports (its policy files are exported to a temporary directory); a FILE that did not\n"

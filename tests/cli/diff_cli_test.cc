@@ -136,3 +136,26 @@ TEST_CASE("diff --base REF FILE: against a git revision, with that revision's re
   CHECK(sbxc({"diff", "--base", "--output=/tmp/x", "policies/task.sbx"}, "", root.string()).exitCode == 3);
   CHECK(sbxc({"diff", "--base", "HEAD", "a.sbx", "b.sbx"}, "", root.string()).exitCode == 3);
 }
+
+TEST_CASE("diff: the verdict says whether the change adds authority, proved on the compiled tasks") {
+  std::string exact = task("  connect \"api.example.com:443\"\n"), wild = task("  connect \"*.example.com:443\"\n");
+  Run adds = diff(exact, wild);
+  INFO(adds.out << adds.err);
+  CHECK(has(adds.out, "verdict: adds authority (task `t`: egress sbx-prove-unlisted.example.com:443 (tcp))\n"));
+  Run removes = diff(wild, exact);
+  CHECK(has(removes.out,
+            "verdict: removes authority only (task `t`: egress sbx-prove-unlisted.example.com:443 (tcp): "
+            "no longer granted)\n"));
+  auto j = nlohmann::json::parse(diff(wild, exact, {"--format", "json"}).out);
+  CHECK(j["authority"]["verdict"] == "removes-only");
+  CHECK(nlohmann::json::parse(diff(exact, exact, {"--format", "json"}).out)["authority"]["verdict"] == "same");
+  // A change in findings only: the same authority.
+  Run same = diff(task("  expect tier 1\n"), task("  expect tier 0\n"));
+  CHECK(has(same.out, "verdict: grants the same authority\n"));
+  // A syscall argument value: the diff's categories do not show it, the verdict does.
+  std::string unix = task("  syscalls {\n    default errno EPERM\n    allow flock if arg1 == 1\n  }\n");
+  std::string inet = task("  syscalls {\n    default errno EPERM\n    allow flock if arg1 == 2\n  }\n");
+  Run arg = diff(unix, inet);
+  INFO(arg.out);
+  CHECK(has(arg.out, "verdict: adds authority (task `t`: syscall flock(0x0, 0x2, 0x0, 0x0, 0x0, 0x0) on x86_64)\n"));
+}
