@@ -80,7 +80,7 @@ std::optional<std::string> metadataReached(const model::Destination& d) {
   return std::nullopt;
 }
 
-bool pathCovers(const std::string& outer, const std::string& inner) {
+bool pathCovers(std::string_view outer, std::string_view inner) {
   if (outer == "/") return true;
   return inner == outer || (inner.starts_with(outer) && inner[outer.size()] == '/');
 }
@@ -151,25 +151,29 @@ std::optional<std::string> locationCovered(const std::string& path, bool credent
 #include "tables/secret_locations.def"
 #undef SBX_SECRET_PATH
   };
-  std::string last = path.substr(path.rfind('/') + 1);
+  // Views, no copies: every path grant of every task is compared with every location.
+  std::string_view whole = path, last = whole.substr(whole.rfind('/') + 1);
   for (const auto& l : kLocations) {
     if (credentialsOnly && l.holds != Credential) continue;
-    std::string pattern = l.pattern;
+    std::string_view pattern = l.pattern;
     bool hit = false;
     switch (l.kind) {
       case Absolute:
-        hit = pathCovers(path, pattern) || pathCovers(pattern, path);
+        hit = pathCovers(whole, pattern) || pathCovers(pattern, whole);
         break;
-      case Component:
-        hit = (path + "/").find("/" + pattern + "/") != std::string::npos;
+      case Component:  // a whole component: "/PATTERN/" or "/PATTERN" at the end
+        for (auto at = whole.find(pattern); at != std::string_view::npos && !hit; at = whole.find(pattern, at + 1))
+          hit = at > 0 && whole[at - 1] == '/' &&
+                (at + pattern.size() == whole.size() || whole[at + pattern.size()] == '/');
         break;
       case Suffix:
-        hit = last.ends_with(pattern) || last.starts_with(pattern + ".");
+        hit = last.ends_with(pattern) ||
+              (last.starts_with(pattern) && last.size() > pattern.size() && last[pattern.size()] == '.');
         break;
       case HomeRoot: {
         // The home root itself, an ancestor of it, or one whole home directory in it.
-        std::string rest = pathCovers(pattern, path) ? path.substr(pattern.size()) : "";
-        hit = pathCovers(path, pattern) || (!rest.empty() && rest.find('/', 1) == std::string::npos);
+        std::string_view rest = pathCovers(pattern, whole) ? whole.substr(pattern.size()) : "";
+        hit = pathCovers(whole, pattern) || (!rest.empty() && rest.find('/', 1) == std::string_view::npos);
         break;
       }
     }
@@ -200,13 +204,19 @@ HostSocketsReached hostSocketsReached(const std::string& path) {
 #include "classifier/host_sockets.def"
 #undef SBX_HOST_SOCKET
   };
+  // /var/run is the traditional name of /run: a grant may use either. Spelled out once.
+  static const auto* aliases = [] {
+    auto* names = new std::vector<std::string>();
+    for (const auto& l : kLocations)
+      names->push_back(std::string_view(l.path).starts_with("/run/") ? std::string("/var") + l.path : l.path);
+    return names;
+  }();
   HostSocketsReached out;
-  for (const auto& l : kLocations) {
-    std::string location = l.path;
-    // /var/run is the traditional name of /run: a grant may use either.
-    std::string alias = location.starts_with("/run/") ? "/var" + location : location;
+  for (std::size_t i = 0; i < std::size(kLocations); ++i) {
+    const auto& l = kLocations[i];
     bool hit = false;
-    for (const auto& name : {location, alias}) hit = hit || pathCovers(path, name) || pathCovers(name, path);
+    for (std::string_view name : {std::string_view(l.path), std::string_view((*aliases)[i])})
+      hit = hit || pathCovers(path, name) || pathCovers(name, path);
     if (hit) (l.kind == Runtime ? out.runtimes : out.services).push_back(fmt::format("{}: {}", l.path, l.what));
   }
   return out;

@@ -51,7 +51,7 @@ std::optional<std::string> interpreterNamed(const std::string& executable);
 std::optional<std::string> execRunsCode(const model::ResolvedTask& task, const model::PathGrant& exec);
 
 // True when `outer` is `inner` or one of its ancestors.
-bool pathCovers(const std::string& outer, const std::string& inner);
+bool pathCovers(std::string_view outer, std::string_view inner);
 
 // Whether the task connects anywhere: a destination of its own or its tools', or the host's network.
 bool hasEgress(const model::ResolvedTask& task);

@@ -2,6 +2,7 @@
 // The most specific declaration of a syscall wins (task over profile, a syscall named directly
 // over one reached through a group); rules of equal standing and equal conditions must agree
 // (conflicting-syscall-rules). The block's single-valued settings follow resolve_profiles.cc.
+#include <string_view>
 #include <unordered_map>
 
 #include "frontend/resolve_internal.h"
@@ -103,25 +104,50 @@ void Resolver::addSyscalls(TaskState& state, Module& m, const ast::Syscalls& blo
 // rules beat its profiles', and a syscall named directly beats one reached through a group.
 // Rules of the same rank coexist when their conditions differ, and conflict when they don't.
 void Resolver::finishSyscalls(TaskState& state) {
-  std::unordered_map<std::string, int> best;
+  // Names are compared as views, not copied: a task has hundreds of rules (bench/frontend.sh's
+  // fleet). The views of `best` point into state.rules, which stay whole until the loop below
+  // moves them; those of `latest` into `out`, reserved first so that it never moves.
+  std::unordered_map<std::string_view, int> best;
   best.reserve(state.rules.size());
   for (const auto& p : state.rules) {
     auto [it, fresh] = best.emplace(p.rule.syscall, p.rank);
     if (!fresh) it->second = std::max(it->second, p.rank);
   }
+  std::vector<bool> keep(state.rules.size());
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < state.rules.size(); ++i) {
+    keep[i] = state.rules[i].rank == best[state.rules[i].rule.syscall];
+    kept += keep[i] ? 1 : 0;
+  }
+  best.clear();
   std::vector<model::SyscallRule>& out = state.task.syscalls.rules;
-  std::unordered_map<std::string, std::vector<std::size_t>> kept;  // syscall -> indices in `out`
-  for (auto& p : state.rules) {
-    if (p.rank != best[p.rule.syscall]) continue;
-    auto& indices = kept[p.rule.syscall];
-    auto same = std::find_if(indices.begin(), indices.end(),
-                             [&](std::size_t i) { return out[i].conditions == p.rule.conditions; });
-    if (same == indices.end()) {
-      indices.push_back(out.size());
+  const std::size_t base = out.size();
+  out.reserve(base + kept);
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::unordered_map<std::string_view, std::size_t> latest;  // syscall -> its last rule in `out`
+  latest.reserve(kept);
+  std::vector<std::size_t> previous;  // out[base + k] -> the rule of the same syscall before it
+  previous.reserve(kept);
+  for (std::size_t i = 0; i < state.rules.size(); ++i) {
+    if (!keep[i]) continue;
+    auto& p = state.rules[i];
+    auto found = latest.find(p.rule.syscall);
+    std::size_t same = kNone;
+    for (std::size_t k = found == latest.end() ? kNone : found->second; k != kNone; k = previous[k - base])
+      if (out[k].conditions == p.rule.conditions) {
+        same = k;
+        break;
+      }
+    if (same == kNone) {
+      previous.push_back(found == latest.end() ? kNone : found->second);
       out.push_back(std::move(p.rule));
+      if (found == latest.end())
+        latest.emplace(out.back().syscall, out.size() - 1);
+      else
+        found->second = out.size() - 1;
       continue;
     }
-    const model::SyscallRule& first = out[*same];
+    const model::SyscallRule& first = out[same];
     if (first.action == p.rule.action) continue;
     auto describe = [](const model::SyscallAction& a) {
       return a.kind == model::SyscallActionKind::Errno ? fmt::format("errno {}", a.errnoValue)
