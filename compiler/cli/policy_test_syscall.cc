@@ -9,6 +9,7 @@
 #include "bpf/native_arch.h"
 #include "cli/policy_test_eval.h"
 #include "frontend/syscall_table.h"
+#include "prove/filter_compare.h"
 
 namespace sbx::cli {
 
@@ -19,28 +20,6 @@ constexpr model::Arch kModelArch = model::Arch::X86_64;
 #else
 constexpr model::Arch kModelArch = model::Arch::Aarch64;
 #endif
-
-// The action as the assertions spell it: "allow", "errno 1", "kill", ...
-std::string actionText(std::uint32_t ret) {
-  switch (ret & SECCOMP_RET_ACTION_FULL) {
-    case SECCOMP_RET_ALLOW:
-      return "allow";
-    case SECCOMP_RET_ERRNO:
-      return fmt::format("errno {}", ret & SECCOMP_RET_DATA);
-    case SECCOMP_RET_KILL_PROCESS:
-    case SECCOMP_RET_KILL_THREAD:
-      return "kill";
-    case SECCOMP_RET_TRAP:
-      return "trap";
-    case SECCOMP_RET_LOG:
-      return "log";
-    case SECCOMP_RET_USER_NOTIF:
-      return "notify";
-    case SECCOMP_RET_TRACE:
-      return "trace";
-  }
-  return fmt::format("unknown action {:#x}", ret);
-}
 
 }  // namespace
 
@@ -60,7 +39,7 @@ std::optional<Outcome> judgeSyscall(const Assertion& a, const TaskUnderTest& t, 
   auto run = seccomp::interpret(t.compiled.filter.program, data);
   std::string call = "syscall " + a.call;
   if (!run.ok) return Outcome{false, fmt::format("{} {}", call, a.action), "the filter misbehaved: " + run.error};
-  std::string got = actionText(run.action);
+  std::string got = prove::actionText(run.action);  // as the assertions spell it: "allow", "errno 1", ...
   bool passed = a.errnoValue ? got == fmt::format("errno {}", *a.errnoValue)
                              : got == a.action || (a.action == "errno" && got.starts_with("errno "));
   std::string expected = a.errnoValue ? fmt::format("errno {}", *a.errnoValue) : a.action;
