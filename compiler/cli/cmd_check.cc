@@ -9,7 +9,7 @@
 #include "cli/io.h"
 #include "cli/options.h"
 #include "cli/sarif.h"
-#include "driver/tool_gate_check.h"
+#include "driver/check.h"
 #include "frontend/frontend.h"
 
 namespace sbx::cli {
@@ -35,27 +35,13 @@ int runCheck(const std::vector<std::string>& argv) {
   std::vector<classifier::Finding> forSarif;  // also carries suppressed findings
   bool invalid = false, io = false;
   for (const auto& path : args->positionals) {
-    frontend::Result result = path == "-" ? session.loadText("<stdin>", readStdin()) : session.load(path);
-    for (auto& d : result.diagnostics.sorted()) {
-      if (d.id == codeId(static_cast<int>(Code::IoError)) && !d.span.valid())
-        io = true;
-      else if (d.severity == Severity::Error)
-        invalid = true;
-      forSarif.push_back({d, std::nullopt});
-      all.push_back(std::move(d));
-    }
-    if (!result.model) continue;
-    const model::Model& model = *result.model;
-    auto report = classifier::classify(model, lint);
-    for (const auto& task : report.tasks)
-      if (model.tasks[task.task].root)
-        for (const auto& f : task.findings) forSarif.push_back(f);
-    for (auto& d : report.activeFindings(model)) all.push_back(std::move(d));
-    for (auto& d : backends::checkToolGates(model, report)) {
-      invalid = true;
-      forSarif.push_back({d, std::nullopt});
-      all.push_back(std::move(d));
-    }
+    std::string input = path == "-" ? readStdin() : "";
+    driver::Checked checked =
+        driver::checkPolicy(session, path == "-" ? "<stdin>" : path, path == "-" ? &input : nullptr, lint);
+    invalid = invalid || checked.invalid;
+    io = io || checked.io;
+    for (auto& d : checked.diagnostics) all.push_back(std::move(d));
+    for (auto& f : checked.findings) forSarif.push_back(std::move(f));
   }
 
   std::size_t errors = 0, warnings = 0, notes = 0;

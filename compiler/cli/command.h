@@ -37,6 +37,7 @@ int runToken(const std::vector<std::string>& args);
 int runTest(const std::vector<std::string>& args);
 int runCompletion(const std::vector<std::string>& args);
 int runMan(const std::vector<std::string>& args);
+int runLsp(const std::vector<std::string>& args);
 int runInit(const std::vector<std::string>& args);
 int runProve(const std::vector<std::string>& args);
 

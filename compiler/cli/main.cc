@@ -287,6 +287,21 @@ const std::vector<Command>& commands() {
        "\n"
        "Exit: 0 ok, 3 usage or I/O error.\n",
        runMan},
+      {"lsp", "Run the language server (stdin and stdout)",
+       "Usage: sbxc lsp [--stdio]\n"
+       "\n"
+       "A language server for .sbx policies, speaking the Language Server Protocol on stdin and\n"
+       "stdout (docs/editors.md): each change is checked as `sbxc check` checks a file and its\n"
+       "diagnostics published with the same codes and spans; hover shows a diagnostic's rule or what\n"
+       "a name is; completion offers keywords, syscalls, the stdlib's groups and profiles and the\n"
+       "names the policy declares; go to definition follows names across file imports; formatting\n"
+       "is `sbxc fmt`; a \"did you mean\" diagnostic comes with its quick fix.\n"
+       "\n"
+       "Options:\n"
+       "  --stdio                speak on stdin and stdout (the default and only transport)\n"
+       "\n"
+       "Exit: 0 after the client's shutdown and exit, 3 when the input ends or breaks first.\n",
+       runLsp},
   };
   return table;
 }

@@ -18,6 +18,9 @@ struct Options {
   // repository, the nearest directory above it that holds .git (else its own directory); "/"
   // allows any. A policy in a pull request cannot then import, and echo, a file of the machine.
   std::string importRoot;
+  // Where the relative imports of text that is not read from disk (Session::loadText) resolve:
+  // an editor's unsaved buffer of a file in that directory. Empty: the current directory.
+  std::string textDirectory = {};
 };
 
 struct Result {

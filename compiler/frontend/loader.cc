@@ -127,7 +127,7 @@ Module* ModuleSet::loadRoot(const std::string& path, const std::string* text, co
   std::string key = text != nullptr ? "<text>:" + path : fs::weakly_canonical(path, ec).string();
   // The current directory is looked up only when a file import needs it: most policies import
   // none, and text (stdin, fuzzing) would pay a getcwd and a walk up to / for each load.
-  rootBase_ = text != nullptr ? fs::path() : fs::path(key).parent_path();
+  rootBase_ = text != nullptr ? fs::path(options.textDirectory) : fs::path(key).parent_path();
   importRoot_.reset();
   root_ = load(key, path, std::move(contents), false, true, options, sources, diags);
   return root_;
