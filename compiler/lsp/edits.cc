@@ -1,7 +1,5 @@
 #include "lsp/edits.h"
 
-#include <regex>
-
 #include "frontend/format.h"
 
 namespace sbx::lsp {
@@ -23,7 +21,6 @@ std::optional<nlohmann::json> formatting(const Document& document) {
 
 nlohmann::json codeActions(const Document& document, const std::vector<Diagnostic>& diagnostics,
                            const nlohmann::json& range) {
-  static const std::regex kDidYouMean("did you mean `([^`]+)`\\?");
   std::size_t from = offsetOf(document.text, range.at("start").at("line"), range.at("start").at("character"));
   std::size_t to = offsetOf(document.text, range.at("end").at("line"), range.at("end").at("character"));
   nlohmann::json actions = nlohmann::json::array();
@@ -34,10 +31,13 @@ nlohmann::json codeActions(const Document& document, const std::vector<Diagnosti
     std::size_t end = offsetOf(document.text, where["end"]["line"], where["end"]["character"]);
     if (end < from || start > to) continue;  // not in the range asked about
     for (const auto& help : d.helps) {
-      std::smatch m;
-      if (!std::regex_search(help, m, kDidYouMean)) continue;
-      nlohmann::json edit{{"range", where}, {"newText", m[1].str()}};
-      actions.push_back({{"title", "Replace with `" + m[1].str() + "`"},
+      constexpr std::string_view kOpen = "did you mean `";
+      auto at = help.find(kOpen);
+      auto close = at == std::string::npos ? std::string::npos : help.find("`?", at + kOpen.size());
+      if (close == std::string::npos || close == at + kOpen.size()) continue;
+      std::string replacement = help.substr(at + kOpen.size(), close - at - kOpen.size());
+      nlohmann::json edit{{"range", where}, {"newText", replacement}};
+      actions.push_back({{"title", "Replace with `" + replacement + "`"},
                          {"kind", "quickfix"},
                          {"isPreferred", true},
                          {"diagnostics", {{{"range", where}, {"code", d.id}, {"message", d.message}}}},

@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -29,16 +28,58 @@ struct Declaration {
   std::size_t offset;  // of the name
 };
 
-// The named declarations of a policy's text, found by their shape (`task NAME`, `group NAME {` ...).
+bool nameByte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+// The word of name bytes at `at` (empty when there is none).
+std::string_view nameAt(std::string_view text, std::size_t at) {
+  std::size_t end = at;
+  while (end < text.size() && nameByte(text[end])) ++end;
+  return text.substr(at, end - at);
+}
+
+std::size_t skipBlanks(std::string_view text, std::size_t at) {
+  while (at < text.size() && (text[at] == ' ' || text[at] == '\t')) ++at;
+  return at;
+}
+
+// The named declarations of a policy's text, found by their shape (`task NAME`, `group NAME {`
+// ...): a declaring keyword that starts a word outside comments and strings, then a name.
 std::vector<Declaration> declarations(const std::string& text) {
-  static const std::regex kDeclaration(
-      R"((^|[\s{])(task|profile|group|tool|secret|action)\s+([A-Za-z_](?:[A-Za-z0-9_]|-[A-Za-z0-9_])*))");
+  static const std::string_view kDeclaring[] = {"task", "profile", "group", "tool", "secret", "action"};
   std::vector<Declaration> out;
-  for (std::sregex_iterator it(text.begin(), text.end(), kDeclaration), end; it != end; ++it) {
-    auto line = text.rfind('\n', static_cast<std::size_t>(it->position(2)));
-    auto comment = text.find('#', line == std::string::npos ? 0 : line);
-    if (comment < static_cast<std::size_t>(it->position(2))) continue;  // inside a comment
-    out.push_back({(*it)[2].str(), (*it)[3].str(), static_cast<std::size_t>(it->position(3))});
+  bool inString = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"' || c == '\n')
+        inString = false;
+      continue;
+    }
+    if (c == '"') {
+      inString = true;
+      continue;
+    }
+    if (c == '#') {
+      i = std::min(text.find('\n', i), text.size());
+      continue;
+    }
+    if (!nameByte(c) || (i > 0 && nameByte(text[i - 1]))) continue;
+    std::string_view word = nameAt(text, i);
+    for (std::string_view kind : kDeclaring) {
+      if (word != kind) continue;
+      std::size_t at = skipBlanks(text, i + word.size());
+      std::string_view name = at > i + word.size() ? nameAt(text, at) : std::string_view{};
+      // A declaration opens its block (an action may instead go on with `effect`): `uses secret
+      // NAME` and `delegate NAME` only refer to one.
+      std::size_t after = skipBlanks(text, at + name.size());
+      bool opens = after < text.size() && (text[after] == '{' || (kind == "action" && nameAt(text, after) == "effect"));
+      if (!name.empty() && name.front() != '-' && opens) out.push_back({std::string(kind), std::string(name), at});
+    }
+    i += word.size() - 1;
   }
   return out;
 }
@@ -51,27 +92,39 @@ struct Import {
 
 // The document's imports, each with the alias its names are qualified by and its text.
 std::vector<Import> imports(const Document& document) {
-  static const std::regex kImport(
-      R"re(^\s*import\s+(?:std\.([A-Za-z0-9_-]+)|"([^"]+)")(?:\s+as\s+([A-Za-z_][A-Za-z0-9_-]*))?)re");
   std::vector<Import> out;
   std::istringstream lines(document.text);
   for (std::string line; std::getline(lines, line);) {
-    std::smatch m;
-    if (!std::regex_search(line, m, kImport)) continue;
+    std::string_view rest = line;
+    rest.remove_prefix(std::min(rest.size(), skipBlanks(rest, 0)));
+    if (!rest.starts_with("import ") && !rest.starts_with("import\t")) continue;
+    rest.remove_prefix(skipBlanks(rest, 6));
     Import i;
-    if (m[1].matched) {
-      i.alias = m[1].str();
+    std::size_t used = 0;
+    if (rest.starts_with("std.")) {
+      i.alias = std::string(nameAt(rest, 4));
+      used = 4 + i.alias.size();
       for (const auto& f : frontend::embeddedStdlibFiles())
         if (f.path == i.alias + ".sbx") i.text = std::string(f.contents);
-    } else {
-      i.path = (fs::path(document.path).parent_path() / m[2].str()).lexically_normal().string();
-      i.alias = fs::path(m[2].str()).stem().string();
+    } else if (rest.starts_with('"')) {
+      auto close = rest.find('"', 1);
+      if (close == std::string_view::npos) continue;
+      std::string file(rest.substr(1, close - 1));
+      used = close + 1;
+      i.path = (fs::path(document.path).parent_path() / file).lexically_normal().string();
+      i.alias = fs::path(file).stem().string();
       std::ifstream in(i.path);
       std::ostringstream text;
       text << in.rdbuf();
       i.text = text.str();
+    } else {
+      continue;
     }
-    if (m[3].matched) i.alias = m[3].str();
+    std::size_t at = skipBlanks(rest, used);
+    if (rest.substr(at).starts_with("as ")) {
+      std::string_view alias = nameAt(rest, skipBlanks(rest, at + 3));
+      if (!alias.empty()) i.alias = std::string(alias);
+    }
     out.push_back(std::move(i));
   }
   return out;
