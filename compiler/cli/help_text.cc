@@ -1,6 +1,5 @@
 #include "cli/help_text.h"
 
-#include <algorithm>
 #include <sstream>
 
 namespace sbx::cli {
@@ -43,9 +42,8 @@ HelpOption optionLine(const std::string& line) {
 }  // namespace
 
 bool HelpOption::takesPath() const {
-  static const std::vector<std::string> kPaths = {"FILE", "DIR", "PATH", "OUT", "OUTDIR", "FILE.json", "REQUEST.json"};
-  return takesDirectory() || std::find(kPaths.begin(), kPaths.end(), value) != kPaths.end() ||
-         value.ends_with("FILE") || value.ends_with("PATH");
+  return takesDirectory() || value == "OUT" || value.ends_with("FILE") || value.ends_with("PATH") ||
+         value.ends_with(".json") || value.ends_with(".dot");
 }
 
 bool HelpOption::takesDirectory() const {

@@ -118,10 +118,11 @@ with tempfile.TemporaryDirectory() as tmp:
     labels = {i["label"] for i in (completion.get("result") or {}).get("items", [])}
     check("completion: the stdlib's groups after `@sys`", "@syscalls.network-io" in labels and "connect" not in labels,
           sorted(labels)[:10])
-    completion = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": {"line": 5, "character": 4}})
+    completion = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": {"line": 5, "character": 5}})
     labels = {i["label"] for i in (completion.get("result") or {}).get("items", [])}
-    check("completion: keywords and syscalls by prefix", {"connect", "connect"} <= labels and "conn" not in labels,
-          sorted(labels)[:10])
+    check("completion: keywords and syscalls by prefix, nothing else",
+          {"connect", "capability"} & labels == {"connect"} and all(label.startswith("con") for label in labels)
+          and "copy_file_range" not in labels, sorted(labels)[:10])
 
     definition = c.request("textDocument/definition", {"textDocument": {"uri": uri}, "position": {"line": 4, "character": 13}})
     location = definition.get("result") or {}
