@@ -85,18 +85,22 @@ command -v squid >/dev/null && paths+=(squid)
 command -v tinyproxy >/dev/null && paths+=(tinyproxy)
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+# Rounds interleave the paths: a neighbour's load on the VM then weighs on every path alike.
 declare -A throughput latency
-for path in "${paths[@]}"; do
-  : >"$work/$path.rate"
-  for ((r = 0; r < rounds; ++r)); do
+for path in "${paths[@]}"; do : >"$work/$path.rate" && : >"$work/$path.connect"; done
+for ((r = 0; r < rounds; ++r)); do
+  for path in "${paths[@]}"; do
     measure "$path" receive 127.0.0.1 $port $bytes |
       awk -v b=$bytes '/^received/ { if ($2 >= b) printf "%.1f\n", $2 / $4 / 1048576 }' >>"$work/$path.rate"
+    measure "$path" connects 127.0.0.1 $port "$connections" | awk '/^connect median/ { print $3 }' >>"$work/$path.connect"
   done
+done
+for path in "${paths[@]}"; do
   throughput[$path]=$(median <"$work/$path.rate")
-  latency[$path]=$(measure "$path" connects 127.0.0.1 $port "$connections" | awk '/^connect median/ { print $3 }')
+  latency[$path]=$(median <"$work/$path.connect")
 done
 
-echo "egress side by side: 1 GiB from 127.0.0.1:$port, median of $rounds; connect: median of $connections"
+echo "egress side by side: 1 GiB from 127.0.0.1:$port, median of $rounds rounds; connect: median of $rounds medians of $connections"
 printf '%-10s %12s %8s %14s %12s\n' path MiB/s ratio connect-us added-us
 for path in "${paths[@]}"; do
   printf '%-10s %12s %8s %14s %12s\n' "$path" "${throughput[$path]:-?}" \

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -64,10 +65,32 @@ bool isUnixPath(const sockaddr_storage& name, socklen_t size) {
   return name.ss_family == AF_UNIX && size > offsetof(sockaddr_un, sun_path) && un.sun_path[0] != '\0';
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
 int socketOption(int fd, int level, int name) {
   int value = -1;
   socklen_t size = sizeof value;
   return getsockopt(fd, level, name, &value, &size) == 0 ? value : -1;
+}
+
+// The network namespace `fd` was made in, as the kernel names it (Linux 5.14); 0 when unknown.
+std::uint64_t netnsCookie(int fd) {
+  std::uint64_t cookie = 0;
+  socklen_t size = sizeof cookie;
+  return getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &size) == 0 ? cookie : 0;
+}
+
+// The launcher's own network namespace, where every host socket is made.
+std::uint64_t hostNetnsCookie() {
+  static const std::uint64_t cookie = [] {
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    std::uint64_t c = fd >= 0 ? netnsCookie(fd) : 0;
+    if (fd >= 0) ::close(fd);
+    return c;
+  }();
+  return cookie;
 }
 
 void answer(int listener, std::uint64_t id, long result) {
@@ -90,15 +113,26 @@ struct SocketBroker::Held {
   std::uint32_t nr = 0;
   std::uint64_t args[6] = {};
   int socket = -1;  // the supervisor's duplicate of the caller's descriptor args[0]
-  unsigned long inode = 0;
   int domain = -1, type = -1, protocol = -1;
-  bool nonBlocking = false;
+  // Made in the launcher's network namespace: a socket the broker installed (a connected TCP
+  // socket, a loopback pair's end, a UDP flow), since every other socket of the sandbox was made
+  // in its own namespace. Its one destination is fixed: no connect, disconnect or bind.
+  bool hostSocket = false;
+  // The caller's descriptor as /proc shows it (O_NONBLOCK, O_CLOEXEC): how a replacement is
+  // installed. Read by the supervisor's thread before a worker takes the call.
+  long long callerFlags = 0;
   sockaddr_storage name{};
   socklen_t nameSize = 0;
   std::string tool;
 
   bool valid() const { return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0; }
   int fd() const { return static_cast<int>(args[0]); }
+  // Whether the supervisor's duplicate blocks: how the supervisor itself may call on it.
+  bool blocks() const { return !(fcntl(socket, F_GETFL) & O_NONBLOCK); }
+  unsigned long inode() const {
+    struct stat st {};
+    return fstat(socket, &st) == 0 ? st.st_ino : 0;
+  }
   void reply(long result) const { answer(listener, id, result); }
   ~Held() {
     if (socket >= 0) ::close(socket);
@@ -160,7 +194,7 @@ void SocketBroker::handle(int listener, const seccomp_notif& request) {
   held->tid = static_cast<pid_t>(request.pid);
   held->nr = static_cast<std::uint32_t>(request.data.nr);
   for (int i = 0; i < 6; ++i) held->args[i] = request.data.args[i];
-  held->socket = duplicateCallerDescriptor(held->tid, held->fd(), held->tgid);
+  held->socket = callers_.duplicate(held->tid, held->fd(), held->tgid);
   int duplicateError = errno;
   // From here on what was read belongs to the caller: its pid was not reused in between.
   std::uint64_t nameAt = held->nr == SYS_sendto ? held->args[4] : held->args[1];
@@ -171,13 +205,11 @@ void SocketBroker::handle(int listener, const seccomp_notif& request) {
   if (nameSize > sizeof(sockaddr_storage)) return held->reply(-EINVAL);
   if (!nameRead) return held->reply(-EFAULT);
   held->nameSize = static_cast<socklen_t>(nameSize);
-  struct stat st {};
-  if (fstat(held->socket, &st) != 0 || !S_ISSOCK(st.st_mode)) return held->reply(-ENOTSOCK);
-  held->inode = st.st_ino;
   held->domain = socketOption(held->socket, SOL_SOCKET, SO_DOMAIN);
+  if (held->domain < 0) return held->reply(-ENOTSOCK);
   held->type = socketOption(held->socket, SOL_SOCKET, SO_TYPE);
   held->protocol = socketOption(held->socket, SOL_SOCKET, SO_PROTOCOL);
-  held->nonBlocking = fcntl(held->socket, F_GETFL) & O_NONBLOCK;
+  held->hostSocket = netnsCookie(held->socket) == hostNetnsCookie();
   if (rulesFor(*held).hasToolRules()) held->tool = rulesFor(*held).toolOf(executableOf(held->tgid));
   if (held->nr == SYS_connect) return connectCall(*held);
   if (held->nr == SYS_bind) return bindCall(*held);
@@ -222,12 +254,7 @@ bool SocketBroker::onWorker(Held& held, Work work) {
 
 void SocketBroker::connectCall(Held& held) {
   const sockaddr* name = reinterpret_cast<const sockaddr*>(&held.name);
-  bool brokered;
-  {
-    std::lock_guard lock(mutex_);
-    brokered = brokered_.contains(held.inode);
-  }
-  if (brokered) {  // its one destination is connected already: nothing else, and no disconnecting
+  if (held.hostSocket) {  // its one destination is connected already: nothing else, and no disconnecting
     if (held.nameSize >= sizeof(sa_family_t) && held.name.ss_family == AF_UNSPEC)
       return refuse(held, "AF_UNSPEC", "a brokered socket may not be disconnected", EACCES);
     return held.reply(-EISCONN);
@@ -250,7 +277,7 @@ void SocketBroker::connectCall(Held& held) {
   // The sandbox's own network: its loopback (the proxy, the task's own servers), UNIX sockets.
   if (isUnixPath(held.name, held.nameSize) && held.domain == AF_UNIX)
     return unixPathOnWorker(held, UnixPathCall::Kind::Connect);
-  if (held.nonBlocking)  // returns at once (EINPROGRESS, EAGAIN)
+  if (!held.blocks())  // returns at once (EINPROGRESS, EAGAIN)
     return held.reply(connect(held.socket, name, held.nameSize) == 0 ? 0 : -errno);
   onWorker(held, [](Held& h) {
     h.reply(connect(h.socket, reinterpret_cast<const sockaddr*>(&h.name), h.nameSize) == 0 ? 0 : -errno);
@@ -311,6 +338,7 @@ int SocketBroker::connectedWithin(int host, int milliseconds) {
 }
 
 void SocketBroker::brokerTcp(Held& held, bool inspected) {
+  held.callerFlags = callers_.flags(held.tgid, held.fd());
   int host = startOnHost(held);
   if (host < 0) return finishTcp(held, host, -host, inspected);
   // A loopback or nearby peer has answered by the time connect(2) returns: installed at once,
@@ -324,48 +352,44 @@ void SocketBroker::brokerTcp(Held& held, bool inspected) {
 }
 
 void SocketBroker::finishTcp(Held& held, int host, int error, bool inspected) {
-  std::string where = inetDestination(held.name, held.nameSize)->text();
   if (error != 0) {
     if (host >= 0) ::close(host);
-    audit({{"destination", where}, {"verdict", "allowed"}, {"connected", false}, {"errno", error}});
-    return held.reply(-error);
+    held.reply(-error);
+    audit({{"destination", inetDestination(held.name, held.nameSize)->text()},
+           {"verdict", "allowed"},
+           {"connected", false},
+           {"errno", error}});
+    return;
   }
+  bool nonBlocking = held.callerFlags & O_NONBLOCK;
   if (inspected) {  // the caller gets the near end of a loopback pair, the inspector the rest
     auto target = inetDestination(held.name, held.nameSize);
-    fcntl(host, F_SETFL, fcntl(host, F_GETFL) & ~O_NONBLOCK);  // the inspector reads it blocking
+    fcntl(host, F_SETFL, 0);  // the inspector reads it blocking
     auto pair = loopbackPair(held.domain);
     bool handed = pair && handOver_ && handOver_(held.tool, target->address.text(), target->port, pair->far, host);
     ::close(host);
     if (pair) ::close(pair->far);
     if (!handed) {
       if (pair) ::close(pair->near);
-      return refuse(held, where, "the inspecting proxy, which judges its requests, is not running", ECONNREFUSED);
+      return refuse(held, target->text(), "the inspecting proxy, which judges its requests, is not running",
+                    ECONNREFUSED);
     }
     copySocketOptions(held.socket, pair->near, held.domain);
     host = pair->near;
-    if (held.nonBlocking) fcntl(host, F_SETFL, fcntl(host, F_GETFL) | O_NONBLOCK);
-  }
-  if (!held.nonBlocking) fcntl(host, F_SETFL, fcntl(host, F_GETFL) & ~O_NONBLOCK);
-  struct stat st {};
-  fstat(host, &st);
-  {
-    std::lock_guard lock(mutex_);  // known before the sandbox can hold it
-    brokered_.insert(st.st_ino);
+    if (nonBlocking) fcntl(host, F_SETFL, O_NONBLOCK);
+  } else if (!nonBlocking) {
+    fcntl(host, F_SETFL, 0);  // made non-blocking by startOnHost, which sets no other status flag
   }
   seccomp_notif_addfd install{};
   install.id = held.id;
   install.flags = SECCOMP_ADDFD_FLAG_SETFD;
   install.srcfd = static_cast<std::uint32_t>(host);
   install.newfd = static_cast<std::uint32_t>(held.fd());
-  install.newfd_flags = remoteCloseOnExec(held.tgid, held.fd()) ? O_CLOEXEC : 0;
+  install.newfd_flags = (held.callerFlags & O_CLOEXEC) ? O_CLOEXEC : 0;
   bool installed = ioctl(held.listener, SECCOMP_IOCTL_NOTIF_ADDFD, &install) >= 0;
   ::close(host);
-  if (!installed) {  // the caller is gone (or interrupted: its call will be held again)
-    std::lock_guard lock(mutex_);
-    brokered_.erase(st.st_ino);
-    return;
-  }
-  nlohmann::ordered_json line{{"destination", where},
+  if (!installed) return;
+  nlohmann::ordered_json line{{"destination", inetDestination(held.name, held.nameSize)->text()},
                               {"verdict", inspected ? "inspected" : "allowed"},
                               {"connected", true},
                               {"pid", held.tgid}};
@@ -381,13 +405,14 @@ unsigned long SocketBroker::brokerUdp(Held& held, const sockaddr_storage& destin
     held.reply(-errno);
     return 0;
   }
-  if (held.nonBlocking) fcntl(flow->sandboxEnd, F_SETFL, O_NONBLOCK);
+  long long callerFlags = callers_.flags(held.tgid, held.fd());
+  if (callerFlags & O_NONBLOCK) fcntl(flow->sandboxEnd, F_SETFL, O_NONBLOCK);
   seccomp_notif_addfd install{};
   install.id = held.id;
   install.flags = SECCOMP_ADDFD_FLAG_SETFD;
   install.srcfd = static_cast<std::uint32_t>(flow->sandboxEnd);
   install.newfd = static_cast<std::uint32_t>(held.fd());
-  install.newfd_flags = remoteCloseOnExec(held.tgid, held.fd()) ? O_CLOEXEC : 0;
+  install.newfd_flags = (callerFlags & O_CLOEXEC) ? O_CLOEXEC : 0;
   bool installed = ioctl(held.listener, SECCOMP_IOCTL_NOTIF_ADDFD, &install) >= 0;
   ::close(flow->sandboxEnd);  // the relay sees the flow end once the sandbox's copy goes too
   if (!installed) return 0;
@@ -398,12 +423,7 @@ unsigned long SocketBroker::brokerUdp(Held& held, const sockaddr_storage& destin
 }
 
 void SocketBroker::bindCall(Held& held) {
-  bool brokered;
-  {
-    std::lock_guard lock(mutex_);
-    brokered = brokered_.contains(held.inode);
-  }
-  if (brokered) return refuse(held, "a local address", "a brokered socket serves nothing on the host", EACCES);
+  if (held.hostSocket) return refuse(held, "a local address", "a brokered socket serves nothing on the host", EACCES);
   if (isUnixPath(held.name, held.nameSize) && held.domain == AF_UNIX)
     return unixPathOnWorker(held, UnixPathCall::Kind::Bind);
   held.reply(bind(held.socket, reinterpret_cast<const sockaddr*>(&held.name), held.nameSize) == 0 ? 0 : -errno);
@@ -432,19 +452,16 @@ void SocketBroker::sendtoCall(Held& held) {
   std::string bytes;
   sockaddr_storage flowDestination{};
   socklen_t flowSize = 0;
-  if (relay_.destinationOf(held.inode, flowDestination, flowSize)) {  // a brokered UDP flow
+  unsigned long inode = held.hostSocket ? held.inode() : 0;
+  if (inode && relay_.destinationOf(inode, flowDestination, flowSize)) {  // a brokered UDP flow
     auto asked = inetDestination(held.name, held.nameSize), flow = inetDestination(flowDestination, flowSize);
     if (!asked || !flow || asked->address != flow->address || asked->port != flow->port)
       return refuse(held, asked ? asked->text() : "another address",
                     "a brokered UDP socket sends to its one destination", EACCES);
     if (long error = readPayload(held, bytes, true)) return held.reply(error);
-    return held.reply(sent(held, relay_.send(held.inode, bytes), flags));
+    return held.reply(sent(held, relay_.send(inode, bytes), flags));
   }
-  bool brokered;
-  {
-    std::lock_guard lock(mutex_);
-    brokered = brokered_.contains(held.inode);
-  }
+  bool brokered = held.hostSocket;
   bool inet = held.domain == AF_INET || held.domain == AF_INET6;
   if (flags & MSG_FASTOPEN)  // TCP Fast Open is not brokered: its connect would skip the broker's
     return held.reply(brokered ? -EISCONN : -EOPNOTSUPP);

@@ -31,6 +31,7 @@
 
 #include "plan/egress_rules.h"
 #include "runtime/audit.h"
+#include "runtime/remote_memory.h"
 #include "runtime/resolved_names.h"
 #include "runtime/udp_relay.h"
 #include "runtime/unix_path_call.h"
@@ -106,6 +107,7 @@ class SocketBroker {
   uid_t uid_;
   gid_t gid_;
   const ResolvedNames* names_ = nullptr;
+  CallerDescriptors callers_;  // the supervisor thread's alone
   UdpRelay relay_;
   std::mutex mutex_;  // guards what follows
   std::condition_variable idle_;
@@ -113,9 +115,8 @@ class SocketBroker {
   bool stopping_ = false;
   std::set<std::pair<std::string, std::uint16_t>> inspected_;
   HandOver handOver_;
-  std::set<unsigned long> brokered_;  // inodes of the host TCP sockets installed in the sandbox
-  std::set<int> inProgress_;          // sockets a worker waits on
-  std::set<pid_t> helpers_;           // unix_path_call.h's children
+  std::set<int> inProgress_;  // sockets a worker waits on
+  std::set<pid_t> helpers_;   // unix_path_call.h's children
   std::set<std::string> printed_;
   int wake_[2] = {-1, -1};  // closed by stop(): wakes the host connects' polls
 };

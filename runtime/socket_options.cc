@@ -33,7 +33,6 @@ constexpr std::array kCarried = {
     Option{IPPROTO_TCP, TCP_KEEPCNT, sizeof(int)},
     Option{IPPROTO_TCP, TCP_USER_TIMEOUT, sizeof(int)},
     Option{IPPROTO_TCP, TCP_CORK, sizeof(int)},
-    Option{IPPROTO_TCP, TCP_QUICKACK, sizeof(int)},
     Option{IPPROTO_IP, IP_TOS, sizeof(int)},
     Option{IPPROTO_IP, IP_TTL, sizeof(int)},
     Option{IPPROTO_IPV6, IPV6_V6ONLY, sizeof(int)},

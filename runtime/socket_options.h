@@ -3,7 +3,8 @@
 // Not carried: the buffer sizes (a fresh socket's autotuning serves a host connection better than
 // sizes the sandbox's loopback suggested, and the values read back are doubled), SO_MARK and the
 // like (privileged on the host), TCP_MAXSEG (an unconnected socket reads back 536, which would
-// cap the host connection's segments), SO_BINDTODEVICE (no device of the sandbox's exists on the host).
+// cap the host connection's segments), SO_BINDTODEVICE (no device of the sandbox's exists on the
+// host), TCP_QUICKACK (it reads back the connection's current mode, not a setting).
 #pragma once
 
 namespace sbx::run {
