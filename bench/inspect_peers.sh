@@ -3,6 +3,8 @@
 # (sbx_https_origin, a test-only CA made here) with curl as the client everywhere:
 #   direct          curl on the host, no proxy
 #   sbx-relay       curl inside sbx-run through its egress proxy's opaque CONNECT tunnel
+#   sbx-brokered    curl inside sbx-run without proxy settings: its connect is brokered
+#                   (runtime/socket_broker.h), the bytes then go straight to the origin
 #   squid           curl on the host through squid's CONNECT          (when installed)
 #   tinyproxy       curl on the host through tinyproxy's CONNECT      (when installed)
 #   sbx-inspect     curl inside sbx-run as a tool whose requests the inspector judges one by one
@@ -13,8 +15,7 @@
 # Per path: the time of one request on a kept-alive connection (median of REQUESTS, after the
 # first), the time to a first answer on a new connection (median of CONNECTIONS curl runs), the
 # requests per second of one kept-alive connection, and a BYTES download's throughput (median of
-# three); each
-# against direct. Only answers 200 (and the whole download) count; `failed` counts the others.
+# ROUNDS, default 5, the paths interleaved); each against direct. Only answers 200 (and the whole download) count; `failed` counts the others.
 # Only 127.0.0.1 is used.
 #
 # Targets: sbx-relay throughput >= the best of squid and tinyproxy; sbx-inspect requests per
@@ -22,9 +23,10 @@
 #
 #   bench/inspect_peers.sh BUILD_DIR [REQUESTS [CONNECTIONS [BYTES]]]   (defaults 500, 50, 1 GiB)
 #   SBX_BENCH_PATHS="direct sbx-inspect squid-bump" bench/inspect_peers.sh ...   (those paths only)
+#   SBX_BENCH_ROUNDS=N bench/inspect_peers.sh ...                                 (N downloads a path)
 set -euo pipefail
 build=$(cd "${1:?usage: inspect_peers.sh BUILD_DIR [REQUESTS [CONNECTIONS [BYTES]]]}" && pwd)
-requests=${2:-500} connections=${3:-50} bytes=${4:-$((1 << 30))}
+requests=${2:-500} connections=${3:-50} bytes=${4:-$((1 << 30))} rounds=${SBX_BENCH_ROUNDS:-5}
 sbx_run=$build/runtime/sbx-run origin=$build/bench/sbx_https_origin
 port=28150 squid_port=28151 tinyproxy_port=28152 mitm_port=28153 bump_port=28154
 for tool in curl openssl "$sbx_run" "$origin"; do
@@ -62,7 +64,7 @@ for ca in ca bump; do cat "$system_bundle" "$work/$ca.pem" >"$work/$ca-bundle.pe
 cp "$work/ca-bundle.pem" "$work/ws/ca-bundle.pem"
 "$origin" $port "$work/origin.pem" "$work/origin.key" & pids+=($!)
 
-paths=(direct sbx-relay)
+paths=(direct sbx-relay sbx-brokered)
 if command -v squid >/dev/null; then
   # One squid: a plain CONNECT port and an ssl-bump port (squid-openssl). It stares at the origin's
   # certificate before bumping, so the one it mints mimics it (its IP address as the name).
@@ -178,6 +180,7 @@ curl_options() {
   case $1 in
     direct) echo "--noproxy '*' --cacert $work/ca-bundle.pem" ;;
     sbx-relay) echo "--cacert /workspace/ca-bundle.pem" ;;            # HTTPS_PROXY is sbx-run's proxy
+    sbx-brokered) echo "--noproxy '*' --cacert /workspace/ca-bundle.pem" ;;
     sbx-inspect) echo "" ;;                                      # the run's bundle (CURL_CA_BUNDLE)
     squid) echo "-x http://127.0.0.1:$squid_port --cacert $work/ca-bundle.pem" ;;
     tinyproxy) echo "-x http://127.0.0.1:$tinyproxy_port --cacert $work/ca-bundle.pem" ;;
@@ -188,7 +191,7 @@ curl_options() {
 # Runs the shell SCRIPT where PATH's client runs: inside sbx-run for the sbx paths.
 run_script() {
   case $1 in
-    sbx-relay) "$sbx_run" --workspace "$work/ws" "$work/relay.sbx" -- /bin/sh -c "$2" ;;
+    sbx-relay | sbx-brokered) "$sbx_run" --workspace "$work/ws" "$work/relay.sbx" -- /bin/sh -c "$2" ;;
     sbx-inspect) "$sbx_run" --workspace "$work/ws" --upstream-ca "$work/ca.pem" "$work/inspect.sbx" -- /bin/sh -c "$2" ;;
     *) /bin/sh -c "$2" ;;
   esac
@@ -202,8 +205,8 @@ for path in "${paths[@]}"; do
   config=$work/$path.curlrc
   : >"$config"
   for ((i = 0; i < requests; ++i)); do printf 'url = "%s/small"\noutput = "/dev/null"\n' "$url" >>"$config"; done
-  [ "$path" != sbx-relay ] && [ "$path" != sbx-inspect ] || cp "$config" "$work/ws/kept.curlrc"
-  [ "$path" != sbx-relay ] && [ "$path" != sbx-inspect ] || config=/workspace/kept.curlrc
+  [[ $path != sbx-* ]] || cp "$config" "$work/ws/kept.curlrc"
+  [[ $path != sbx-* ]] || config=/workspace/kept.curlrc
   run_script "$path" "curl -sS $options -K $config -w '%{http_code} %{time_total}\n'" >"$work/$path.kept" || true
   kept[$path]=$(tail -n +2 "$work/$path.kept" | awk '$1 == 200 { print $2 * 1e6 }' | median)
   # New connections: CONNECTIONS curl runs of one request each.
@@ -211,9 +214,19 @@ for path in "${paths[@]}"; do
     >"$work/$path.fresh" || true
   fresh[$path]=$(awk '$1 == 200 { print $2 * 1e6 }' "$work/$path.fresh" | median)
   failed[$path]=$(awk '$1 != 200' "$work/$path.kept" "$work/$path.fresh" | wc -l)
-  # Throughput: BYTES in one response, the median of three.
-  rate[$path]=$(run_script "$path" "for i in 1 2 3; do curl -sS $options -o /dev/null -w '%{http_code} %{size_download} %{speed_download}\n' $url/bytes/$bytes; done" |
-    awk -v b=$bytes '$1 == 200 && $2 == b { printf "%.1f\n", $3 / 1048576 }' | median) || true
+  : >"$work/$path.rate"
+done
+# Throughput: BYTES in one response, the median of ROUNDS. The rounds interleave the paths: a
+# neighbour's load on the VM then weighs on every path alike (three processes share two cores:
+# client, proxy and origin, each busy for the whole download).
+for ((round = 0; round < rounds; ++round)); do
+  for path in "${paths[@]}"; do
+    run_script "$path" "curl -sS $(curl_options "$path") -o /dev/null -w '%{http_code} %{size_download} %{speed_download}\n' $url/bytes/$bytes" |
+      awk -v b=$bytes '$1 == 200 && $2 == b { printf "%.1f\n", $3 / 1048576 }' >>"$work/$path.rate" || true
+  done
+done
+for path in "${paths[@]}"; do
+  rate[$path]=$(median <"$work/$path.rate")
   [ -n "${rate[$path]}" ] || failed[$path]=$((failed[$path] + 1))
 done
 

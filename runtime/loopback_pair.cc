@@ -2,11 +2,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 namespace sbx::run {
 
@@ -34,6 +36,7 @@ std::optional<LoopbackPair> loopbackPair(int family) {
   }
   int listener = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listener < 0) return std::nullopt;
+  preferLoopbackCongestionControl(listener);  // the far end inherits it
   LoopbackPair pair;
   auto fail = [&] {
     int error = errno;
@@ -49,6 +52,7 @@ std::optional<LoopbackPair> loopbackPair(int family) {
       getsockname(listener, reinterpret_cast<sockaddr*>(&address), &bound) != 0)
     return fail();
   pair.near = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (pair.near >= 0) preferLoopbackCongestionControl(pair.near);
   if (pair.near < 0 || connect(pair.near, reinterpret_cast<sockaddr*>(&address), bound) != 0) return fail();
   sockaddr_storage nearName{}, peerName{};
   socklen_t nearSize = sizeof nearName, peerSize = sizeof peerName;
@@ -61,6 +65,11 @@ std::optional<LoopbackPair> loopbackPair(int family) {
   }
   close(listener);
   return pair;
+}
+
+void preferLoopbackCongestionControl(int fd) {
+  for (std::string_view name : {"cubic", "reno"})  // Reno is always there and allowed to anyone
+    if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name.data(), static_cast<socklen_t>(name.size())) == 0) return;
 }
 
 }  // namespace sbx::run

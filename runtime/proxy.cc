@@ -25,6 +25,7 @@
 #include "net/host_name.h"
 #include "net/ip_address.h"
 #include "runtime/inspector_process.h"
+#include "runtime/loopback_pair.h"
 #include "runtime/peer_process.h"
 #include "runtime/policy_learner.h"
 #include "runtime/proxy_refusal.h"
@@ -317,8 +318,12 @@ int listenForProxy(std::string& error) {
   address.sin_family = AF_INET;
   address.sin_port = htons(kProxyPort);
   inet_pton(AF_INET, kProxyAddress, &address.sin_addr);
-  // Accepted connections inherit the listener's buffer sizes, before their handshake.
-  if (fd >= 0) boundBuffers(fd);
+  // Accepted connections inherit the listener's buffer sizes, before their handshake, and its
+  // congestion control: every one of them is a hop on the sandbox's loopback.
+  if (fd >= 0) {
+    boundBuffers(fd);
+    preferLoopbackCongestionControl(fd);
+  }
   if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
       listen(fd, kListenBacklog) != 0) {
     error = fmt::format("egress proxy: listen on {}:{}: {}", kProxyAddress, kProxyPort, std::strerror(errno));
