@@ -24,6 +24,7 @@
 #include "net/address_spelling.h"
 #include "net/host_name.h"
 #include "net/ip_address.h"
+#include "runtime/dns_stub.h"
 #include "runtime/inspector_process.h"
 #include "runtime/loopback_pair.h"
 #include "runtime/peer_process.h"
@@ -542,6 +543,11 @@ void EgressProxy::serve(int client, const std::string& toolAtAccept) {
     return refuse({403, "Forbidden", "http_request_denied", destination + " is not on the task's egress allowlist",
                    destination, anotherToolsRule(rules_, request->host, request->port, tool),
                    fmt::format("connect \"{}\"", policyDestination(request->host, request->port))});
+  if (request->port == kDnsPort)  // whatever the rules say, as the socket broker refuses it
+    return refuse(
+        {403, "Forbidden", "http_request_denied",
+         fmt::format("DNS leaves the sandbox only through sbx-run's stub on {}:{}", kDnsStubAddress, kDnsPort),
+         destination, ruleText(*byName), ""});
   std::string resolveError;
   std::vector<IpAddress> addresses = resolveHost(request->host, resolveError);
   if (addresses.empty()) return refuse({502, "Bad Gateway", "dns_error", resolveError, destination});

@@ -117,3 +117,27 @@ task t {
       std::string::npos);
   CHECK(audit.find(R"("destination":"localhost:28082","verdict":"refused")") != std::string::npos);
 }
+
+TEST_CASE("egress: DNS leaves only through the stub, even to a destination a rule names") {
+  Sandbox s;
+  fs::path policy = s.dir.path() / "dns.sbx";
+  writeText(policy, R"(import std.programs
+task t {
+  use programs.curl
+  write workspace
+  timeout 30s
+  connect "127.0.0.1:53"
+  syscalls { default errno EPERM }
+  limits { memory 512MiB  pids 64 }
+}
+)");
+  // Through the proxy, tunnelled and plain; the proxy refuses before it resolves or connects.
+  Run r = s.run(policy, "curl -s -p http://127.0.0.1:53/; echo \" tunnel $?\"; curl -s http://127.0.0.1:53/");
+  INFO(r.out << r.err);
+  const std::string why = "DNS leaves the sandbox only through sbx-run's stub on 127.0.0.53:53";
+  CHECK(r.out.find(" tunnel 56") != std::string::npos);  // curl: the CONNECT was answered 403
+  CHECK(r.out.find(why) != std::string::npos);
+  std::string audit = readText(s.audit);
+  CHECK(audit.find(R"("destination":"127.0.0.1:53","verdict":"refused","reason":")" + why) != std::string::npos);
+  CHECK(audit.find(R"("destination":"127.0.0.1:53","address")") == std::string::npos);  // never connected
+}
