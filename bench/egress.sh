@@ -11,7 +11,7 @@
 # Then bench/egress_peers.sh: the same against the real sbx-run, side by side: direct, brokered
 # (socket_broker.h: no proxy at all), sbx-run's relay, squid and tinyproxy.
 #
-#   bench/egress.sh [ROUNDS [CONNECTIONS]]     (defaults 5 and 300)
+#   bench/egress.sh [ROUNDS [CONNECTIONS]]     (defaults 5 and 300; egress_peers.sh: 5 and 1000)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -21,4 +21,4 @@ esac
 scripts/install-deps.sh
 scripts/build.sh release >/dev/null
 build/release/bench/sbx_egress_bench "${1:-5}" "${2:-300}"
-bench/egress_peers.sh build/release 3 "${2:-300}"
+bench/egress_peers.sh build/release "${1:-5}" "${2:-1000}"
