@@ -18,6 +18,11 @@
 
 namespace sbx::run {
 
+std::optional<std::string> refusedAsDns(std::uint16_t port) {
+  if (port != kDnsPort) return std::nullopt;
+  return fmt::format("DNS leaves the sandbox only through sbx-run's stub on {}:{}", kDnsStubAddress, kDnsPort);
+}
+
 namespace {
 
 constexpr std::size_t kMaxQueryBytes = 4096;  // larger datagrams are dropped (MSG_TRUNC tells)

@@ -16,6 +16,7 @@
 #pragma once
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -31,6 +32,10 @@ namespace sbx::run {
 
 constexpr const char* kDnsStubAddress = "127.0.0.53";
 constexpr std::uint16_t kDnsPort = 53;
+
+// Why a connection to `port` may not leave the sandbox, whatever the rules say: DNS leaves it only
+// through the stub. The socket broker and the proxy both refuse on it. nullopt for other ports.
+std::optional<std::string> refusedAsDns(std::uint16_t port);
 
 // In the sandbox's init: the stub's UDP socket and TCP listener on kDnsStubAddress:kDnsPort.
 // False with `error`.

@@ -543,11 +543,8 @@ void EgressProxy::serve(int client, const std::string& toolAtAccept) {
     return refuse({403, "Forbidden", "http_request_denied", destination + " is not on the task's egress allowlist",
                    destination, anotherToolsRule(rules_, request->host, request->port, tool),
                    fmt::format("connect \"{}\"", policyDestination(request->host, request->port))});
-  if (request->port == kDnsPort)  // whatever the rules say, as the socket broker refuses it
-    return refuse(
-        {403, "Forbidden", "http_request_denied",
-         fmt::format("DNS leaves the sandbox only through sbx-run's stub on {}:{}", kDnsStubAddress, kDnsPort),
-         destination, ruleText(*byName), ""});
+  if (auto why = refusedAsDns(request->port))  // before any name is resolved
+    return refuse({403, "Forbidden", "http_request_denied", *why, destination, ruleText(*byName), ""});
   std::string resolveError;
   std::vector<IpAddress> addresses = resolveHost(request->host, resolveError);
   if (addresses.empty()) return refuse({502, "Bad Gateway", "dns_error", resolveError, destination});

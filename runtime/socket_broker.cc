@@ -224,9 +224,7 @@ std::optional<std::string> SocketBroker::refusal(const Held& held, const IpAddre
   const EgressRules& rules = rulesFor(held);
   const EgressRule* rule = matchResolved(rules, names_, address, port, held.tool);
   auto why = rules.refuseAddress(address, port, rule, held.tool);
-  if (!why && port == kDnsPort)  // whatever the rules say: a loopback one stays in the sandbox
-    why = fmt::format("DNS leaves the sandbox only through sbx-run's stub on {}:{}", kDnsStubAddress, kDnsPort);
-  return why;
+  return why ? why : refusedAsDns(port);  // a loopback one then stays in the sandbox
 }
 
 template <typename Work>

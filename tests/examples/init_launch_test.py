@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from launch_test import SKIP, host_limit_problems, sbx_run  # noqa: E402
+from launch_test import SKIP, host_limit_problems, launch_each, sbx_run  # noqa: E402
 
 # Template -> the workspace's files, the command run in the sandbox and its expected output.
 PYTHON_OK = ["/usr/bin/python3", "-c", "print('ok')"]
@@ -70,25 +70,12 @@ def main():
     failures = [f"{n}: no entry in PAYLOADS ({Path(__file__).name}); add the command it runs" for n in names
                 if n not in PAYLOADS]
     failures += [f"{n}: in PAYLOADS but no such template; remove it" for n in PAYLOADS if n not in names]
-    counts = {"ok": 0, "skip": 0, "FAIL": 0}
     with tempfile.TemporaryDirectory(prefix="sbx-init-launch-") as t:
         tmp = Path(t)
         (tmp / "home").mkdir()
-        for name in names:
-            if name not in PAYLOADS:
-                continue
-            status, detail = launch(build, name, PAYLOADS[name], tmp)
-            counts[status] += 1
-            print(f"{status:5} {name}: {' '.join(PAYLOADS[name]['command'])} -> {detail.splitlines()[0]}")
-            if status == "FAIL":
-                failures.append(f"{name}: {detail}")
-    for f in failures:
-        print(f"init_launch_test: {f}", file=sys.stderr)
-    print(f"{counts['ok']} of {len(names)} templates launched, {counts['skip']} skipped (this machine's limits), "
-          f"{len(failures)} problem(s)")
-    if failures:
-        return 1
-    return SKIP if counts["skip"] else 0
+        cases = ((name, PAYLOADS[name]["command"], lambda name=name: launch(build, name, PAYLOADS[name], tmp))
+                 for name in names if name in PAYLOADS)
+        return launch_each(cases, failures, "init_launch_test", "templates", len(names))
 
 
 if __name__ == "__main__":

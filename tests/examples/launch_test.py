@@ -155,19 +155,26 @@ def inside(build, tmp):
                 "it prints (every example task must launch)" for k in keys if k not in commands]
     failures += [f"{k}: in {MANIFEST.relative_to(ROOT)} but no such task; remove it" for k in commands if k not in keys]
     provide_standins(manifest["standins"], tmp)
+    cases = ((key, commands[key]["command"], lambda n=n, sbx=sbx, task=task, key=key: launch(
+        build, commands[key], sbx, task, tmp, n)) for n, ((sbx, task), key) in enumerate(zip(tasks, keys))
+        if key in commands)
+    return launch_each(cases, failures, "launch_test", "example tasks", len(tasks))
+
+
+def launch_each(cases, failures, program, what, total):
+    """Runs each (key, command, launch) of `cases`, where launch() gives (status, detail) with status
+    "ok", "skip" or "FAIL"; prints a line per case, `failures` (with the failed cases added) and the
+    tally. The exit status: 1 on any failure, else SKIP when a case was skipped, else 0."""
     counts = {"ok": 0, "skip": 0, "FAIL": 0}
-    for n, ((sbx, task), key) in enumerate(zip(tasks, keys)):
-        spec = commands.get(key)
-        if spec is None:
-            continue
-        status, detail = launch(build, spec, sbx, task, tmp, n)
+    for key, command, launch_one in cases:
+        status, detail = launch_one()
         counts[status] += 1
-        print(f"{status:5} {key}: {' '.join(spec['command'])} -> {detail.splitlines()[0]}")
+        print(f"{status:5} {key}: {' '.join(command)} -> {detail.splitlines()[0]}")
         if status == "FAIL":
             failures.append(f"{key}: {detail}")
     for f in failures:
-        print(f"launch_test: {f}", file=sys.stderr)
-    print(f"{counts['ok']} of {len(tasks)} example tasks launched, {counts['skip']} skipped (this machine's limits), "
+        print(f"{program}: {f}", file=sys.stderr)
+    print(f"{counts['ok']} of {total} {what} launched, {counts['skip']} skipped (this machine's limits), "
           f"{len(failures)} problem(s)")
     if failures:
         return 1
