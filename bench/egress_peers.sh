@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Egress side by side, in one run, against the real sbx-run (issue 21 point 6): a 1 GiB transfer
-# from a loopback source and the time to a usable connection, for
+# from a loopback source and the time to a usable connection to a loopback server that accepts and
+# closes (netprobe sink: no work of its own per connection), for
 #   direct     the client on the host, no sandbox
 #   brokered   the client inside sbx-run, no proxy settings: its connect is made by the supervisor
 #              and the host socket installed in its place (runtime/socket_broker.h)
 #   relay      the client inside sbx-run through sbx-run's egress proxy (CONNECT, splice relay)
 #   squid      the client on the host through squid (CONNECT), when squid is installed
 #   tinyproxy  the same through tinyproxy, when installed
-# Medians over ROUNDS; ratios against direct measured in the same run. Also the supervisor's CPU
-# per brokered connection: sbx-run's own CPU time (/proc/PID/stat) after N and after 10 N
+# Medians over ROUNDS; ratios and added times against direct in the same round. Also the
+# supervisor's CPU per brokered connection: sbx-run's own CPU time (/proc/PID/stat) after N and after 10 N
 # connects, the difference divided by 9 N. Only 127.0.0.1 is used.
 #
 # Targets: brokered throughput >= 0.95 of direct; connect added <= 100 us over direct.
@@ -19,7 +20,7 @@ build=$(cd "${1:?usage: egress_peers.sh BUILD_DIR [ROUNDS [CONNECTIONS]]}" && pw
 rounds=${2:-3} connections=${3:-300}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 sbx_run=$build/runtime/sbx-run probe=$build/tests/sbx-netprobe
-bytes=$((1 << 30)) port=28140 squid_port=28141 tinyproxy_port=28142
+bytes=$((1 << 30)) port=28140 squid_port=28141 tinyproxy_port=28142 sink_port=28143
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -39,6 +40,7 @@ task bench {
   read "$(dirname "$probe")"
   timeout 600s
   connect "127.0.0.1:$port"
+  connect "127.0.0.1:$sink_port"
   syscalls {
     default errno EPERM
     allow @syscalls.network-io
@@ -49,6 +51,7 @@ POLICY
 export SBX_RUN_CACHE=$work/cache
 
 "$probe" source $port >/dev/null & pids+=($!)
+"$probe" sink $sink_port >/dev/null & pids+=($!)
 if command -v squid >/dev/null; then
   cat >"$work/squid.conf" <<CONF
 http_port 127.0.0.1:$squid_port
@@ -83,30 +86,37 @@ measure() {
 paths=(direct brokered relay)
 command -v squid >/dev/null && paths+=(squid)
 command -v tinyproxy >/dev/null && paths+=(tinyproxy)
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# Rounds interleave the paths: a neighbour's load on the VM then weighs on every path alike.
-declare -A throughput latency
+# Rounds interleave the paths: a neighbour's load on the VM then weighs on every path alike. Each
+# path's ratio and added time are the medians of its per-round ones against direct in the same
+# round (paired: a drift in the VM's speed between rounds cancels out); MiB/s and connect-us are
+# the medians of the rounds.
 for path in "${paths[@]}"; do : >"$work/$path.rate" && : >"$work/$path.connect"; done
 for ((r = 0; r < rounds; ++r)); do
   for path in "${paths[@]}"; do
     measure "$path" receive 127.0.0.1 $port $bytes |
-      awk -v b=$bytes '/^received/ { if ($2 >= b) printf "%.1f\n", $2 / $4 / 1048576 }' >>"$work/$path.rate"
-    measure "$path" connects 127.0.0.1 $port "$connections" | awk '/^connect median/ { print $3 }' >>"$work/$path.connect"
+      awk -v b=$bytes -v r=$r '/^received/ && $2 >= b { printf "%d %.1f\n", r, $2 / $4 / 1048576 }' >>"$work/$path.rate"
+    measure "$path" connects 127.0.0.1 $sink_port "$connections" |
+      awk -v r=$r '/^connect median/ { print r, $3 }' >>"$work/$path.connect"
   done
 done
-for path in "${paths[@]}"; do
-  throughput[$path]=$(median <"$work/$path.rate")
-  latency[$path]=$(median <"$work/$path.connect")
-done
+# The median of the numbers on standard input; of each round's value in FILE (lines "ROUND VALUE").
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+values() { awk '{ print $2 }' "$1"; }
+# Each round's value in FILE divided by (OP "/") or less (OP "-") BASE's value in the same round.
+paired() {
+  awk -v op="$1" 'NR == FNR { base[$1] = $2; next }
+    ($1 in base) { if (op == "-") print $2 - base[$1]; else if (base[$1] > 0) print $2 / base[$1] }' "$3" "$2"
+}
 
 echo "egress side by side: 1 GiB from 127.0.0.1:$port, median of $rounds rounds; connect: median of $rounds medians of $connections"
 printf '%-10s %12s %8s %14s %12s\n' path MiB/s ratio connect-us added-us
 for path in "${paths[@]}"; do
-  printf '%-10s %12s %8s %14s %12s\n' "$path" "${throughput[$path]:-?}" \
-    "$(awk -v a="${throughput[$path]:-0}" -v d="${throughput[direct]}" 'BEGIN { printf "%.2f", a / d }')" \
-    "${latency[$path]:-?}" \
-    "$(awk -v a="${latency[$path]:-0}" -v d="${latency[direct]}" 'BEGIN { printf "%.1f", a - d }')"
+  rate=$(values "$work/$path.rate" | median) ratio=$(paired / "$work/$path.rate" "$work/direct.rate" | median)
+  connect=$(values "$work/$path.connect" | median)
+  added=$(paired - "$work/$path.connect" "$work/direct.connect" | median)
+  printf '%-10s %12s %8s %14s %12s\n' "$path" "${rate:-?}" "$(printf '%.2f' "${ratio:-nan}")" "${connect:-?}" \
+    "$(printf '%.1f' "${added:-nan}")"
 done
 
 # The supervisor's CPU per brokered connection: sbx-run's own threads, read while the payload
@@ -115,7 +125,7 @@ tick=$(getconf CLK_TCK)
 supervisor_cpu() {
   local out=$work/cpu.out
   : >"$out"
-  "$sbx_run" --workspace "$work/ws" "$work/bench.sbx" -- /bin/sh -c "$probe connects 127.0.0.1 $port $1 && sleep 2" \
+  "$sbx_run" --workspace "$work/ws" "$work/bench.sbx" -- /bin/sh -c "$probe connects 127.0.0.1 $sink_port $1 && sleep 2" \
     >"$out" &
   local launcher=$!
   until grep -q 'connect median' "$out"; do sleep 0.05; done

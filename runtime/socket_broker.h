@@ -33,6 +33,7 @@
 #include "runtime/audit.h"
 #include "runtime/remote_memory.h"
 #include "runtime/resolved_names.h"
+#include "runtime/socket_option_reader.h"
 #include "runtime/udp_relay.h"
 #include "runtime/unix_path_call.h"
 
@@ -107,7 +108,8 @@ class SocketBroker {
   uid_t uid_;
   gid_t gid_;
   const ResolvedNames* names_ = nullptr;
-  CallerDescriptors callers_;  // the supervisor thread's alone
+  CallerDescriptors callers_;   // the supervisor thread's alone
+  SocketOptionReader options_;  // the supervisor thread's alone
   UdpRelay relay_;
   std::mutex mutex_;  // guards what follows
   std::condition_variable idle_;

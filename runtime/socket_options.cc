@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+#include <span>
 
 namespace sbx::run {
 
@@ -45,13 +46,21 @@ struct Value {
 };
 using Values = std::array<Value, kCarried.size()>;
 
-Values readOptions(int fd) {
+// The table's options of `fd`, a socket of `family` (IPv6-level ones only for AF_INET6).
+Values readOptions(int fd, int family, SocketOptionReader& reader) {
   Values values;
+  std::array<OptionRead, kCarried.size()> reads;
+  std::size_t count = 0;
+  std::array<std::size_t, kCarried.size()> option{};  // reads[k] is of kCarried[option[k]]
   for (std::size_t i = 0; i < kCarried.size(); ++i) {
-    socklen_t size = static_cast<socklen_t>(kCarried[i].size);
-    values[i].read =
-        getsockopt(fd, kCarried[i].level, kCarried[i].name, values[i].bytes, &size) == 0 && size == kCarried[i].size;
+    if (kCarried[i].level == IPPROTO_IPV6 && family != AF_INET6) continue;
+    option[count] = i;
+    reads[count++] = {fd, kCarried[i].level, kCarried[i].name, values[i].bytes,
+                      static_cast<socklen_t>(kCarried[i].size)};
   }
+  reader.read(std::span(reads.data(), count));
+  for (std::size_t k = 0; k < count; ++k)
+    values[option[k]].read = reads[k].error == 0 && reads[k].size == kCarried[option[k]].size;
   return values;
 }
 
@@ -59,8 +68,9 @@ Values readOptions(int fd) {
 // that costs no setsockopt (a connect is held while this runs; each call is about a microsecond).
 const Values& freshDefaults(int family) {
   auto readFresh = [](int f) {
+    SocketOptionReader oneByOne(false);
     int fd = socket(f, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
-    Values values = fd >= 0 ? readOptions(fd) : Values{};
+    Values values = fd >= 0 ? readOptions(fd, f, oneByOne) : Values{};
     if (fd >= 0) ::close(fd);
     return values;
   };
@@ -70,16 +80,13 @@ const Values& freshDefaults(int family) {
 
 }  // namespace
 
-void copySocketOptions(int from, int to, int family) {
+void copySocketOptions(int from, int to, int family, SocketOptionReader& reader) {
   const Values& fresh = freshDefaults(family);
+  Values caller = readOptions(from, family, reader);
   for (std::size_t i = 0; i < kCarried.size(); ++i) {
-    const Option& o = kCarried[i];
-    if (o.level == IPPROTO_IPV6 && family != AF_INET6) continue;
-    alignas(std::max_align_t) unsigned char value[32] = {};
-    socklen_t size = static_cast<socklen_t>(o.size);
-    if (getsockopt(from, o.level, o.name, value, &size) != 0 || size != o.size) continue;
-    if (fresh[i].read && std::memcmp(value, fresh[i].bytes, o.size) == 0) continue;
-    setsockopt(to, o.level, o.name, value, size);
+    if (!caller[i].read || (fresh[i].read && std::memcmp(caller[i].bytes, fresh[i].bytes, kCarried[i].size) == 0))
+      continue;
+    setsockopt(to, kCarried[i].level, kCarried[i].name, caller[i].bytes, static_cast<socklen_t>(kCarried[i].size));
   }
 }
 

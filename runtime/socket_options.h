@@ -6,12 +6,13 @@
 // cap the host connection's segments), SO_BINDTODEVICE (no device of the sandbox's exists on the
 // host), TCP_QUICKACK (it reads back the connection's current mode, not a setting).
 #pragma once
+#include "runtime/socket_option_reader.h"
 
 namespace sbx::run {
 
 // Copies each option of the table from socket `from` to socket `to`, a TCP socket of `family`
-// as fresh as socket(2) makes it; an option that cannot be read or set, or that `from` holds at
-// a fresh socket's value, is left as `to` has it.
-void copySocketOptions(int from, int to, int family);
+// as fresh as socket(2) makes it, reading `from` through `reader`; an option that cannot be read
+// or set, or that `from` holds at a fresh socket's value, is left as `to` has it.
+void copySocketOptions(int from, int to, int family, SocketOptionReader& reader);
 
 }  // namespace sbx::run

@@ -12,6 +12,8 @@
  *                                             "received N in S seconds"
  *   netprobe connects IP PORT COUNT [PROXYIP PROXYPORT]
  *                                             COUNT usable connections, print the median in microseconds
+ *   netprobe sink PORT                        on the host: accept each connection on 127.0.0.1:PORT
+ *                                             and close it (the connect target of bench/egress.sh)
  *   netprobe source PORT                      on the host: send zeros to each connection on
  *                                             127.0.0.1:PORT until it closes (bench/egress.sh)
  */
@@ -274,20 +276,33 @@ static void* sourceOne(void* arg) {
   return NULL;
 }
 
-static void source(int port) {
+/* A listening socket on 127.0.0.1:PORT, announced on standard output; exits when it cannot be. */
+static int listening(int port) {
   struct sockaddr_in a = address("127.0.0.1", port);
   int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (bind(fd, (struct sockaddr*)&a, sizeof a) != 0 || listen(fd, 256) != 0) {
-    perror("source");
+    perror("listen");
     exit(1);
   }
-  printf("source listening\n");
+  printf("listening on %d\n", port);
+  return fd;
+}
+
+static void source(int port) {
+  int fd = listening(port);
   for (int client; (client = accept(fd, NULL, NULL)) >= 0;) {
     pthread_t thread;
     pthread_create(&thread, NULL, sourceOne, (void*)(long)client);
     pthread_detach(thread);
   }
+}
+
+/* Accepts and closes each connection, on one thread: the time to a connection then carries no
+ * server's work of its own (a thread per connection, as `source` starts, loads the other CPU). */
+static void sink(int port) {
+  int fd = listening(port);
+  for (int client; (client = accept(fd, NULL, NULL)) >= 0;) close(client);
 }
 
 static int byValue(const void* a, const void* b) {
@@ -324,8 +339,9 @@ int main(int argc, char** argv) {
   if (argc >= 5 && strcmp(argv[1], "connects") == 0)
     return connects(argv[2], atoi(argv[3]), atoi(argv[4]), proxyIp, proxyPort), 0;
   if (argc >= 3 && strcmp(argv[1], "source") == 0) return source(atoi(argv[2])), 0;
+  if (argc >= 3 && strcmp(argv[1], "sink") == 0) return sink(atoi(argv[2])), 0;
   fprintf(stderr,
           "usage: netprobe tcp|tcp-nonblocking|udp|udp-connected IP PORT | escapes IP PORT UDPPORT OTHERPORT | "
-          "receive IP PORT BYTES [PROXYIP PROXYPORT] | connects IP PORT COUNT [PROXYIP PROXYPORT] | source PORT\n");
+          "receive IP PORT BYTES [PROXYIP PROXYPORT] | connects IP PORT COUNT [PROXYIP PROXYPORT] | source PORT | sink PORT\n");
   return 2;
 }
